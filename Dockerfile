@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# service-proxy-exporter image: built with dev dependencies, run with production dependencies only,
+# on a distroless Node.js base (no shell, no package manager) as a numeric non-root user.
+#   docker build -t ghcr.io/service-proxy-exporter/service-proxy-exporter:0.1.0 .
+# The steps below are executed for real (outside Docker) by test/deploy/docker-build.test.ts.
+
+# --- build: compile TypeScript with the dev dependencies -------------------------------------------
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- prod-deps: production dependencies only ----------------------------------------------------
+FROM node:22-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM gcr.io/distroless/nodejs22-debian12:nonroot AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.source="https://github.com/service-proxy-exporter/service-proxy-exporter" \
+      org.opencontainers.image.title="service-proxy-exporter" \
+      org.opencontainers.image.description="Prometheus exporter: which component load-balances Kubernetes Services, is it healthy, and does Service load-balancing work" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/dist ./dist
+# Scenario fixtures the `demo` command reads at run time (tsc does not copy YAML).
+COPY --from=build /app/src/sim/scenarios ./dist/sim/scenarios
+USER 65532:65532
+EXPOSE 9808
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
+CMD ["serve"]

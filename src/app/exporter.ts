@@ -1,0 +1,157 @@
+// The exporter's shell: sources feed snapshots to detection, the verdict is cached, metrics and
+// HTTP read the cache. Nothing here decides anything; it only moves data and logs changes.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { detectionSources, type SourceSpec } from '../cluster/catalog.js';
+import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
+import type { ReflectorOptions } from '../cluster/reflector.js';
+import type { ClusterSnapshot } from '../cluster/types.js';
+import { detect } from '../detect/decide.js';
+import { CONFIG_CHECKS, type Verdict } from '../detect/types.js';
+import type { ExporterState } from '../metrics/families.js';
+import { createMetrics, type ExporterMetrics } from '../metrics/registry.js';
+import type { Settings } from '../config/options.js';
+import type { Logger } from '../log.js';
+import { buildInfo } from './build-info.js';
+
+/** A part that runs beside detection and contributes to the state (the probe engine). */
+export interface Plugin {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface ExporterDeps {
+  settings: Settings;
+  kc: KubeConfig;
+  log: Logger;
+  reflector?: ReflectorOptions;
+  now?: () => number;
+}
+
+export class Exporter {
+  readonly sources: SourceGroup;
+  readonly metrics: ExporterMetrics;
+  readonly specs: SourceSpec[];
+  readonly state: ExporterState;
+  snapshot: ClusterSnapshot | undefined;
+  private readonly plugins: Plugin[] = [];
+  private graceTimer?: NodeJS.Timeout;
+  private readonly listeners: ((v: Verdict) => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly deps: ExporterDeps) {
+    const { settings } = deps;
+    this.specs = detectionSources({
+      mode: settings.mode,
+      ...(settings.nodeName ? { nodeName: settings.nodeName } : {}),
+    });
+    this.sources = new SourceGroup(deps.kc, deps.log, {
+      ...(deps.reflector ? { reflector: deps.reflector } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+    for (const spec of this.specs) this.sources.add(spec);
+    this.state = { verdict: undefined, sources: this.sources.states(), probes: undefined, build: buildInfo() };
+    this.metrics = createMetrics(() => this.state);
+    this.sources.on('change', () => this.evaluate());
+  }
+
+  get settings(): Settings {
+    return this.deps.settings;
+  }
+
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  use(plugin: Plugin): void {
+    this.plugins.push(plugin);
+  }
+
+  onVerdict(fn: (v: Verdict) => void): void {
+    this.listeners.push(fn);
+  }
+
+  start(): void {
+    this.deps.log.info('exporter starting', {
+      mode: this.settings.mode,
+      ...(this.settings.nodeName ? { node: this.settings.nodeName } : {}),
+      sources: this.specs.length,
+    });
+    this.sources.start();
+    for (const p of this.plugins) p.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    await Promise.all([this.sources.stop(), ...this.plugins.map((p) => p.stop())]);
+  }
+
+  /** /readyz: every source has synced once (a forbidden optional source counts: it never will). */
+  readiness(): { ready: boolean; waitingFor: string[] } {
+    const optional = new Set(this.specs.filter((s) => !s.required).map((s) => s.name));
+    const waitingFor = this.sources.unsettled((n) => optional.has(n) || !this.specs.some((s) => s.name === n));
+    return { ready: waitingFor.length === 0, waitingFor };
+  }
+
+  /** Recompute the verdict from what the sources hold now. */
+  evaluate(): Verdict {
+    const now = this.now();
+    const snap = assembleSnapshot(this.sources, this.specs, {
+      ...(this.settings.mode === 'daemonset' && this.settings.nodeName ? { nodeName: this.settings.nodeName } : {}),
+      graceMs: this.settings.sourceGracePeriodMs,
+      now,
+    });
+    this.snapshot = snap;
+    const verdict = detect(snap, { disabled: this.settings.disabledDetectors });
+    const previous = this.state.verdict;
+    this.state.verdict = verdict;
+    this.state.sources = this.sources.states();
+    this.logChanges(previous, verdict);
+    this.armGraceTimer(now);
+    for (const fn of this.listeners) fn(verdict);
+    return verdict;
+  }
+
+  /** Re-evaluate when a failing source's grace period runs out, so `unknown` shows on time. */
+  private armGraceTimer(now: number): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    if (this.stopped) return;
+    const expiry = nextGraceExpiry(this.sources, this.settings.sourceGracePeriodMs);
+    if (expiry === undefined || expiry < now) return;
+    this.graceTimer = setTimeout(() => this.evaluate(), expiry - now + 5);
+    this.graceTimer.unref();
+  }
+
+  private logChanges(prev: Verdict | undefined, next: Verdict): void {
+    const log = this.deps.log;
+    const describe = (v: Verdict) => [v.provider, v.mode, v.version, v.flavor].filter(Boolean).join(' ');
+    if (!prev || describe(prev) !== describe(next)) {
+      log.info('service proxy detected', {
+        provider: next.provider,
+        mode: next.mode,
+        version: next.version,
+        flavor: next.flavor,
+        ...(prev ? { previous: prev.provider } : {}),
+        reason: next.reasons[0] ?? '',
+      });
+    }
+    if ((prev?.conflict ?? false) !== next.conflict) {
+      log.log(next.conflict ? 'warn' : 'info', next.conflict ? 'service proxy conflict' : 'service proxy conflict resolved', {
+        components: next.findings.filter((f) => f.active).map((f) => f.type),
+      });
+    }
+    for (const check of CONFIG_CHECKS) {
+      const was = prev?.issues[check] ?? false;
+      if (was !== next.issues[check]) {
+        log.log(next.issues[check] ? 'warn' : 'info', next.issues[check] ? 'config issue raised' : 'config issue cleared', { check });
+      }
+    }
+    const agents = (v: Verdict | undefined) => (v ? `${v.agents.ready}/${v.agents.unready}/${v.agents.missing}` : '');
+    if (agents(prev) !== agents(next)) log.debug('agents changed', { ...next.agents });
+  }
+}

@@ -1,0 +1,46 @@
+// Starts an exporter and its HTTP server together, and stops them together. `serve` and `demo`
+// both go through here, so the demo is the real exporter.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Router } from 'express';
+import { Exporter } from './exporter.js';
+import type { Settings } from '../config/options.js';
+import type { Logger } from '../log.js';
+import type { ReflectorOptions } from '../cluster/reflector.js';
+import { createApp, listen, type RunningServer } from '../http/server.js';
+import { renderStatusPage } from '../http/status-page.js';
+
+export interface RunningExporter {
+  exporter: Exporter;
+  http: RunningServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  settings: Settings;
+  kc: KubeConfig;
+  log: Logger;
+  reflector?: ReflectorOptions;
+  extraRoutes?: Router;
+}
+
+export async function runExporter(o: RunOptions): Promise<RunningExporter> {
+  const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
+  const app = createApp({
+    registry: exporter.metrics.registry,
+    readiness: () => exporter.readiness(),
+    statusPage: () => renderStatusPage(exporter.state, exporter.readiness()),
+    diagnose: () => ({ verdict: exporter.state.verdict ?? null, sources: exporter.sources.statuses(), probes: exporter.state.probes ?? null }),
+    ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
+  });
+  const http = await listen(app, o.settings.listen);
+  exporter.start();
+  o.log.info('listening', { url: http.url });
+  let stopping: Promise<void> | undefined;
+  return {
+    exporter,
+    http,
+    url: http.url,
+    stop: () => (stopping ??= Promise.all([http.close(), exporter.stop()]).then(() => undefined)),
+  };
+}

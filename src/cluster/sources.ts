@@ -1,0 +1,151 @@
+// A set of reflectors started and stopped together, with their states, change notifications
+// coalesced into one, and the detection snapshot assembled from what they hold.
+import { EventEmitter } from 'node:events';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Reflector, type ReflectorOptions, type ReflectorSpec } from './reflector.js';
+import type { SourceSpec } from './catalog.js';
+import type { ClusterSnapshot, SourceState } from './types.js';
+import type { Logger } from '../log.js';
+
+export interface SourceStatus {
+  state: SourceState;
+  /** when it entered this state (ms since epoch) */
+  since: number;
+  /** it has reached synced or absent at least once */
+  everSynced: boolean;
+  error: string;
+}
+
+const SETTLED: SourceState[] = ['synced', 'absent'];
+
+export class SourceGroup extends EventEmitter {
+  readonly reflectors = new Map<string, Reflector>();
+  private readonly status = new Map<string, SourceStatus>();
+  private pending?: NodeJS.Timeout;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly log: Logger,
+    private readonly opts: { reflector?: ReflectorOptions; coalesceMs?: number; now?: () => number } = {},
+  ) {
+    super();
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  add(spec: ReflectorSpec): Reflector {
+    const r = new Reflector(this.kc, spec, this.opts.reflector);
+    this.reflectors.set(spec.name, r);
+    this.status.set(spec.name, { state: 'pending', since: this.now(), everSynced: false, error: '' });
+    r.on('change', () => this.changed());
+    r.on('state', (e: { previous: SourceState; state: SourceState; error: string }) => this.stateChanged(spec.name, e));
+    return r;
+  }
+
+  private stateChanged(name: string, e: { previous: SourceState; state: SourceState; error: string }): void {
+    const st = this.status.get(name)!;
+    const everSynced = st.everSynced || SETTLED.includes(e.state);
+    this.status.set(name, { state: e.state, since: this.now(), everSynced, error: e.error });
+    // One line per transition: lost, regained, forbidden, absent.
+    if (e.state === 'synced') {
+      this.log.info(e.previous === 'pending' ? 'source synced' : 'source regained', { source: name });
+    } else if (e.state === 'absent') {
+      this.log.info('source absent (resource not installed)', { source: name });
+    } else if (e.state === 'forbidden') {
+      this.log.warn('source forbidden: check the ClusterRole', { source: name, error: e.error });
+    } else if (e.state === 'error') {
+      this.log.warn('source lost', { source: name, error: e.error });
+    }
+    this.emit('state', name, e.state);
+    this.changed();
+  }
+
+  private changed(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.emit('change');
+    }, this.opts.coalesceMs ?? 50);
+  }
+
+  start(): void {
+    for (const r of this.reflectors.values()) r.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.pending) clearTimeout(this.pending);
+    await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
+  }
+
+  statuses(): Record<string, SourceStatus> {
+    return Object.fromEntries(this.status);
+  }
+
+  states(): Record<string, SourceState> {
+    return Object.fromEntries([...this.status].map(([k, v]) => [k, v.state]));
+  }
+
+  values<T>(name: string): T[] {
+    return (this.reflectors.get(name)?.values() ?? []) as T[];
+  }
+
+  /** Names of sources that have not yet settled (synced, absent, or forbidden on an optional one). */
+  unsettled(optional: (name: string) => boolean): string[] {
+    return [...this.status]
+      .filter(([name, s]) => !(s.everSynced || (s.state === 'forbidden' && optional(name))))
+      .map(([name]) => name);
+  }
+}
+
+/**
+ * The detection snapshot from the detection sources. A required source that failed less than
+ * `graceMs` ago is reported as synced with the data it last had, so a brief API outage does not
+ * turn the verdict into `unknown`; after that, its real state shows and detection says unknown.
+ */
+export function assembleSnapshot(
+  group: SourceGroup,
+  specs: SourceSpec[],
+  opts: { nodeName?: string; graceMs: number; now: number },
+): ClusterSnapshot {
+  const snap: ClusterSnapshot = {
+    daemonSets: [],
+    agentPods: [],
+    nodes: [],
+    configMaps: [],
+    calicoInstallations: [],
+    felixConfigurations: [],
+    sources: {},
+  };
+  const statuses = group.statuses();
+  const seenPods = new Set<string>();
+  for (const spec of specs) {
+    const st = statuses[spec.name];
+    let state: SourceState = st?.state ?? 'pending';
+    if (st && st.everSynced && (state === 'error' || state === 'forbidden') && opts.now - st.since < opts.graceMs) state = 'synced';
+    snap.sources[spec.name] = state;
+    for (const item of group.values<any>(spec.name)) {
+      if (spec.field === 'agentPods') {
+        const key = `${item.namespace}/${item.name}`;
+        if (seenPods.has(key)) continue;
+        seenPods.add(key);
+      }
+      (snap[spec.field] as unknown[]).push(item);
+    }
+  }
+  if (opts.nodeName) snap.nodeName = opts.nodeName;
+  return snap;
+}
+
+/** When the next grace period among failing sources runs out, if any (ms since epoch). */
+export function nextGraceExpiry(group: SourceGroup, graceMs: number): number | undefined {
+  let next: number | undefined;
+  for (const st of Object.values(group.statuses())) {
+    if (st.everSynced && (st.state === 'error' || st.state === 'forbidden')) {
+      const t = st.since + graceMs;
+      if (next === undefined || t < next) next = t;
+    }
+  }
+  return next;
+}

@@ -1,0 +1,18 @@
+// `--listen` addresses: ":9808" (all interfaces), "127.0.0.1:9808", "[::1]:9808", "localhost:0".
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export function parseListen(text: string): ListenAddress | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+export function formatListen(a: ListenAddress): string {
+  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return `${host}:${a.port}`;
+}

@@ -1,0 +1,261 @@
+// Every setting of `serve` (and the ones `demo`/`diagnose` share), declared once: its flag, its
+// environment variable, its config-file key, its default and how to read it. --help, the config
+// file schema and the README table are all this list.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parseListen, type ListenAddress } from './listen.js';
+
+export const ENV_PREFIX = 'SERVICE_PROXY_EXPORTER_';
+
+export interface Settings {
+  kubeconfig: string;
+  listen: ListenAddress;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  mode: 'deployment' | 'daemonset';
+  nodeName: string;
+  config: string;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  logFormat: 'json' | 'text';
+  maxProbeTargets: number;
+  clusterDomain: string;
+  serviceName: string;
+  serviceNamespace: string;
+  sourceGracePeriodMs: number;
+  probeConcurrency: number;
+  /** config file only: detectors (kube-proxy, cilium, calico, antrea, kube-router, ovn-kubernetes) to turn off */
+  disabledDetectors: string[];
+  /** config file only: probes (apiserver, dns, me_service, annotated) to turn off */
+  disabledProbes: string[];
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
+
+export interface OptionDef<K extends keyof Settings = keyof Settings> {
+  key: K;
+  /** long flag name without dashes; undefined for config-file-only settings */
+  flag?: string;
+  /** extra environment variables read after the SERVICE_PROXY_EXPORTER_ one (conventional names) */
+  envAliases?: string[];
+  /** shown in --help */
+  valueName: string;
+  description: string;
+  default: (env: NodeJS.ProcessEnv) => Settings[K];
+  /** from a flag/env string */
+  parse: (text: string) => Parsed<Settings[K]>;
+  /** from a config-file value */
+  schema: z.ZodType<Settings[K]>;
+}
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = (why: string): Parsed<never> => ({ ok: false, why });
+
+function duration(example: string) {
+  const parse = (t: string): Parsed<number> => {
+    const ms = parseDuration(t);
+    return ms === undefined ? bad(`"${t}" is not a duration; use e.g. ${example} (units ms, s, m, h)`) : ok(ms);
+  };
+  return {
+    parse,
+    schema: z.string().transform((t, ctx) => {
+      const r = parse(t);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: r.why });
+        return z.NEVER;
+      }
+      return r.value;
+    }) as unknown as z.ZodType<number>,
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  const parse = (t: string): Parsed<T> =>
+    (values as readonly string[]).includes(t) ? ok(t as T) : bad(`"${t}" is not one of ${values.join(', ')}`);
+  return { parse, schema: z.enum(values as [T, ...T[]]) as unknown as z.ZodType<T> };
+}
+
+function positiveInt(max: number) {
+  const parse = (t: string): Parsed<number> => {
+    const n = Number(t);
+    return /^\d+$/.test(t.trim()) && n >= 1 && n <= max ? ok(n) : bad(`"${t}" is not a whole number from 1 to ${max}`);
+  };
+  return { parse, schema: z.number().int().min(1).max(max) };
+}
+
+const text = {
+  parse: (t: string): Parsed<string> => ok(t),
+  schema: z.string(),
+};
+
+const list = {
+  parse: (t: string): Parsed<string[]> => ok(t.split(',').map((s) => s.trim()).filter(Boolean)),
+  schema: z.array(z.string()),
+};
+
+const listen = {
+  parse: (t: string): Parsed<ListenAddress> => {
+    const a = parseListen(t);
+    return a ? ok(a) : bad(`"${t}" is not HOST:PORT; use e.g. :9808 or 127.0.0.1:9808`);
+  },
+  schema: z.string().transform((t, ctx) => {
+    const a = parseListen(t);
+    if (!a) {
+      ctx.addIssue({ code: 'custom', message: `"${t}" is not HOST:PORT; use e.g. :9808 or 127.0.0.1:9808` });
+      return z.NEVER;
+    }
+    return a;
+  }) as unknown as z.ZodType<ListenAddress>,
+};
+
+const dnsName = {
+  parse: (t: string): Parsed<string> =>
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(t) ? ok(t) : bad(`"${t}" is not a DNS name`),
+  schema: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'not a DNS name'),
+};
+
+function def<K extends keyof Settings>(d: OptionDef<K>): OptionDef<K> {
+  return d;
+}
+
+export const OPTIONS = [
+  def({
+    key: 'kubeconfig',
+    flag: 'kubeconfig',
+    valueName: 'FILE',
+    description: 'kubeconfig file (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)',
+    default: () => '',
+    ...text,
+  }),
+  def({
+    key: 'listen',
+    flag: 'listen',
+    valueName: 'HOST:PORT',
+    description: 'address for /metrics, /healthz, /readyz, /diagnose and the status page',
+    default: () => ({ host: '', port: 9808 }),
+    ...listen,
+  }),
+  def({
+    key: 'probeIntervalMs',
+    flag: 'probe-interval',
+    valueName: 'DURATION',
+    description: 'time between probe rounds',
+    default: () => 15_000,
+    ...duration('15s'),
+  }),
+  def({
+    key: 'probeTimeoutMs',
+    flag: 'probe-timeout',
+    valueName: 'DURATION',
+    description: 'timeout of each probe (at most the probe interval)',
+    default: () => 5_000,
+    ...duration('5s'),
+  }),
+  def({
+    key: 'mode',
+    flag: 'mode',
+    valueName: 'deployment|daemonset',
+    description: 'deployment: one replica watches the cluster; daemonset: one per node, watching only its node',
+    default: () => 'deployment' as const,
+    ...oneOf(['deployment', 'daemonset'] as const),
+  }),
+  def({
+    key: 'nodeName',
+    flag: 'node-name',
+    envAliases: ['NODE_NAME'],
+    valueName: 'NAME',
+    description: 'this replica\'s node (daemonset mode; set from the downward API spec.nodeName)',
+    default: () => '',
+    ...text,
+  }),
+  def({
+    key: 'config',
+    flag: 'config',
+    valueName: 'FILE',
+    description: 'YAML or JSON config file with any of these settings (camelCase keys)',
+    default: () => '',
+    ...text,
+  }),
+  def({
+    key: 'logLevel',
+    flag: 'log-level',
+    valueName: 'error|warn|info|debug',
+    description: 'log level',
+    default: () => 'info' as const,
+    ...oneOf(['error', 'warn', 'info', 'debug'] as const),
+  }),
+  def({
+    key: 'logFormat',
+    flag: 'log-format',
+    valueName: 'json|text',
+    description: 'log format (default: json inside a cluster, text elsewhere)',
+    default: (env) => (env.KUBERNETES_SERVICE_HOST ? ('json' as const) : ('text' as const)),
+    ...oneOf(['json', 'text'] as const),
+  }),
+  def({
+    key: 'maxProbeTargets',
+    flag: 'max-probe-targets',
+    valueName: 'N',
+    description: 'most Services annotated service-proxy-exporter.io/probe="true" to probe',
+    default: () => 20,
+    ...positiveInt(500),
+  }),
+  def({
+    key: 'clusterDomain',
+    flag: 'cluster-domain',
+    valueName: 'DOMAIN',
+    description: 'cluster DNS domain for the dns probe',
+    default: () => 'cluster.local',
+    ...dnsName,
+  }),
+  def({
+    key: 'serviceName',
+    flag: 'service-name',
+    valueName: 'NAME',
+    description: 'the exporter\'s own Service, probed as me_service',
+    default: () => 'service-proxy-exporter',
+    ...text,
+  }),
+  def({
+    key: 'serviceNamespace',
+    flag: 'service-namespace',
+    envAliases: ['POD_NAMESPACE'],
+    valueName: 'NAMESPACE',
+    description: 'namespace of the exporter\'s own Service (default: the pod\'s namespace)',
+    default: () => '',
+    ...text,
+  }),
+  def({
+    key: 'sourceGracePeriodMs',
+    flag: 'source-grace-period',
+    valueName: 'DURATION',
+    description: 'how long to keep the last verdict while the API cannot be read before reporting unknown',
+    default: () => 60_000,
+    ...duration('60s'),
+  }),
+  def({
+    key: 'probeConcurrency',
+    flag: 'probe-concurrency',
+    valueName: 'N',
+    description: 'probes run at once in a round',
+    default: () => 8,
+    ...positiveInt(256),
+  }),
+  def({
+    key: 'disabledDetectors',
+    valueName: 'LIST',
+    description: 'detectors to turn off (config file: list)',
+    default: () => [],
+    ...list,
+  }),
+  def({
+    key: 'disabledProbes',
+    valueName: 'LIST',
+    description: 'probes to turn off (config file: list): apiserver, dns, me_service, annotated',
+    default: () => [],
+    ...list,
+  }),
+] as const satisfies readonly OptionDef<any>[];
+
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replaceAll('-', '_');
+}

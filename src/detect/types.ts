@@ -1,0 +1,117 @@
+// The verdict vocabulary. Every label value the exporter emits for detection comes from the
+// closed lists below, so series stay bounded whatever the cluster holds.
+
+export const PROVIDER_TYPES = [
+  'kube-proxy',
+  'cilium-kpr',
+  'calico-ebpf',
+  'antrea-proxy',
+  'kube-router',
+  'ovn-kubernetes',
+  'none',
+  'unknown',
+] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Providers that replace kube-proxy outright (their hooks act before kube-proxy's rules). */
+export const REPLACEMENT_TYPES = [
+  'cilium-kpr',
+  'calico-ebpf',
+  'antrea-proxy',
+  'kube-router',
+  'ovn-kubernetes',
+] as const satisfies readonly ProviderType[];
+export type ReplacementType = (typeof REPLACEMENT_TYPES)[number];
+
+export const CONFIG_CHECKS = [
+  /** Cilium kube-proxy-replacement holds strict/partial/probe/disabled on a version that no longer accepts them */
+  'cilium_kpr_legacy_value',
+  /** Cilium kube-proxy-replacement holds a value no Cilium version accepts */
+  'cilium_kpr_value_invalid',
+  /** Cilium agent pods run more than one version */
+  'cilium_version_skew',
+  /** a full replacement and a running kube-proxy both program Services */
+  'kpr_with_kube_proxy',
+  /** kube-proxy's mode could not be determined or is not one kube-proxy knows */
+  'kube_proxy_mode_unknown',
+  /** KPR on, but no kube-proxy-compatible healthz bind address (load balancers' health checks fail) */
+  'kpr_healthz_unset',
+  /** schedulable Ready nodes without a proxy agent pod */
+  'provider_agents_missing',
+  /** a provider's configuration (ConfigMap content, node args) could not be parsed */
+  'provider_config_unparseable',
+  /** more Services are annotated for probing than --max-probe-targets allows */
+  'probe_targets_over_limit',
+] as const;
+export type ConfigCheck = (typeof CONFIG_CHECKS)[number];
+
+export const AGENT_STATES = ['ready', 'unready', 'missing'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+/** What one detector found about one component. `null` from a detector means "not present". */
+export interface Finding {
+  type: Exclude<ProviderType, 'none' | 'unknown'>;
+  /** true when this component is actually programming Services right now */
+  active: boolean;
+  /**
+   * true for a full replacement. Cilium in legacy partial/probe mode is active but not full:
+   * it coexists with kube-proxy by design.
+   */
+  fullReplacement: boolean;
+  mode: string;
+  version: string;
+  flavor: string;
+  /** config checks this finding raises */
+  issues: ConfigCheck[];
+  /** human-readable evidence, one sentence each: what was looked at and what it said */
+  evidence: string[];
+  /** how to recognise this component's agent pods, and its DaemonSet if it has one */
+  agents: AgentSelector;
+}
+
+export interface AgentSelector {
+  /** label sets; a pod is an agent when it carries every label of any one set */
+  podLabels: Record<string, string>[];
+  /** namespace/name of the agent DaemonSet, when known (its nodeSelector/tolerations bound where agents are expected) */
+  daemonSet?: string;
+  /**
+   * When the agent runs inside another process (k3s embeds kube-proxy), nodes themselves are the
+   * agents: a node's agent is ready when the node is Ready.
+   */
+  embeddedInNode?: boolean;
+}
+
+export interface AgentCounts {
+  ready: number;
+  unready: number;
+  missing: number;
+}
+
+export interface NodeAgentState {
+  node: string;
+  state: AgentState;
+  /** agent pod name, when there is one */
+  pod?: string;
+  reason?: string;
+}
+
+export interface Verdict {
+  provider: ProviderType;
+  mode: string;
+  version: string;
+  flavor: string;
+  conflict: boolean;
+  /** every known check, true when it fails */
+  issues: Record<ConfigCheck, boolean>;
+  agents: AgentCounts;
+  /** per node, for the status page and diagnose (not exported as labels: node names are unbounded) */
+  agentNodes: NodeAgentState[];
+  /** every component found, active or not */
+  findings: Finding[];
+  /** why this verdict, in sentences */
+  reasons: string[];
+}
+
+export function noIssues(): Record<ConfigCheck, boolean> {
+  return Object.fromEntries(CONFIG_CHECKS.map((c) => [c, false])) as Record<ConfigCheck, boolean>;
+}

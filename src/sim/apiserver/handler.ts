@@ -1,0 +1,219 @@
+// The HTTP front of the fake API server: parses a request, records it, applies RBAC and injected
+// faults, then answers a get, a (paginated) list or a watch.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceRef } from '../../cluster/catalog.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { discoveryBody, isNonResourcePath } from './discovery.js';
+import type { Faults, Verb } from './faults.js';
+import { authorize, forbiddenMessage, type PolicyRule, type RequestAttributes } from './rbac.js';
+import { apiVersionOf, parseResourcePath } from './resources.js';
+import { matchesFieldRequirements, matchesLabelRequirements, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { statusBody } from './status.js';
+import type { K8sObject, ObjectStore } from './store.js';
+import type { WatchHub } from './watch-hub.js';
+
+export interface RecordedRequest {
+  /** ms since the epoch, when the request arrived */
+  time: number;
+  method: string;
+  /** path without the query string */
+  path: string;
+  /** get/list/watch for resource requests; the lower-case method for non-resource ones */
+  verb: string;
+  group: string;
+  /** plural resource name; "" for non-resource paths */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  watch: boolean;
+  /** HTTP status sent (200 for a watch, whatever its events) */
+  status: number;
+}
+
+export interface HandlerContext {
+  store: ObjectStore;
+  faults: Faults;
+  hub: WatchHub;
+  requests: RecordedRequest[];
+  rbac: () => readonly PolicyRule[] | null;
+  /** the server sends BOOKMARK events to watches that allow them */
+  bookmarks: boolean;
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendStatus(res: ServerResponse, code: number, message: string, reason?: string, details?: { name?: string; group?: string; kind?: string }): void {
+  sendJson(res, code, statusBody(code, message, reason, details));
+}
+
+const NOT_FOUND = 'the server could not find the requested resource';
+
+function isTrue(v: string | null): boolean {
+  return v === 'true' || v === '1';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(ctx, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendStatus(res, 500, err instanceof Error ? err.message : String(err));
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const q = url.searchParams;
+  const watch = isTrue(q.get('watch'));
+  const target = parseResourcePath(url.pathname);
+  const labelSelector = q.get('labelSelector') ?? undefined;
+  const fieldSelector = q.get('fieldSelector') ?? undefined;
+  const verb: string = !target || isNonResourcePath(url.pathname) ? (req.method ?? 'GET').toLowerCase() : watch ? 'watch' : target.name !== undefined ? 'get' : 'list';
+  const record: RecordedRequest = {
+    time: Date.now(),
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    verb,
+    group: target?.group ?? '',
+    resource: isNonResourcePath(url.pathname) ? '' : (target?.resource ?? ''),
+    ...(target?.namespace !== undefined ? { namespace: target.namespace } : {}),
+    ...(target?.name !== undefined ? { name: target.name } : {}),
+    ...(labelSelector !== undefined ? { labelSelector } : {}),
+    ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+    watch,
+    status: 0,
+  };
+  ctx.requests.push(record);
+  // writeHead is where every response (plain or streamed) commits its status
+  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.writeHead = ((code: number, ...rest: unknown[]) => {
+    record.status = code;
+    return writeHead(code, ...rest);
+  }) as typeof res.writeHead;
+
+  if (isNonResourcePath(url.pathname) || !target) {
+    const body = discoveryBody(url.pathname, ctx.store);
+    if (body === undefined) return sendStatus(res, 404, NOT_FOUND);
+    return sendJson(res, 200, body);
+  }
+
+  const ref = ctx.store.registry.lookup(target.group, target.version, target.resource);
+  if (!ref || !ctx.store.isInstalled(ref) || (target.namespace !== undefined && !ref.namespaced)) {
+    // the answer a real server gives for a resource (or CRD) it does not serve
+    return sendStatus(res, 404, NOT_FOUND, 'NotFound', {});
+  }
+  if (req.method !== 'GET') return sendStatus(res, 405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
+
+  const attrs: RequestAttributes = {
+    verb: verb as Verb,
+    group: ref.group,
+    resource: ref.resource,
+    ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+    ...(target.name !== undefined ? { name: target.name } : {}),
+    ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+  };
+  if (!authorize(ctx.rbac(), attrs)) {
+    return sendStatus(res, 403, forbiddenMessage(attrs), 'Forbidden', { ...(target.name ? { name: target.name } : {}), group: ref.group, kind: ref.resource });
+  }
+
+  const fault = ctx.faults.decide({ resource: ref.resource, verb: attrs.verb, ...(target.namespace !== undefined ? { namespace: target.namespace } : {}), ...(target.name !== undefined ? { name: target.name } : {}) });
+  if (fault.delayMs > 0) await delay(fault.delayMs);
+  if (fault.error) {
+    const { status, reason } = fault.error;
+    const message = fault.error.message ?? (status === 403 ? forbiddenMessage(attrs) : status === 404 ? NOT_FOUND : `injected fault: HTTP ${status}`);
+    return sendStatus(res, status, message, reason);
+  }
+
+  let matches: (obj: K8sObject) => boolean;
+  try {
+    const labels = parseLabelSelector(labelSelector ?? '');
+    const fields = parseFieldSelector(fieldSelector ?? '');
+    matches = (obj) => matchesLabelRequirements(labels, obj.metadata?.labels) && matchesFieldRequirements(fields, obj);
+  } catch (err) {
+    return sendStatus(res, 400, (err as Error).message, 'BadRequest');
+  }
+
+  if (watch) return serveWatch(ctx, res, ref, target.namespace, target.name, matches, q);
+  if (target.name !== undefined) return serveGet(ctx, res, ref, target.namespace, target.name);
+  return serveList(ctx, res, ref, target.namespace, matches, q);
+}
+
+function serveGet(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, namespace: string | undefined, name: string): void {
+  const obj = ctx.store.get(ref, namespace, name);
+  if (!obj) return sendStatus(res, 404, `${ref.resource}${ref.group ? '.' + ref.group : ''} "${name}" not found`, 'NotFound', { name, group: ref.group, kind: ref.resource });
+  sendJson(res, 200, obj);
+}
+
+function serveList(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, namespace: string | undefined, matches: (o: K8sObject) => boolean, q: URLSearchParams): void {
+  const limit = Number(q.get('limit') ?? 0);
+  const cont = q.get('continue');
+  let rv = ctx.store.resourceVersion;
+  let startKey: string | undefined;
+  if (cont) {
+    let token;
+    try {
+      token = decodeContinue(cont);
+    } catch (err) {
+      return sendStatus(res, 400, (err as Error).message, 'BadRequest');
+    }
+    if (token.rv < ctx.store.oldestResourceVersion) {
+      return sendStatus(
+        res,
+        410,
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        'Expired',
+      );
+    }
+    // Later pages report the first page's rv, so a watch started from it covers everything.
+    rv = token.rv;
+    startKey = token.start;
+  }
+  const page = ctx.store.page(ref, {
+    ...(namespace ? { namespace } : {}),
+    ...(startKey !== undefined ? { startKey } : {}),
+    ...(Number.isFinite(limit) && limit > 0 ? { limit } : {}),
+    filter: matches,
+  });
+  sendJson(res, 200, {
+    kind: `${ref.kind}List`,
+    apiVersion: apiVersionOf(ref),
+    metadata: { resourceVersion: String(rv), ...(page.nextKey !== undefined ? { continue: encodeContinue({ rv, start: page.nextKey }) } : {}) },
+    items: page.items,
+  });
+}
+
+function serveWatch(
+  ctx: HandlerContext,
+  res: ServerResponse,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string | undefined,
+  matches: (o: K8sObject) => boolean,
+  q: URLSearchParams,
+): void {
+  const rvParam = q.get('resourceVersion');
+  const sinceRv = rvParam && rvParam !== '0' ? Number(rvParam) : undefined;
+  if (sinceRv !== undefined && !Number.isInteger(sinceRv)) return sendStatus(res, 400, `invalid resource version: ${rvParam}`, 'BadRequest');
+  const timeout = Number(q.get('timeoutSeconds') ?? NaN);
+  ctx.hub.open(
+    {
+      ref,
+      ...(namespace ? { namespace } : {}),
+      matches: name === undefined ? matches : (o) => o.metadata?.name === name && matches(o),
+      ...(sinceRv !== undefined ? { sinceRv } : {}),
+      bookmarks: ctx.bookmarks && isTrue(q.get('allowWatchBookmarks')),
+      ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+    },
+    res,
+  );
+}

@@ -1,0 +1,91 @@
+// A fake Kubernetes API server over real HTTP: list (with selectors and pagination), watch (with
+// history, bookmarks and 410s), RBAC, injected faults and a request log. Tests, the demo and the
+// benchmarks drive the exporter's real client against it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResourceRef } from '../../cluster/catalog.js';
+import { Faults } from './faults.js';
+import { createHandler, type RecordedRequest } from './handler.js';
+import type { PolicyRule } from './rbac.js';
+import { ObjectStore } from './store.js';
+import { WatchHub, type OpenWatch } from './watch-hub.js';
+
+export { ObjectStore } from './store.js';
+export type { K8sObject, ObjectMeta, StoreEvent, ChangeType } from './store.js';
+export { Faults } from './faults.js';
+export type { Fault, FaultMatch, Verb } from './faults.js';
+export type { PolicyRule } from './rbac.js';
+export { FAKE_USER } from './rbac.js';
+export type { RecordedRequest } from './handler.js';
+export type { OpenWatch } from './watch-hub.js';
+export { writeKubeconfig, kubeconfigYaml, FAKE_TOKEN } from './kubeconfig.js';
+export { parseLabelSelector, matchesLabelSelector, matchesFieldSelector } from './selectors.js';
+
+export interface FakeApiServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  store: ObjectStore;
+  faults: Faults;
+  /** every request made, in arrival order */
+  requests: RecordedRequest[];
+  /** enforce a ClusterRole's rules; null: allow everything */
+  setRbac(rules: PolicyRule[] | null): void;
+  /** abruptly destroy open watch sockets (all, or those the filter picks); returns how many */
+  dropWatches(filter?: (w: OpenWatch) => boolean): number;
+  openWatches(): number;
+  close(): Promise<void>;
+}
+
+export interface FakeApiServerOptions {
+  /** default 0 (any free port) */
+  port?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** send BOOKMARK events to watches that allow them; default true, as real servers do */
+  bookmarks?: boolean;
+  bookmarkIntervalMs?: number;
+  /** changes kept for watches to resume from; default 10000 */
+  historyLimit?: number;
+  /** resources served; default: core, apps and discovery ones, not the CRD-backed ones */
+  installed?: ResourceRef[];
+}
+
+export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
+  const store = new ObjectStore({
+    ...(opts.historyLimit !== undefined ? { historyLimit: opts.historyLimit } : {}),
+    ...(opts.installed ? { installed: opts.installed } : {}),
+  });
+  const faults = new Faults();
+  const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 1000);
+  const requests: RecordedRequest[] = [];
+  let rules: PolicyRule[] | null = null;
+  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, bookmarks: opts.bookmarks ?? true }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    store,
+    faults,
+    requests,
+    setRbac(r) {
+      rules = r;
+    },
+    dropWatches: (filter) => hub.drop(filter),
+    openWatches: () => hub.count(),
+    close() {
+      hub.close();
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // idle keep-alive sockets would otherwise hold close() open
+        server.closeAllConnections();
+      });
+    },
+  };
+}

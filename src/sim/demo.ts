@@ -1,0 +1,73 @@
+// `demo`: the real exporter against a simulated cluster, so a newcomer sees live metrics with no
+// cluster at all. Everything but the API server is the production code path.
+import { KubeConfig } from '@kubernetes/client-node';
+import { resolveSettings } from '../config/load.js';
+import type { Settings } from '../config/options.js';
+import { createLogger, type Logger } from '../log.js';
+import { runExporter, type RunningExporter } from '../app/run.js';
+import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
+import { DEFAULT_SCENARIO } from './scenarios.js';
+
+export interface DemoOptions {
+  scenario?: string;
+  /** HOST:PORT for the exporter; default 127.0.0.1:9808 */
+  listen?: string;
+  probeInterval?: string;
+  /** further flags, as on the command line (by long name) */
+  flags?: Record<string, string | undefined>;
+  log?: Logger;
+}
+
+export interface Demo {
+  /** the exporter's base URL, e.g. http://127.0.0.1:9808 */
+  url: string;
+  /** the fake API server's URL */
+  apiUrl: string;
+  kubeconfigPath: string;
+  scenario: string;
+  description: string;
+  cluster: SimulatedCluster;
+  running: RunningExporter;
+  close(): Promise<void>;
+}
+
+export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
+  const flags: Record<string, string | undefined> = {
+    listen: opts.listen ?? '127.0.0.1:9808',
+    'probe-interval': opts.probeInterval ?? '5s',
+    'probe-timeout': '1s',
+    'source-grace-period': '10s',
+    ...opts.flags,
+  };
+  // The demo ignores the caller's cluster settings: it always talks to its own simulated API.
+  const env = { ...process.env, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined };
+  const settings: Settings = resolveSettings(flags, env);
+  const cluster = await startSimulatedCluster(opts.scenario ?? DEFAULT_SCENARIO);
+  const log = opts.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  let running: RunningExporter;
+  try {
+    running = await runExporter({
+      settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace: settings.serviceNamespace || 'service-proxy-exporter' },
+      kc,
+      log,
+    });
+  } catch (e) {
+    await cluster.close();
+    throw e;
+  }
+  return {
+    url: running.url,
+    apiUrl: cluster.api.url,
+    kubeconfigPath: cluster.kubeconfigPath,
+    scenario: cluster.scenario.name,
+    description: cluster.scenario.description,
+    cluster,
+    running,
+    close: async () => {
+      await running.stop();
+      await cluster.close();
+    },
+  };
+}
