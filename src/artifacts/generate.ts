@@ -2,6 +2,7 @@
 //
 //   tsx src/artifacts/generate.ts          # (npm run generate) rewrite rules/, dashboards/, two manifests
 //   tsx src/artifacts/generate.ts --check  # CI: exit 1 when a generated file differs from its source
+//   --root DIR                              # operate on another checkout (tests)
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -35,11 +36,13 @@ export async function writeArtifacts(root = REPO_ROOT): Promise<string[]> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: generate.ts [--check]');
+    console.log('usage: generate.ts [--check] [--root DIR]');
     return 0;
   }
+  const rootFlag = argv.indexOf('--root');
+  const root = rootFlag >= 0 && argv[rootFlag + 1] ? resolve(argv[rootFlag + 1]!) : REPO_ROOT;
   if (argv.includes('--check')) {
-    const stale = await staleArtifacts();
+    const stale = await staleArtifacts(root);
     for (const p of stale) console.error(`out of date: ${p}`);
     if (stale.length > 0) {
       console.error('run `npm run generate` and commit the result');
@@ -48,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     console.log('generated artifacts are up to date');
     return 0;
   }
-  const written = await writeArtifacts();
+  const written = await writeArtifacts(root);
   for (const p of written) console.log(`wrote ${p}`);
   if (written.length === 0) console.log('nothing to do: generated artifacts are up to date');
   return 0;

@@ -252,6 +252,7 @@ export class Reflector extends EventEmitter {
             established = true;
             this.backoff.reset();
             if (this.state !== 'synced') this.setState('synced');
+            this.emit('watching');
           }
           if (this.stopped) controller.abort();
         })

@@ -165,7 +165,7 @@ export function renderKustomization(dir: string, visited: string[] = []): K8sObj
   }
 
   for (const entry of k.patches ?? []) objects = applyPatchEntry(root, objects, entry);
-  if (k.namespace) for (const o of objects) setNamespace(o, k.namespace);
+  if (k.namespace) setNamespace(objects, k.namespace);
   const labelEntries: LabelsEntry[] = [...(k.labels ?? [])];
   if (k.commonLabels) labelEntries.push({ pairs: k.commonLabels, includeSelectors: true });
   for (const entry of labelEntries) for (const o of objects) applyLabels(o, entry);
@@ -173,12 +173,16 @@ export function renderKustomization(dir: string, visited: string[] = []): K8sObj
   return objects;
 }
 
-function setNamespace(o: K8sObject, ns: string): void {
-  if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = ns;
-  if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
-    // kustomize's default (setRoleBindingSubjects: defaultOnly)
-    for (const s of (o.subjects as Json[] | undefined) ?? []) {
-      if (isObj(s) && s.kind === 'ServiceAccount' && (s.namespace === undefined || s.namespace === 'default')) s.namespace = ns;
+function setNamespace(objects: K8sObject[], ns: string): void {
+  const serviceAccounts = new Set(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name));
+  for (const o of objects) {
+    if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = ns;
+    if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
+      // kustomize's default (setRoleBindingSubjects: defaultOnly): subjects in "default" that name one of
+      // this kustomization's ServiceAccounts follow it to the new namespace
+      for (const s of (o.subjects as Json[] | undefined) ?? []) {
+        if (isObj(s) && s.kind === 'ServiceAccount' && s.namespace === 'default' && serviceAccounts.has(s.name)) s.namespace = ns;
+      }
     }
   }
 }
@@ -325,12 +329,13 @@ function strategicMerge(base: Json, patch: Json): Json {
     if (v === null) delete out[k];
     else if (isObj(v) && isObj(out[k])) out[k] = strategicMerge(out[k], v);
     else if (Array.isArray(v) && Array.isArray(out[k]) && isNamedList(v) && isNamedList(out[k])) {
-      const merged: Json[] = clone(out[k]);
-      for (const item of v) {
-        const i = merged.findIndex((m) => m.name === item.name);
-        if (i >= 0) merged[i] = strategicMerge(merged[i], item);
-        else merged.push(clone(item));
-      }
+      // as kustomize orders them: the patch's items first (merged into the originals), then the rest
+      const original: Json[] = out[k];
+      const merged: Json[] = v.map((item) => {
+        const orig = original.find((m) => m.name === item.name);
+        return orig ? strategicMerge(orig, item) : clone(item);
+      });
+      for (const orig of original) if (!v.some((item) => item.name === orig.name)) merged.push(clone(orig));
       out[k] = merged;
     } else out[k] = clone(v);
   }
@@ -391,7 +396,7 @@ export function kubectlAvailable(): boolean {
 
 /** `kubectl kustomize DIR`, parsed. */
 export function renderWithKubectl(dir: string): K8sObject[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   return parseYamlDocs(out, `kubectl kustomize ${dir}`).map((o) => checkObject(o, `kubectl kustomize ${dir}`));
 }
 

@@ -1,0 +1,88 @@
+// Runs the real exporter (sources, detection, metrics, HTTP) against the project's fake API
+// server, and waits on its events rather than on the clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../src/sim/apiserver/index.js';
+import { resolveSettings } from '../../src/config/load.js';
+import { runExporter, type RunningExporter } from '../../src/app/run.js';
+import { silentLogger, createLogger } from '../../src/log.js';
+import type { Verdict } from '../../src/detect/types.js';
+
+export interface Harness {
+  api: FakeApiServer;
+  running: RunningExporter;
+  url: string;
+  kubeconfigPath: string;
+  /** resolve when the verdict satisfies pred (checks the current one first) */
+  verdict(pred: (v: Verdict) => boolean, what?: string, timeoutMs?: number): Promise<Verdict>;
+  /** the /metrics text */
+  scrape(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const FAST_REFLECTOR = { backoff: { initialMs: 20, maxMs: 200 }, recheckMs: 200, watchTimeoutSeconds: 60 };
+
+export async function startHarness(
+  opts: { objects?: object[]; flags?: Record<string, string>; api?: FakeApiServerOptions; crds?: string[]; log?: boolean; beforeStart?: (api: FakeApiServer) => void } = {},
+): Promise<Harness> {
+  const api = await startFakeApiServer(opts.api ?? {});
+  for (const crd of opts.crds ?? []) api.store.install(crd.split('.')[0]!);
+  for (const o of opts.objects ?? []) api.store.apply(o as never);
+  opts.beforeStart?.(api);
+  const dir = mkdtempSync(join(tmpdir(), 'spx-harness-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  writeKubeconfig(api.url, kubeconfigPath);
+  const settings = resolveSettings(
+    { listen: '127.0.0.1:0', kubeconfig: kubeconfigPath, 'source-grace-period': '1s', ...opts.flags },
+    {},
+  );
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const running = await runExporter({
+    settings,
+    kc,
+    log: opts.log ? createLogger({ level: 'debug', format: 'text' }) : silentLogger(),
+    reflector: FAST_REFLECTOR,
+  });
+  const exporter = running.exporter;
+  return {
+    api,
+    running,
+    url: running.url,
+    kubeconfigPath,
+    verdict(pred, what = 'verdict', timeoutMs = 15_000) {
+      return new Promise<Verdict>((resolve, reject) => {
+        const current = exporter.state.verdict;
+        if (current && pred(current)) return resolve(current);
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last verdict: ${JSON.stringify(exporter.state.verdict && { provider: exporter.state.verdict.provider, conflict: exporter.state.verdict.conflict, agents: exporter.state.verdict.agents, reasons: exporter.state.verdict.reasons })}`)), timeoutMs);
+        exporter.onVerdict((v) => {
+          if (pred(v)) {
+            clearTimeout(timer);
+            resolve(v);
+          }
+        });
+      });
+    },
+    async scrape() {
+      const res = await fetch(`${running.url}/metrics`);
+      return res.text();
+    },
+    async close() {
+      await running.stop();
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The value of one sample in exposition text, or undefined. `series` is e.g. 'proxy_provider{type="cilium-kpr"}'. */
+export function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    if (i > 0 && line.slice(0, i) === series) return Number(line.slice(i + 1));
+  }
+  return undefined;
+}
