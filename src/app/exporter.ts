@@ -6,7 +6,7 @@ import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sourc
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
 import { detect } from '../detect/decide.js';
-import { CONFIG_CHECKS, type Verdict } from '../detect/types.js';
+import { CONFIG_CHECKS, type ConfigCheck, type Verdict } from '../detect/types.js';
 import type { ExporterState } from '../metrics/families.js';
 import { createMetrics, type ExporterMetrics } from '../metrics/registry.js';
 import type { Settings } from '../config/options.js';
@@ -37,6 +37,8 @@ export class Exporter {
   private graceTimer?: NodeJS.Timeout;
   private readonly listeners: ((v: Verdict) => void)[] = [];
   private stopped = false;
+  /** config checks raised by plugins (probe_targets_over_limit), merged into every verdict */
+  private readonly externalIssues = new Map<ConfigCheck, boolean>();
 
   constructor(private readonly deps: ExporterDeps) {
     const { settings } = deps;
@@ -68,6 +70,13 @@ export class Exporter {
 
   use(plugin: Plugin): void {
     this.plugins.push(plugin);
+  }
+
+  /** A plugin raises or clears a config check; the verdict is recomputed when it changes. */
+  setIssue(check: ConfigCheck, on: boolean): void {
+    if ((this.externalIssues.get(check) ?? false) === on) return;
+    this.externalIssues.set(check, on);
+    if (this.state.verdict) this.evaluate();
   }
 
   onVerdict(fn: (v: Verdict) => void): void {
@@ -107,6 +116,7 @@ export class Exporter {
     });
     this.snapshot = snap;
     const verdict = detect(snap, { disabled: this.settings.disabledDetectors });
+    for (const [check, on] of this.externalIssues) verdict.issues[check] = on;
     const previous = this.state.verdict;
     this.state.verdict = verdict;
     this.state.sources = this.sources.states();
@@ -130,7 +140,9 @@ export class Exporter {
   private logChanges(prev: Verdict | undefined, next: Verdict): void {
     const log = this.deps.log;
     const describe = (v: Verdict) => [v.provider, v.mode, v.version, v.flavor].filter(Boolean).join(' ');
-    if (!prev || describe(prev) !== describe(next)) {
+    // At start-up the verdict is `unknown` until the sources sync: not worth a line.
+    const startingUp = !prev && next.provider === 'unknown';
+    if (!startingUp && (!prev || describe(prev) !== describe(next))) {
       log.info('service proxy detected', {
         provider: next.provider,
         mode: next.mode,

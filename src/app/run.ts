@@ -8,9 +8,12 @@ import type { Logger } from '../log.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import { createApp, listen, type RunningServer } from '../http/server.js';
 import { renderStatusPage } from '../http/status-page.js';
+import { ProbeEngine } from './probes.js';
+import type { ProberTable } from '../probe/index.js';
 
 export interface RunningExporter {
   exporter: Exporter;
+  probes: ProbeEngine;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -22,15 +25,19 @@ export interface RunOptions {
   log: Logger;
   reflector?: ReflectorOptions;
   extraRoutes?: Router;
+  /** for tests: another prober table */
+  probers?: ProberTable;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
+  const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
+  exporter.use(probes);
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
     statusPage: () => renderStatusPage(exporter.state, exporter.readiness()),
-    diagnose: () => ({ verdict: exporter.state.verdict ?? null, sources: exporter.sources.statuses(), probes: exporter.state.probes ?? null }),
+    diagnose: () => ({ verdict: exporter.state.verdict ?? null, sources: exporter.sources.statuses(), probes: probes.state }),
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });
   const http = await listen(app, o.settings.listen);
@@ -39,6 +46,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   let stopping: Promise<void> | undefined;
   return {
     exporter,
+    probes,
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), exporter.stop()]).then(() => undefined)),

@@ -44,6 +44,22 @@ export class SourceGroup extends EventEmitter {
     return r;
   }
 
+  /** Swap a source for one with another spec (e.g. a new label selector): the new one lists afresh. */
+  async replace(spec: ReflectorSpec): Promise<Reflector> {
+    const old = this.reflectors.get(spec.name);
+    this.reflectors.delete(spec.name);
+    const started = old !== undefined && this.started;
+    if (old) {
+      old.removeAllListeners();
+      await old.stop();
+    }
+    const r = this.add(spec);
+    if (started || this.started) r.start();
+    return r;
+  }
+
+  private started = false;
+
   private stateChanged(name: string, e: { previous: SourceState; state: SourceState; error: string }): void {
     const st = this.status.get(name)!;
     const everSynced = st.everSynced || SETTLED.includes(e.state);
@@ -71,6 +87,7 @@ export class SourceGroup extends EventEmitter {
   }
 
   start(): void {
+    this.started = true;
     for (const r of this.reflectors.values()) r.start();
   }
 

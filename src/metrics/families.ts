@@ -7,10 +7,9 @@
 import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES, type Verdict } from '../detect/types.js';
 import type { SourceState } from '../cluster/types.js';
 
-export const FAILURE_REASONS = ['timeout', 'refused', 'reset', 'unreachable', 'dns', 'http_status', 'tls', 'other'] as const;
-export type FailureReason = (typeof FAILURE_REASONS)[number];
-export const PROBE_PATHS = ['vip', 'endpoint', 'nodeport'] as const;
-export type ProbePath = (typeof PROBE_PATHS)[number];
+import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
+
+export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
 
 export interface ProbeOutcome {
   probe: string;

@@ -103,3 +103,22 @@ export function functional(results: readonly TargetResult[]): boolean {
   const vips = results.filter((r) => r.target.path === 'vip');
   return vips.length > 0 && vips.every((r) => r.result.success);
 }
+
+export interface VerdictChange {
+  probe: string;
+  /** undefined when the probe is new */
+  from?: Verdict;
+  /** undefined when the probe is gone (its Service was deleted or opted out) */
+  to?: Classification;
+}
+
+/** What changed between two rounds' verdicts: one entry per probe whose verdict differs (for the log line on change). */
+export function verdictChanges(prev: Record<string, Classification>, next: Record<string, Classification>): VerdictChange[] {
+  const out: VerdictChange[] = [];
+  for (const [probe, c] of Object.entries(next)) {
+    const before = prev[probe]?.verdict;
+    if (before !== c.verdict) out.push(before === undefined ? { probe, to: c } : { probe, from: before, to: c });
+  }
+  for (const [probe, c] of Object.entries(prev)) if (!(probe in next)) out.push({ probe, from: c.verdict });
+  return out;
+}

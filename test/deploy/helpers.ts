@@ -34,7 +34,13 @@ export function sortObjects(objs: K8sObject[]): K8sObject[] {
 
 /** `kubectl kustomize` when kubectl is installed, else the project's own renderer. */
 export function render(dir: string): K8sObject[] {
-  return sortObjects(HAS_KUBECTL ? renderWithKubectl(dir) : renderKustomization(dir));
+  try {
+    return sortObjects(HAS_KUBECTL ? renderWithKubectl(dir) : renderKustomization(dir));
+  } catch (err) {
+    const e = err as { message: string; stderr?: string | Buffer };
+    const detail = e.stderr ? String(e.stderr).trim() : e.message;
+    throw new Error(`cannot render ${path.relative(ROOT, dir) || '.'} with ${HAS_KUBECTL ? 'kubectl kustomize' : 'src/deploy/kustomize.ts'}: ${detail}`);
+  }
 }
 
 type Model = new (data: any) => { validate(): void };

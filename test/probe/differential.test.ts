@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyRound, functional, VERDICTS, type ProbePaths, type Verdict } from '../../src/probe/differential.js';
+import { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbePaths, type Verdict } from '../../src/probe/differential.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult, type ProbeTarget, type TargetResult } from '../../src/probe/types.js';
 
 const ok: ProbeResult = { success: true, durationSeconds: 0.01 };
@@ -103,5 +103,19 @@ describe('functional', () => {
   it('is false for a round without a VIP probe (nothing proves Services work)', () => {
     assert.equal(functional([]), false);
     assert.equal(functional([tr('a', 'endpoint', ok)]), false);
+  });
+});
+
+describe('verdictChanges', () => {
+  const c = (verdict: Verdict) => ({ verdict, explanation: `${verdict}.` });
+  it('lists new, changed and gone probes, and nothing for unchanged ones', () => {
+    const prev = { a: c('ok'), b: c('ok'), gone: c('proxy_broken') };
+    const next = { a: c('ok'), b: c('proxy_broken'), fresh: c('ok') };
+    assert.deepEqual(verdictChanges(prev, next), [
+      { probe: 'b', from: 'ok', to: c('proxy_broken') },
+      { probe: 'fresh', to: c('ok') },
+      { probe: 'gone', from: 'proxy_broken' },
+    ]);
+    assert.deepEqual(verdictChanges(next, next), []);
   });
 });

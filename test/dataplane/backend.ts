@@ -1,0 +1,18 @@
+// Backends for the data-plane test, run inside the server namespace by startBackends():
+//   node --import tsx test/dataplane/backend.ts '<BackendConfig JSON>'
+// Prints READY once everything listens; exits on SIGTERM.
+import { startDns, startHttp, type Running } from '../probe/servers.js';
+import type { BackendConfig } from './netns.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as BackendConfig;
+const running: Running[] = [];
+for (const port of config.http ?? []) running.push(await startHttp({ host: config.host, port }));
+for (const s of config.https ?? []) running.push(await startHttp({ host: config.host, port: s.port, status: s.status, tls: true }));
+if (config.dns) {
+  const opts = { host: config.host, port: config.dns.port, address: config.dns.address };
+  running.push(await startDns(config.dns.domain ? { ...opts, domain: config.dns.domain } : opts));
+}
+process.stdout.write('READY\n');
+process.once('SIGTERM', () => {
+  void Promise.all(running.map((r) => r.close())).then(() => process.exit(0));
+});

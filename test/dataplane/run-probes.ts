@@ -1,0 +1,24 @@
+// Runs one probe round and prints its outcome as JSON; used inside the client namespace by
+// runProbesInNamespace():  echo '{"targets":[...],"timeoutMs":1000,"concurrency":8}' | node --import tsx run-probes.ts
+import { pathToFileURL } from 'node:url';
+import { classifyRound, functional, type Classification } from '../../src/probe/differential.js';
+import { runRound, type RoundResult } from '../../src/probe/round.js';
+import type { ProbeTarget } from '../../src/probe/types.js';
+
+export interface ProbeRunOutput {
+  round: RoundResult;
+  verdicts: Record<string, Classification>;
+  functional: boolean;
+}
+
+async function main(): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const { targets, timeoutMs, concurrency } = JSON.parse(input) as { targets: ProbeTarget[]; timeoutMs: number; concurrency: number };
+  const round = await runRound(targets, { timeoutMs, concurrency });
+  const out: ProbeRunOutput = { round, verdicts: classifyRound(round.results), functional: functional(round.results) };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+// Only when run as a script: netns.ts imports the output type from here.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

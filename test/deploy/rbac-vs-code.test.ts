@@ -1,0 +1,196 @@
+// The ClusterRole in manifests/ versus what the code actually requests. For every scenario fixture, in
+// both install modes, the real `serve` code path (command line = the rendered workload's args and env,
+// parsed by the CLI's own parser) runs against the project's fake API server enforcing the ClusterRole
+// (a request outside it gets 403 as from a real API server). Then `diagnose` runs against it too.
+// Every recorded request must be allowed by the role, none may get 403, and every permission in the
+// role (each group × resource × verb, each resourceName) must be used by some request: a new read in
+// the code without a rule fails here, and so does a rule the code no longer needs.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseCommandLine } from '../../src/cli/args.js';
+import { resolveSettings } from '../../src/config/load.js';
+import { loadKubeconfig } from '../../src/cluster/kubeconfig.js';
+import { silentLogger } from '../../src/log.js';
+import { runExporter } from '../../src/app/run.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
+import { listScenarios } from '../../src/sim/scenarios.js';
+import { authorize, requestName } from '../../src/sim/apiserver/rbac.js';
+import type { RecordedRequest } from '../../src/sim/apiserver/index.js';
+import { INSTALLS, ROOT, clusterRoleRules, one, render, type Rule } from './helpers.js';
+
+const execFileP = promisify(execFile);
+
+/**
+ * Paths every authenticated user may GET on a real cluster (the default system:discovery,
+ * system:basic-user and system:public-info-viewer ClusterRoles): discovery, version, health.
+ */
+const DEFAULT_NON_RESOURCE = [/^\/api\/?$/, /^\/api\/v1\/?$/, /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/, /^\/version\/?$/, /^\/(healthz|livez|readyz)(\/.*)?$/, /^\/openapi(\/.*)?$/];
+
+interface Run {
+  label: string;
+  requests: RecordedRequest[];
+}
+
+const MODES = ['deployment', 'daemonset'] as const;
+type Mode = (typeof MODES)[number];
+
+const rendered = { deployment: render(INSTALLS.deployment.dir), daemonset: render(INSTALLS.daemonset.dir) };
+const rules: Rule[] = clusterRoleRules(rendered.deployment);
+
+/** The workload's container: args and literal env, with $(VAR) expanded as the kubelet does. */
+function containerCommandLine(mode: Mode, downward: Record<string, string>): { argv: string[]; env: Record<string, string> } {
+  const w = one(rendered[mode], mode === 'deployment' ? 'Deployment' : 'DaemonSet');
+  const c = w.spec.template.spec.containers[0];
+  const env: Record<string, string> = {};
+  for (const e of c.env ?? []) {
+    if (typeof e.value === 'string') env[e.name] = e.value;
+    else {
+      const field = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
+      assert.ok(field && downward[field] !== undefined, `env ${e.name}: downward API field ${field} is simulated`);
+      env[e.name] = downward[field];
+    }
+  }
+  const argv = (c.args as string[]).map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m));
+  return { argv, env };
+}
+
+async function waitFor(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** `serve` as the manifests run it, against a simulated cluster, until ready and one probe round has run. */
+async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string): Promise<void> {
+  const { argv, env } = containerCommandLine(mode, {
+    'metadata.namespace': 'service-proxy-exporter',
+    'metadata.name': `service-proxy-exporter-${mode}-test`,
+    'spec.nodeName': nodeName,
+  });
+  // test-only additions: where the API is, a loopback port, quick probe rounds, quiet logs
+  const args = parseCommandLine([...argv, `--kubeconfig=${cluster.kubeconfigPath}`, '--listen=127.0.0.1:0', '--probe-interval=1s', '--probe-timeout=500ms', '--log-level=error']);
+  assert.equal(args.command, 'serve');
+  const settings = resolveSettings(args.flags, env);
+  const { kc } = loadKubeconfig(settings.kubeconfig, env);
+  const running = await runExporter({ settings, kc, log: silentLogger() });
+  try {
+    await waitFor(`${mode}: /readyz 200`, 30_000, async () => (await fetch(`${running.url}/readyz`)).status === 200);
+    const diag = await fetch(`${running.url}/diagnose`);
+    assert.equal(diag.status, 200, '/diagnose');
+    await diag.arrayBuffer();
+    // let at least one probe round run (it reads Services and EndpointSlices)
+    await waitFor(`${mode}: a probe round`, 15_000, async () => /^service_lb_probes_total\{/m.test(await (await fetch(`${running.url}/metrics`)).text()));
+  } finally {
+    await running.stop();
+  }
+}
+
+/** `diagnose` through the real command line, against the same simulated cluster. */
+async function runDiagnose(cluster: SimulatedCluster): Promise<void> {
+  const main = path.join(ROOT, 'src', 'cli', 'main.ts');
+  const env = { ...process.env, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' };
+  try {
+    await execFileP(process.execPath, ['--import', 'tsx', main, 'diagnose', `--kubeconfig=${cluster.kubeconfigPath}`, '--output=json', '--probe-timeout=500ms'], { cwd: ROOT, env, timeout: 60_000 });
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string };
+    // 1 means "problems found", a finding about the cluster; 2 means it could not run
+    assert.equal(e.code, 1, `diagnose could not run (exit ${e.code}): ${e.stderr ?? ''}`);
+  }
+}
+
+function isNonResource(r: RecordedRequest): boolean {
+  return r.resource === '';
+}
+
+function describeRequest(r: RecordedRequest): string {
+  const q = [r.labelSelector && `labelSelector=${r.labelSelector}`, r.fieldSelector && `fieldSelector=${r.fieldSelector}`].filter(Boolean).join('&');
+  return `${r.verb} ${r.path}${q ? `?${q}` : ''} → ${r.status}`;
+}
+
+function attrs(r: RecordedRequest) {
+  return {
+    verb: r.verb as 'get' | 'list' | 'watch',
+    group: r.group,
+    resource: r.resource,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    ...(r.name ? { name: r.name } : {}),
+    ...(r.fieldSelector ? { fieldSelector: r.fieldSelector } : {}),
+  };
+}
+
+describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
+  const runs: Run[] = [];
+  const scenarios = listScenarios();
+
+  before(() => {
+    assert.ok(scenarios.length > 0, 'scenario fixtures exist');
+  });
+
+  for (const scenario of scenarios) {
+    for (const mode of MODES) {
+      it(`${scenario}, ${mode} mode: serve and diagnose get no 403, every request within the role`, async () => {
+        const cluster = await startSimulatedCluster(scenario);
+        try {
+          cluster.api.setRbac(rules as never);
+          const node = cluster.scenario.objects.find((o: Record<string, any>) => o.kind === 'Node')?.metadata?.name as string | undefined;
+          assert.ok(node || mode === 'deployment', 'daemonset mode needs a Node in the scenario');
+          await runServe(cluster, mode, node ?? '');
+          if (mode === 'deployment') await runDiagnose(cluster);
+          const requests = [...cluster.api.requests];
+          runs.push({ label: `${scenario}/${mode}`, requests });
+          assert.ok(requests.length > 0, 'the exporter talked to the API server');
+          const forbidden = requests.filter((r) => r.status === 403);
+          assert.deepEqual(forbidden.map(describeRequest), [], 'requests the ClusterRole denied');
+          for (const r of requests) {
+            if (isNonResource(r)) {
+              assert.equal(r.method, 'GET', describeRequest(r));
+              assert.ok(DEFAULT_NON_RESOURCE.some((re) => re.test(r.path)), `${describeRequest(r)}: not a path every user may read`);
+            } else {
+              assert.ok(['get', 'list', 'watch'].includes(r.verb), `${describeRequest(r)}: read-only`);
+              assert.ok(authorize(rules as never, attrs(r)), `${describeRequest(r)}: outside the ClusterRole`);
+            }
+          }
+        } finally {
+          await cluster.close();
+        }
+      });
+    }
+  }
+
+  it('every permission in the ClusterRole is used by some request', (t) => {
+    if (runs.length !== scenarios.length * MODES.length) {
+      t.skip('a scenario run failed above; usage is only meaningful over all of them');
+      return;
+    }
+    const all = runs.flatMap((r) => r.requests).filter((r) => !isNonResource(r) && r.status !== 403);
+    const unused: string[] = [];
+    for (const rule of rules) {
+      for (const group of rule.apiGroups) {
+        for (const resource of rule.resources) {
+          for (const verb of rule.verbs) {
+            const matching = all.filter((r) => r.group === group && r.resource === resource && r.verb === verb);
+            if (!rule.resourceNames?.length) {
+              if (matching.length === 0) unused.push(`${verb} ${group || 'core'}/${resource}`);
+              continue;
+            }
+            for (const name of rule.resourceNames) {
+              if (!matching.some((r) => requestName(attrs(r)) === name)) unused.push(`${verb} ${group || 'core'}/${resource} "${name}"`);
+            }
+          }
+        }
+      }
+    }
+    assert.deepEqual(unused, [], 'ClusterRole permissions no request used: remove them from manifests/base/clusterrole.yaml');
+  });
+});
