@@ -93,8 +93,9 @@ describe('Reflector', () => {
         await until(r, () => names(r).length === 2, 'the change made while disconnected');
         assert.equal(r.stats.lists, 1, 'no relist after a drop');
         assert.ok(r.stats.watches > watchesBefore, 'a new watch was opened');
-        const resumed = s.requests.filter((q) => q.watch && q.resource === 'pods').at(-1);
-        assert.ok(resumed && resumed.path.includes('resourceVersion=') && !resumed.path.includes('resourceVersion=&'), 'resumed with a resourceVersion');
+        const watches = s.requests.filter((q) => q.watch && q.resource === 'pods');
+        const resumed = watches.at(-1)!;
+        assert.ok(resumed.resourceVersion && Number(resumed.resourceVersion) >= Number(watches[0]!.resourceVersion), 'resumed from the last resourceVersion seen');
       } finally {
         await r.stop();
       }

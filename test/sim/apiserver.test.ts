@@ -44,7 +44,7 @@ interface Event {
 }
 
 /** A running Watch that collects its events; `until` awaits a condition on them (bounded, so a bug fails rather than hangs). */
-async function watch(kc: KubeConfig, path: string, params: Record<string, unknown>) {
+async function watch(kc: KubeConfig, path: string, params: Record<string, string | number | boolean | undefined>) {
   const events: Event[] = [];
   const waiters = new Set<() => void>();
   let doneResolve!: (err: unknown) => void;
@@ -92,7 +92,7 @@ async function apiError(p: Promise<unknown>): Promise<ApiException<string>> {
   assert.fail('expected the call to fail');
 }
 
-describe('fake API server: list', () => {
+describe('fake API server: list', { timeout: 30_000 }, () => {
   let s: FakeApiServer;
   let core: CoreV1Api;
   before(async () => {
@@ -171,7 +171,7 @@ describe('fake API server: list', () => {
   });
 });
 
-describe('fake API server: watch', () => {
+describe('fake API server: watch', { timeout: 30_000 }, () => {
   it('streams ADDED, MODIFIED and DELETED after the listed resourceVersion', async () => {
     await withServer({}, async (s, kc) => {
       s.store.apply(pod('ns', 'before'));
@@ -214,6 +214,7 @@ describe('fake API server: watch', () => {
 
   it('sends a 410 Expired ERROR event for a resourceVersion older than the history', async () => {
     await withServer({ historyLimit: 5 }, async (s, kc) => {
+      s.store.apply(pod('ns', 'first'));
       const old = String(s.store.resourceVersion);
       for (let i = 0; i < 10; i++) s.store.apply(pod('ns', `p${i}`));
       const w = await watch(kc, '/api/v1/pods', { resourceVersion: old });
@@ -322,7 +323,7 @@ describe('fake API server: watch', () => {
   });
 });
 
-describe('fake API server: CRDs, faults and RBAC', () => {
+describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
   it('answers 404 NotFound for a CRD that is not installed, and serves it once installed', async () => {
     await withServer({}, async (s, kc) => {
       const custom = kc.makeApiClient(CustomObjectsApi);
@@ -424,7 +425,7 @@ describe('fake API server: CRDs, faults and RBAC', () => {
   });
 });
 
-describe('fake API server: scale', () => {
+describe('fake API server: scale', { timeout: 30_000 }, () => {
   it('holds 5,000 nodes and 50,000 pods and pages through the nodes 500 at a time', async () => {
     await withServer({}, async (s, kc) => {
       const nodes: K8sObject[] = [];

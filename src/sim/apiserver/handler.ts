@@ -27,6 +27,8 @@ export interface RecordedRequest {
   name?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** the resourceVersion parameter, when given (a resumed watch carries the last one it saw) */
+  resourceVersion?: string;
   watch: boolean;
   /** HTTP status sent (200 for a watch, whatever its events) */
   status: number;
@@ -78,6 +80,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const target = parseResourcePath(url.pathname);
   const labelSelector = q.get('labelSelector') ?? undefined;
   const fieldSelector = q.get('fieldSelector') ?? undefined;
+  const resourceVersion = q.get('resourceVersion') ?? undefined;
   const verb: string = !target || isNonResourcePath(url.pathname) ? (req.method ?? 'GET').toLowerCase() : watch ? 'watch' : target.name !== undefined ? 'get' : 'list';
   const record: RecordedRequest = {
     time: Date.now(),
@@ -90,6 +93,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     ...(target?.name !== undefined ? { name: target.name } : {}),
     ...(labelSelector !== undefined ? { labelSelector } : {}),
     ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+    ...(resourceVersion ? { resourceVersion } : {}),
     watch,
     status: 0,
   };

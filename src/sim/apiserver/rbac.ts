@@ -27,7 +27,7 @@ export const FAKE_USER = 'system:serviceaccount:service-proxy-exporter:service-p
  * that is exactly `metadata.name=<x>`, which is what lets resourceNames rules authorise such watches.
  */
 export function requestName(attrs: RequestAttributes): string | undefined {
-  if (attrs.verb === 'get') return attrs.name;
+  if (attrs.name !== undefined || attrs.verb === 'get') return attrs.name;
   if (!attrs.fieldSelector) return undefined;
   try {
     const reqs = parseFieldSelector(attrs.fieldSelector);
