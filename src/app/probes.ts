@@ -1,5 +1,6 @@
 // The probe engine: keeps probe targets fresh from the Service/EndpointSlice watches, runs
 // rounds on the schedule, and hands results to metrics, the status page and the log.
+import { EventEmitter } from 'node:events';
 import { RESOURCES } from '../cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../cluster/slim.js';
 import type { SlimEndpointSlice, SlimNode, SlimService } from '../cluster/types.js';
@@ -45,7 +46,8 @@ const DNS_SERVICES = [
 
 const PROBE_NAMES: readonly string[] = ['apiserver', 'dns', 'me_service', 'annotated'];
 
-export class ProbeEngine implements Plugin {
+/** Emits `round` (ProbeView) after every published round. */
+export class ProbeEngine extends EventEmitter implements Plugin {
   private readonly scheduler: ProbeScheduler;
   private view: ProbeView;
   private sliceServices = '';
@@ -56,6 +58,7 @@ export class ProbeEngine implements Plugin {
     private readonly ex: Exporter,
     opts: { probers?: ProberTable } = {},
   ) {
+    super();
     const s = ex.settings;
     for (const p of s.disabledProbes) {
       if (!PROBE_NAMES.includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_NAMES.join(',') });
@@ -195,5 +198,6 @@ export class ProbeEngine implements Plugin {
     this.ex.state.probes = hasVip
       ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) }
       : undefined;
+    this.emit('round', this.view);
   }
 }

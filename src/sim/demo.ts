@@ -1,12 +1,14 @@
 // `demo`: the real exporter against a simulated cluster, so a newcomer sees live metrics with no
 // cluster at all. Everything but the API server is the production code path.
 import { KubeConfig } from '@kubernetes/client-node';
+import { Router } from 'express';
 import { resolveSettings } from '../config/load.js';
 import type { Settings } from '../config/options.js';
 import { createLogger, type Logger } from '../log.js';
 import { runExporter, type RunningExporter } from '../app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
 import { DEFAULT_SCENARIO } from './scenarios.js';
+import { startDemoDataPlane, type DemoDataPlane } from './dataplane/index.js';
 
 export interface DemoOptions {
   scenario?: string;
@@ -28,6 +30,8 @@ export interface Demo {
   description: string;
   cluster: SimulatedCluster;
   running: RunningExporter;
+  /** the stand-in service proxy: break() and heal() it to watch service_lb_functional follow */
+  dataPlane: DemoDataPlane;
   close(): Promise<void>;
 }
 
@@ -46,18 +50,27 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const log = opts.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
+  const serviceNamespace = settings.serviceNamespace || 'service-proxy-exporter';
+  let dataPlane: DemoDataPlane | undefined;
   let running: RunningExporter;
   try {
+    dataPlane = await startDemoDataPlane(cluster.api, { clusterDomain: settings.clusterDomain });
     running = await runExporter({
-      settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace: settings.serviceNamespace || 'service-proxy-exporter' },
+      settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace },
       kc,
       log,
+      extraRoutes: demoControls(() => dataPlane!, log),
     });
+    const u = new URL(running.url);
+    await dataPlane.addSelfService({ namespace: serviceNamespace, name: settings.serviceName, host: u.hostname, port: Number(u.port) });
   } catch (e) {
+    await dataPlane?.close();
     await cluster.close();
     throw e;
   }
+  const plane = dataPlane;
   return {
+    dataPlane: plane,
     url: running.url,
     apiUrl: cluster.api.url,
     kubeconfigPath: cluster.kubeconfigPath,
@@ -67,7 +80,32 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     running,
     close: async () => {
       await running.stop();
+      await plane.close();
       await cluster.close();
     },
   };
+}
+
+/** POST /demo/break, POST /demo/heal, GET /demo: the newcomer's handle on the simulated service proxy. */
+function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
+  const r = Router();
+  const state = () => ({ broken: plane().broken, services: plane().describe() });
+  r.get('/demo', (_req, res) => {
+    res.json(state());
+  });
+  r.post('/demo/break', async (_req, res) => {
+    await plane().break();
+    log.warn('demo: service proxy broken (VIPs no longer forward); watch service_lb_functional go to 0');
+    res.json(state());
+  });
+  r.post('/demo/heal', async (_req, res) => {
+    try {
+      await plane().heal();
+      log.info('demo: service proxy healed');
+      res.json(state());
+    } catch (e) {
+      res.status(500).json({ error: String((e as Error).message) });
+    }
+  });
+  return r;
 }

@@ -20,6 +20,7 @@ describe('exporter end to end', () => {
     const h = await startHarness({ objects: kubeProxyCluster() });
     try {
       await h.verdict((v) => v.provider === 'kube-proxy', 'kube-proxy');
+      await h.ready();
       const text = await h.scrape();
       assert.equal(sample(text, 'proxy_provider{type="kube-proxy"}'), 1);
       assert.equal(sample(text, 'proxy_provider{type="cilium-kpr"}'), 0);

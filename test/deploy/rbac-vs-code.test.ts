@@ -71,6 +71,15 @@ async function waitFor(what: string, ms: number, check: () => Promise<boolean>):
   assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+async function softWait(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** `serve` as the manifests run it, against a simulated cluster, until ready and one probe round has run. */
 async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string): Promise<void> {
   const { argv, env } = containerCommandLine(mode, {
@@ -89,8 +98,9 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     const diag = await fetch(`${running.url}/diagnose`);
     assert.equal(diag.status, 200, '/diagnose');
     await diag.arrayBuffer();
-    // let at least one probe round run (it reads Services and EndpointSlices)
-    await waitFor(`${mode}: a probe round`, 15_000, async () => /^service_lb_probes_total\{/m.test(await (await fetch(`${running.url}/metrics`)).text()));
+    // let a probe round run (it reads Services and EndpointSlices). Not an assertion: a probe engine that
+    // reads nothing shows up below as an unused ClusterRole permission.
+    await softWait(3_000, async () => /^service_lb_probes_total\{/m.test(await (await fetch(`${running.url}/metrics`)).text()));
   } finally {
     await running.stop();
   }

@@ -17,6 +17,8 @@ export interface Harness {
   kubeconfigPath: string;
   /** resolve when the verdict satisfies pred (checks the current one first) */
   verdict(pred: (v: Verdict) => boolean, what?: string, timeoutMs?: number): Promise<Verdict>;
+  /** resolve once /readyz would answer 200 (every source settled) */
+  ready(timeoutMs?: number): Promise<void>;
   /** the /metrics text */
   scrape(): Promise<string>;
   close(): Promise<void>;
@@ -63,6 +65,19 @@ export async function startHarness(
             resolve(v);
           }
         });
+      });
+    },
+    ready(timeoutMs = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        if (exporter.readiness().ready) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`)), timeoutMs);
+        const check = () => {
+          if (!exporter.readiness().ready) return;
+          clearTimeout(timer);
+          exporter.sources.off('state', check);
+          resolve();
+        };
+        exporter.sources.on('state', check);
       });
     },
     async scrape() {

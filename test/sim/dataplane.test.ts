@@ -16,7 +16,7 @@ import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../sr
 import { loadInto } from '../../src/sim/cluster.js';
 import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../src/sim/dataplane/demo-tls/pair.js';
-import { loadScenario } from '../../src/sim/scenarios.js';
+import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
 
 const SELF = { namespace: 'service-proxy-exporter', service: 'service-proxy-exporter' };
 const DOMAIN = 'cluster.local';
@@ -270,6 +270,24 @@ describe('demo data plane over an empty or odd cluster', () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+});
+
+it('every scenario gets a working data path', async () => {
+  for (const name of listScenarios()) {
+    const api = await startFakeApiServer();
+    const scenario = loadScenario(name);
+    for (const crd of scenario.crds) api.store.install(crd.split('.')[0]!);
+    loadInto(api, scenario.objects);
+    const dp = await startDemoDataPlane(api);
+    try {
+      const targets = targetsOf(api).filter((t) => t.probe !== 'me_service');
+      assert.deepEqual(targets.map((t) => `${t.probe}/${t.path}`).sort(), EXPECTED.filter((e) => !e.startsWith('me_service')), name);
+      assertAll(await probeAll(targets), () => true);
+    } finally {
+      await dp.close();
+      await api.close();
+    }
+  }
 });
 
 it('demo-tls: the embedded pair is the shipped PEM files', () => {

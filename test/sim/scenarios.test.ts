@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
@@ -128,13 +129,21 @@ describe('scenario catalogue', () => {
     for (const n of listScenarios()) assert.ok(existsSync(join(dir, `${n}.yaml`)));
   });
 
-  it('resolves the folder from compiled code in dist/ to the package source', () => {
-    const src = scenarioDir();
-    const root = join(src, '..', '..', '..');
-    const fromDist = resolveScenarioDir(pathToFileURL(join(root, 'dist', 'sim', 'scenarios.js')).href);
-    assert.equal(fromDist, join(root, 'src', 'sim', 'scenarios'));
-    const fromSrc = resolveScenarioDir(pathToFileURL(join(root, 'src', 'sim', 'scenarios.ts')).href);
-    assert.equal(fromSrc, src);
+  it('resolves the folder beside compiled code, else the package source', () => {
+    const root = mkdtempSync(join(tmpdir(), 'scenario-dir-'));
+    try {
+      writeFileSync(join(root, 'package.json'), '{}');
+      mkdirSync(join(root, 'dist', 'sim'), { recursive: true });
+      const fromDist = pathToFileURL(join(root, 'dist', 'sim', 'scenarios.js')).href;
+      // a build without the YAML copied beside it falls back to <package>/src/sim/scenarios
+      assert.equal(resolveScenarioDir(fromDist), join(root, 'src', 'sim', 'scenarios'));
+      // a build with the YAML beside it (npm run build copies it) uses that
+      mkdirSync(join(root, 'dist', 'sim', 'scenarios'));
+      writeFileSync(join(root, 'dist', 'sim', 'scenarios', 'x.yaml'), '');
+      assert.equal(resolveScenarioDir(fromDist), join(root, 'dist', 'sim', 'scenarios'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -169,7 +169,8 @@ function writeSlice(api: FakeApiServer, s: ServiceSpec): void {
 }
 
 /** An address to put in an EndpointSlice for a listener bound to `host`. */
-function endpointAddress(host: string): string {
+function endpointAddress(raw: string): string {
+  const host = raw.replace(/^\[(.*)\]$/, '$1'); // URL.hostname keeps IPv6 brackets
   if (host === '' || host === '0.0.0.0' || host === '::' || host === 'localhost' || host === '::ffff:0.0.0.0') return '127.0.0.1';
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1];
   if (mapped) return mapped;
