@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { RULES_FILE } from '../../src/artifacts/render.js';
 import { EXPORTER_JOB } from '../../src/artifacts/metrics.js';
+import { silentLogger } from '../../src/log.js';
 import { PROMETHEUS, ROOT, allQueries, requireBinary, type ShippedQuery } from './helpers.js';
 
 /** What Grafana would put for $__rate_interval with a 1s scrape interval (4 × scrape, rounded up). */
@@ -45,65 +46,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startRealDemo(): Promise<Exporter> {
   const { startDemo } = await import('../../src/sim/demo.js');
   const port = await freePort();
-  const demo = await startDemo({ listen: `127.0.0.1:${port}`, probeInterval: '1s' });
+  const demo = await startDemo({ listen: `127.0.0.1:${port}`, probeInterval: '1s', flags: { 'probe-timeout': '500ms' }, log: silentLogger() });
   return { url: demo.url, close: () => demo.close(), what: `the embedded demo (${demo.url})` };
-}
-
-/**
- * FALLBACK_STAND_IN_EXPORTER — only used when the real demo cannot be imported or started, and
- * never under CI=true. A prom-client registry serving the contract metrics with plausible values.
- */
-async function startFallbackStandInExporter(): Promise<Exporter> {
-  const client = await import('prom-client');
-  const { createServer: createHttpServer } = await import('node:http');
-  const { PROVIDER_TYPES, CONFIG_CHECKS, AGENT_STATES } = await import('../../src/detect/types.js');
-  const { FAILURE_REASONS, PROBE_DURATION_BUCKETS } = await import('../../src/metrics/families.js');
-  const reg = new client.Registry();
-  const g = (name: string, labelNames: string[] = []) => new client.Gauge({ name, help: name, labelNames, registers: [reg] });
-  g('proxy_provider', ['type']);
-  const provider = reg.getSingleMetric('proxy_provider') as InstanceType<typeof client.Gauge>;
-  for (const type of PROVIDER_TYPES) provider.set({ type }, type === 'cilium-kpr' ? 1 : 0);
-  g('proxy_provider_info', ['type', 'mode', 'version', 'flavor']).set({ type: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset' }, 1);
-  g('proxy_provider_conflict').set(0);
-  const issues = g('proxy_provider_config_issue', ['check']);
-  for (const check of CONFIG_CHECKS) issues.set({ check }, 0);
-  const agents = g('proxy_provider_agents', ['state']);
-  for (const state of AGENT_STATES) agents.set({ state }, state === 'ready' ? 3 : 0);
-  g('service_lb_functional').set(1);
-  const success = g('service_lb_probe_success', ['probe', 'path']);
-  g('service_proxy_exporter_build_info', ['version', 'revision', 'nodejs_version']).set({ version: '0.0.0', revision: 'fallback', nodejs_version: process.version }, 1);
-  const sources = g('service_proxy_exporter_source_up', ['source']);
-  for (const source of ['daemonsets', 'pods', 'nodes', 'configmaps']) sources.set({ source }, 1);
-  const duration = new client.Histogram({ name: 'service_lb_probe_duration_seconds', help: 'x', labelNames: ['probe', 'path'], buckets: PROBE_DURATION_BUCKETS, registers: [reg] });
-  const total = new client.Counter({ name: 'service_lb_probes_total', help: 'x', labelNames: ['probe', 'path'], registers: [reg] });
-  const failures = new client.Counter({ name: 'service_lb_probe_failures_total', help: 'x', labelNames: ['probe', 'path', 'reason'], registers: [reg] });
-  const probes = [['apiserver', 'vip'], ['apiserver', 'endpoint'], ['dns_udp', 'vip'], ['dns_tcp', 'vip'], ['me_service', 'vip']] as const;
-  const round = () => {
-    for (const [probe, path] of probes) {
-      success.set({ probe, path }, 1);
-      total.inc({ probe, path });
-      duration.observe({ probe, path }, 0.002 + Math.random() * 0.01);
-      for (const reason of FAILURE_REASONS) failures.inc({ probe, path, reason }, 0);
-    }
-  };
-  round();
-  const timer = setInterval(round, 1000);
-  const port = await freePort();
-  const server = createHttpServer((req, res) => {
-    void reg.metrics().then((body) => {
-      res.setHeader('content-type', reg.contentType);
-      res.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    what: 'FALLBACK_STAND_IN_EXPORTER (the real demo could not be started)',
-    close: async () => {
-      clearInterval(timer);
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }
 
 interface PromResponse {
@@ -120,14 +64,7 @@ async function promQuery(base: string, expr: string): Promise<PromResponse> {
 test('a real Prometheus scraping the demo returns data for every recording rule and panel query', { timeout: 240_000 }, async (t) => {
   if (!requireBinary(t, PROMETHEUS)) return;
 
-  let exporter: Exporter;
-  try {
-    exporter = await startRealDemo();
-  } catch (e) {
-    if (process.env.CI === 'true') throw e;
-    t.diagnostic(`real demo unavailable (${(e as Error).message}); using FALLBACK_STAND_IN_EXPORTER`);
-    exporter = await startFallbackStandInExporter();
-  }
+  const exporter = await startRealDemo();
   t.diagnostic(`scraping ${exporter.what}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'spe-prometheus-'));

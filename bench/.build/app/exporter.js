@@ -1,0 +1,146 @@
+import { detectionSources } from '../cluster/catalog.js';
+import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
+import { detect } from '../detect/decide.js';
+import { CONFIG_CHECKS } from '../detect/types.js';
+import { createMetrics } from '../metrics/registry.js';
+import { buildInfo } from './build-info.js';
+export class Exporter {
+    deps;
+    sources;
+    metrics;
+    specs;
+    state;
+    snapshot;
+    plugins = [];
+    graceTimer;
+    listeners = [];
+    stopped = false;
+    /** config checks raised by plugins (probe_targets_over_limit), merged into every verdict */
+    externalIssues = new Map();
+    constructor(deps) {
+        this.deps = deps;
+        const { settings } = deps;
+        this.specs = detectionSources({
+            mode: settings.mode,
+            ...(settings.nodeName ? { nodeName: settings.nodeName } : {}),
+        });
+        this.sources = new SourceGroup(deps.kc, deps.log, {
+            ...(deps.reflector ? { reflector: deps.reflector } : {}),
+            ...(deps.now ? { now: deps.now } : {}),
+        });
+        for (const spec of this.specs)
+            this.sources.add(spec);
+        this.state = { verdict: undefined, sources: this.sources.states(), probes: undefined, build: buildInfo() };
+        this.metrics = createMetrics(() => this.state);
+        this.sources.on('change', () => this.evaluate());
+    }
+    get settings() {
+        return this.deps.settings;
+    }
+    get log() {
+        return this.deps.log;
+    }
+    now() {
+        return (this.deps.now ?? Date.now)();
+    }
+    use(plugin) {
+        this.plugins.push(plugin);
+    }
+    /** A plugin raises or clears a config check; the verdict is recomputed when it changes. */
+    setIssue(check, on) {
+        if ((this.externalIssues.get(check) ?? false) === on)
+            return;
+        this.externalIssues.set(check, on);
+        if (this.state.verdict)
+            this.evaluate();
+    }
+    onVerdict(fn) {
+        this.listeners.push(fn);
+    }
+    start() {
+        this.deps.log.info('exporter starting', {
+            mode: this.settings.mode,
+            ...(this.settings.nodeName ? { node: this.settings.nodeName } : {}),
+            sources: this.specs.length,
+        });
+        this.sources.start();
+        for (const p of this.plugins)
+            p.start();
+    }
+    async stop() {
+        this.stopped = true;
+        if (this.graceTimer)
+            clearTimeout(this.graceTimer);
+        await Promise.all([this.sources.stop(), ...this.plugins.map((p) => p.stop())]);
+    }
+    /** /readyz: every source has synced once (a forbidden optional source counts: it never will). */
+    readiness() {
+        const optional = new Set(this.specs.filter((s) => !s.required).map((s) => s.name));
+        const waitingFor = this.sources.unsettled((n) => optional.has(n) || !this.specs.some((s) => s.name === n));
+        return { ready: waitingFor.length === 0, waitingFor };
+    }
+    /** Recompute the verdict from what the sources hold now. */
+    evaluate() {
+        const now = this.now();
+        const snap = assembleSnapshot(this.sources, this.specs, {
+            ...(this.settings.mode === 'daemonset' && this.settings.nodeName ? { nodeName: this.settings.nodeName } : {}),
+            graceMs: this.settings.sourceGracePeriodMs,
+            now,
+        });
+        this.snapshot = snap;
+        const verdict = detect(snap, { disabled: this.settings.disabledDetectors });
+        for (const [check, on] of this.externalIssues)
+            verdict.issues[check] = on;
+        const previous = this.state.verdict;
+        this.state.verdict = verdict;
+        this.state.sources = this.sources.states();
+        this.logChanges(previous, verdict);
+        this.armGraceTimer(now);
+        for (const fn of this.listeners)
+            fn(verdict);
+        return verdict;
+    }
+    /** Re-evaluate when a failing source's grace period runs out, so `unknown` shows on time. */
+    armGraceTimer(now) {
+        if (this.graceTimer)
+            clearTimeout(this.graceTimer);
+        this.graceTimer = undefined;
+        if (this.stopped)
+            return;
+        const expiry = nextGraceExpiry(this.sources, this.settings.sourceGracePeriodMs);
+        if (expiry === undefined || expiry < now)
+            return;
+        this.graceTimer = setTimeout(() => this.evaluate(), expiry - now + 5);
+        this.graceTimer.unref();
+    }
+    logChanges(prev, next) {
+        const log = this.deps.log;
+        const describe = (v) => [v.provider, v.mode, v.version, v.flavor].filter(Boolean).join(' ');
+        // At start-up the verdict is `unknown` until the sources sync: not worth a line.
+        const startingUp = !prev && next.provider === 'unknown';
+        if (!startingUp && (!prev || describe(prev) !== describe(next))) {
+            log.info('service proxy detected', {
+                provider: next.provider,
+                mode: next.mode,
+                version: next.version,
+                flavor: next.flavor,
+                ...(prev ? { previous: prev.provider } : {}),
+                reason: next.reasons[0] ?? '',
+            });
+        }
+        if ((prev?.conflict ?? false) !== next.conflict) {
+            log.log(next.conflict ? 'warn' : 'info', next.conflict ? 'service proxy conflict' : 'service proxy conflict resolved', {
+                components: next.findings.filter((f) => f.active).map((f) => f.type),
+            });
+        }
+        for (const check of CONFIG_CHECKS) {
+            const was = prev?.issues[check] ?? false;
+            if (was !== next.issues[check]) {
+                log.log(next.issues[check] ? 'warn' : 'info', next.issues[check] ? 'config issue raised' : 'config issue cleared', { check });
+            }
+        }
+        const agents = (v) => (v ? `${v.agents.ready}/${v.agents.unready}/${v.agents.missing}` : '');
+        if (agents(prev) !== agents(next))
+            log.debug('agents changed', { ...next.agents });
+    }
+}

@@ -1,0 +1,164 @@
+// The probe engine: keeps probe targets fresh from the Service/EndpointSlice watches, runs
+// rounds on the schedule, and hands results to metrics, the status page and the log.
+import { EventEmitter } from 'node:events';
+import { RESOURCES } from '../cluster/catalog.js';
+import { slimEndpointSlice, slimService } from '../cluster/slim.js';
+import { classifyRound, createScheduler, discoverTargets, functional, verdictChanges, ANNOTATIONS, } from '../probe/index.js';
+/** Where cluster DNS lives across distributions, in order of preference. */
+const DNS_SERVICES = [
+    { namespace: 'kube-system', name: 'kube-dns' },
+    { namespace: 'kube-system', name: 'rke2-coredns-rke2-coredns' },
+    { namespace: 'kube-system', name: 'coredns' },
+    { namespace: 'openshift-dns', name: 'dns-default' },
+];
+const PROBE_NAMES = ['apiserver', 'dns', 'me_service', 'annotated'];
+/** Emits `round` (ProbeView) after every published round. */
+export class ProbeEngine extends EventEmitter {
+    ex;
+    scheduler;
+    view;
+    sliceServices = '';
+    published = new Set();
+    firstRoundDone = false;
+    constructor(ex, opts = {}) {
+        super();
+        this.ex = ex;
+        const s = ex.settings;
+        for (const p of s.disabledProbes) {
+            if (!PROBE_NAMES.includes(p))
+                ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_NAMES.join(',') });
+        }
+        ex.sources.add({ name: 'services', ref: RESOURCES.services, slim: slimService });
+        this.sliceServices = this.sliceSelectorNames([]);
+        ex.sources.add(this.sliceSpec(this.sliceServices));
+        this.scheduler = createScheduler({
+            intervalMs: s.probeIntervalMs,
+            round: { concurrency: s.probeConcurrency, timeoutMs: s.probeTimeoutMs, ...(opts.probers ? { probers: opts.probers } : {}) },
+            targets: () => this.view.targets,
+            onRound: (round) => this.publish(round.results, round.startedAt, round.durationSeconds),
+            onSkippedTick: () => ex.log.debug('probe tick skipped: previous round still running'),
+            onError: (err) => ex.log.error('probe round failed', { error: String(err?.message ?? err) }),
+        });
+        this.view = { schedule: this.scheduler.schedule, targets: [], skipped: [], overLimit: false };
+        ex.sources.on('change', () => this.refresh());
+    }
+    get state() {
+        return this.view;
+    }
+    start() {
+        const sch = this.scheduler.schedule;
+        if (sch.note)
+            this.ex.log.info(sch.note);
+        this.scheduler.start();
+    }
+    async stop() {
+        await this.scheduler.stop();
+    }
+    /** Run a round now (diagnose, tests); resolves with the published view. */
+    async runNow() {
+        await this.scheduler.runNow();
+        return this.view;
+    }
+    sliceSelectorNames(annotated) {
+        const s = this.ex.settings;
+        const names = new Set(['kubernetes', s.serviceName, ...DNS_SERVICES.map((d) => d.name), ...annotated.map((a) => a.name)]);
+        return [...names].filter(Boolean).sort().join(',');
+    }
+    sliceSpec(names) {
+        return {
+            name: 'endpointslices',
+            ref: RESOURCES.endpointslices,
+            // Only the slices of Services we probe: all slices of a large cluster would cost memory for nothing.
+            labelSelector: `kubernetes.io/service-name in (${names})`,
+            slim: slimEndpointSlice,
+        };
+    }
+    ready() {
+        const st = this.ex.sources.statuses();
+        return ['services', 'endpointslices', 'nodes'].every((n) => st[n]?.everSynced);
+    }
+    /** Targets follow the watches: recomputed on every change, never polled. */
+    refresh() {
+        const s = this.ex.settings;
+        const services = this.ex.sources.values('services');
+        const annotated = services.filter((x) => x.annotations[ANNOTATIONS.probe] === 'true');
+        const wanted = this.sliceSelectorNames(annotated);
+        if (wanted !== this.sliceServices) {
+            this.sliceServices = wanted;
+            void this.ex.sources.replace(this.sliceSpec(wanted));
+        }
+        if (!this.ready())
+            return;
+        const disabled = [];
+        if (s.disabledProbes.includes('apiserver'))
+            disabled.push('apiserver');
+        if (s.disabledProbes.includes('dns'))
+            disabled.push('dns_udp', 'dns_tcp');
+        if (s.disabledProbes.includes('me_service'))
+            disabled.push('me_service');
+        const dnsService = DNS_SERVICES.find((d) => services.some((x) => x.namespace === d.namespace && x.name === d.name));
+        const namespace = s.serviceNamespace;
+        const found = discoverTargets({
+            services: s.disabledProbes.includes('annotated')
+                ? services.filter((x) => x.annotations[ANNOTATIONS.probe] !== 'true')
+                : services,
+            endpointSlices: this.ex.sources.values('endpointslices'),
+            nodes: this.ex.sources.values('nodes'),
+            ...(namespace ? { self: { namespace, service: s.serviceName } } : {}),
+            clusterDomain: s.clusterDomain,
+            maxTargets: s.maxProbeTargets,
+            ...(s.mode === 'daemonset' && s.nodeName ? { nodeName: s.nodeName } : {}),
+            ...(dnsService ? { dnsService } : {}),
+            disabled,
+        });
+        this.view = { ...this.view, targets: found.targets, skipped: found.skipped, overLimit: found.overLimit };
+        this.ex.setIssue('probe_targets_over_limit', found.overLimit);
+        if (!this.firstRoundDone) {
+            // First round as soon as there is something to probe, not a full interval later.
+            this.firstRoundDone = true;
+            void this.scheduler.runNow();
+        }
+    }
+    publish(results, startedAt, durationSeconds) {
+        const metrics = this.ex.metrics.probes;
+        const now = new Set();
+        for (const { target, result } of results) {
+            now.add(`${target.probe}\u0000${target.path}`);
+            metrics.observe({
+                probe: target.probe,
+                path: target.path,
+                success: result.success,
+                durationSeconds: result.durationSeconds,
+                ...(result.reason ? { reason: result.reason } : {}),
+            });
+        }
+        for (const key of this.published) {
+            if (!now.has(key)) {
+                const [probe, path] = key.split('\u0000');
+                metrics.forget(probe, path);
+            }
+        }
+        this.published = now;
+        const classifications = classifyRound(results);
+        const previous = this.view.lastRound;
+        for (const change of verdictChanges(previous?.classifications ?? {}, classifications)) {
+            const level = change.to && change.to.verdict !== 'ok' ? 'warn' : 'info';
+            this.ex.log.log(level, 'service load-balancing verdict changed', {
+                probe: change.probe,
+                from: change.from ?? 'none',
+                to: change.to?.verdict ?? 'gone',
+                ...(change.to ? { explanation: change.to.explanation } : {}),
+            });
+        }
+        const hasVip = results.some((r) => r.target.path === 'vip');
+        const ok = functional(results);
+        this.view = {
+            ...this.view,
+            lastRound: { at: startedAt.toISOString(), durationSeconds, functional: ok, results, classifications },
+        };
+        this.ex.state.probes = hasVip
+            ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) }
+            : undefined;
+        this.emit('round', this.view);
+    }
+}

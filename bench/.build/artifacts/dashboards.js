@@ -1,0 +1,382 @@
+// Grafana dashboards, built from code. generate.ts writes them to dashboards/*.json and into the
+// dashboards ConfigMap; the artifact tests parse every query and run them against a real Prometheus.
+//
+// Every selector carries `cluster=~"$cluster"`. The `cluster` variable comes from
+// label_values(proxy_provider, cluster) with "All" = `.*`, and `=~".*"` also matches series that
+// have no cluster label at all, so single-cluster setups (no external `cluster` label) work unchanged.
+import { EXPORTER_JOB } from './metrics.js';
+export const DASHBOARD_TAGS = ['service-proxy-exporter'];
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+// ---------------------------------------------------------------------------------------------------
+// Query helpers
+/** `metric{cluster=~"$cluster", extra...}` */
+export function sel(metric, ...matchers) {
+    return `${metric}{${['cluster=~"$cluster"', ...matchers].join(', ')}}`;
+}
+/** A per-node selector: cluster and node variables. */
+export function nsel(metric, ...matchers) {
+    return sel(metric, 'node=~"$node"', ...matchers);
+}
+function targets(qs) {
+    return qs.map((q, i) => ({
+        refId: String.fromCharCode(65 + i),
+        expr: q.expr,
+        ...(q.legend !== undefined ? { legendFormat: q.legend } : {}),
+        ...(q.instant ? { instant: true, range: false } : {}),
+        ...(q.format ? { format: q.format } : {}),
+        datasource: DATASOURCE,
+    }));
+}
+export function panel(type, title, size, qs, o = {}) {
+    const defaults = {};
+    if (o.unit)
+        defaults.unit = o.unit;
+    if (o.min !== undefined)
+        defaults.min = o.min;
+    if (o.max !== undefined)
+        defaults.max = o.max;
+    if (o.mappings) {
+        defaults.mappings = [
+            {
+                type: 'value',
+                options: Object.fromEntries(Object.entries(o.mappings).map(([v, m], index) => [v, { ...m, index }])),
+            },
+        ];
+    }
+    if (o.thresholds)
+        defaults.thresholds = { mode: 'absolute', steps: o.thresholds };
+    if (o.custom)
+        defaults.custom = o.custom;
+    return {
+        id: 0,
+        type,
+        title,
+        ...(o.description ? { description: o.description } : {}),
+        gridPos: { x: 0, y: 0, w: size[0], h: size[1] },
+        datasource: DATASOURCE,
+        targets: targets(qs),
+        options: o.options ?? {},
+        fieldConfig: { defaults, overrides: [] },
+    };
+}
+export function stat(title, size, qs, o = {}) {
+    return panel('stat', title, size, qs.map((q) => ({ instant: true, ...q })), {
+        ...o,
+        options: {
+            reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+            colorMode: 'background',
+            graphMode: 'none',
+            textMode: o.textMode ?? 'auto',
+            justifyMode: 'auto',
+            orientation: 'auto',
+            ...o.options,
+        },
+    });
+}
+export function timeseries(title, size, qs, o = {}) {
+    return panel('timeseries', title, size, qs, {
+        ...o,
+        custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false, ...o.custom },
+        options: {
+            legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] },
+            tooltip: { mode: 'multi', sort: 'desc' },
+            ...o.options,
+        },
+    });
+}
+export function stateTimeline(title, size, qs, o = {}) {
+    return panel('state-timeline', title, size, qs, {
+        ...o,
+        custom: { fillOpacity: 80, lineWidth: 0, ...o.custom },
+        options: { showValue: 'never', mergeValues: true, rowHeight: 0.9, legend: { showLegend: false }, ...o.options },
+    });
+}
+export function table(title, size, qs, o = {}) {
+    return {
+        ...panel('table', title, size, qs.map((q) => ({ instant: true, format: 'table', ...q })), o),
+        transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
+    };
+}
+export function row(title) {
+    return { id: 0, type: 'row', title, collapsed: false, panels: [], gridPos: { x: 0, y: 0, w: 24, h: 1 } };
+}
+/** Assign ids and grid positions: panels flow left to right, wrapping at 24 columns. */
+export function layout(panels) {
+    let x = 0;
+    let y = 0;
+    let rowHeight = 0;
+    return panels.map((p, i) => {
+        const { w, h } = p.gridPos;
+        if (p.type === 'row' || x + w > 24) {
+            y += rowHeight;
+            x = 0;
+            rowHeight = 0;
+        }
+        const placed = { ...p, id: i + 1, gridPos: { x, y, w, h } };
+        x += w;
+        rowHeight = Math.max(rowHeight, h);
+        if (p.type === 'row') {
+            y += h;
+            x = 0;
+            rowHeight = 0;
+        }
+        return placed;
+    });
+}
+// ---------------------------------------------------------------------------------------------------
+// Template variables
+export const datasourceVariable = {
+    name: 'datasource',
+    label: 'Data source',
+    type: 'datasource',
+    query: 'prometheus',
+    current: {},
+    hide: 0,
+    refresh: 1,
+    regex: '',
+    includeAll: false,
+    multi: false,
+};
+function queryVariable(name, label, query, multi) {
+    return {
+        name,
+        label,
+        type: 'query',
+        datasource: DATASOURCE,
+        definition: query,
+        query: { query, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 },
+        current: { selected: true, text: 'All', value: '$__all' },
+        includeAll: true,
+        allValue: '.*',
+        multi,
+        refresh: 2,
+        sort: 1,
+        hide: 0,
+        regex: '',
+        options: [],
+    };
+}
+export const clusterVariable = queryVariable('cluster', 'Cluster', 'label_values(proxy_provider, cluster)', false);
+export const nodeVariable = queryVariable('node', 'Node', 'label_values(service_lb_functional{cluster=~"$cluster"}, node)', true);
+function dashboard(uid, title, description, variables, panels) {
+    return {
+        uid,
+        title,
+        description,
+        tags: [...DASHBOARD_TAGS],
+        timezone: 'browser',
+        editable: true,
+        graphTooltip: 1,
+        schemaVersion: 39,
+        version: 1,
+        refresh: '30s',
+        time: { from: 'now-6h', to: 'now' },
+        timepicker: {},
+        fiscalYearStartMonth: 0,
+        liveNow: false,
+        annotations: { list: [] },
+        links: [
+            {
+                type: 'dashboards',
+                title: 'Service proxy',
+                tags: [...DASHBOARD_TAGS],
+                asDropdown: false,
+                includeVars: true,
+                keepTime: true,
+                icon: 'external link',
+                targetBlank: false,
+            },
+        ],
+        templating: { list: variables },
+        panels: layout(panels),
+    };
+}
+// ---------------------------------------------------------------------------------------------------
+// Shared pieces
+const YES_NO = { '0': { text: 'No', color: 'green' }, '1': { text: 'Yes', color: 'red' } };
+const OK_BROKEN = { '1': { text: 'Working', color: 'green' }, '0': { text: 'Broken', color: 'red' } };
+const OK_FAIL = { '1': { text: 'OK', color: 'green' }, '0': { text: 'Failing', color: 'red' } };
+const PASS_FAIL_CHECK = { '0': { text: 'OK', color: 'green' }, '1': { text: 'Failing', color: 'red' } };
+const INFO_COLOR = [{ value: null, color: 'blue' }];
+const rate = (metric, by, ...m) => `sum by (${by}) (rate(${sel(metric, ...m)}[$__rate_interval]))`;
+const nrate = (metric, by, ...m) => `sum by (${by}) (rate(${nsel(metric, ...m)}[$__rate_interval]))`;
+// ---------------------------------------------------------------------------------------------------
+// Overview
+export const overviewDashboard = dashboard('service-proxy-overview', 'Service proxy / Overview', 'Which component load-balances Kubernetes Services (kube-proxy or a replacement such as Cilium KPR), ' +
+    'whether it is healthy, and whether Service load-balancing works. Replacement-aware: nothing here ' +
+    'needs kube-proxy metrics.', [datasourceVariable, clusterVariable], [
+    row('Who load-balances Services'),
+    stat('Service proxy', [4, 4], [{ expr: `max by (type) (${sel('proxy_provider_info')})`, legend: '{{type}}' }], {
+        textMode: 'name',
+        thresholds: INFO_COLOR,
+        description: 'The effective service proxy (proxy_provider_info). `none`: nothing handles Services; `unknown`: the exporter could not read the API.',
+    }),
+    stat('Mode', [3, 4], [{ expr: `max by (mode) (${sel('proxy_provider_info')})`, legend: '{{mode}}' }], {
+        textMode: 'name',
+        thresholds: INFO_COLOR,
+    }),
+    stat('Version', [3, 4], [{ expr: `max by (version) (${sel('proxy_provider_info')})`, legend: '{{version}}' }], {
+        textMode: 'name',
+        thresholds: INFO_COLOR,
+    }),
+    stat('Flavor', [3, 4], [{ expr: `max by (flavor) (${sel('proxy_provider_info')})`, legend: '{{flavor}}' }], {
+        textMode: 'name',
+        thresholds: INFO_COLOR,
+    }),
+    stat('Conflict', [3, 4], [{ expr: `max(${sel('proxy_provider_conflict')})` }], {
+        mappings: YES_NO,
+        description: 'More than one component programs Services (e.g. kube-proxy next to full Cilium KPR).',
+    }),
+    stat('Service load-balancing', [4, 4], [{ expr: `min(${sel('service_lb_functional')})` }], {
+        mappings: OK_BROKEN,
+        description: 'service_lb_functional: every probe through a Service VIP succeeded in the last round (worst replica).',
+    }),
+    stat('Failing config checks', [4, 4], [{ expr: `sum(max by (check) (${sel('proxy_provider_config_issue')}))` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'orange' },
+        ],
+    }),
+    stat('Agents ready', [4, 4], [{ expr: `sum(${sel('proxy_provider_agents', 'state="ready"')})` }], {
+        thresholds: [{ value: null, color: 'green' }],
+    }),
+    stat('Agents unready', [4, 4], [{ expr: `sum(${sel('proxy_provider_agents', 'state="unready"')})` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'red' },
+        ],
+    }),
+    stat('Agents missing', [4, 4], [{ expr: `sum(${sel('proxy_provider_agents', 'state="missing"')})` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'red' },
+        ],
+        description: 'Ready, schedulable nodes that should run a proxy agent and have none.',
+    }),
+    stat('Probe success (5m, worst)', [4, 4], [{ expr: `min(${sel('service_proxy:probe_success:ratio_rate5m')})` }], {
+        unit: 'percentunit',
+        thresholds: [
+            { value: null, color: 'red' },
+            { value: 0.99, color: 'orange' },
+            { value: 1, color: 'green' },
+        ],
+    }),
+    stat('Exporter targets up', [4, 4], [{ expr: `sum(${sel('up', `job="${EXPORTER_JOB}"`)})` }], {
+        thresholds: [
+            { value: null, color: 'red' },
+            { value: 1, color: 'green' },
+        ],
+    }),
+    stat('Kubernetes sources down', [4, 4], [{ expr: `sum(1 - ${sel('service_proxy_exporter_source_up')})` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'red' },
+        ],
+    }),
+    stateTimeline('Effective service proxy', [12, 6], [{ expr: `max by (type) (${sel('proxy_provider')} == 1)`, legend: '{{type}}' }], {
+        description: 'proxy_provider over time: a migration (e.g. kube-proxy → cilium-kpr) shows as a change of row.',
+        thresholds: INFO_COLOR,
+    }),
+    stateTimeline('Conflict', [12, 6], [{ expr: `max(${sel('proxy_provider_conflict')})`, legend: 'conflict' }], {
+        mappings: YES_NO,
+    }),
+    timeseries('Agents by state', [12, 8], [{ expr: `sum by (state) (${sel('proxy_provider_agents')})`, legend: '{{state}}' }], {
+        min: 0,
+        description: 'Nodes by the state of their service proxy agent (ready, unready, missing).',
+    }),
+    stateTimeline('Config checks', [12, 8], [{ expr: `max by (check) (${sel('proxy_provider_config_issue')})`, legend: '{{check}}' }], {
+        mappings: PASS_FAIL_CHECK,
+        description: 'One row per known check (proxy_provider_config_issue). See the ServiceProxyConfigInvalid runbook.',
+    }),
+    row('Does Service load-balancing work'),
+    timeseries('Service load-balancing functional', [12, 8], [
+        { expr: `min(${sel('service_lb_functional')})`, legend: 'functional (last round, worst replica)' },
+        { expr: `min(${sel('service_proxy:lb_functional:avg_over_time5m')})`, legend: 'share of last 5m working' },
+    ], { min: 0, max: 1 }),
+    stateTimeline('Last probe result', [12, 8], [{ expr: `min by (probe, path) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}}' }], {
+        mappings: OK_FAIL,
+        description: 'VIP failing while endpoint succeeds: the service proxy is broken. Both failing: the backend or network is.',
+    }),
+    timeseries('Probe success ratio (5m)', [12, 8], [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}}' }], {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+    }),
+    timeseries('Probe latency', [12, 8], [
+        {
+            expr: `histogram_quantile(0.95, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, le')})`,
+            legend: 'p95 {{probe}} {{path}}',
+        },
+        {
+            expr: `histogram_quantile(0.5, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, le')})`,
+            legend: 'p50 {{probe}} {{path}}',
+        },
+    ], { unit: 's', min: 0 }),
+    timeseries('Probe failures by reason', [12, 8], [{ expr: rate('service_lb_probe_failures_total', 'probe, path, reason'), legend: '{{probe}} {{path}} {{reason}}' }], {
+        unit: 'ops',
+        min: 0,
+    }),
+    timeseries('Probes run', [12, 8], [{ expr: rate('service_lb_probes_total', 'probe, path'), legend: '{{probe}} {{path}}' }], {
+        unit: 'ops',
+        min: 0,
+    }),
+    row('Exporter'),
+    stateTimeline('Kubernetes sources', [12, 6], [{ expr: `min by (source) (${sel('service_proxy_exporter_source_up')})`, legend: '{{source}}' }], {
+        mappings: OK_FAIL,
+    }),
+    table('Exporter build', [12, 6], [{ expr: `count by (version, revision, nodejs_version) (${sel('service_proxy_exporter_build_info')})` }]),
+]);
+// ---------------------------------------------------------------------------------------------------
+// Per node (daemonset mode)
+export const nodesDashboard = dashboard('service-proxy-nodes', 'Service proxy / Nodes', 'Per-node view for daemonset mode: every exporter replica probes Services from its own node and judges ' +
+    'the proxy agent on it. Series carry the `node` target label the ServiceMonitor sets.', [datasourceVariable, clusterVariable, nodeVariable], [
+    stat('Nodes probing', [6, 4], [{ expr: `count(${nsel('service_lb_functional')})` }], { thresholds: INFO_COLOR }),
+    stat('Nodes with broken load-balancing', [6, 4], [{ expr: `sum(1 - ${nsel('service_lb_functional')})` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'red' },
+        ],
+    }),
+    stat('Agents unready or missing', [6, 4], [{ expr: `sum(${nsel('proxy_provider_agents', 'state=~"unready|missing"')})` }], {
+        thresholds: [
+            { value: null, color: 'green' },
+            { value: 1, color: 'red' },
+        ],
+    }),
+    stat('Exporter replicas up', [6, 4], [{ expr: `sum(${nsel('up', `job="${EXPORTER_JOB}"`)})` }], {
+        thresholds: [
+            { value: null, color: 'red' },
+            { value: 1, color: 'green' },
+        ],
+    }),
+    stateTimeline('Service load-balancing by node', [24, 8], [{ expr: `min by (node) (${nsel('service_lb_functional')})`, legend: '{{node}}' }], {
+        mappings: OK_BROKEN,
+    }),
+    stateTimeline('Last probe result by node', [24, 10], [{ expr: `min by (node, probe, path) (${nsel('service_lb_probe_success')})`, legend: '{{node}} {{probe}} {{path}}' }], {
+        mappings: OK_FAIL,
+        description: 'VIP failing while endpoint succeeds on a node: that node\'s service proxy agent is broken.',
+    }),
+    timeseries('Probe success ratio by node', [12, 8], [
+        {
+            expr: `1 - ((${nrate('service_lb_probe_failures_total', 'node, probe, path')} or 0 * ${nrate('service_lb_probes_total', 'node, probe, path')})` +
+                ` / (${nrate('service_lb_probes_total', 'node, probe, path')} > 0))`,
+            legend: '{{node}} {{probe}} {{path}}',
+        },
+    ], { unit: 'percentunit', min: 0, max: 1 }),
+    timeseries('Probe latency p95 by node', [12, 8], [
+        {
+            expr: `histogram_quantile(0.95, ${nrate('service_lb_probe_duration_seconds_bucket', 'node, path, le')})`,
+            legend: '{{node}} {{path}}',
+        },
+    ], { unit: 's', min: 0 }),
+    timeseries('Probe failures by node and reason', [12, 8], [{ expr: nrate('service_lb_probe_failures_total', 'node, reason'), legend: '{{node}} {{reason}}' }], {
+        unit: 'ops',
+        min: 0,
+    }),
+    timeseries('Proxy agent state by node', [12, 8], [{ expr: `sum by (node, state) (${nsel('proxy_provider_agents')})`, legend: '{{node}} {{state}}' }], {
+        min: 0,
+        description: 'In daemonset mode each replica judges the agent on its own node.',
+    }),
+    table('Exporter replicas', [24, 8], [{ expr: `max by (node, instance) (${nsel('up', `job="${EXPORTER_JOB}"`)})` }]),
+]);
+export const DASHBOARDS = [overviewDashboard, nodesDashboard];

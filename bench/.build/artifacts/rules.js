@@ -1,0 +1,180 @@
+// The alerting and recording rules, as data. This is the single source of truth: generate.ts renders it
+// as the plain Prometheus rules file (rules/service-proxy-exporter.rules.yml) and as the PrometheusRule in
+// manifests/prometheusrule.yaml, and the artifact tests parse every expression and run promtool on it.
+//
+// Aggregation: the cluster-wide signals (proxy_provider*, agents) are aggregated `by (cluster)` so that
+// one rule set works with a per-cluster Prometheus (no `cluster` label: it aggregates to one series) and
+// with a global Thanos/Mimir ruler (one result per cluster). In daemonset mode every replica exports the
+// provider series, in deployment mode one replica does; `max by (cluster)` is right for both.
+import { EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
+export const RUNBOOK_BASE_URL = 'https://github.com/service-proxy-exporter/service-proxy-exporter/blob/main/docs/runbooks';
+export function isAlertingRule(r) {
+    return 'alert' in r;
+}
+/** Trim the common indentation of a template literal, so expressions read well in code and in YAML. */
+export function dedent(s) {
+    const lines = s.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
+    const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
+    return lines.map((l) => l.slice(indent)).join('\n');
+}
+export function runbookUrl(alert) {
+    return `${RUNBOOK_BASE_URL}/${alert}.md`;
+}
+/** ` in cluster X` when the series carries a cluster label, nothing otherwise. */
+const IN_CLUSTER = '{{ with $labels.cluster }} in cluster {{ . }}{{ end }}';
+function alert(name, spec) {
+    return {
+        alert: name,
+        expr: dedent(spec.expr),
+        for: spec.for,
+        labels: { severity: spec.severity },
+        annotations: {
+            summary: spec.summary,
+            description: spec.description,
+            runbook_url: runbookUrl(name),
+        },
+    };
+}
+// ---------------------------------------------------------------------------------------------------
+// Recording rules (used by the dashboards)
+export const RECORDING_RULES = [
+    {
+        // Fraction of probes that succeeded over 5m, per probe and path. The failure counter only has series
+        // for reasons that happened, so "no failure series" must read as 0 failures, not as no data.
+        record: 'service_proxy:probe_success:ratio_rate5m',
+        expr: dedent(`
+      1 - (
+        (
+          sum by (cluster, probe, path) (rate(service_lb_probe_failures_total[5m]))
+          or
+          0 * sum by (cluster, probe, path) (rate(service_lb_probes_total[5m]))
+        )
+        /
+        (sum by (cluster, probe, path) (rate(service_lb_probes_total[5m])) > 0)
+      )
+    `),
+    },
+    {
+        // Share of the last 5m during which every VIP probe succeeded (1 = always working).
+        record: 'service_proxy:lb_functional:avg_over_time5m',
+        expr: 'avg by (cluster) (avg_over_time(service_lb_functional[5m]))',
+    },
+    {
+        // 95th percentile probe latency per probe and path.
+        record: 'service_proxy:probe_duration_seconds:p95_rate5m',
+        expr: dedent(`
+      histogram_quantile(0.95,
+        sum by (cluster, probe, path, le) (rate(service_lb_probe_duration_seconds_bucket[5m]))
+      )
+    `),
+    },
+];
+// ---------------------------------------------------------------------------------------------------
+// Alerts
+export const ALERTING_RULES = [
+    alert('KubeProxyDown', {
+        // The replacement-aware drop-in for kubernetes-mixin's `absent(up{job="kube-proxy"} == 1)`:
+        // it fires only while the exporter says kube-proxy is the effective service proxy.
+        // - max_over_time(...[5m]) keeps the condition through a missed exporter scrape (which marks the
+        //   exporter's series stale and would otherwise reset the 15m `for:`).
+        // - `unknown` (the exporter could not read the API) is not kube-proxy, so it never fires on a guess.
+        // - k3s embeds kube-proxy in the k3s process: there is no kube-proxy target to scrape unless the
+        //   operator added one, and "down" means k3s itself is down (node NotReady covers it).
+        // - exporter gone => no proxy_provider => silent here; ServiceProxyExporterDown fires instead.
+        expr: `
+      (
+        max by (cluster) (max_over_time(proxy_provider{type="kube-proxy"}[5m])) == 1
+        unless on (cluster)
+        max by (cluster) (max_over_time(proxy_provider_info{type="kube-proxy", flavor="k3s-embedded"}[5m]))
+      )
+      unless on (cluster)
+      max by (cluster) (up{job="${KUBE_PROXY_JOB}"} == 1)
+    `,
+        for: '15m',
+        severity: 'critical',
+        summary: 'kube-proxy programs Services but no kube-proxy target is up.',
+        description: `kube-proxy is the effective service proxy${IN_CLUSTER} (proxy_provider{type="kube-proxy"} == 1), ` +
+            `but Prometheus has had no healthy up{job="${KUBE_PROXY_JOB}"} target for 15 minutes. ` +
+            'Either kube-proxy is down on every node or Prometheus cannot scrape it. ' +
+            'This alert stays silent under a kube-proxy replacement (Cilium KPR, Calico eBPF, ...).',
+    }),
+    alert('ServiceProxyMissing', {
+        // `none` is only reported when the exporter could look; an `unknown` or a real provider on any
+        // replica suppresses it.
+        expr: `
+      max by (cluster) (proxy_provider{type="none"}) == 1
+      unless on (cluster)
+      max by (cluster) (proxy_provider{type!="none"}) == 1
+    `,
+        for: '15m',
+        severity: 'warning',
+        summary: 'No component is load-balancing Kubernetes Services.',
+        description: `The exporter found neither kube-proxy nor a kube-proxy replacement running${IN_CLUSTER} ` +
+            '(proxy_provider{type="none"} == 1) for 15 minutes. ClusterIP and NodePort Services cannot work ' +
+            'unless something the exporter does not recognise programs them: check service_lb_functional.',
+    }),
+    alert('ServiceProxyConflict', {
+        expr: 'max by (cluster) (proxy_provider_conflict) == 1',
+        for: '15m',
+        severity: 'warning',
+        summary: 'More than one component is programming Kubernetes Services.',
+        description: `A full kube-proxy replacement and a running kube-proxy (or two replacements) both program Services${IN_CLUSTER} ` +
+            '(proxy_provider_conflict == 1) for 15 minutes. Expected briefly during a migration; otherwise ' +
+            'remove the component that should not run.',
+    }),
+    alert('ServiceLoadBalancingBroken', {
+        // A single failed probe round lasts one probe interval; `for: 5m` needs every evaluation for 5
+        // minutes to see 0, so flapping probes do not page (the dashboard shows their success ratio).
+        expr: 'service_lb_functional == 0',
+        for: '5m',
+        severity: 'critical',
+        summary: 'Service load-balancing is not working.',
+        description: 'Synthetic probes through Service VIPs have been failing for 5 minutes' +
+            '{{ with $labels.node }} from node {{ . }}{{ end }}' +
+            `${IN_CLUSTER} (service_lb_functional == 0). ` +
+            'Compare service_lb_probe_success by path: VIP failing while endpoint succeeds means the service proxy is broken.',
+    }),
+    alert('ServiceProxyAgentsUnavailable', {
+        expr: 'sum by (cluster, state) (proxy_provider_agents{state=~"unready|missing"}) > 0',
+        for: '15m',
+        severity: 'warning',
+        summary: 'Service proxy agents are not ready on some nodes.',
+        description: '{{ $value }} node(s) have a service proxy agent in state {{ $labels.state }}' +
+            `${IN_CLUSTER} for 15 minutes. Services may not work from or to pods on those nodes.`,
+    }),
+    alert('ServiceProxyConfigInvalid', {
+        // kpr_with_kube_proxy and provider_agents_missing have their own alerts (Conflict, AgentsUnavailable).
+        expr: dedent(`
+      max by (cluster, check) (
+        proxy_provider_config_issue{check!~"kpr_with_kube_proxy|provider_agents_missing"}
+      ) == 1
+    `),
+        for: '15m',
+        severity: 'warning',
+        summary: 'The service proxy configuration has a problem.',
+        description: `Config check {{ $labels.check }} has been failing${IN_CLUSTER} for 15 minutes ` +
+            '(proxy_provider_config_issue == 1). See the runbook for what each check means.',
+    }),
+    alert('ServiceProxyExporterDown', {
+        expr: `absent(up{job="${EXPORTER_JOB}"} == 1)`,
+        for: '15m',
+        severity: 'warning',
+        summary: 'service-proxy-exporter is down or not scraped.',
+        description: `No up{job="${EXPORTER_JOB}"} target has been up for 15 minutes. Without it KubeProxyDown, ` +
+            'ServiceLoadBalancingBroken and the other service proxy alerts cannot fire.',
+    }),
+    alert('ServiceProxyExporterSourceDown', {
+        expr: 'service_proxy_exporter_source_up == 0',
+        for: '10m',
+        severity: 'warning',
+        summary: 'service-proxy-exporter cannot watch part of the Kubernetes API.',
+        description: 'Source {{ $labels.source }} of {{ $labels.instance }} has not been synced for 10 minutes. ' +
+            'Detection may report proxy_provider{type="unknown"} and the replacement-aware alerts are blind.',
+    }),
+];
+export const RULE_GROUPS = [
+    { name: 'service-proxy-exporter.rules', rules: RECORDING_RULES },
+    { name: 'service-proxy-exporter', rules: ALERTING_RULES },
+];
+/** The alert names, in the order the issue lists them. */
+export const ALERT_NAMES = ALERTING_RULES.map((r) => r.alert);

@@ -1,0 +1,74 @@
+// Command line: `service-proxy-exporter [serve|demo|diagnose] [flags]`. Parsing only; every
+// failure is a UsageError whose message is the one line the user sees before exit code 2.
+import { parseArgs } from 'node:util';
+import { OPTIONS } from '../config/options.js';
+export class UsageError extends Error {
+}
+export const COMMANDS = ['serve', 'demo', 'diagnose'];
+/** Flags a command takes beyond the shared settings. */
+const COMMAND_FLAGS = {
+    serve: {},
+    demo: { scenario: { type: 'string' }, 'api-listen': { type: 'string' } },
+    diagnose: { output: { type: 'string' }, 'no-probes': { type: 'boolean' }, 'no-color': { type: 'boolean' } },
+};
+export function parseCommandLine(argv) {
+    const first = argv[0];
+    let command = 'serve';
+    let rest = argv;
+    if (first !== undefined && !first.startsWith('-')) {
+        if (first === 'help')
+            return { command: 'serve', help: true, version: false, flags: {}, switches: {} };
+        if (!COMMANDS.includes(first)) {
+            throw new UsageError(`unknown command "${first}"; commands: ${COMMANDS.join(', ')} (see --help)`);
+        }
+        command = first;
+        rest = argv.slice(1);
+    }
+    const options = {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+    };
+    for (const o of OPTIONS)
+        if ('flag' in o && o.flag)
+            options[o.flag] = { type: 'string' };
+    const allCommandFlags = new Set(Object.values(COMMAND_FLAGS).flatMap((f) => Object.keys(f)));
+    for (const name of allCommandFlags) {
+        const type = Object.values(COMMAND_FLAGS).find((f) => f[name])[name].type;
+        options[name] = { type };
+    }
+    let values;
+    let positionals;
+    try {
+        ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: true }));
+    }
+    catch (e) {
+        throw new UsageError(oneLine(e.message));
+    }
+    if (positionals.length > 0)
+        throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`);
+    for (const name of allCommandFlags) {
+        if (values[name] !== undefined && !COMMAND_FLAGS[command][name]) {
+            const owner = COMMANDS.find((c) => COMMAND_FLAGS[c][name]);
+            throw new UsageError(`--${name}: only valid for "${owner}"`);
+        }
+    }
+    const flags = {};
+    const switches = {};
+    for (const [k, v] of Object.entries(values)) {
+        if (typeof v === 'string')
+            flags[k] = v;
+        else if (typeof v === 'boolean')
+            switches[k] = v;
+    }
+    return { command, help: switches.help === true, version: switches.version === true, flags, switches };
+}
+/** parseArgs' messages carry hints over several lines; keep the first sentence, on one line. */
+function oneLine(message) {
+    const m = /^Unknown option '([^']+)'/.exec(message);
+    if (m)
+        return `unknown flag ${m[1]} (see --help)`;
+    const missing = /^Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
+    if (missing)
+        return `${missing[1].split(',').pop().trim()}: needs a value`;
+    return message.split('\n')[0].replace(/\s+/g, ' ');
+}

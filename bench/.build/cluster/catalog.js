@@ -1,0 +1,70 @@
+// The one list of everything the exporter reads from the Kubernetes API. Sources, the RBAC test
+// and the simulated cluster all derive from it, so a new read shows up everywhere at once.
+import { slimConfigMap, slimCustomResource, slimDaemonSet, slimNode, slimPod, slimService, slimEndpointSlice } from './slim.js';
+export const RESOURCES = {
+    pods: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
+    nodes: { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false },
+    configmaps: { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
+    services: { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true },
+    events: { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true },
+    daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true },
+    endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+    installations: { group: 'operator.tigera.io', version: 'v1', resource: 'installations', kind: 'Installation', namespaced: false },
+    felixconfigurations: { group: 'crd.projectcalico.org', version: 'v1', resource: 'felixconfigurations', kind: 'FelixConfiguration', namespaced: false },
+};
+/** URL path of a collection, optionally in one namespace: /api/v1/pods, /apis/apps/v1/namespaces/x/daemonsets */
+export function collectionPath(ref, namespace) {
+    const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+    return namespace && ref.namespaced ? `${base}/namespaces/${namespace}/${ref.resource}` : `${base}/${ref.resource}`;
+}
+/** ConfigMaps detection reads, by name, in whatever namespace the component was installed into. */
+export const DETECTION_CONFIGMAPS = ['kube-proxy', 'kube-proxy-config', 'cilium-config', 'antrea-config'];
+/**
+ * Pod label selectors of known service-proxy agents (DESIGN.md "Agent pods, by label").
+ * Set-based where several components share a label key, so there is one watch per key.
+ */
+export const AGENT_POD_SELECTORS = {
+    'agent-pods': 'k8s-app in (kube-proxy,cilium,calico-node,kube-router)',
+    'kube-proxy-static-pods': 'component=kube-proxy',
+    'antrea-agent-pods': 'app=antrea,component=antrea-agent',
+    'ovnkube-node-pods': 'app=ovnkube-node',
+};
+/** The detection sources for a mode. Daemonset mode narrows pods and nodes to its own node. */
+export function detectionSources(opts) {
+    const onNode = opts.mode === 'daemonset' && opts.nodeName ? opts.nodeName : undefined;
+    const sources = [
+        { name: 'daemonsets', ref: RESOURCES.daemonsets, required: true, field: 'daemonSets', slim: slimDaemonSet },
+        {
+            name: 'nodes',
+            ref: RESOURCES.nodes,
+            ...(onNode ? { fieldSelector: `metadata.name=${onNode}` } : {}),
+            required: true,
+            field: 'nodes',
+            slim: slimNode,
+        },
+    ];
+    for (const [name, labelSelector] of Object.entries(AGENT_POD_SELECTORS)) {
+        sources.push({
+            name,
+            ref: RESOURCES.pods,
+            labelSelector,
+            ...(onNode ? { fieldSelector: `spec.nodeName=${onNode}` } : {}),
+            required: true,
+            field: 'agentPods',
+            slim: slimPod,
+        });
+    }
+    for (const cm of DETECTION_CONFIGMAPS) {
+        sources.push({
+            name: `configmap/${cm}`,
+            ref: RESOURCES.configmaps,
+            fieldSelector: `metadata.name=${cm}`,
+            required: false,
+            field: 'configMaps',
+            slim: slimConfigMap,
+        });
+    }
+    sources.push({ name: 'calico-installations', ref: RESOURCES.installations, optional: true, required: false, field: 'calicoInstallations', slim: slimCustomResource }, { name: 'felix-configurations', ref: RESOURCES.felixconfigurations, optional: true, required: false, field: 'felixConfigurations', slim: slimCustomResource });
+    return sources;
+}
+export { slimService, slimEndpointSlice };

@@ -1,0 +1,232 @@
+const asObj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+const asArr = (v) => (Array.isArray(v) ? v : []);
+const str = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v));
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+function stringMap(v) {
+    const out = {};
+    for (const [k, val] of Object.entries(asObj(v)))
+        if (typeof val === 'string')
+            out[k] = val;
+    return out;
+}
+function pick(map, keep) {
+    const out = {};
+    for (const [k, v] of Object.entries(map))
+        if (keep(k))
+            out[k] = v;
+    return out;
+}
+/** Pod annotations detection reads: static (mirror) pod markers. */
+export const POD_ANNOTATIONS = ['kubernetes.io/config.mirror', 'kubernetes.io/config.source'];
+/** Node annotations detection reads: the server/agent flags of k3s and RKE2. */
+export const NODE_ANNOTATIONS = ['k3s.io/node-args', 'rke2.io/node-args', 'k3s.io/node-config-hash'];
+export const SERVICE_ANNOTATION_PREFIX = 'service-proxy-exporter.io/';
+function slimContainers(spec) {
+    return asArr(spec.containers).map((c0) => {
+        const c = asObj(c0);
+        const env = {};
+        for (const e0 of asArr(c.env)) {
+            const e = asObj(e0);
+            if (typeof e.name === 'string' && typeof e.value === 'string')
+                env[e.name] = e.value;
+        }
+        return {
+            name: str(c.name),
+            image: str(c.image),
+            argv: [...asArr(c.command), ...asArr(c.args)].map(str),
+            env,
+        };
+    });
+}
+function slimTolerations(spec) {
+    return asArr(spec.tolerations).map((t0) => {
+        const t = asObj(t0);
+        const out = {};
+        if (t.key != null)
+            out.key = str(t.key);
+        if (t.operator != null)
+            out.operator = str(t.operator);
+        if (t.value != null)
+            out.value = str(t.value);
+        if (t.effect != null)
+            out.effect = str(t.effect);
+        return out;
+    });
+}
+export function slimDaemonSet(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    const podSpec = asObj(asObj(asObj(o.spec).template).spec);
+    const st = asObj(o.status);
+    const affinity = asObj(asObj(podSpec.affinity).nodeAffinity);
+    return {
+        namespace: str(md.namespace),
+        name: str(md.name),
+        labels: stringMap(md.labels),
+        nodeSelector: stringMap(podSpec.nodeSelector),
+        hasRequiredNodeAffinity: affinity.requiredDuringSchedulingIgnoredDuringExecution != null,
+        tolerations: slimTolerations(podSpec),
+        containers: slimContainers(podSpec),
+        desired: num(st.desiredNumberScheduled),
+        current: num(st.currentNumberScheduled),
+        ready: num(st.numberReady),
+        available: num(st.numberAvailable),
+        updated: num(st.updatedNumberScheduled),
+        misscheduled: num(st.numberMisscheduled),
+    };
+}
+function conditionStatus(conditions, type) {
+    for (const c0 of asArr(conditions)) {
+        const c = asObj(c0);
+        if (c.type === type)
+            return str(c.status);
+    }
+    return undefined;
+}
+function slimContainerStatus(raw) {
+    const s = asObj(raw);
+    const waiting = asObj(asObj(s.state).waiting);
+    const terminated = asObj(asObj(s.lastState).terminated);
+    const out = {
+        name: str(s.name),
+        ready: s.ready === true,
+        restartCount: num(s.restartCount),
+        image: str(s.image),
+    };
+    if (waiting.reason != null)
+        out.waitingReason = str(waiting.reason);
+    if (terminated.reason != null)
+        out.lastTerminationReason = str(terminated.reason);
+    if (typeof terminated.exitCode === 'number')
+        out.lastTerminationExitCode = terminated.exitCode;
+    return out;
+}
+function timestamp(v) {
+    if (v instanceof Date)
+        return v.toISOString();
+    return typeof v === 'string' ? v : undefined;
+}
+export function slimPod(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    const spec = asObj(o.spec);
+    const st = asObj(o.status);
+    const owner = asObj(asArr(md.ownerReferences)[0]);
+    const pod = {
+        namespace: str(md.namespace),
+        name: str(md.name),
+        uid: str(md.uid),
+        labels: stringMap(md.labels),
+        annotations: pick(stringMap(md.annotations), (k) => POD_ANNOTATIONS.includes(k)),
+        nodeName: str(spec.nodeName),
+        owner: owner.kind ? `${str(owner.kind)}/${str(owner.name)}` : '',
+        phase: str(st.phase),
+        ready: conditionStatus(st.conditions, 'Ready') === 'True',
+        deleting: md.deletionTimestamp != null,
+        podIP: str(st.podIP),
+        containers: slimContainers(spec),
+        containerStatuses: asArr(st.containerStatuses).map(slimContainerStatus),
+    };
+    const start = timestamp(st.startTime);
+    if (start)
+        pod.startTime = start;
+    return pod;
+}
+const NODE_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
+export function slimNode(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    const spec = asObj(o.spec);
+    const st = asObj(o.status);
+    const conditions = {};
+    for (const t of NODE_CONDITIONS) {
+        const s = conditionStatus(st.conditions, t);
+        if (s !== undefined)
+            conditions[t] = s;
+    }
+    const internal = asArr(st.addresses).map(asObj).find((a) => a.type === 'InternalIP');
+    const info = asObj(st.nodeInfo);
+    return {
+        name: str(md.name),
+        labels: stringMap(md.labels),
+        annotations: pick(stringMap(md.annotations), (k) => NODE_ANNOTATIONS.includes(k)),
+        unschedulable: spec.unschedulable === true,
+        taints: asArr(spec.taints).map((t0) => {
+            const t = asObj(t0);
+            const taint = { key: str(t.key), effect: str(t.effect) };
+            if (t.value != null)
+                taint.value = str(t.value);
+            return taint;
+        }),
+        conditions,
+        internalIP: internal ? str(internal.address) : '',
+        kubeletVersion: str(info.kubeletVersion),
+        kubeProxyVersion: str(info.kubeProxyVersion),
+        containerRuntimeVersion: str(info.containerRuntimeVersion),
+    };
+}
+export function slimConfigMap(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    return { namespace: str(md.namespace), name: str(md.name), data: stringMap(o.data) };
+}
+export function slimCustomResource(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    return { namespace: str(md.namespace), name: str(md.name), spec: asObj(o.spec) };
+}
+export function slimService(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    const spec = asObj(o.spec);
+    return {
+        namespace: str(md.namespace),
+        name: str(md.name),
+        uid: str(md.uid),
+        type: str(spec.type) || 'ClusterIP',
+        clusterIP: str(spec.clusterIP),
+        clusterIPs: asArr(spec.clusterIPs).map(str),
+        ports: asArr(spec.ports).map((p0) => {
+            const p = asObj(p0);
+            const port = {
+                name: str(p.name),
+                protocol: str(p.protocol) || 'TCP',
+                port: num(p.port),
+                targetPort: str(p.targetPort ?? p.port),
+            };
+            if (typeof p.nodePort === 'number')
+                port.nodePort = p.nodePort;
+            return port;
+        }),
+        annotations: pick(stringMap(md.annotations), (k) => k.startsWith(SERVICE_ANNOTATION_PREFIX)),
+        selector: stringMap(spec.selector),
+    };
+}
+export function slimEndpointSlice(raw) {
+    const o = asObj(raw);
+    const md = asObj(o.metadata);
+    return {
+        namespace: str(md.namespace),
+        name: str(md.name),
+        serviceName: str(asObj(md.labels)['kubernetes.io/service-name']),
+        addressType: str(o.addressType),
+        ports: asArr(o.ports).map((p0) => {
+            const p = asObj(p0);
+            return { name: str(p.name), port: num(p.port), protocol: str(p.protocol) || 'TCP' };
+        }),
+        endpoints: asArr(o.endpoints).map((e0) => {
+            const e = asObj(e0);
+            const c = asObj(e.conditions);
+            const ref = asObj(e.targetRef);
+            return {
+                addresses: asArr(e.addresses).map(str),
+                // EndpointSlice semantics: a nil `ready` means ready.
+                ready: c.ready !== false,
+                serving: c.serving !== false,
+                terminating: c.terminating === true,
+                nodeName: str(e.nodeName),
+                targetRef: ref.kind ? `${str(ref.kind)}/${str(ref.namespace)}/${str(ref.name)}` : '',
+            };
+        }),
+    };
+}

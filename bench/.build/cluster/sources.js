@@ -1,0 +1,147 @@
+// A set of reflectors started and stopped together, with their states, change notifications
+// coalesced into one, and the detection snapshot assembled from what they hold.
+import { EventEmitter } from 'node:events';
+import { Reflector } from './reflector.js';
+const SETTLED = ['synced', 'absent'];
+export class SourceGroup extends EventEmitter {
+    kc;
+    log;
+    opts;
+    reflectors = new Map();
+    status = new Map();
+    pending;
+    constructor(kc, log, opts = {}) {
+        super();
+        this.kc = kc;
+        this.log = log;
+        this.opts = opts;
+    }
+    now() {
+        return (this.opts.now ?? Date.now)();
+    }
+    add(spec) {
+        const r = new Reflector(this.kc, spec, this.opts.reflector);
+        this.reflectors.set(spec.name, r);
+        this.status.set(spec.name, { state: 'pending', since: this.now(), everSynced: false, error: '' });
+        r.on('change', () => this.changed());
+        r.on('state', (e) => this.stateChanged(spec.name, e));
+        return r;
+    }
+    /** Swap a source for one with another spec (e.g. a new label selector): the new one lists afresh. */
+    async replace(spec) {
+        const old = this.reflectors.get(spec.name);
+        this.reflectors.delete(spec.name);
+        const started = old !== undefined && this.started;
+        if (old) {
+            old.removeAllListeners();
+            await old.stop();
+        }
+        const r = this.add(spec);
+        if (started || this.started)
+            r.start();
+        return r;
+    }
+    started = false;
+    stateChanged(name, e) {
+        const st = this.status.get(name);
+        const everSynced = st.everSynced || SETTLED.includes(e.state);
+        this.status.set(name, { state: e.state, since: this.now(), everSynced, error: e.error });
+        // One line per transition: lost, regained, forbidden, absent.
+        if (e.state === 'synced') {
+            this.log.info(e.previous === 'pending' ? 'source synced' : 'source regained', { source: name });
+        }
+        else if (e.state === 'absent') {
+            this.log.info('source absent (resource not installed)', { source: name });
+        }
+        else if (e.state === 'forbidden') {
+            this.log.warn('source forbidden: check the ClusterRole', { source: name, error: e.error });
+        }
+        else if (e.state === 'error') {
+            this.log.warn('source lost', { source: name, error: e.error });
+        }
+        this.emit('state', name, e.state);
+        this.changed();
+    }
+    changed() {
+        if (this.pending)
+            return;
+        this.pending = setTimeout(() => {
+            this.pending = undefined;
+            this.emit('change');
+        }, this.opts.coalesceMs ?? 50);
+    }
+    start() {
+        this.started = true;
+        for (const r of this.reflectors.values())
+            r.start();
+    }
+    async stop() {
+        if (this.pending)
+            clearTimeout(this.pending);
+        await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
+    }
+    statuses() {
+        return Object.fromEntries(this.status);
+    }
+    states() {
+        return Object.fromEntries([...this.status].map(([k, v]) => [k, v.state]));
+    }
+    values(name) {
+        return (this.reflectors.get(name)?.values() ?? []);
+    }
+    /** Names of sources that have not yet settled (synced, absent, or forbidden on an optional one). */
+    unsettled(optional) {
+        return [...this.status]
+            .filter(([name, s]) => !(s.everSynced || (s.state === 'forbidden' && optional(name))))
+            .map(([name]) => name);
+    }
+}
+/**
+ * The detection snapshot from the detection sources. A required source that failed less than
+ * `graceMs` ago is reported as synced with the data it last had, so a brief API outage does not
+ * turn the verdict into `unknown`; after that, its real state shows and detection says unknown.
+ */
+export function assembleSnapshot(group, specs, opts) {
+    const snap = {
+        daemonSets: [],
+        agentPods: [],
+        nodes: [],
+        configMaps: [],
+        calicoInstallations: [],
+        felixConfigurations: [],
+        sources: {},
+    };
+    const statuses = group.statuses();
+    const seenPods = new Set();
+    for (const spec of specs) {
+        const st = statuses[spec.name];
+        let state = st?.state ?? 'pending';
+        if (st && st.everSynced && (state === 'error' || state === 'forbidden') && opts.now - st.since < opts.graceMs)
+            state = 'synced';
+        snap.sources[spec.name] = state;
+        for (const item of group.values(spec.name)) {
+            if (spec.field === 'agentPods') {
+                const key = `${item.namespace}/${item.name}`;
+                if (seenPods.has(key))
+                    continue;
+                seenPods.add(key);
+            }
+            snap[spec.field].push(item);
+        }
+    }
+    if (opts.nodeName)
+        snap.nodeName = opts.nodeName;
+    return snap;
+}
+/** When the next grace period among failing sources runs out, if any (ms since epoch). */
+export function nextGraceExpiry(group, graceMs) {
+    let next;
+    for (const st of Object.values(group.statuses())) {
+        if (st.everSynced && (st.state === 'error' || st.state === 'forbidden')) {
+            const t = st.since + graceMs;
+            if (next === undefined || t < next)
+                next = t;
+        }
+    }
+    return next;
+}

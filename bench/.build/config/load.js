@@ -1,0 +1,98 @@
+// Settings from, in order of precedence: command-line flags, environment variables, the config
+// file, defaults. Any bad value is a ConfigError: one line naming where it came from and the fix.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { OPTIONS, envName } from './options.js';
+import { formatDuration } from './duration.js';
+export class ConfigError extends Error {
+}
+/** The config-file key of an option: the flag in camelCase (probe-interval → probeInterval). */
+export function fileKey(o) {
+    return o.flag ? o.flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase()) : o.key;
+}
+function readConfigFile(path) {
+    let text;
+    try {
+        text = readFileSync(path, 'utf8');
+    }
+    catch (e) {
+        throw new ConfigError(`--config: cannot read ${path} (${e.code ?? 'error'}); pass an existing YAML or JSON file`);
+    }
+    let doc;
+    try {
+        doc = text.trim() === '' ? {} : parseYaml(text);
+    }
+    catch (e) {
+        const first = String(e.message).split('\n')[0];
+        throw new ConfigError(`--config: ${path} is not valid YAML or JSON (${first})`);
+    }
+    if (doc === null || doc === undefined)
+        return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+        throw new ConfigError(`--config: ${path} must hold a mapping of settings (e.g. "probeInterval: 15s")`);
+    }
+    return doc;
+}
+export function resolveSettings(flags, env) {
+    const out = {};
+    const configPath = flags.config ?? env[envName('config')] ?? '';
+    const file = configPath ? readConfigFile(configPath) : {};
+    const known = new Set(OPTIONS.map((o) => fileKey(o)));
+    for (const k of Object.keys(file)) {
+        if (!known.has(k) && k !== 'config') {
+            throw new ConfigError(`--config: ${configPath}: unknown setting "${k}"; known: ${[...known].join(', ')}`);
+        }
+    }
+    for (const o0 of OPTIONS) {
+        const o = o0;
+        const fromFlag = o.flag ? flags[o.flag] : undefined;
+        if (fromFlag !== undefined) {
+            out[o.key] = fromText(o, fromFlag, `--${o.flag}`);
+            continue;
+        }
+        const envNames = [...(o.flag ? [envName(o.flag)] : []), ...(o.envAliases ?? [])];
+        const envHit = envNames.find((n) => env[n] !== undefined && env[n] !== '');
+        if (envHit) {
+            out[o.key] = fromText(o, env[envHit], envHit);
+            continue;
+        }
+        const key = fileKey(o);
+        if (key in file && o.key !== 'config') {
+            const r = o.schema.safeParse(typeof file[key] === 'number' && o.flag && isDurationKey(o) ? String(file[key]) : file[key]);
+            if (!r.success) {
+                const why = r.error.issues[0]?.message ?? 'invalid';
+                throw new ConfigError(`--config: ${configPath}: "${key}": ${why}`);
+            }
+            out[o.key] = r.data;
+            continue;
+        }
+        out[o.key] = o.default(env);
+    }
+    out.config = configPath;
+    return check(out);
+}
+function isDurationKey(o) {
+    return o.key.endsWith('Ms');
+}
+function fromText(o, text, where) {
+    const r = o.parse(text);
+    if (!r.ok)
+        throw new ConfigError(`${where}: ${r.why}`);
+    return r.value;
+}
+/** Rules across settings. */
+function check(s) {
+    if (s.probeTimeoutMs > s.probeIntervalMs) {
+        throw new ConfigError(`--probe-timeout: ${formatDuration(s.probeTimeoutMs)} is longer than --probe-interval ${formatDuration(s.probeIntervalMs)}; make the timeout at most the interval`);
+    }
+    if (s.probeIntervalMs < 100)
+        throw new ConfigError('--probe-interval: must be at least 100ms');
+    if (s.probeTimeoutMs < 10)
+        throw new ConfigError('--probe-timeout: must be at least 10ms');
+    if (s.sourceGracePeriodMs < 0)
+        throw new ConfigError('--source-grace-period: must not be negative');
+    if (s.mode === 'daemonset' && !s.nodeName) {
+        throw new ConfigError('--node-name: required with --mode daemonset; set it from the downward API (env NODE_NAME from spec.nodeName)');
+    }
+    return s;
+}

@@ -1,0 +1,61 @@
+import { hasLabels, matchesNodeSelector, nodeReady, untoleratedTaints } from './scheduling.js';
+export function emptyAgents() {
+    return { nodes: [], counts: { ready: 0, unready: 0, missing: 0 } };
+}
+function findDaemonSet(snap, ref) {
+    if (!ref)
+        return undefined;
+    return (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === ref);
+}
+/** Why `node` is not expected to run an agent, or undefined when it is. */
+function notExpected(node, ds) {
+    if (!nodeReady(node))
+        return 'node not Ready';
+    if (node.unschedulable)
+        return 'node cordoned';
+    if (!ds)
+        return undefined;
+    if (!matchesNodeSelector(node, ds.nodeSelector))
+        return 'outside the DaemonSet nodeSelector';
+    // Required node affinity is not evaluated: rather than guess, such nodes are not called missing.
+    if (ds.hasRequiredNodeAffinity)
+        return 'DaemonSet has required node affinity (not evaluated)';
+    const blocking = untoleratedTaints(node, ds.tolerations);
+    if (blocking.length)
+        return `untolerated taint ${blocking[0].key}:${blocking[0].effect}`;
+    return undefined;
+}
+export function agentStates(snap, finding) {
+    if (!finding)
+        return emptyAgents();
+    const nodes = (snap.nodes ?? []).filter((n) => !snap.nodeName || n.name === snap.nodeName);
+    const out = [];
+    if (finding.agents.embeddedInNode) {
+        for (const n of nodes) {
+            out.push(nodeReady(n) ? { node: n.name, state: 'ready' } : { node: n.name, state: 'unready', reason: 'node not Ready' });
+        }
+    }
+    else {
+        const ds = findDaemonSet(snap, finding.agents.daemonSet);
+        const agents = (snap.agentPods ?? []).filter((p) => !p.deleting && finding.agents.podLabels.some((l) => hasLabels(p.labels, l)));
+        for (const n of nodes) {
+            const mine = agents.filter((p) => p.nodeName === n.name);
+            const ready = mine.find((p) => p.ready);
+            if (ready) {
+                out.push({ node: n.name, state: 'ready', pod: `${ready.namespace}/${ready.name}` });
+            }
+            else if (mine.length) {
+                const p = mine[0];
+                const waiting = p.containerStatuses.find((s) => s.waitingReason)?.waitingReason;
+                out.push({ node: n.name, state: 'unready', pod: `${p.namespace}/${p.name}`, reason: waiting ?? (p.phase || 'not Ready') });
+            }
+            else if (notExpected(n, ds) === undefined) {
+                out.push({ node: n.name, state: 'missing', reason: 'no agent pod on a node that should run one' });
+            }
+        }
+    }
+    const counts = { ready: 0, unready: 0, missing: 0 };
+    for (const s of out)
+        counts[s.state]++;
+    return { nodes: out, counts };
+}

@@ -1,0 +1,64 @@
+// Antrea replaces kube-proxy only with AntreaProxy's proxyAll; by default it handles in-cluster
+// Service traffic from pods and leaves NodePort/host traffic to kube-proxy.
+import { parse as parseYaml } from 'yaml';
+import { imageTag, pickContainer } from './image.js';
+import { configMap, daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+const POD_LABELS = { app: 'antrea', component: 'antrea-agent' };
+export function detectAntrea(snap) {
+    const dss = daemonSetsFor(snap, ['antrea-agent'], POD_LABELS);
+    const pods = podsWith(snap, [POD_LABELS]);
+    if (dss.length === 0 && pods.length === 0)
+        return null;
+    const ds = dss.find((d) => d.desired > 0) ?? dss[0];
+    const agentImage = (cs) => pickContainer(cs, ['antrea-agent'])?.image;
+    const version = ds ? imageTag(agentImage(ds.containers)) : (mostCommon(pods.map((p) => imageTag(agentImage(p.containers)))) ?? 'unknown');
+    const namespace = ds?.namespace ?? pods[0]?.namespace ?? 'kube-system';
+    const issues = [];
+    const evidence = [];
+    let proxyAll = false;
+    const cm = configMap(snap, 'antrea-config', [namespace, 'kube-system']);
+    const text = cm?.data['antrea-agent.conf'];
+    if (cm && text !== undefined) {
+        let doc;
+        try {
+            doc = parseYaml(text);
+        }
+        catch {
+            doc = undefined;
+        }
+        if (doc === null || doc === undefined || typeof doc !== 'object' || Array.isArray(doc)) {
+            // An all-comments file parses to null: that is valid (all defaults), not garbage.
+            if (doc === null && text.split('\n').every((l) => l.trim() === '' || l.trim().startsWith('#'))) {
+                evidence.push('antrea-agent.conf holds only defaults: proxyAll is off.');
+            }
+            else {
+                issues.push('provider_config_unparseable');
+                evidence.push(`ConfigMap ${cm.namespace}/${cm.name} key antrea-agent.conf is not YAML.`);
+            }
+        }
+        else {
+            const ap = doc.antreaProxy;
+            const v = ap && typeof ap === 'object' ? ap.proxyAll : undefined;
+            proxyAll = v === true;
+            evidence.push(`antrea-agent.conf antreaProxy.proxyAll is ${proxyAll ? 'true: Antrea replaces kube-proxy' : 'off: kube-proxy still handles NodePort and host traffic'}.`);
+        }
+    }
+    else {
+        evidence.push('antrea-config / antrea-agent.conf not found: proxyAll is taken as off (its default).');
+    }
+    const running = dss.some((d) => d.desired > 0) || pods.length > 0;
+    const agents = { podLabels: [POD_LABELS] };
+    if (ds)
+        agents.daemonSet = `${ds.namespace}/${ds.name}`;
+    return {
+        type: 'antrea-proxy',
+        active: proxyAll && running,
+        fullReplacement: proxyAll,
+        mode: 'ovs',
+        version,
+        flavor: 'daemonset',
+        issues,
+        evidence,
+        agents,
+    };
+}

@@ -1,0 +1,50 @@
+import { imageTag, pickContainer } from './image.js';
+import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+const POD_LABELS = { 'k8s-app': 'calico-node' };
+function isTrue(v) {
+    return v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+}
+export function detectCalico(snap) {
+    const dss = daemonSetsFor(snap, ['calico-node'], POD_LABELS);
+    const pods = podsWith(snap, [POD_LABELS]);
+    const installation = (snap.calicoInstallations ?? []).find((i) => i.name === 'default');
+    const felix = (snap.felixConfigurations ?? []).find((f) => f.name === 'default');
+    if (dss.length === 0 && pods.length === 0 && !installation)
+        return null;
+    const ds = dss.find((d) => d.desired > 0) ?? dss[0];
+    const containers = [...(ds?.containers ?? []), ...pods.flatMap((p) => p.containers)];
+    const node = pickContainer(ds?.containers ?? [], ['calico-node']) ?? pickContainer(pods[0]?.containers ?? [], ['calico-node']);
+    const version = ds ? imageTag(node?.image) : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['calico-node'])?.image))) ?? 'unknown');
+    const evidence = [];
+    const network = installation?.spec.calicoNetwork;
+    const dataplane = network && typeof network === 'object' ? network.linuxDataplane : undefined;
+    const byInstallation = typeof dataplane === 'string' && dataplane.toUpperCase() === 'BPF';
+    const byFelix = isTrue(felix?.spec.bpfEnabled);
+    const byEnv = containers.some((c) => c.name === 'calico-node' && isTrue(c.env.FELIX_BPFENABLED));
+    if (byInstallation)
+        evidence.push('Installation default sets spec.calicoNetwork.linuxDataplane: BPF.');
+    if (byFelix)
+        evidence.push('FelixConfiguration default sets spec.bpfEnabled: true.');
+    if (byEnv)
+        evidence.push('calico-node has FELIX_BPFENABLED=true.');
+    const bpf = byInstallation || byFelix || byEnv;
+    if (!bpf)
+        evidence.push('Calico runs without its eBPF dataplane: it does not handle Services.');
+    const running = dss.some((d) => d.desired > 0) || pods.length > 0;
+    if (!running)
+        evidence.push('No calico-node pod is wanted or running.');
+    const agents = { podLabels: [POD_LABELS] };
+    if (ds)
+        agents.daemonSet = `${ds.namespace}/${ds.name}`;
+    return {
+        type: 'calico-ebpf',
+        active: bpf && running,
+        fullReplacement: bpf,
+        mode: 'ebpf',
+        version,
+        flavor: installation ? 'operator' : 'manifest',
+        issues: [],
+        evidence,
+        agents,
+    };
+}

@@ -1,0 +1,248 @@
+// kube-proxy in its three shapes: a DaemonSet (kubeadm, EKS, AKS), static mirror pods (RKE2, GKE
+// standard) and embedded in the k3s binary (no pod at all: the node annotation is the only trace).
+import { parse as parseYaml } from 'yaml';
+import { boolFlag, flagValue } from './flags.js';
+import { imageTag, pickContainer } from './image.js';
+import { configMap, daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+/** Modes kube-proxy accepts; `kernelspace` is the Windows one. (`userspace` was removed in 1.26.) */
+export const KUBE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'kernelspace'];
+const DS_LABELS = { 'k8s-app': 'kube-proxy' };
+const STATIC_LABELS = { component: 'kube-proxy' };
+const MIRROR = 'kubernetes.io/config.mirror';
+function normaliseMode(raw, source) {
+    const v = raw.trim().toLowerCase();
+    if (v === '')
+        return { mode: 'iptables', issues: [], evidence: [`${source} leaves mode empty: kube-proxy's Linux default, iptables.`] };
+    if (KUBE_PROXY_MODES.includes(v))
+        return { mode: v, issues: [], evidence: [`${source} sets mode ${v}.`] };
+    return { mode: 'unknown', issues: ['kube_proxy_mode_unknown'], evidence: [`${source} sets mode "${raw}", which kube-proxy does not know.`] };
+}
+/** The KubeProxyConfiguration text: EKS `kube-proxy-config`/`config`, else kubeadm `kube-proxy`/`config.conf`. */
+function configText(snap, namespace) {
+    const ns = namespace ? [namespace, 'kube-system'] : ['kube-system'];
+    const candidates = [
+        ['kube-proxy-config', 'config', true],
+        ['kube-proxy', 'config.conf', false],
+    ];
+    for (const [name, key, eks] of candidates) {
+        const cm = configMap(snap, name, ns);
+        if (cm && typeof cm.data[key] === 'string')
+            return { text: cm.data[key], where: `ConfigMap ${cm.namespace}/${cm.name} key ${key}`, eks };
+    }
+    return undefined;
+}
+function modeFromConfig(text, where) {
+    let doc;
+    try {
+        doc = parseYaml(text);
+    }
+    catch {
+        doc = undefined;
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+        return {
+            mode: 'unknown',
+            issues: ['provider_config_unparseable', 'kube_proxy_mode_unknown'],
+            evidence: [`${where} is not a YAML KubeProxyConfiguration.`],
+        };
+    }
+    const mode = doc.mode;
+    if (mode == null)
+        return normaliseMode('', where);
+    if (typeof mode !== 'string') {
+        return { mode: 'unknown', issues: ['kube_proxy_mode_unknown'], evidence: [`${where} has a non-string mode.`] };
+    }
+    return normaliseMode(mode, where);
+}
+/**
+ * kube-proxy's mode. kube-proxy ignores its other command-line flags when `--config` is given
+ * (kubernetes#107156, the flag help says "ignored if a config file is specified by --config"), so:
+ * with `--config` the config file decides; without it `--proxy-mode` does; with neither, the
+ * ConfigMap if there is one (argv may not be visible), else iptables.
+ */
+export function kubeProxyMode(snap, argv, namespace) {
+    const args = argv ?? [];
+    const cfg = configText(snap, namespace);
+    const eks = cfg?.eks ?? false;
+    const configFlag = flagValue(args, 'config');
+    const modeFlag = flagValue(args, 'proxy-mode');
+    if (configFlag !== undefined && configFlag !== '' && cfg) {
+        const r = modeFromConfig(cfg.text, cfg.where);
+        if (modeFlag)
+            r.evidence.push(`--proxy-mode=${modeFlag} is ignored because --config is given.`);
+        return { ...r, eks };
+    }
+    if (modeFlag !== undefined && modeFlag !== '')
+        return { ...normaliseMode(modeFlag, `--proxy-mode`), eks };
+    if (cfg)
+        return { ...modeFromConfig(cfg.text, cfg.where), eks };
+    return { mode: 'iptables', issues: [], evidence: ['No --proxy-mode flag and no kube-proxy configuration: iptables, kube-proxy\'s Linux default.'], eks };
+}
+function kubeProxyContainer(containers) {
+    return pickContainer(containers, ['kube-proxy']);
+}
+function labelPrefixed(labels, prefix) {
+    return Object.keys(labels).some((k) => k.startsWith(prefix));
+}
+function fromDaemonSet(snap) {
+    const dss = daemonSetsFor(snap, ['kube-proxy'], DS_LABELS);
+    const pods = podsWith(snap, [DS_LABELS]).filter((p) => p.annotations[MIRROR] === undefined && !p.owner.startsWith('Node/'));
+    if (dss.length === 0 && pods.length === 0)
+        return null;
+    const ds = dss.find((d) => d.desired > 0) ?? dss[0];
+    const container = kubeProxyContainer(ds?.containers ?? []) ?? kubeProxyContainer(pods[0]?.containers ?? []);
+    const namespace = ds?.namespace ?? pods[0]?.namespace;
+    const m = kubeProxyMode(snap, container?.argv, namespace);
+    const active = dss.some((d) => d.desired > 0) || pods.length > 0;
+    const evidence = [];
+    if (ds)
+        evidence.push(`DaemonSet ${ds.namespace}/${ds.name} wants ${ds.desired} pods (${ds.ready} ready).`);
+    if (pods.length)
+        evidence.push(`${pods.length} kube-proxy pods labelled k8s-app=kube-proxy exist.`);
+    if (!active)
+        evidence.push('No kube-proxy pod is wanted or running: the DaemonSet is disabled (0 desired), not a running kube-proxy.');
+    const labels = { ...(ds?.labels ?? {}), ...(pods[0]?.labels ?? {}) };
+    const version = container ? imageTag(container.image) : 'unknown';
+    let flavor = 'kubeadm';
+    if (m.eks || labelPrefixed(labels, 'eks.amazonaws.com/') || /eksbuild/.test(version))
+        flavor = 'eks';
+    else if (labelPrefixed(labels, 'kubernetes.azure.com/'))
+        flavor = 'aks';
+    const agents = { podLabels: [DS_LABELS] };
+    if (ds)
+        agents.daemonSet = `${ds.namespace}/${ds.name}`;
+    return {
+        type: 'kube-proxy',
+        active,
+        fullReplacement: false,
+        mode: m.mode,
+        version,
+        flavor,
+        issues: m.issues,
+        evidence: [...evidence, ...m.evidence],
+        agents,
+    };
+}
+function fromStaticPods(snap) {
+    const pods = podsWith(snap, [STATIC_LABELS]).filter((p) => p.annotations[MIRROR] !== undefined || p.owner.startsWith('Node/'));
+    if (pods.length === 0)
+        return null;
+    const container = kubeProxyContainer(pods[0].containers);
+    const m = kubeProxyMode(snap, container?.argv, pods[0].namespace);
+    const version = mostCommon(pods.map((p) => imageTag(kubeProxyContainer(p.containers)?.image))) ?? 'unknown';
+    return {
+        type: 'kube-proxy',
+        active: true,
+        fullReplacement: false,
+        mode: m.mode,
+        version,
+        flavor: 'static-pod',
+        issues: m.issues,
+        evidence: [`${pods.length} static (mirror) kube-proxy pods with component=kube-proxy exist.`, ...m.evidence],
+        agents: { podLabels: [STATIC_LABELS] },
+    };
+}
+/** `proxy-mode=ipvs` / `--proxy-mode=ipvs` among `--kube-proxy-arg` values. k3s reads them like Go's flag package: the next element is the value whatever it looks like. */
+function k3sProxyMode(args) {
+    let mode;
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        let v;
+        if (a === '--kube-proxy-arg' || a === '-kube-proxy-arg')
+            v = args[++i];
+        else if (a.startsWith('--kube-proxy-arg='))
+            v = a.slice('--kube-proxy-arg='.length);
+        if (v === undefined)
+            continue;
+        const m = /^-{0,2}proxy-mode=(.*)$/.exec(v.trim());
+        if (m)
+            mode = m[1];
+    }
+    return mode;
+}
+/**
+ * k3s: agents inherit `--disable-kube-proxy` from the servers (k3s copies the server's
+ * DisableKubeProxy into every agent's config), so only server nodes' args decide. With no server
+ * visible (daemonset mode on an agent node), k3s's default — kube-proxy runs — is assumed.
+ */
+function fromK3s(snap) {
+    const parsed = [];
+    const issues = [];
+    const evidence = [];
+    let k3sNodes = 0;
+    for (const node of snap.nodes ?? []) {
+        const raw = node.annotations['k3s.io/node-args'];
+        if (raw === undefined)
+            continue;
+        k3sNodes++;
+        let args;
+        try {
+            args = JSON.parse(raw);
+        }
+        catch {
+            args = undefined;
+        }
+        if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+            if (!issues.includes('provider_config_unparseable'))
+                issues.push('provider_config_unparseable');
+            evidence.push(`Node ${node.name}: k3s.io/node-args is not a JSON array of strings.`);
+            continue;
+        }
+        parsed.push({ node, role: args[0] ?? '', args });
+    }
+    if (k3sNodes === 0)
+        return null;
+    const servers = parsed.filter((p) => p.role === 'server');
+    const deciders = servers.length > 0 ? servers : parsed;
+    const enabled = deciders.filter((p) => boolFlag(p.args, 'disable-kube-proxy', { separateValue: true }) !== true);
+    // Nothing parseable: k3s's default is to run kube-proxy.
+    const active = deciders.length === 0 || enabled.length > 0;
+    if (!active)
+        return null;
+    if (servers.length > 0)
+        evidence.push(`k3s server node(s) ${enabled.map((p) => p.node.name).join(', ')} run without --disable-kube-proxy: k3s runs kube-proxy embedded.`);
+    else
+        evidence.push('Only k3s agent nodes are visible; agents inherit --disable-kube-proxy from the servers, so k3s\'s default (embedded kube-proxy) is assumed.');
+    let mode = 'iptables';
+    const ordered = [...servers, ...parsed.filter((p) => p.role !== 'server')];
+    for (const p of ordered) {
+        const m = k3sProxyMode(p.args);
+        if (m !== undefined) {
+            const r = normaliseMode(m, `--kube-proxy-arg on node ${p.node.name}`);
+            mode = r.mode;
+            issues.push(...r.issues);
+            evidence.push(...r.evidence);
+            break;
+        }
+    }
+    const first = (enabled[0] ?? parsed[0])?.node ?? (snap.nodes ?? []).find((n) => n.annotations['k3s.io/node-args'] !== undefined);
+    const version = first.kubeProxyVersion || first.kubeletVersion || 'unknown';
+    return {
+        type: 'kube-proxy',
+        active: true,
+        fullReplacement: false,
+        mode,
+        version,
+        flavor: 'k3s-embedded',
+        issues,
+        evidence,
+        agents: { podLabels: [], embeddedInNode: true },
+    };
+}
+/** The single best kube-proxy finding: a running DaemonSet, else static pods, else k3s, else a disabled DaemonSet. */
+export function detectKubeProxy(snap) {
+    const ds = fromDaemonSet(snap);
+    if (ds?.active)
+        return ds;
+    const st = fromStaticPods(snap);
+    if (st)
+        return st;
+    const k3s = fromK3s(snap);
+    if (k3s)
+        return k3s;
+    return ds;
+}
+/** true when some kube-proxy is programming Services. */
+export function kubeProxyRunning(snap) {
+    return detectKubeProxy(snap)?.active === true;
+}

@@ -1,0 +1,32 @@
+import { boolFlag } from './flags.js';
+import { imageTag, pickContainer } from './image.js';
+import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+const POD_LABELS = { 'k8s-app': 'kube-router' };
+export function detectKubeRouter(snap) {
+    const dss = daemonSetsFor(snap, ['kube-router'], POD_LABELS);
+    const pods = podsWith(snap, [POD_LABELS]);
+    if (dss.length === 0 && pods.length === 0)
+        return null;
+    const ds = dss.find((d) => d.desired > 0) ?? dss[0];
+    const container = pickContainer(ds?.containers ?? [], ['kube-router']) ?? pickContainer(pods[0]?.containers ?? [], ['kube-router']);
+    const version = ds ? imageTag(container?.image) : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['kube-router'])?.image))) ?? 'unknown');
+    const proxy = boolFlag(container?.argv ?? [], 'run-service-proxy') ?? true;
+    const running = dss.some((d) => d.desired > 0) || pods.length > 0;
+    const agents = { podLabels: [POD_LABELS] };
+    if (ds)
+        agents.daemonSet = `${ds.namespace}/${ds.name}`;
+    return {
+        type: 'kube-router',
+        active: proxy && running,
+        fullReplacement: proxy,
+        mode: 'ipvs',
+        version,
+        flavor: 'daemonset',
+        issues: [],
+        evidence: [
+            proxy ? 'kube-router runs its service proxy (--run-service-proxy is not false).' : 'kube-router runs with --run-service-proxy=false: routing/policy only.',
+            ...(running ? [] : ['No kube-router pod is wanted or running.']),
+        ],
+        agents,
+    };
+}

@@ -1,0 +1,30 @@
+import { imageTag, pickContainer } from './image.js';
+import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+const POD_LABELS = { app: 'ovnkube-node' };
+const CONTAINERS = ['ovnkube-controller', 'ovnkube-node'];
+export function detectOvnKubernetes(snap) {
+    const pods = podsWith(snap, [POD_LABELS]);
+    const dss = daemonSetsFor(snap, ['ovnkube-node'], POD_LABELS);
+    if (pods.length === 0 && dss.length === 0)
+        return null;
+    const ds = dss.find((d) => d.desired > 0) ?? dss[0];
+    const version = pods.length
+        ? (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, CONTAINERS)?.image))) ?? 'unknown')
+        : imageTag(pickContainer(ds?.containers ?? [], CONTAINERS)?.image);
+    const namespace = pods[0]?.namespace ?? ds?.namespace ?? '';
+    const running = pods.length > 0 || dss.some((d) => d.desired > 0);
+    const agents = { podLabels: [POD_LABELS] };
+    if (ds)
+        agents.daemonSet = `${ds.namespace}/${ds.name}`;
+    return {
+        type: 'ovn-kubernetes',
+        active: running,
+        fullReplacement: true,
+        mode: 'ovn',
+        version,
+        flavor: namespace === 'openshift-ovn-kubernetes' ? 'openshift' : 'daemonset',
+        issues: [],
+        evidence: [`${pods.length} ovnkube-node pods in ${namespace || 'the cluster'}.`],
+        agents,
+    };
+}

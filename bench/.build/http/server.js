@@ -1,0 +1,65 @@
+// The HTTP surface: /metrics, /healthz, /readyz, /diagnose, and the status page at /. Handlers
+// only read cached state, so a slow API server or a hung probe never slows a scrape.
+import { once } from 'node:events';
+import express from 'express';
+export function createApp(h) {
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/metrics', async (_req, res) => {
+        try {
+            const body = await h.registry.metrics();
+            res.type(h.registry.contentType).send(body);
+        }
+        catch (e) {
+            res.status(500).type('text/plain').send(`error collecting metrics: ${e.message}\n`);
+        }
+    });
+    app.get('/healthz', (_req, res) => {
+        res.type('text/plain').send('ok\n');
+    });
+    app.get('/readyz', (_req, res) => {
+        const r = h.readiness();
+        if (r.ready)
+            res.type('text/plain').send('ok\n');
+        else
+            res.status(503).type('text/plain').send(`not ready: waiting for ${r.waitingFor.join(', ')}\n`);
+    });
+    app.get('/diagnose', (_req, res) => {
+        res.json(h.diagnose());
+    });
+    app.get('/', (_req, res) => {
+        res.type('html').send(h.statusPage());
+    });
+    if (h.extra)
+        app.use(h.extra);
+    app.use((_req, res) => {
+        res.status(404).type('text/plain').send('not found; try /metrics, /healthz, /readyz, /diagnose or /\n');
+    });
+    return app;
+}
+/** Listen; close() stops accepting, lets in-flight requests finish, then drops idle keep-alives. */
+export async function listen(app, addr) {
+    const server = addr.host ? app.listen(addr.port, addr.host) : app.listen(addr.port);
+    const sockets = new Set();
+    server.on('connection', (s) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+    });
+    await once(server, 'listening');
+    const a = server.address();
+    const host = !addr.host || addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    return {
+        url,
+        server,
+        close: () => new Promise((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+            const force = setTimeout(() => {
+                for (const s of sockets)
+                    s.destroy();
+            }, 1000);
+            force.unref();
+        }),
+    };
+}

@@ -1,0 +1,129 @@
+// Every metric family the exporter exports, declared once. README's metric table, the rules
+// tests and the cardinality guard read this table; nothing else defines a metric name.
+//
+// Two kinds: `state` families are computed at scrape time from the exporter's current state
+// (one series per known state, so nothing appears or disappears but what should), and `event`
+// families are counters/histograms the probe runner feeds as probes complete.
+import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES } from '../detect/types.js';
+import { FAILURE_REASONS, PROBE_PATHS } from '../probe/types.js';
+export { FAILURE_REASONS, PROBE_PATHS };
+const flag = (b) => (b ? 1 : 0);
+export const PROBE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const FAMILIES = [
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'proxy_provider',
+        help: 'The effective service proxy: 1 for the type handling Services, 0 for every other known type. unknown means the API could not be read.',
+        labelNames: ['type'],
+        collect: (s) => {
+            const current = s.verdict?.provider ?? 'unknown';
+            return PROVIDER_TYPES.map((type) => ({ labels: { type }, value: flag(type === current) }));
+        },
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'proxy_provider_info',
+        help: 'Details of the effective service proxy: mode (iptables, ipvs, nftables, ebpf, ...), version (image tag) and flavor (kubeadm, k3s-embedded, static-pod, gke-dataplane-v2, ...). Always 1.',
+        labelNames: ['type', 'mode', 'version', 'flavor'],
+        collect: (s) => {
+            const v = s.verdict;
+            return [
+                {
+                    labels: { type: v?.provider ?? 'unknown', mode: v?.mode ?? '', version: v?.version ?? '', flavor: v?.flavor ?? '' },
+                    value: 1,
+                },
+            ];
+        },
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'proxy_provider_conflict',
+        help: '1 when more than one component is actively programming Services (e.g. a running kube-proxy next to Cilium kube-proxy replacement).',
+        labelNames: [],
+        collect: (s) => [{ labels: {}, value: flag(s.verdict?.conflict) }],
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'proxy_provider_config_issue',
+        help: 'One series per known configuration check; 1 when the check fails. See docs/detection.md for each check.',
+        labelNames: ['check'],
+        collect: (s) => CONFIG_CHECKS.map((check) => ({ labels: { check }, value: flag(s.verdict?.issues[check]) })),
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'proxy_provider_agents',
+        help: 'Nodes by the state of their service proxy agent: ready, unready, missing (a schedulable Ready node without an agent pod).',
+        labelNames: ['state'],
+        collect: (s) => AGENT_STATES.map((state) => ({ labels: { state }, value: s.verdict?.agents[state] ?? 0 })),
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'service_lb_functional',
+        help: '1 when every enabled probe through a Service VIP succeeded in the last round, else 0. Absent until the first probe round.',
+        labelNames: [],
+        collect: (s) => (s.probes ? [{ labels: {}, value: flag(s.probes.functional) }] : []),
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'service_lb_probe_success',
+        help: 'Result of the last probe per probe and path (vip: through the Service VIP; endpoint: a backend reached directly; nodeport: the node port).',
+        labelNames: ['probe', 'path'],
+        collect: (s) => (s.probes?.results ?? []).map((r) => ({ labels: { probe: r.probe, path: r.path }, value: flag(r.success) })),
+    },
+    {
+        kind: 'event',
+        type: 'histogram',
+        name: 'service_lb_probe_duration_seconds',
+        help: 'Probe latency in seconds, per probe and path.',
+        labelNames: ['probe', 'path'],
+        buckets: PROBE_DURATION_BUCKETS,
+    },
+    {
+        kind: 'event',
+        type: 'counter',
+        name: 'service_lb_probes_total',
+        help: 'Probes run, per probe and path.',
+        labelNames: ['probe', 'path'],
+    },
+    {
+        kind: 'event',
+        type: 'counter',
+        name: 'service_lb_probe_failures_total',
+        help: 'Failed probes, per probe, path and reason (timeout, refused, reset, unreachable, dns, http_status, tls, other).',
+        labelNames: ['probe', 'path', 'reason'],
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'service_proxy_exporter_build_info',
+        help: 'Build information of service-proxy-exporter. Always 1.',
+        labelNames: ['version', 'revision', 'nodejs_version'],
+        collect: (s) => [
+            { labels: { version: s.build.version, revision: s.build.revision, nodejs_version: s.build.nodejsVersion }, value: 1 },
+        ],
+    },
+    {
+        kind: 'state',
+        type: 'gauge',
+        name: 'service_proxy_exporter_source_up',
+        help: '1 while a Kubernetes list/watch source is synced and healthy (an optional CRD that is not installed counts as healthy).',
+        labelNames: ['source'],
+        collect: (s) => Object.entries(s.sources).map(([source, state]) => ({
+            labels: { source },
+            value: flag(state === 'synced' || state === 'absent'),
+        })),
+    },
+];
+export function family(name) {
+    const f = FAMILIES.find((x) => x.name === name);
+    if (!f)
+        throw new Error(`no metric family ${name}`);
+    return f;
+}

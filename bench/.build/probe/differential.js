@@ -1,0 +1,101 @@
+export const VERDICTS = [
+    /** the VIP works (and the node port, where probed) */
+    'ok',
+    /** the VIP works, the endpoint we picked does not: the proxy routed around a bad backend */
+    'endpoint_degraded',
+    /** the VIP works, the node port does not */
+    'nodeport_broken',
+    /** the VIP fails at the transport while the backend answers directly: the service proxy is broken */
+    'proxy_broken',
+    /** the VIP and the endpoint both fail: the backend or the network is down */
+    'backend_down',
+    /** the VIP delivers to a backend that answers with an error (HTTP status, DNS RCODE) */
+    'backend_error',
+    /** the VIP fails and there is no ready endpoint to compare with */
+    'no_endpoint',
+    /** no VIP result (not probed yet, or the round was aborted) */
+    'unknown',
+];
+/**
+ * Failures that prove a backend was reached and answered: the path through the service proxy
+ * worked, the application did not.
+ */
+const ANSWERED = ['http_status', 'dns'];
+const why = (r) => (r.reason ? `${r.reason}${r.detail ? `: ${r.detail}` : ''}` : 'failed');
+export function classify(paths) {
+    const { vip, endpoint, nodeport } = paths;
+    if (!vip)
+        return { verdict: 'unknown', explanation: 'The Service VIP has not been probed, so nothing can be said about the service proxy yet.' };
+    if (vip.success) {
+        if (endpoint && !endpoint.success) {
+            return {
+                verdict: 'endpoint_degraded',
+                explanation: `The VIP answers but the endpoint probed directly does not (${why(endpoint)}), so the service proxy works and at least one backend is unhealthy.`,
+            };
+        }
+        if (nodeport && !nodeport.success) {
+            return {
+                verdict: 'nodeport_broken',
+                explanation: `The VIP answers but the node port does not (${why(nodeport)}), so the service proxy's NodePort handling or a host firewall is broken.`,
+            };
+        }
+        return { verdict: 'ok', explanation: 'The Service VIP answers, so the service proxy delivers traffic to a backend.' };
+    }
+    if (vip.reason && ANSWERED.includes(vip.reason)) {
+        return {
+            verdict: 'backend_error',
+            explanation: `The VIP reaches a backend that answers with an error (${why(vip)}), so the service proxy works and the application does not.`,
+        };
+    }
+    if (!endpoint) {
+        return {
+            verdict: 'no_endpoint',
+            explanation: `The VIP fails (${why(vip)}) and the Service has no ready endpoint to compare with, so this says nothing against the service proxy.`,
+        };
+    }
+    if (endpoint.success) {
+        return {
+            verdict: 'proxy_broken',
+            explanation: `The VIP fails (${why(vip)}) while the same backend answers directly, so the service proxy is not forwarding this Service.`,
+        };
+    }
+    return {
+        verdict: 'backend_down',
+        explanation: `The VIP fails (${why(vip)}) and the endpoint fails directly too (${why(endpoint)}), so the backend or the network to it is down, not necessarily the service proxy.`,
+    };
+}
+/** Groups a round's results by probe name and classifies each; keys in first-seen order. */
+export function classifyRound(results) {
+    const byProbe = new Map();
+    for (const { target, result } of results) {
+        const paths = byProbe.get(target.probe) ?? {};
+        paths[target.path] = result;
+        byProbe.set(target.probe, paths);
+    }
+    const out = {};
+    for (const [probe, paths] of byProbe)
+        out[probe] = classify(paths);
+    return out;
+}
+/**
+ * `service_lb_functional`: every VIP probe of the round succeeded. A round without any VIP result
+ * (nothing discovered yet) is not evidence that Services work, so it is false; the shell should
+ * not publish the gauge before the first round over synced sources.
+ */
+export function functional(results) {
+    const vips = results.filter((r) => r.target.path === 'vip');
+    return vips.length > 0 && vips.every((r) => r.result.success);
+}
+/** What changed between two rounds' verdicts: one entry per probe whose verdict differs (for the log line on change). */
+export function verdictChanges(prev, next) {
+    const out = [];
+    for (const [probe, c] of Object.entries(next)) {
+        const before = prev[probe]?.verdict;
+        if (before !== c.verdict)
+            out.push(before === undefined ? { probe, to: c } : { probe, from: before, to: c });
+    }
+    for (const [probe, c] of Object.entries(prev))
+        if (!(probe in next))
+            out.push({ probe, from: c.verdict });
+    return out;
+}

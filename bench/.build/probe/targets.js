@@ -1,0 +1,232 @@
+// Which probes to run, computed from the watched Services, EndpointSlices and Nodes. Pure: the
+// shell calls it again whenever a watch changes something, so targets follow the cluster without
+// polling. Everything not probed is listed in `skipped` with the reason, for the status page.
+import net from 'node:net';
+import { isValidExpectedStatus } from './http.js';
+export const ANNOTATIONS = {
+    /** `"true"` opts a Service in */
+    probe: 'service-proxy-exporter.io/probe',
+    /** port name or number (the Service port, not the target port); default: the first port */
+    port: 'service-proxy-exporter.io/port',
+    /** HTTP request path; absent → TCP connect (or TLS handshake when scheme is https) */
+    path: 'service-proxy-exporter.io/path',
+    /** `http` (default) or `https` */
+    scheme: 'service-proxy-exporter.io/scheme',
+    /** e.g. `200`, `2xx`, `200,301`, `any`; default `2xx`. Only with a path. */
+    expectedStatus: 'service-proxy-exporter.io/expected-status',
+};
+export const DEFAULT_MAX_TARGETS = 20;
+const key = (ns, name) => `${ns}/${name}`;
+function findService(input, ns, name) {
+    return input.services.find((s) => s.namespace === ns && s.name === name);
+}
+/** The Service's primary cluster IP, or undefined for headless / ExternalName Services. */
+function vipOf(svc) {
+    if (svc.type === 'ExternalName')
+        return undefined;
+    const ip = svc.clusterIP;
+    return ip && ip !== 'None' && net.isIP(ip) ? ip : undefined;
+}
+const familyOf = (ip) => (net.isIPv6(ip) ? 'IPv6' : 'IPv4');
+/**
+ * One ready endpoint of `svc` for `port`, deterministically: an endpoint on our own node first
+ * (daemonset mode: "back to ourselves"), then the lowest address. Slices of the other IP family and
+ * FQDN slices are ignored: the endpoint must be comparable with the VIP.
+ */
+function pickEndpoint(input, svc, port, family) {
+    const candidates = [];
+    for (const slice of input.endpointSlices) {
+        if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name || slice.addressType !== family)
+            continue;
+        const sp = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
+        if (!sp || !sp.port)
+            continue;
+        for (const ep of slice.endpoints) {
+            if (!ep.ready || ep.terminating)
+                continue;
+            const host = ep.addresses[0];
+            if (!host || !net.isIP(host))
+                continue;
+            candidates.push({ host, port: sp.port, local: !!input.nodeName && ep.nodeName === input.nodeName });
+        }
+    }
+    candidates.sort((a, b) => Number(b.local) - Number(a.local) || compareAddr(a.host, b.host) || a.port - b.port);
+    const c = candidates[0];
+    return c && { host: c.host, port: c.port };
+}
+function compareAddr(a, b) {
+    if (net.isIPv4(a) && net.isIPv4(b)) {
+        const n = (ip) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+        return n(a) - n(b);
+    }
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** The node whose InternalIP carries node-port probes: our own (daemonset) or the first Ready one. */
+function pickNode(input) {
+    if (input.nodeName)
+        return input.nodes.find((n) => n.name === input.nodeName && n.internalIP);
+    return [...input.nodes]
+        .filter((n) => n.conditions.Ready === 'True' && n.internalIP)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+}
+/** Adds the VIP target and, when the Service has a ready endpoint, the same probe to that endpoint. */
+function addVipAndEndpoint(ctx, probe, svc, vip, port, shape) {
+    const service = key(svc.namespace, svc.name);
+    ctx.targets.push({ ...shape, probe, path: 'vip', host: vip, port: port.port, service });
+    const ep = pickEndpoint(ctx.input, svc, port, familyOf(vip));
+    if (ep)
+        ctx.targets.push({ ...shape, probe, path: 'endpoint', host: ep.host, port: ep.port, service });
+    else
+        ctx.skipped.push({ probe, path: 'endpoint', why: `Service ${service} has no ready ${familyOf(vip)} endpoint for port ${portLabel(port)}` });
+}
+const portLabel = (p) => (p.name ? `${p.name} (${p.port}/${p.protocol})` : `${p.port}/${p.protocol}`);
+/** Looks a built-in probe's Service up; records why when it cannot be probed. */
+function builtinService(ctx, probes, ns, name) {
+    const svc = findService(ctx.input, ns, name);
+    const why = !svc ? `Service ${key(ns, name)} not found` : !vipOf(svc) ? `Service ${key(ns, name)} has no cluster IP (headless or ExternalName)` : undefined;
+    if (why || !svc) {
+        for (const probe of probes)
+            ctx.skipped.push({ probe, why: why ?? 'not found' });
+        return undefined;
+    }
+    return { svc, vip: vipOf(svc) };
+}
+function apiserver(ctx) {
+    const found = builtinService(ctx, ['apiserver'], 'default', 'kubernetes');
+    if (!found)
+        return;
+    const port = found.svc.ports.find((p) => p.name === 'https') ?? found.svc.ports[0];
+    if (!port)
+        return void ctx.skipped.push({ probe: 'apiserver', why: 'Service default/kubernetes has no port' });
+    addVipAndEndpoint(ctx, 'apiserver', found.svc, found.vip, port, {
+        kind: 'http',
+        scheme: 'https',
+        httpPath: '/readyz',
+        // Any status, and even a bare handshake: 401/403 still prove the path; authorization is not the question.
+        expectedStatus: 'any',
+        handshakeIsSuccess: true,
+        serverName: 'kubernetes.default.svc',
+    });
+}
+function dns(ctx, wanted) {
+    if (wanted.length === 0)
+        return;
+    const ref = ctx.input.dnsService ?? { namespace: 'kube-system', name: 'kube-dns' };
+    const found = builtinService(ctx, wanted, ref.namespace, ref.name);
+    if (!found)
+        return;
+    const { svc, vip } = found;
+    const udp = svc.ports.find((p) => p.protocol === 'UDP' && p.name === 'dns') ?? svc.ports.find((p) => p.protocol === 'UDP');
+    // CoreDNS's Service also has a TCP metrics port (9153): prefer the DNS one.
+    const tcp = svc.ports.find((p) => p.protocol === 'TCP' && p.name === 'dns-tcp') ??
+        svc.ports.find((p) => p.protocol === 'TCP' && p.port === (udp?.port ?? 53));
+    const shape = {
+        kind: 'dns',
+        queryName: `kubernetes.default.svc.${ctx.input.clusterDomain.replace(/^\.|\.$/g, '')}`,
+        queryType: familyOf(vip) === 'IPv6' ? 'AAAA' : 'A',
+    };
+    for (const [probe, port, transport] of [
+        ['dns_udp', udp, 'udp'],
+        ['dns_tcp', tcp, 'tcp'],
+    ]) {
+        if (!wanted.includes(probe))
+            continue;
+        if (!port)
+            ctx.skipped.push({ probe, why: `Service ${key(svc.namespace, svc.name)} has no ${transport.toUpperCase()} DNS port` });
+        else
+            addVipAndEndpoint(ctx, probe, svc, vip, port, { ...shape, transport });
+    }
+}
+function meService(ctx) {
+    const self = ctx.input.self;
+    if (!self)
+        return void ctx.skipped.push({ probe: 'me_service', why: "the exporter's own Service is not configured" });
+    const found = builtinService(ctx, ['me_service'], self.namespace, self.service);
+    if (!found)
+        return;
+    const port = self.port !== undefined ? found.svc.ports.find((p) => p.port === self.port) : found.svc.ports[0];
+    if (!port)
+        return void ctx.skipped.push({ probe: 'me_service', why: `Service ${key(self.namespace, self.service)} has no port ${self.port ?? ''}`.trim() });
+    addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, { kind: 'http', scheme: 'http', httpPath: '/healthz', expectedStatus: '2xx' });
+}
+const isOptedIn = (svc) => svc.annotations[ANNOTATIONS.probe]?.trim().toLowerCase() === 'true';
+/** The probe shape an opted-in Service asks for, or why its annotations cannot be honoured. */
+function annotatedShape(svc) {
+    const a = svc.annotations;
+    const portAnn = a[ANNOTATIONS.port]?.trim();
+    let port;
+    if (portAnn) {
+        port = /^\d+$/.test(portAnn) ? svc.ports.find((p) => p.port === Number(portAnn)) : svc.ports.find((p) => p.name === portAnn);
+        if (!port)
+            return { why: `annotation ${ANNOTATIONS.port}="${portAnn}" matches no port of the Service` };
+    }
+    else {
+        port = svc.ports[0];
+        if (!port)
+            return { why: 'the Service has no port' };
+    }
+    if (port.protocol !== 'TCP')
+        return { why: `port ${portLabel(port)} is not TCP; only TCP ports are probed` };
+    const scheme = (a[ANNOTATIONS.scheme]?.trim().toLowerCase() || 'http');
+    if (scheme !== 'http' && scheme !== 'https')
+        return { why: `annotation ${ANNOTATIONS.scheme}="${scheme}" is neither http nor https` };
+    const path = a[ANNOTATIONS.path]?.trim();
+    if (!path)
+        return { port, shape: scheme === 'https' ? { kind: 'tls' } : { kind: 'tcp' } };
+    const expectedStatus = a[ANNOTATIONS.expectedStatus]?.trim() || '2xx';
+    if (!isValidExpectedStatus(expectedStatus)) {
+        return { why: `annotation ${ANNOTATIONS.expectedStatus}="${expectedStatus}" is not a status, a class like 2xx, a comma list of those, or "any"` };
+    }
+    return { port, shape: { kind: 'http', scheme, httpPath: path.startsWith('/') ? path : `/${path}`, expectedStatus } };
+}
+function annotated(ctx) {
+    const optedIn = ctx.input.services
+        .filter(isOptedIn)
+        .sort((x, y) => {
+        const kx = key(x.namespace, x.name);
+        const ky = key(y.namespace, y.name);
+        return kx < ky ? -1 : kx > ky ? 1 : 0;
+    });
+    const max = Math.max(0, Math.floor(ctx.input.maxTargets));
+    for (const svc of optedIn.slice(max)) {
+        ctx.skipped.push({ probe: key(svc.namespace, svc.name), why: `over the limit of ${max} opted-in Services (--max-probe-targets)` });
+    }
+    const node = pickNode(ctx.input);
+    for (const svc of optedIn.slice(0, max)) {
+        const probe = key(svc.namespace, svc.name);
+        const vip = vipOf(svc);
+        if (!vip) {
+            ctx.skipped.push({ probe, why: 'the Service has no cluster IP (headless or ExternalName)' });
+            continue;
+        }
+        const s = annotatedShape(svc);
+        if ('why' in s) {
+            ctx.skipped.push({ probe, why: s.why });
+            continue;
+        }
+        addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape);
+        if ((svc.type === 'NodePort' || svc.type === 'LoadBalancer') && s.port.nodePort) {
+            if (node) {
+                ctx.targets.push({ ...s.shape, probe, path: 'nodeport', host: node.internalIP, port: s.port.nodePort, service: probe });
+            }
+            else {
+                const why = ctx.input.nodeName ? `node ${ctx.input.nodeName} not found or has no InternalIP` : 'no Ready node with an InternalIP';
+                ctx.skipped.push({ probe, path: 'nodeport', why });
+            }
+        }
+    }
+    return optedIn.length > max;
+}
+export function discoverTargets(input) {
+    const ctx = { input, targets: [], skipped: [] };
+    const off = new Set(input.disabled ?? []);
+    for (const p of off)
+        ctx.skipped.push({ probe: p, why: 'disabled by configuration' });
+    if (!off.has('apiserver'))
+        apiserver(ctx);
+    dns(ctx, ['dns_udp', 'dns_tcp'].filter((p) => !off.has(p)));
+    if (!off.has('me_service'))
+        meService(ctx);
+    const overLimit = annotated(ctx);
+    return { targets: ctx.targets, skipped: ctx.skipped, overLimit };
+}

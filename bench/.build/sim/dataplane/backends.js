@@ -1,0 +1,116 @@
+// The demo's backends — what the simulated Services' EndpointSlices point at, on loopback: an
+// "API server" answering /readyz over HTTPS, a "CoreDNS" over UDP and TCP, and an HTTP echo.
+import dgram from 'node:dgram';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { encodeResponse, parseMessage, RR_TYPES } from '../../probe/dnswire.js';
+import { DEMO_TLS_CERT, DEMO_TLS_KEY } from './demo-tls/pair.js';
+import { bindUdpAndTcp, closeTcp, closeUdp, listenTcp, tracked } from './sockets.js';
+async function serveHttp(server, host) {
+    server.keepAliveTimeout = 1000;
+    server.on('clientError', (_err, socket) => socket.destroy());
+    const t = tracked(server);
+    const port = await listenTcp(server, host, 0);
+    return { host, port, close: () => closeTcp(t) };
+}
+/**
+ * The API server stand-in: `/readyz`, `/livez` and `/healthz` answer 200 `ok` (as a real one does
+ * for anonymous health checks); anything else is the 403 an anonymous request gets.
+ */
+export function startApiServerBackend(host) {
+    const server = https.createServer({ cert: DEMO_TLS_CERT, key: DEMO_TLS_KEY }, (req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === '/readyz' || path === '/livez' || path === '/healthz') {
+            res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end('ok');
+            return;
+        }
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: `forbidden: User "system:anonymous" cannot get path "${path}"`,
+            reason: 'Forbidden',
+            code: 403,
+        }));
+    });
+    server.on('tlsClientError', () => undefined);
+    return serveHttp(server, host);
+}
+/** An HTTP echo: 200 with the request line and headers as JSON, for the opt-in demo Service. */
+export function startEchoBackend(host) {
+    const server = http.createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`${JSON.stringify({ method: req.method, url: req.url, headers: req.headers, served_by: 'demo echo backend' })}\n`);
+    });
+    return serveHttp(server, host);
+}
+/**
+ * The CoreDNS stand-in on UDP and TCP (same port): A queries for the names in `records()`
+ * (lower-case, no trailing dot) answer with their address; known names asked for another type
+ * answer NOERROR with no records; unknown names NXDOMAIN. `records` is read per query, so names
+ * added later (the exporter's own Service) resolve too.
+ */
+export async function startDnsBackend(host, records) {
+    const answer = (query) => {
+        let q;
+        try {
+            q = parseMessage(query);
+        }
+        catch {
+            return undefined;
+        }
+        if (q.isResponse || !q.question)
+            return undefined;
+        try {
+            const name = q.question.name.toLowerCase().replace(/\.$/, '');
+            const addr = records().get(name);
+            if (addr === undefined)
+                return encodeResponse(query, 3);
+            const wantV6 = q.question.type === RR_TYPES.AAAA;
+            const matches = (q.question.type === RR_TYPES.A && net.isIPv4(addr)) || (wantV6 && net.isIPv6(addr));
+            return encodeResponse(query, 0, matches ? [addr] : []);
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const makeUdp = () => {
+        const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+        udp.on('error', () => undefined);
+        udp.on('message', (msg, rinfo) => {
+            const r = answer(msg);
+            if (r)
+                udp.send(r, rinfo.port, rinfo.address);
+        });
+        return udp;
+    };
+    const makeTcp = () => tracked(net.createServer((s) => {
+        let buf = Buffer.alloc(0);
+        s.on('error', () => undefined);
+        s.on('data', (chunk) => {
+            buf = Buffer.concat([buf, chunk]);
+            while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+                const q = buf.subarray(2, 2 + buf.readUInt16BE(0));
+                buf = buf.subarray(2 + q.length);
+                const r = answer(q);
+                if (!r)
+                    continue;
+                const len = Buffer.alloc(2);
+                len.writeUInt16BE(r.length, 0);
+                s.write(Buffer.concat([len, r]));
+            }
+        });
+    }));
+    const { port, udp, tcp } = await bindUdpAndTcp(host, 0, makeUdp, makeTcp);
+    return {
+        host,
+        port,
+        close: async () => {
+            await Promise.all([closeUdp(udp), closeTcp(tcp)]);
+        },
+    };
+}

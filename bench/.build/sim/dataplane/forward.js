@@ -1,0 +1,133 @@
+// The demo's stand-in for a service proxy: one forwarder per Service VIP (a loopback address),
+// piping TCP connections and relaying UDP datagrams to one backend. stop() closes the VIP's
+// sockets so connections are refused (ICMP port unreachable for UDP) exactly like a VIP whose
+// kube-proxy rules are gone with a REJECT; start() binds the SAME address and port again.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { bindUdpAndTcp, closeTcp, closeUdp, listenTcpRetrying, tracked } from './sockets.js';
+/** A connection to the VIP becomes a connection to the backend; either side failing ends both. */
+function pipeTcp(client, backend, upstreams) {
+    const upstream = net.connect({ host: backend.host, port: backend.port });
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    // A backend that refuses or resets: the client sees a reset, as through a real proxy.
+    upstream.on('error', () => client.resetAndDestroy());
+    client.on('error', () => upstream.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+}
+const udpFamily = (host) => (net.isIPv6(host) ? 'udp6' : 'udp4');
+/** Datagrams to the VIP go to the backend from a fresh socket per datagram; its replies come back from the VIP. */
+function relayUdp(vip, backend, upstreams, replyTimeoutMs) {
+    vip.on('message', (msg, client) => {
+        const up = dgram.createSocket(udpFamily(backend.host));
+        upstreams.add(up);
+        let closed = false;
+        const done = () => {
+            if (closed)
+                return;
+            closed = true;
+            clearTimeout(timer);
+            upstreams.delete(up);
+            void closeUdp(up);
+        };
+        const timer = setTimeout(done, replyTimeoutMs);
+        timer.unref();
+        up.on('error', done);
+        up.on('message', (reply) => {
+            try {
+                vip.send(reply, client.port, client.address);
+            }
+            catch {
+                // the VIP was closed meanwhile (break): the reply is lost, as it would be
+            }
+            done();
+        });
+        up.send(msg, backend.port, backend.host, (err) => err && done());
+    });
+    vip.on('error', () => undefined);
+}
+/** A TCP-only VIP (HTTP, HTTPS, anything). */
+export function tcpForwarder(host, backend) {
+    let port = 0;
+    let server;
+    const upstreams = new Set();
+    const make = () => tracked(net.createServer((c) => pipeTcp(c, backend, upstreams)));
+    return {
+        host,
+        get port() {
+            return port;
+        },
+        get running() {
+            return server !== undefined;
+        },
+        async start() {
+            if (server)
+                return;
+            const r = await listenTcpRetrying(make, host, port);
+            port = r.port;
+            server = r.tcp;
+        },
+        async stop() {
+            const s = server;
+            server = undefined;
+            for (const u of upstreams)
+                u.destroy();
+            if (s)
+                await closeTcp(s);
+        },
+    };
+}
+/** A DNS VIP: UDP and TCP on the same port number, both to the same backend host:port. */
+export function dnsForwarder(host, backend, opts = {}) {
+    let port = 0;
+    let bound;
+    const tcpUp = new Set();
+    const udpUp = new Set();
+    const makeUdp = () => {
+        const s = dgram.createSocket(udpFamily(host));
+        relayUdp(s, backend, udpUp, opts.replyTimeoutMs ?? 2000);
+        return s;
+    };
+    const makeTcp = () => tracked(net.createServer((c) => pipeTcp(c, backend, tcpUp)));
+    return {
+        host,
+        get port() {
+            return port;
+        },
+        get running() {
+            return bound !== undefined;
+        },
+        async start() {
+            if (bound)
+                return;
+            for (let i = 0;; i++) {
+                try {
+                    const r = await bindUdpAndTcp(host, port, makeUdp, makeTcp);
+                    port = r.port;
+                    bound = { udp: r.udp, tcp: r.tcp };
+                    return;
+                }
+                catch (err) {
+                    // Re-binding a port just released: give the kernel a moment.
+                    if (port === 0 || i >= 9 || err.code !== 'EADDRINUSE')
+                        throw err;
+                    await new Promise((r) => setTimeout(r, 50));
+                }
+            }
+        },
+        async stop() {
+            const b = bound;
+            bound = undefined;
+            for (const u of tcpUp)
+                u.destroy();
+            for (const u of udpUp)
+                void closeUdp(u);
+            udpUp.clear();
+            if (b)
+                await Promise.all([closeUdp(b.udp), closeTcp(b.tcp)]);
+        },
+    };
+}

@@ -1,0 +1,125 @@
+// Scenario fixtures: one multi-document YAML file per simulated cluster in ./scenarios/.
+// Document 0 is a header (name, description, provenance, installed CRDs and the verdict detection
+// must reach, per docs/detection.md); every other document is one Kubernetes object as the API
+// server returns it. The demo serves these objects; detection tests run over them.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { CONFIG_CHECKS, PROVIDER_TYPES } from '../detect/types.js';
+export const DEFAULT_SCENARIO = 'cilium-kpr';
+/** CRDs a scenario may declare installed; every other custom resource answers 404. */
+export const SCENARIO_CRDS = ['installations.operator.tigera.io', 'felixconfigurations.crd.projectcalico.org'];
+const count = z.number().int().nonnegative();
+const HeaderSchema = z.strictObject({
+    scenario: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, "." and "-"'),
+    description: z.string().min(1),
+    basedOn: z.string().min(1),
+    crds: z.array(z.enum(SCENARIO_CRDS)).default([]),
+    expected: z.strictObject({
+        provider: z.enum(PROVIDER_TYPES),
+        mode: z.string(),
+        version: z.string(),
+        flavor: z.string(),
+        conflict: z.boolean(),
+        issues: z.array(z.enum(CONFIG_CHECKS)),
+        agents: z.strictObject({ ready: count, unready: count, missing: count }),
+    }),
+});
+/**
+ * Where the scenario files live, given the URL of this module. From source (tsx) that is the
+ * sibling `scenarios/` folder; compiled code in dist/ has no YAML next to it, so fall back to
+ * `<package root>/src/sim/scenarios` (package root = nearest folder up with a package.json).
+ */
+export function resolveScenarioDir(moduleUrl) {
+    const here = dirname(fileURLToPath(moduleUrl));
+    const sibling = join(here, 'scenarios');
+    if (hasYaml(sibling))
+        return sibling;
+    for (let dir = here;; dir = dirname(dir)) {
+        if (existsSync(join(dir, 'package.json')))
+            return join(dir, 'src', 'sim', 'scenarios');
+        if (dirname(dir) === dir)
+            return sibling;
+    }
+}
+function hasYaml(dir) {
+    try {
+        return readdirSync(dir).some((f) => f.endsWith('.yaml'));
+    }
+    catch {
+        return false;
+    }
+}
+/** Absolute path of the scenario folder. */
+export function scenarioDir() {
+    return resolveScenarioDir(import.meta.url);
+}
+/** Scenario names (file names without .yaml), sorted. */
+export function listScenarios() {
+    const dir = scenarioDir();
+    let files;
+    try {
+        files = readdirSync(dir);
+    }
+    catch (err) {
+        throw new Error(`cannot read scenario folder ${dir}: ${err.message}`);
+    }
+    return files
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -'.yaml'.length))
+        .sort();
+}
+/**
+ * Parses one scenario file's text. `file` names it in errors; when `expectedName` is given the
+ * header's `scenario` must equal it.
+ */
+export function parseScenario(text, file, expectedName) {
+    const docs = YAML.parseAllDocuments(text);
+    if (!Array.isArray(docs))
+        throw new Error(`${file}: not a YAML stream`);
+    const values = [];
+    docs.forEach((doc, i) => {
+        if (doc.errors.length)
+            throw new Error(`${file}: document ${i}: ${doc.errors[0].message}`);
+        values.push(doc.toJS());
+    });
+    if (values.length === 0 || values[0] == null)
+        throw new Error(`${file}: empty file, expected a header document`);
+    const parsed = HeaderSchema.safeParse(values[0]);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = issue.path.length ? issue.path.join('.') : '(header)';
+        throw new Error(`${file}: header field "${field}": ${issue.message}`);
+    }
+    const h = parsed.data;
+    if (expectedName !== undefined && h.scenario !== expectedName) {
+        throw new Error(`${file}: header field "scenario": is "${h.scenario}", must equal the file name "${expectedName}"`);
+    }
+    const objects = [];
+    values.slice(1).forEach((v, j) => {
+        const i = j + 1;
+        if (v == null)
+            return; // a trailing `---`
+        if (typeof v !== 'object' || Array.isArray(v))
+            throw new Error(`${file}: document ${i}: not a Kubernetes object`);
+        const o = v;
+        for (const f of ['apiVersion', 'kind']) {
+            if (typeof o[f] !== 'string' || !o[f])
+                throw new Error(`${file}: document ${i}: missing ${f}`);
+        }
+        if (typeof o.metadata?.name !== 'string' || !o.metadata.name)
+            throw new Error(`${file}: document ${i} (${o.kind}): missing metadata.name`);
+        objects.push(o);
+    });
+    return { name: h.scenario, description: h.description, basedOn: h.basedOn, crds: [...h.crds], expected: h.expected, objects };
+}
+/** Loads a scenario by name. Throws for an unknown name, listing the valid ones. */
+export function loadScenario(name) {
+    const names = listScenarios();
+    if (!names.includes(name))
+        throw new Error(`unknown scenario "${name}"; valid: ${names.join(', ')}`);
+    const file = join(scenarioDir(), `${name}.yaml`);
+    return parseScenario(readFileSync(file, 'utf8'), file, name);
+}
