@@ -10,7 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
+# tsc, then scripts/copy-assets.mjs puts the demo's data files (scenario YAML, demo TLS pair) into dist/
 RUN npm run build
 
 # --- prod-deps: production dependencies only ----------------------------------------------------
@@ -32,8 +34,6 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
-# Scenario fixtures the `demo` command reads at run time (tsc does not copy YAML).
-COPY --from=build /app/src/sim/scenarios ./dist/sim/scenarios
 USER 65532:65532
 EXPOSE 9808
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]

@@ -306,7 +306,7 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
   const dns = await startDns();
   const http = await Promise.all(Array.from({ length: ANNOTATED }, () => startHttp()));
   log(`generating and loading ${NODES} nodes / ${PODS} pods into the fake API server ...`);
-  const cluster = await startCluster({ nodes: NODES, pods: PODS }, { https, dns, http });
+  const cluster = await startCluster({ nodes: NODES, pods: PODS, annotatedServices: ANNOTATED }, { https, dns, http });
   log(`loaded in ${round1(cluster.loadSeconds)} s: ${JSON.stringify(cluster.counts)}`);
   const reqStart = cluster.api.requests.length;
   const child = await spawnExporter(cluster.kubeconfig, entry, [

@@ -9,6 +9,7 @@ import type { ReflectorOptions } from '../cluster/reflector.js';
 import { createApp, listen, type RunningServer } from '../http/server.js';
 import { renderStatusPage } from '../http/status-page.js';
 import { ProbeEngine } from './probes.js';
+import { attachDiagnoseSources, reportFromExporter } from '../diagnose/index.js';
 import type { ProberTable } from '../probe/index.js';
 
 export interface RunningExporter {
@@ -33,11 +34,13 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
   const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
   exporter.use(probes);
+  attachDiagnoseSources(exporter);
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
-    statusPage: () => renderStatusPage(exporter.state, exporter.readiness()),
-    diagnose: () => ({ verdict: exporter.state.verdict ?? null, sources: exporter.sources.statuses(), probes: probes.state }),
+    // Both from cached state: a request costs the API server nothing.
+    statusPage: () => renderStatusPage({ report: reportFromExporter(exporter, probes), probes: probes.state, sources: exporter.sources.statuses(), readiness: exporter.readiness() }),
+    diagnose: () => reportFromExporter(exporter, probes),
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });
   const http = await listen(app, o.settings.listen);

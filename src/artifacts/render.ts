@@ -17,8 +17,8 @@ export const COMMON_LABELS = {
 export const PROMETHEUS_RULE_RELEASE_LABEL = 'kube-prometheus-stack';
 
 export const RULES_FILE = 'rules/service-proxy-exporter.rules.yml';
-export const PROMETHEUS_RULE_FILE = 'manifests/prometheusrule.yaml';
-export const DASHBOARDS_CONFIGMAP_FILE = 'manifests/dashboards-configmap.yaml';
+export const PROMETHEUS_RULE_FILE = 'manifests/base/prometheusrule.yaml';
+export const DASHBOARDS_CONFIGMAP_FILE = 'manifests/base/dashboards-configmap.yaml';
 export const dashboardFile = (d: Dashboard) => `dashboards/${d.uid}.json`;
 
 const HEADER = (what: string) =>

@@ -1,6 +1,6 @@
 // The alerting and recording rules, as data. This is the single source of truth: generate.ts renders it
 // as the plain Prometheus rules file (rules/service-proxy-exporter.rules.yml) and as the PrometheusRule in
-// manifests/prometheusrule.yaml, and the artifact tests parse every expression and run promtool on it.
+// manifests/base/prometheusrule.yaml, and the artifact tests parse every expression and run promtool on it.
 //
 // Aggregation: the cluster-wide signals (proxy_provider*, agents) are aggregated `by (cluster)` so that
 // one rule set works with a per-cluster Prometheus (no `cluster` label: it aggregates to one series) and

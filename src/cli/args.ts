@@ -2,8 +2,13 @@
 // failure is a UsageError whose message is the one line the user sees before exit code 2.
 import { parseArgs } from 'node:util';
 import { OPTIONS } from '../config/options.js';
+import { singleLine } from '../config/load.js';
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(singleLine(message));
+  }
+}
 
 export const COMMANDS = ['serve', 'demo', 'diagnose'] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -1,6 +1,7 @@
 // The one list of everything the exporter reads from the Kubernetes API. Sources, the RBAC test
 // and the simulated cluster all derive from it, so a new read shows up everywhere at once.
 import { slimConfigMap, slimCustomResource, slimDaemonSet, slimNode, slimPod, slimService, slimEndpointSlice } from './slim.js';
+import { slimEvent } from '../diagnose/events.js';
 
 export interface ResourceRef {
   /** "" for the core group */
@@ -107,6 +108,27 @@ export function detectionSources(opts: CatalogOptions): SourceSpec[] {
     { name: 'felix-configurations', ref: RESOURCES.felixconfigurations, optional: true, required: false, field: 'felixConfigurations', slim: slimCustomResource },
   );
   return sources;
+}
+
+/** Field selector of the events diagnose reads: only Warnings, only about pods. */
+export const WARNING_POD_EVENTS = 'type=Warning,involvedObject.kind=Pod';
+
+/** A source that feeds diagnose, not detection: it has no snapshot field and is never required. */
+export interface DiagnoseSourceSpec {
+  name: string;
+  ref: ResourceRef;
+  fieldSelector: string;
+  slim: (raw: unknown) => unknown;
+}
+
+/**
+ * Sources only diagnose (CLI, /diagnose, status page) reads, kept out of `detectionSources()` so they
+ * can never change a verdict: their objects are read from the SourceGroup by name. Daemonset mode
+ * reads none: a cluster-wide event watch from every node would be N× the load (DESIGN.md).
+ */
+export function diagnoseSources(opts: CatalogOptions): DiagnoseSourceSpec[] {
+  if (opts.mode === 'daemonset') return [];
+  return [{ name: 'events', ref: RESOURCES.events, fieldSelector: WARNING_POD_EVENTS, slim: slimEvent }];
 }
 
 export { slimService, slimEndpointSlice };

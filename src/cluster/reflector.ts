@@ -39,6 +39,8 @@ export interface ReflectorStats {
   watches: number;
   events: number;
   relists: number;
+  /** MODIFIED events whose slimmed object did not change (e.g. node heartbeats): no 'change' emitted */
+  unchanged: number;
 }
 
 type WatchOutcome = 'closed' | 'expired';
@@ -57,7 +59,7 @@ export class Reflector extends EventEmitter {
   state: SourceState = 'pending';
   lastError = '';
   resourceVersion = '';
-  readonly stats: ReflectorStats = { lists: 0, listPages: 0, watches: 0, events: 0, relists: 0 };
+  readonly stats: ReflectorStats = { lists: 0, listPages: 0, watches: 0, events: 0, relists: 0, unchanged: 0 };
 
   private items = new Map<string, unknown>();
   private readonly list: (p: ListParams) => Promise<ListPage>;
@@ -229,9 +231,19 @@ export class Reflector extends EventEmitter {
         if (typeof rv === 'string' && rv) this.resourceVersion = rv;
         if (type === 'BOOKMARK') return;
         const key = keyOf(obj);
-        if (type === 'DELETED') this.items.delete(key);
-        else if (type === 'ADDED' || type === 'MODIFIED') this.items.set(key, this.spec.slim(obj));
-        else return;
+        if (type === 'DELETED') {
+          if (!this.items.delete(key)) return;
+        } else if (type === 'ADDED' || type === 'MODIFIED') {
+          const slim = this.spec.slim(obj);
+          const previous = this.items.get(key);
+          // Most updates touch fields the slim shape drops (node heartbeats, managedFields, status
+          // timestamps): keep the object we have and do not make detection run again for nothing.
+          if (previous !== undefined && sameJson(previous, slim)) {
+            this.stats.unchanged++;
+            return;
+          }
+          this.items.set(key, slim);
+        } else return;
         this.emit('change');
       };
       const query: Record<string, string | number | boolean> = {
@@ -259,6 +271,24 @@ export class Reflector extends EventEmitter {
         .catch(finish);
     });
   }
+}
+
+/** Deep equality of two plain JSON values (what slim functions return). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 function keyOf(raw: unknown): string {

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Reflector, type ReflectorOptions, type ReflectorSpec } from './reflector.js';
 import type { SourceSpec } from './catalog.js';
-import type { ClusterSnapshot, SourceState } from './types.js';
+import { emptySnapshot, type ClusterSnapshot, type SourceState } from './types.js';
 import type { Logger } from '../log.js';
 
 export interface SourceStatus {
@@ -126,15 +126,7 @@ export function assembleSnapshot(
   specs: SourceSpec[],
   opts: { nodeName?: string; graceMs: number; now: number },
 ): ClusterSnapshot {
-  const snap: ClusterSnapshot = {
-    daemonSets: [],
-    agentPods: [],
-    nodes: [],
-    configMaps: [],
-    calicoInstallations: [],
-    felixConfigurations: [],
-    sources: {},
-  };
+  const snap: ClusterSnapshot = emptySnapshot();
   const statuses = group.statuses();
   const seenPods = new Set<string>();
   for (const spec of specs) {

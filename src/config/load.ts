@@ -5,7 +5,16 @@ import { parse as parseYaml } from 'yaml';
 import { OPTIONS, envName, type OptionDef, type Settings } from './options.js';
 import { formatDuration } from './duration.js';
 
-export class ConfigError extends Error {}
+/** Control characters (a value with a newline) escaped, so an error stays the one line the user sees. */
+export function singleLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(singleLine(message));
+  }
+}
 
 /** The config-file key of an option: the flag in camelCase (probe-interval → probeInterval). */
 export function fileKey(o: OptionDef): string {
@@ -21,7 +30,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = text.trim() === '' ? {} : parseYaml(text);
+    doc = text.trim() === '' ? {} : parseYaml(text, { logLevel: 'error' }); // no YAMLWarning lines on stderr
   } catch (e) {
     const first = String((e as Error).message).split('\n')[0];
     throw new ConfigError(`--config: ${path} is not valid YAML or JSON (${first})`);

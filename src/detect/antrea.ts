@@ -24,7 +24,7 @@ export function detectAntrea(snap: ClusterSnapshot): Finding | null {
   if (cm && text !== undefined) {
     let doc: unknown;
     try {
-      doc = parseYaml(text);
+      doc = parseYaml(text, { logLevel: 'error' }); // 'error': bad directives are not process warnings on stderr
     } catch {
       doc = undefined;
     }

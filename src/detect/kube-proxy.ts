@@ -44,7 +44,7 @@ function configText(snap: ClusterSnapshot, namespace: string | undefined): { tex
 function modeFromConfig(text: string, where: string): ModeResult {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, { logLevel: 'error' }); // 'error': bad directives are not process warnings on stderr
   } catch {
     doc = undefined;
   }

@@ -50,6 +50,19 @@ export type Family = StateFamily | EventFamily;
 
 const flag = (b: boolean | undefined): number => (b ? 1 : 0);
 
+/** Longest mode/version/flavor label value exported. */
+export const MAX_INFO_LABEL_LENGTH = 64;
+
+/**
+ * mode, version and flavor come from the cluster (an image tag, a k3s node's kubelet version), so
+ * they are not a closed set: keep image-tag characters only (others become "_") and at most
+ * MAX_INFO_LABEL_LENGTH of them, so a hostile or broken tag cannot make a huge or multi-line label.
+ */
+export function boundedLabel(value: string | undefined): string {
+  const v = (value ?? '').replace(/[^A-Za-z0-9._+-]+/g, '_');
+  return v.length > MAX_INFO_LABEL_LENGTH ? v.slice(0, MAX_INFO_LABEL_LENGTH) : v;
+}
+
 export const PROBE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const FAMILIES: readonly Family[] = [
@@ -74,7 +87,7 @@ export const FAMILIES: readonly Family[] = [
       const v = s.verdict;
       return [
         {
-          labels: { type: v?.provider ?? 'unknown', mode: v?.mode ?? '', version: v?.version ?? '', flavor: v?.flavor ?? '' },
+          labels: { type: v?.provider ?? 'unknown', mode: boundedLabel(v?.mode), version: boundedLabel(v?.version), flavor: boundedLabel(v?.flavor) },
           value: 1,
         },
       ];

@@ -59,6 +59,18 @@ const hex = (rnd: () => number, n: number): string => {
 };
 
 const CREATED = '2025-01-15T08:00:00Z';
+
+/** Pod-name suffixes like the 5-character ones controllers generate, but unique per index. */
+function uniqueSuffix(i: number): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let s = '';
+  let n = i;
+  for (let k = 0; k < 5; k++) {
+    s = alphabet[n % alphabet.length] + s;
+    n = Math.floor(n / alphabet.length);
+  }
+  return s;
+}
 const ZONES = ['a', 'b', 'c'];
 const INSTANCE_TYPES = ['m6i.2xlarge', 'm6i.4xlarge', 'c6i.4xlarge', 'r6i.2xlarge'];
 
@@ -158,7 +170,7 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
     return { name: n, mountPath: p, ...(n === 'cilium-config-path' ? { readOnly: true } : {}) };
   });
   const probe = (path: string) => ({ httpGet: { host: '127.0.0.1', path, port: 9879, scheme: 'HTTP', httpHeaders: [{ name: 'brief', value: 'true' }] }, periodSeconds: 30, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 10 });
-  const suffix = hex(rnd, 5);
+  const suffix = uniqueSuffix(i);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -241,7 +253,7 @@ function kubeProxyPod(i: number, rnd: () => number): Obj {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `kube-proxy-${hex(rnd, 5)}`,
+      name: `kube-proxy-${uniqueSuffix(i)}`,
       namespace: 'kube-system',
       uid: hex(rnd, 32),
       creationTimestamp: CREATED,
@@ -273,7 +285,7 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${app}-7c9d8f6b5-${hex(rnd, 5)}`,
+      name: `${app}-7c9d8f6b5-${uniqueSuffix(k)}`,
       generateName: `${app}-7c9d8f6b5-`,
       namespace: ns,
       uid: hex(rnd, 32),

@@ -160,11 +160,17 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+export interface SpawnOptions {
+  /** every stdout line but the READY one, from the first on (none is lost around READY) */
+  onLine?: (line: string) => void;
+}
+
 /**
  * Starts `node --import tsx <script> <args>` inside `ns` and resolves once it printed a line
  * `READY` (or rejects when it exits first). The process is owned by `pair` (killed on destroy).
+ * Its other stdout lines go to `opts.onLine` when given (and are drained either way).
  */
-export async function spawnInNamespace(pair: NetnsPair, ns: string, script: string, args: string[] = []): Promise<ChildProcess> {
+export async function spawnInNamespace(pair: NetnsPair, ns: string, script: string, args: string[] = [], opts: SpawnOptions = {}): Promise<ChildProcess> {
   // `ip netns exec` setns()es then execs, so the child's pid is node's own: killing it kills node.
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
@@ -174,20 +180,26 @@ export async function spawnInNamespace(pair: NetnsPair, ns: string, script: stri
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/^READY$/m.test(out)) {
-        child.stdout!.off('data', onData);
-        child.off('exit', onExit);
-        resolve();
-      }
-    };
+    let buf = '';
+    let ready = false;
     const onExit = (code: number | null): void => reject(new Error(`${script} in ${ns} exited (${code}) before READY: ${stderr.trim()}`));
-    child.stdout!.on('data', onData);
+    // One listener for the process's whole life: lines after READY in the same chunk are kept.
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i).replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        if (!ready && line === 'READY') {
+          ready = true;
+          child.off('exit', onExit);
+          resolve();
+        } else {
+          opts.onLine?.(line);
+        }
+      }
+    });
     child.once('exit', onExit);
   });
-  child.stdout!.resume();
   return child;
 }
 

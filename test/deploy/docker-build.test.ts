@@ -214,6 +214,11 @@ describe('Dockerfile build steps, executed (SLOW)', { skip, timeout: TIMEOUT_MS 
     assert.ok(!existsSync(path.join(app, 'src', 'cli')), 'no TypeScript sources at run time');
   });
 
+  it('the runtime stage has the demo scenarios beside the compiled modules', () => {
+    const dir = inStage(runtime.root, '/', '/app/dist/sim/scenarios');
+    assert.ok(existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.yaml')), `${dir} holds the scenario YAML`);
+  });
+
   it('ENTRYPOINT --version prints the package version', async () => {
     const { file, argv, cwd, env } = entrypoint(['--version']);
     const { stdout } = await execFileP(file, argv, { cwd, env, timeout: 60_000 });

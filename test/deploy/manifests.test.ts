@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DETECTION_CONFIGMAPS, RESOURCES, detectionSources } from '../../src/cluster/catalog.js';
+import { DETECTION_CONFIGMAPS, RESOURCES, detectionSources, diagnoseSources } from '../../src/cluster/catalog.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
 import { objectId, renderKustomization } from '../../src/deploy/kustomize.js';
@@ -241,10 +241,17 @@ describe('RBAC', () => {
 
   /** (group, resource) pairs the code reads: detection sources of both modes, plus probes and diagnose. */
   const codeResources = () => {
-    const refs = [...detectionSources({ mode: 'deployment' }), ...detectionSources({ mode: 'daemonset', nodeName: 'n1' })].map((s) => s.ref);
-    refs.push(RESOURCES.services, RESOURCES.endpointslices, RESOURCES.events);
+    const refs = allSources().map((s) => s.ref);
+    refs.push(RESOURCES.services, RESOURCES.endpointslices);
     return new Set(refs.map((r) => `${r.group}/${r.resource}`));
   };
+  /** The list/watch sources of both modes: detection and diagnose. */
+  const allSources = () => [
+    ...detectionSources({ mode: 'deployment' }),
+    ...detectionSources({ mode: 'daemonset', nodeName: 'node-a' }),
+    ...diagnoseSources({ mode: 'deployment' }),
+    ...diagnoseSources({ mode: 'daemonset', nodeName: 'node-a' }),
+  ];
 
   it('read-only: only get, list and watch; no wildcards; no non-resource URLs', () => {
     assert.ok(rules.length > 0);
@@ -271,14 +278,14 @@ describe('RBAC', () => {
     }
   });
 
-  it('grants exactly the resources the code reads (src/cluster/catalog.ts)', () => {
+  it('grants exactly the resources the code reads (src/cluster/catalog.ts sources, plus probe targets)', () => {
     const granted = new Set<string>();
     for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) granted.add(`${g}/${res}`);
     assert.deepEqual([...granted].sort(), [...codeResources()].sort());
   });
 
-  it('authorizes list and watch of every detection source, in both modes (with its selectors)', () => {
-    for (const src of [...detectionSources({ mode: 'deployment' }), ...detectionSources({ mode: 'daemonset', nodeName: 'node-a' })]) {
+  it('authorizes list and watch of every detection and diagnose source, in both modes (with its selectors)', () => {
+    for (const src of allSources()) {
       for (const verb of ['list', 'watch'] as const) {
         const ok = authorize(rules, {
           verb,

@@ -1,0 +1,126 @@
+// Does service load-balancing work: the last probe round, per probe, with the VIP-vs-endpoint
+// differential (src/probe/differential.ts) deciding whether the service proxy is to blame.
+import type { Classification, Verdict as ProbeVerdict } from '../../probe/differential.js';
+import type { TargetResult } from '../../probe/types.js';
+import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
+import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
+
+const STATUS: Record<ProbeVerdict, CheckStatus> = {
+  ok: 'ok',
+  endpoint_degraded: 'warn',
+  backend_error: 'warn',
+  no_endpoint: 'warn',
+  unknown: 'skipped',
+  nodeport_broken: 'fail',
+  proxy_broken: 'fail',
+  backend_down: 'fail',
+};
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The Service a probe stands for, as namespace/name. */
+function serviceOf(probe: string, results: TargetResult[]): string | undefined {
+  const s = results.find((r) => r.target.service)?.target.service;
+  if (s) return s;
+  if (probe === 'apiserver') return 'default/kubernetes';
+  return probe.includes('/') ? probe : undefined;
+}
+
+/** How to look at the service proxy's own view of a VIP, per provider. */
+function proxyCommand(input: DiagnoseInput, vip: string): string | undefined {
+  const f = activeFindings(input)[0];
+  if (!f) return undefined;
+  const ns = namespaceOf(input, f);
+  const ds = daemonSetOf(input, f);
+  switch (f.type) {
+    case 'cilium-kpr':
+      return `${ciliumExec(input, f, 'service list')} | grep -F ${sh(vip)}`;
+    case 'kube-proxy':
+      return ds
+        ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail|sync'`
+        : `kubectl get pods -A -l component=kube-proxy -o wide`;
+    case 'calico-ebpf':
+      return `kubectl -n ${sh(ns)} exec ds/${sh(ds?.name ?? 'calico-node')} -c calico-node -- calico-node -bpf nat dump | grep -F ${sh(vip.replace(/:\d+$/, ''))}`;
+    default:
+      return ds ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail'` : undefined;
+  }
+}
+
+export const datapathSummary: CheckFn = (input) => {
+  const id = 'datapath.probes';
+  const base = { id, group: 'datapath' as const };
+  if (input.probesSkipped) return [{ ...base, status: 'skipped', summary: `Probes not run: ${input.probesSkipped}.`, evidence: { reason: input.probesSkipped } }];
+  const view = input.probes;
+  const round = view?.lastRound;
+  const skipped = view?.skipped ?? [];
+  if (!view || !round) return [{ ...base, status: 'skipped', summary: 'No probe round has completed yet.', evidence: { targets: view?.targets.length ?? 0, skipped } }];
+  const vips = round.results.filter((r) => r.target.path === 'vip');
+  const failed = vips.filter((r) => !r.result.success);
+  const evidence = { at: round.at, durationSeconds: round.durationSeconds, functional: round.functional, vipProbes: vips.length, vipFailures: failed.length, targets: round.results.length, skipped };
+  const details = skipped.map((s) => `not probed: ${s.probe}${s.path ? ` (${s.path})` : ''}: ${s.why}`);
+  if (vips.length === 0) {
+    return [{ ...base, status: 'warn', summary: 'No Service VIP could be probed, so nothing proves Services work (service_lb_functional stays 0).', details, evidence }];
+  }
+  if (round.functional) {
+    return [{ ...base, status: 'ok', summary: `All ${vips.length} probes through Service VIPs succeeded (round at ${round.at}).`, ...(details.length ? { details } : {}), evidence }];
+  }
+  return [
+    {
+      ...base,
+      status: 'fail',
+      summary: `${failed.length} of ${vips.length} probes through Service VIPs failed (service_lb_functional 0): ${[...new Set(failed.map((r) => r.target.probe))].join(', ')}.`,
+      details: [...failed.map((r) => `${r.target.probe} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`), ...details],
+      evidence,
+      runbook: 'ServiceLoadBalancingBroken',
+    },
+  ];
+};
+
+export const datapathProbes: CheckFn = (input) => {
+  if (input.probesSkipped) return [];
+  const round = input.probes?.lastRound;
+  if (!round) return [];
+  const out: Check[] = [];
+  for (const [probe, c] of Object.entries(round.classifications) as [string, Classification][]) {
+    const results = round.results.filter((r) => r.target.probe === probe);
+    const status = STATUS[c.verdict];
+    const paths = results.map((r) => ({
+      path: r.target.path,
+      target: hostPort(r.target.host, r.target.port),
+      kind: r.target.kind,
+      success: r.result.success,
+      latencySeconds: Number(r.result.durationSeconds.toFixed(4)),
+      ...(r.result.reason ? { reason: r.result.reason } : {}),
+      ...(r.result.detail ? { detail: r.result.detail } : {}),
+    }));
+    const svc = serviceOf(probe, results);
+    const vip = results.find((r) => r.target.path === 'vip');
+    const check: Check = {
+      id: `datapath.probe.${probe}`,
+      group: 'datapath',
+      status,
+      summary: `${probe}: ${c.verdict} — ${c.explanation}`,
+      details: paths.map((p) => `${p.path.padEnd(8)} ${p.target.padEnd(22)} ${p.success ? 'ok' : `FAILED ${p.reason ?? ''}${p.detail ? ` (${p.detail})` : ''}`} ${Math.round(p.latencySeconds * 1000)} ms`),
+      evidence: { probe, verdict: c.verdict, explanation: c.explanation, ...(svc ? { service: svc } : {}), paths },
+    };
+    if (status === 'fail' || status === 'warn') {
+      const [ns, name] = svc ? (svc.split('/') as [string, string]) : [undefined, undefined];
+      const slices = ns && name ? `kubectl -n ${sh(ns)} get endpointslices -l kubernetes.io/service-name=${sh(name)} -o wide` : undefined;
+      const proxy = vip ? proxyCommand(input, hostPort(vip.target.host, vip.target.port)) : undefined;
+      if (c.verdict === 'proxy_broken' || c.verdict === 'nodeport_broken') {
+        if (proxy) check.next = proxy;
+        check.more = [slices].filter((x): x is string => !!x);
+        check.runbook = 'ServiceLoadBalancingBroken';
+      } else if (slices) {
+        check.next = slices;
+        if (c.verdict === 'backend_down') check.runbook = 'ServiceLoadBalancingBroken';
+      }
+    }
+    out.push(check);
+  }
+  return out;
+};
+
+export const datapathChecks: CheckFn[] = [datapathSummary, datapathProbes];

@@ -1,0 +1,150 @@
+// Cardinality guard: however many Services are annotated and nodes exist, the exporter's own series
+// (prom-client's process_* / nodejs_* defaults excluded) stay under a bound derived from the family
+// table and --max-probe-targets:
+//
+//   P (probe targets) ≤ |BUILTIN_PROBES| × 2 paths + maxProbeTargets × 3 paths   (= 4×2 + 20×3 = 68)
+//   S (sources)       = detection sources + services + endpointslices           (= 14)
+//   series ≤ |PROVIDER_TYPES| + 1 (info) + 1 (conflict) + |CONFIG_CHECKS| + |AGENT_STATES| + 1 (functional)
+//            + 1 (build_info) + S + P × (1 success + 1 probes_total + |FAILURE_REASONS| + (buckets + 3) histogram)
+//          = 8 + 1 + 1 + 9 + 3 + 1 + 1 + 14 + 68 × (1 + 1 + 8 + 16) = 1806 with the defaults.
+// Nothing scales with nodes, pods or Services beyond --max-probe-targets.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FAMILIES, FAILURE_REASONS } from '../../src/metrics/families.js';
+import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES } from '../../src/detect/types.js';
+import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
+import { detectionSources } from '../../src/cluster/catalog.js';
+import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
+import { freePort } from '../probe/servers.js';
+import { observedProbers, probesEnded, startObservedHarness } from './helpers.js';
+
+const MAX_TARGETS = 20;
+const NODES = 300;
+const ANNOTATED = 200;
+
+/** Upper bound of series per family, from the closed sets it draws label values from. */
+function familyBounds(maxTargets: number): Record<string, number> {
+  const P = BUILTIN_PROBES.length * 2 + maxTargets * PROBE_PATHS.length;
+  const S = detectionSources({ mode: 'deployment' }).length + 2;
+  const bounds: Record<string, number> = {};
+  for (const f of FAMILIES) {
+    switch (f.name) {
+      case 'proxy_provider':
+        bounds[f.name] = PROVIDER_TYPES.length;
+        break;
+      case 'proxy_provider_config_issue':
+        bounds[f.name] = CONFIG_CHECKS.length;
+        break;
+      case 'proxy_provider_agents':
+        bounds[f.name] = AGENT_STATES.length;
+        break;
+      case 'proxy_provider_info':
+      case 'proxy_provider_conflict':
+      case 'service_lb_functional':
+      case 'service_proxy_exporter_build_info':
+        bounds[f.name] = 1;
+        break;
+      case 'service_proxy_exporter_source_up':
+        bounds[f.name] = S;
+        break;
+      case 'service_lb_probe_success':
+      case 'service_lb_probes_total':
+        bounds[f.name] = P;
+        break;
+      case 'service_lb_probe_failures_total':
+        bounds[f.name] = P * FAILURE_REASONS.length;
+        break;
+      case 'service_lb_probe_duration_seconds':
+        // one _bucket per bound plus +Inf, then _sum and _count
+        bounds[f.name] = P * ((f.kind === 'event' ? (f.buckets?.length ?? 0) : 0) + 3);
+        break;
+      default:
+        throw new Error(`family ${f.name} has no stated bound: add it to the cardinality guard`);
+    }
+  }
+  return bounds;
+}
+
+function clusterObjects(closedPort: number): object[] {
+  const objects: object[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const n = node(`node-${String(i).padStart(5, '0')}`) as any;
+    n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }];
+    objects.push(n, ciliumPod(n.metadata.name, 'v1.18.3'));
+  }
+  objects.push(ciliumDs('v1.18.3', { desired: NODES }), ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }));
+  for (let i = 0; i < ANNOTATED; i++) {
+    const name = `svc-${String(i).padStart(4, '0')}`;
+    objects.push(
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: `ns-${i % 7}`, name, annotations: { 'service-proxy-exporter.io/probe': 'true' } },
+        spec: { type: 'NodePort', clusterIP: '127.0.0.1', clusterIPs: ['127.0.0.1'], ports: [{ name: 'http', port: closedPort, protocol: 'TCP', targetPort: closedPort, nodePort: closedPort }] },
+      },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { namespace: `ns-${i % 7}`, name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: closedPort, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+      },
+    );
+  }
+  return objects;
+}
+
+function seriesByFamily(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0];
+    if (name.startsWith('process_') || name.startsWith('nodejs_')) continue;
+    const family = FAMILIES.find((f) => name === f.name || (f.kind === 'event' && [`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`].includes(name)))?.name ?? name;
+    out.set(family, [...(out.get(family) ?? []), line]);
+  }
+  return out;
+}
+
+describe('cardinality guard', () => {
+  it(`${ANNOTATED} annotated Services and ${NODES} nodes stay under the stated bound`, async () => {
+    const bounds = familyBounds(MAX_TARGETS);
+    const total = Object.values(bounds).reduce((a, b) => a + b, 0);
+    assert.equal(total, 1806, 'the bound stated in this file\'s header (update both together)');
+    const closedPort = await freePort();
+    const { probers, events } = observedProbers();
+    const h = await startObservedHarness({
+      objects: clusterObjects(closedPort),
+      flags: { 'max-probe-targets': String(MAX_TARGETS), 'probe-interval': '1m', 'probe-timeout': '1s' },
+      probers,
+    });
+    try {
+      await h.verdict((v) => v.provider === 'cilium-kpr' && v.agents.ready === NODES, 'all agents ready');
+      // one whole round: 20 opted-in Services × (vip, endpoint, nodeport); the built-ins are absent here
+      await probesEnded(events, MAX_TARGETS * 3);
+      let text = '';
+      for (let i = 0; i < 100 && !/^service_lb_functional /m.test(text); i++) {
+        text = await h.scrape();
+        if (!/^service_lb_functional /m.test(text)) await new Promise((r) => setTimeout(r, 20));
+      }
+      const families = seriesByFamily(text);
+      let count = 0;
+      for (const [family, lines] of families) {
+        assert.ok(family in bounds, `unexpected series family ${family}`);
+        assert.ok(lines.length <= bounds[family]!, `${family}: ${lines.length} series > bound ${bounds[family]}`);
+        count += lines.length;
+      }
+      assert.ok(count <= total, `${count} series > bound ${total}`);
+      // the probe label only carries the first MAX_TARGETS opted-in Services
+      const probes = new Set([...text.matchAll(/probe="([^"]+)"/g)].map((m) => m[1]!));
+      assert.equal(probes.size, MAX_TARGETS);
+      assert.equal(families.get('service_lb_probe_success')?.length, MAX_TARGETS * 3);
+      // no node, pod or IP in any label value
+      assert.doesNotMatch(text, /node-\d{5}|cilium-\d{5}|127\.0\.0\.1/);
+      assert.match(text, /^proxy_provider_config_issue\{check="probe_targets_over_limit"\} 1$/m, 'the cut is reported');
+    } finally {
+      await h.close();
+    }
+  });
+});
