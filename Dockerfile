@@ -24,12 +24,15 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # --- runtime ------------------------------------------------------------------------------------
 FROM gcr.io/distroless/nodejs22-debian12:nonroot AS runtime
 ARG VERSION=0.1.0
+# the git commit, for service_proxy_exporter_build_info: docker build --build-arg REVISION=$(git rev-parse --short=12 HEAD)
+ARG REVISION=unknown
 LABEL org.opencontainers.image.source="https://github.com/service-proxy-exporter/service-proxy-exporter" \
       org.opencontainers.image.title="service-proxy-exporter" \
       org.opencontainers.image.description="Prometheus exporter: which component load-balances Kubernetes Services, is it healthy, and does Service load-balancing work" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    SERVICE_PROXY_EXPORTER_REVISION=${REVISION}
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
