@@ -120,5 +120,5 @@ async function oneRound(exporter: Exporter, probes: ProbeEngine, timeoutMs: numb
     });
   });
   if (probes.state.lastRound) return;
-  await nextProbeRound(exporter, probes, timeoutMs);
+  await nextProbeRound(probes, timeoutMs);
 }

@@ -19,7 +19,10 @@ type Obj = Record<string, any>;
 
 const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const asArr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+// Objects and arrays are not strings: String() on them is at best "[object Object]" and throws for
+// one whose toString/valueOf is not callable (`{"toString": 1}` parses from JSON), so they read as "".
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : '';
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 function stringMap(v: unknown): Record<string, string> {

@@ -2,7 +2,8 @@
 // states, cached events, the probe engine's last round) turned into a DiagnoseInput. No API call.
 import { diagnoseSources } from '../cluster/catalog.js';
 import type { Exporter } from '../app/exporter.js';
-import type { ProbeView } from '../app/probes.js';
+import { once } from 'node:events';
+import type { ProbeEngine, ProbeView } from '../app/probes.js';
 import type { SlimEvent } from './events.js';
 import { buildReport } from './report.js';
 import type { DiagnoseInput, DiagnoseReport, SourceInfo } from './types.js';
@@ -43,30 +44,12 @@ export function reportFromExporter(exporter: Exporter, probes: { state: ProbeVie
   return buildReport(inputFromExporter(exporter, probes, opts));
 }
 
-/**
- * Resolves when the probe engine next publishes a round (or after `timeoutMs`), starting one unless
- * one is already running. The engine has no round event; it publishes by assigning
- * `exporter.state.probes`, so that assignment is observed for the duration of the wait.
- */
-export function nextProbeRound(exporter: Exporter, probes: { runNow(): Promise<unknown> }, timeoutMs: number): Promise<boolean> {
-  const state = exporter.state;
-  let value = state.probes;
-  return new Promise<boolean>((resolve) => {
-    const finish = (published: boolean) => {
-      clearTimeout(timer);
-      Object.defineProperty(state, 'probes', { value, writable: true, enumerable: true, configurable: true });
-      resolve(published);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    Object.defineProperty(state, 'probes', {
-      configurable: true,
-      enumerable: true,
-      get: () => value,
-      set: (v) => {
-        value = v;
-        finish(true);
-      },
-    });
-    void probes.runNow();
-  });
+/** Start a probe round now and resolve true once one is published (false after timeoutMs). */
+export async function nextProbeRound(probes: ProbeEngine, timeoutMs: number): Promise<boolean> {
+  const published = once(probes, 'round', { signal: AbortSignal.timeout(timeoutMs) }).then(
+    () => true,
+    () => false,
+  );
+  void probes.runNow();
+  return published;
 }

@@ -34,7 +34,11 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
         ...common,
         collect() {
           this.reset();
-          for (const s of collect(getState())) this.set(s.labels, s.value);
+          const samples = collect(getState());
+          // prom-client gives a label-less gauge a 0 sample after reset(); a family with no
+          // samples (service_lb_functional before the first round) must be absent, not 0.
+          if (samples.length === 0) this.remove({});
+          for (const s of samples) this.set(s.labels, s.value);
         },
       });
     } else if (f.type === 'counter') {

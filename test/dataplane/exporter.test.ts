@@ -224,8 +224,6 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
   }, { timeout: 60_000 });
 
   after(async () => {
-    for (const r of reports.rounds.slice(0,2)) console.log('#ROUND', r.seq, r.startedAt, JSON.stringify(r.targets), summary(r));
-    for (const l of reports.logs) if (/synced|skipped/.test(l.message)) console.log('#LOG', l.receivedAt, l.message, l.source);
     await pair?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

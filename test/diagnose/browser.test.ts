@@ -39,7 +39,7 @@ describe('status page in a browser', () => {
     try {
       const { exporter, probes } = demo.running;
       await ready(exporter);
-      if (!probes.state.lastRound) assert.ok(await nextProbeRound(exporter, probes, 15_000), 'a probe round completed');
+      if (!probes.state.lastRound) assert.ok(await nextProbeRound(probes, 15_000), 'a probe round completed');
       const context = await browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       const res = await page.goto(`${demo.url}/`);

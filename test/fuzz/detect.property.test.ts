@@ -250,3 +250,17 @@ describe('malformed configuration raises a config issue', () => {
     );
   });
 });
+
+describe('objects JSON can carry that break String()', () => {
+  it('a name or image that is an object with a non-callable toString is read as empty, not thrown on', async () => {
+    const evil = JSON.parse('{"toString": 1, "valueOf": 1}');
+    const p = ciliumPod('node-aaaa1', 'v1.18.3') as any;
+    p.metadata.name = evil;
+    p.spec.containers[0].image = evil;
+    const n = node('node-aaaa1') as any;
+    n.status.nodeInfo.kubeletVersion = evil;
+    const v = detect(snapshotFromObjects([n, ciliumDs('v1.18.3'), p, ciliumConfig({ 'kube-proxy-replacement': 'true' })]));
+    await checkVerdict(v);
+    assert.equal(v.provider, 'cilium-kpr');
+  });
+});

@@ -1,0 +1,42 @@
+// What /metrics shows for each state of the exporter, straight from the family table.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMetrics } from '../../src/metrics/registry.js';
+import type { ExporterState } from '../../src/metrics/families.js';
+import { noIssues } from '../../src/detect/types.js';
+
+const build = { version: '1.2.3', revision: 'abc', nodejsVersion: 'v20.0.0' };
+
+function state(over: Partial<ExporterState> = {}): ExporterState {
+  return { verdict: undefined, sources: {}, probes: undefined, build, ...over };
+}
+
+describe('metrics registry', () => {
+  it('reports unknown, not none, before the first verdict, and no service_lb_functional before the first round', async () => {
+    const { registry } = createMetrics(() => state(), { defaultMetrics: false });
+    const text = await registry.metrics();
+    assert.match(text, /^proxy_provider\{type="unknown"\} 1$/m);
+    assert.match(text, /^proxy_provider\{type="none"\} 0$/m);
+    assert.doesNotMatch(text, /^service_lb_functional /m, 'absent, not 0: an alert on == 0 must not fire at start-up');
+  });
+
+  it('exports the last round, and counts failures per reason with every reason present from the first probe', async () => {
+    let s = state({
+      verdict: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.31.0', flavor: 'kubeadm', conflict: false, issues: noIssues(), agents: { ready: 3, unready: 0, missing: 0 }, agentNodes: [], findings: [], reasons: [] },
+      probes: { functional: false, results: [{ probe: 'apiserver', path: 'vip', success: false }] },
+    });
+    const { registry, probes } = createMetrics(() => s, { defaultMetrics: false });
+    probes.observe({ probe: 'apiserver', path: 'vip', success: false, durationSeconds: 0.5, reason: 'timeout' });
+    let text = await registry.metrics();
+    assert.match(text, /^service_lb_functional 0$/m);
+    assert.match(text, /^service_lb_probe_success\{probe="apiserver",path="vip"\} 0$/m);
+    assert.match(text, /^service_lb_probe_failures_total\{probe="apiserver",path="vip",reason="timeout"\} 1$/m);
+    assert.match(text, /^service_lb_probe_failures_total\{probe="apiserver",path="vip",reason="refused"\} 0$/m);
+    assert.match(text, /^service_lb_probes_total\{probe="apiserver",path="vip"\} 1$/m);
+    // the target goes away: its series go with it
+    probes.forget('apiserver', 'vip');
+    s = { ...s, probes: { functional: true, results: [] } };
+    text = await registry.metrics();
+    assert.doesNotMatch(text, /probe="apiserver"/);
+  });
+});
