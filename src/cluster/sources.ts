@@ -44,17 +44,29 @@ export class SourceGroup extends EventEmitter {
     return r;
   }
 
-  /** Swap a source for one with another spec (e.g. a new label selector): the new one lists afresh. */
-  async replace(spec: ReflectorSpec): Promise<Reflector> {
+  /**
+   * Swap a source for one with another spec (e.g. a new label selector): the new one lists afresh.
+   * Replacements run one after another, so two quick ones cannot leave an orphan reflector running
+   * outside the map (it would never be stopped and would hold the process open at shutdown); once
+   * the group is stopped, a replacement is not started.
+   */
+  replace(spec: ReflectorSpec): Promise<Reflector> {
+    const next = this.replacing.then(() => this.swap(spec));
+    this.replacing = next.catch(() => undefined);
+    return next;
+  }
+
+  private replacing: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  private async swap(spec: ReflectorSpec): Promise<Reflector> {
     const old = this.reflectors.get(spec.name);
-    this.reflectors.delete(spec.name);
-    const started = old !== undefined && this.started;
     if (old) {
       old.removeAllListeners();
       await old.stop();
     }
     const r = this.add(spec);
-    if (started || this.started) r.start();
+    if (this.started && !this.stopped) r.start();
     return r;
   }
 
@@ -79,7 +91,7 @@ export class SourceGroup extends EventEmitter {
   }
 
   private changed(): void {
-    if (this.pending) return;
+    if (this.pending || this.stopped) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
       this.emit('change');
@@ -92,7 +104,10 @@ export class SourceGroup extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.pending) clearTimeout(this.pending);
+    // a replacement in flight ends first (and, stopped, does not start its reflector)
+    await this.replacing;
     await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
   }
 

@@ -48,6 +48,8 @@ export async function startHangingServer(): Promise<{ port: number; events: Even
       events.emit('closed');
     });
     s.on('error', () => undefined);
+    // read and drop what the probe sends, so the client's FIN is seen (a paused socket never ends)
+    s.resume();
     events.emit('connection', s);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

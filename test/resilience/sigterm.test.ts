@@ -49,15 +49,17 @@ describe('SIGTERM during a probe round', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
       // the first round starts as soon as the targets are known: wait until it is stuck in the target
-      await once(hang.events, 'connection', { signal: AbortSignal.timeout(30_000) });
+      await once(hang.events, 'connection', { signal: AbortSignal.timeout(30_000) }).catch((e) => {
+        throw new Error(`no probe reached the hanging target: ${String(e)}; log: ${messages.join(' | ')}`);
+      });
       const closedBefore = hang.closed();
       const socketClosed = once(hang.events, 'closed', { signal: AbortSignal.timeout(30_000) });
       child.kill('SIGTERM');
       const { code, signal } = await exited;
       assert.equal(signal, null, 'exited by itself, not killed');
       assert.equal(code, 0, `clean exit; log: ${messages.join(' | ')}`);
-      await socketClosed;
-      assert.ok(hang.closed() > closedBefore, 'the hung probe connection was closed by the exporter');
+      if (hang.closed() === closedBefore) await socketClosed;
+      assert.ok(hang.closed() > closedBefore, 'the hung probe connection was closed');
       assert.ok(messages.includes('shutting down'), 'logged the shutdown');
       assert.ok(!messages.some((m) => /took too long/.test(m)), 'did not need the forced exit');
     } finally {
