@@ -283,7 +283,25 @@ function sumOf(text: string, metric: string): number {
 
 // ---- phases ---------------------------------------------------------------------------------
 
+/** The exporter's RSS with a 2-node cluster: what the code and libraries cost before any data. */
+async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rssMB: number; clientNodeImportMB: number; bareNodeMB: number }> {
+  const cluster = await startCluster({ nodes: 2, pods: 10 });
+  const child = await spawnExporter(cluster.kubeconfig, entry, []);
+  try {
+    await waitReady(child.url);
+    await sleep(1000);
+    const rssMB = procStatus(child.pid).rssMB;
+    const rssOf = (code: string): number =>
+      Number(execFileSync(process.execPath, ['--input-type=module', '-e', `${code}; await new Promise((r) => setTimeout(r, 300)); console.log(process.memoryUsage().rss)`], { cwd: root, encoding: 'utf8' }).trim()) / 2 ** 20;
+    return { rssMB, bareNodeMB: rssOf(''), clientNodeImportMB: rssOf("await import('@kubernetes/client-node')") };
+  } finally {
+    await child.stop();
+    await cluster.close();
+  }
+}
+
 interface DeploymentResult {
+  baseline?: { rssMB: number; clientNodeImportMB: number; bareNodeMB: number };
   counts: Cluster['counts'];
   loadSeconds: number;
   runner: string;
@@ -496,7 +514,7 @@ function report(d: DeploymentResult, ds: DaemonsetRun[]): string {
   const steadyOk = s.relists === 0 && s.gets === 0;
   const rows = [
     `| start → /readyz 200 | ${round2(d.syncSeconds)} s (process start → listening ${round2(d.toListeningSeconds)} s, then sync ${round2(d.syncSinceListeningSeconds)} s) | < ${TARGETS.syncSeconds} s | ${verdict(d.syncSeconds < TARGETS.syncSeconds)} |`,
-    `| RSS after sync | ${round1(d.rssAtReadyMB)} MB (after steady state ${round1(d.rssAfterSteadyMB)} MB, peak VmHWM ${round1(d.peakRssMB)} MB) | < ${TARGETS.rssMB} MB | ${verdict(Math.max(d.rssAtReadyMB, d.rssAfterSteadyMB) < TARGETS.rssMB)} |`,
+    `| RSS after sync | ${round1(d.rssAtReadyMB)} MB at ready, ${round1(d.rssAfterSteadyMB)} MB after the steady state (peak VmHWM ${round1(d.peakRssMB)} MB; the same exporter with a 2-node cluster: ${round1(d.baseline?.rssMB ?? 0)} MB) | < ${TARGETS.rssMB} MB | ${verdict(Math.max(d.rssAtReadyMB, d.rssAfterSteadyMB) < TARGETS.rssMB)} |`,
     `| /metrics latency over ${d.scrape.count} scrapes | p50 ${round2(d.scrape.p50Ms)} ms, p99 ${round2(d.scrape.p99Ms)} ms, max ${round2(d.scrape.maxMs)} ms | p99 < ${TARGETS.metricsP99Ms} ms | ${verdict(d.scrape.p99Ms < TARGETS.metricsP99Ms)} |`,
     `| re-lists / polling gets in ${d.steady.seconds} s steady state | ${s.relists} re-lists, ${s.gets} gets, ${s.watches} watch requests | 0 | ${verdict(steadyOk)} |`,
     `| CPU per probe round (${d.probes.targetsPerRound} targets) | ${round1(d.probes.cpuMsPerRound)} ms | — (reported) | — |`,
@@ -578,12 +596,14 @@ each on a different node, against two generated clusters. Requests counted at th
 |---|---|---|---|---|---|---|---|---|---|---|---|
 ${dsRows}
 
-Requests per replica do not depend on the cluster's size: nodes and agent pods are watched with \`metadata.name\` /
-\`spec.nodeName\` field selectors, so a replica holds one node and its own agent pod whatever the cluster's size.
-The exception is the Services watch the probe engine uses to find annotated Services: it is cluster-wide in both modes
-(annotations cannot be selected on server side), so the objects a replica lists grow with the number of Services
-(${ds.map((r) => `${round1(r.perReplicaSync.objectsByKind.services ?? 0)} at ${r.nodes} nodes`).join(', ')}). Slimmed, a Service costs a few
-hundred bytes, but with N replicas the API server serves N Service lists at start. See "Misses and caveats".
+What a replica reads of nodes and agent pods does not depend on the cluster's size: they are watched with
+\`metadata.name\` / \`spec.nodeName\` field selectors, so a replica holds one node and its own agent pod whatever the
+cluster's size, and no replica re-lists in steady state. The request count still grows a little with size (lists/replica
+${ds.map((r) => `${round2(r.perReplicaSync.lists)} at ${r.nodes} nodes`).join(' vs ')}) for one reason: the Services
+watch the probe engine uses to find annotated Services is cluster-wide in both modes (annotations cannot be selected
+on server side), so each replica pages through every Service (500 per page) and holds them
+(${ds.map((r) => `${round1(r.perReplicaSync.objectsByKind.services ?? 0)} at ${r.nodes} nodes`).join(', ')}). That part is **not**
+independent of cluster size. See "Misses and caveats".
 
 ## Misses and caveats
 
@@ -593,13 +613,23 @@ ${caveats(d, ds)}
 
 function caveats(d: DeploymentResult, ds: DaemonsetRun[]): string {
   const out: string[] = [];
-  if (d.syncSeconds >= TARGETS.syncSeconds) out.push(`- Sync took ${round2(d.syncSeconds)} s, over the ${TARGETS.syncSeconds} s target. Most of it is parsing ${d.counts.agentPods} agent pods (~16 KB each) and ${d.counts.nodes} nodes (~10 KB each) through client-node's typed deserialiser on a 2-core machine shared with the fake API server that serialises them.`);
-  if (Math.max(d.rssAtReadyMB, d.rssAfterSteadyMB) >= TARGETS.rssMB) out.push(`- RSS ${round1(Math.max(d.rssAtReadyMB, d.rssAfterSteadyMB))} MB is over the ${TARGETS.rssMB} MB target.`);
+  if (d.syncSeconds >= TARGETS.syncSeconds) out.push(`- Start → ready took ${round2(d.syncSeconds)} s, over the ${TARGETS.syncSeconds} s target: ${round2(d.toListeningSeconds)} s is the process loading its modules (Node start, client-node, express, winston), ${round2(d.syncSinceListeningSeconds)} s the sync itself — downloading and parsing ${d.counts.agentPods} agent pods (~16 KB each) and ${d.counts.nodes} nodes (~10 KB each) on a 2-core machine shared with the fake API server that serialises them. Before this work the sync used client-node's typed deserialiser and took ~7.3 s after listening (8.7 s total); lists now parse with JSON.parse.`);
+  if (Math.max(d.rssAtReadyMB, d.rssAfterSteadyMB) >= TARGETS.rssMB) {
+    const b = d.baseline;
+    out.push(
+      `- RSS: ${round1(d.rssAtReadyMB)} MB right after sync, ${round1(d.rssAfterSteadyMB)} MB once V8 has collected the sync's garbage, against a ${TARGETS.rssMB} MB target: **missed**, and not reachable with the current libraries. ` +
+        (b
+          ? `The same exporter with a 2-node cluster already takes ${round1(b.rssMB)} MB: bare Node is ${round1(b.bareNodeMB)} MB and \`import('@kubernetes/client-node')\` alone brings it to ${round1(b.clientNodeImportMB)} MB (its KubeConfig module imports the whole generated API). `
+          : '') +
+        `On top of that, the cluster's data adds ${round1(d.rssAfterSteadyMB - (b?.rssMB ?? 0))} MB once settled (${d.counts.nodes} nodes, ${d.counts.agentPods} agent pods and ${d.counts.services} Services, slimmed, plus the heap V8 keeps after the sync), so even without client-node's share the target would be missed at this size; the higher figure at ready is transient parse garbage of 500-item pages (~8 MB of JSON each) that V8 frees lazily. ` +
+        `Ways to close the gap: a kubeconfig loader and watch client that do not load client-node's generated models (~70 MB), smaller list pages for pods and nodes, and \`--max-old-space-size\`/\`--max-semi-space-size\` in the image's NODE_OPTIONS to make V8 collect sooner.`,
+    );
+  }
   if (d.scrape.p99Ms >= TARGETS.metricsP99Ms) out.push(`- /metrics p99 ${round2(d.scrape.p99Ms)} ms is over the ${TARGETS.metricsP99Ms} ms target.`);
   if (d.steady.requests.relists > 0 || d.steady.requests.gets > 0) out.push(`- ${d.steady.requests.relists} re-lists and ${d.steady.requests.gets} gets in steady state.`);
   out.push(`- Absent optional CRDs (Calico's) are re-checked with one list every 60 s each: ${d.steady.requests.absentRechecks} such 404 lists in ${d.steady.seconds} s. Cheap (an empty 404), but it is polling; watching the CustomResourceDefinition by name would remove it (the fake API server does not serve apiextensions yet).`);
   const svc = ds.map((r) => r.perReplicaSync.objectsByKind.services ?? 0);
-  if (svc.length > 1 && svc[svc.length - 1]! > svc[0]!) out.push(`- Daemonset mode: request counts per replica are flat, but each replica lists every Service (${svc.map(round1).join(' → ')}) because opted-in Services are found by annotation. A fix: in daemonset mode, watch only the built-in Services by name and leave annotated ones to the deployment.`);
+  if (svc.length > 1 && svc[svc.length - 1]! > svc[0]!) out.push(`- Daemonset mode: per-replica load is **not** fully independent of cluster size. Nodes and agent pods are (one each per replica), but each replica lists and watches every Service (${svc.map(round1).join(' → ')} objects, ${ds.map((r) => round2(r.perReplicaSync.lists)).join(' → ')} list requests) because opted-in Services are found by annotation. A fix: in daemonset mode, watch only the built-in Services by name (kubernetes, kube-dns, the exporter's own) and leave annotated ones to the deployment.`);
   out.push('- The fake API server runs in the same 2-core machine and process as the load generator; against a real API server, list latency adds to sync time and the exporter\'s parsing cost stays the same.');
   return out.join('\n');
 }
@@ -611,6 +641,8 @@ const entry =
     ? { cmd: process.execPath, args: ['--import', 'tsx', path.join(root, 'src/cli/main.ts')] }
     : { cmd: process.execPath, args: [buildDist()] };
 const deployment = await deploymentBench(entry, flags.runner === 'tsx' ? 'tsx' : 'dist');
+deployment.baseline = await baselineRss(entry);
+log(`baseline RSS (2-node cluster) ${round1(deployment.baseline.rssMB)} MB`);
 const daemonset: DaemonsetRun[] = [];
 if (!flags['no-daemonset']) {
   daemonset.push(await daemonsetBench(SMALL_NODES, Math.round((PODS * SMALL_NODES) / NODES)));

@@ -42,6 +42,8 @@ export function makeLister(kc: KubeConfig, ref: ResourceRef): (p: ListParams) =>
   };
 }
 
+const LIST_TIMEOUT_MS = 60_000;
+
 async function getJson(kc: KubeConfig, url: URL): Promise<unknown> {
   const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
@@ -66,6 +68,8 @@ async function getJson(kc: KubeConfig, url: URL): Promise<unknown> {
         }
       });
     });
+    // A list that hangs (half-dead connection, stuck proxy) must fail so the reflector retries.
+    req.setTimeout(LIST_TIMEOUT_MS, () => req.destroy(new Error(`list ${url.pathname}: no response in ${LIST_TIMEOUT_MS / 1000} s`)));
     req.on('error', reject);
     req.end();
   });
