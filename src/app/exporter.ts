@@ -106,6 +106,11 @@ export class Exporter {
     return { ready: waitingFor.length === 0, waitingFor };
   }
 
+  /** Resolves true once /readyz would answer 200, false after timeoutMs. */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    return this.sources.until(() => this.readiness().ready, timeoutMs);
+  }
+
   /** Recompute the verdict from what the sources hold now. */
   evaluate(): Verdict {
     const now = this.now();

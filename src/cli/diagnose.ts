@@ -71,7 +71,7 @@ interface Settled {
  * failed (the API is unreachable or refuses us: nothing to diagnose), or the deadline passes (then
  * the report shows what could not be read). Driven by the sources' state events, no polling.
  */
-function waitSettled(exporter: Exporter, timeoutMs: number): Promise<Settled> {
+async function waitSettled(exporter: Exporter, timeoutMs: number): Promise<Settled> {
   const required = exporter.specs.filter((s) => s.required).map((s) => s.name);
   const judge = (): Settled | undefined => {
     if (exporter.readiness().ready) return {};
@@ -88,25 +88,12 @@ function waitSettled(exporter: Exporter, timeoutMs: number): Promise<Settled> {
     }
     return undefined;
   };
-  return new Promise((resolve) => {
-    const done = (r: Settled) => {
-      clearTimeout(timer);
-      exporter.sources.off('state', onState);
-      resolve(r);
-    };
-    const onState = () => {
-      const r = judge();
-      if (r) done(r);
-    };
-    const timer = setTimeout(() => {
-      const st = exporter.sources.statuses();
-      const none = required.every((n) => !st[n]?.everSynced);
-      done(none ? { cannotRun: `cannot reach the Kubernetes API at <server>: no answer within ${timeoutMs / 1000} s` } : {});
-    }, timeoutMs);
-    exporter.sources.on('state', onState);
-    const now = judge();
-    if (now) done(now);
-  });
+  let result: Settled | undefined;
+  const settled = await exporter.sources.until(() => (result = judge()) !== undefined, timeoutMs);
+  if (settled) return result!;
+  const st = exporter.sources.statuses();
+  const none = required.every((n) => !st[n]?.everSynced);
+  return none ? { cannotRun: `cannot reach the Kubernetes API at <server>: no answer within ${timeoutMs / 1000} s` } : {};
 }
 
 /** One completed probe round, once the engine has seen the settled sources. */

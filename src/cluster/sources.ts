@@ -111,6 +111,26 @@ export class SourceGroup extends EventEmitter {
     await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
   }
 
+  /**
+   * Resolves true as soon as `pred` holds — checked now and on every source state change — or
+   * false once `timeoutMs` has passed. Event-driven: nothing polls.
+   */
+  until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (pred()) return resolve(true);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.off('state', check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (pred()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.on('state', check);
+    });
+  }
+
   statuses(): Record<string, SourceStatus> {
     return Object.fromEntries(this.status);
   }

@@ -6,25 +6,11 @@ import { chromium } from 'playwright-core';
 import { startDemo } from '../../src/sim/demo.js';
 import { silentLogger } from '../../src/log.js';
 import { nextProbeRound } from '../../src/diagnose/index.js';
-import type { Exporter } from '../../src/app/exporter.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium floods a closed network with requests.
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function ready(exporter: Exporter, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (exporter.readiness().ready) return resolve();
-    const timer = setTimeout(() => reject(new Error(`not ready: ${exporter.readiness().waitingFor.join(', ')}`)), timeoutMs);
-    const check = () => {
-      if (!exporter.readiness().ready) return;
-      clearTimeout(timer);
-      exporter.sources.off('state', check);
-      resolve();
-    };
-    exporter.sources.on('state', check);
-  });
-}
 
 describe('status page in a browser', () => {
   it('shows the provider, a probes table row and a runbook link, without JavaScript', async (t) => {
@@ -38,7 +24,7 @@ describe('status page in a browser', () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const { exporter, probes } = demo.running;
-      await ready(exporter);
+      assert.ok(await exporter.whenReady(20_000), `ready: waiting for ${exporter.readiness().waitingFor.join(", ")}`);
       if (!probes.state.lastRound) assert.ok(await nextProbeRound(probes, 15_000), 'a probe round completed');
       const context = await browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();

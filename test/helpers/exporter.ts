@@ -9,6 +9,7 @@ import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import type { Verdict } from '../../src/detect/types.js';
+import type { Exporter } from '../../src/app/exporter.js';
 
 export interface Harness {
   api: FakeApiServer;
@@ -54,31 +55,9 @@ export async function startHarness(
     running,
     url: running.url,
     kubeconfigPath,
-    verdict(pred, what = 'verdict', timeoutMs = 15_000) {
-      return new Promise<Verdict>((resolve, reject) => {
-        const current = exporter.state.verdict;
-        if (current && pred(current)) return resolve(current);
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last verdict: ${JSON.stringify(exporter.state.verdict && { provider: exporter.state.verdict.provider, conflict: exporter.state.verdict.conflict, agents: exporter.state.verdict.agents, reasons: exporter.state.verdict.reasons })}`)), timeoutMs);
-        exporter.onVerdict((v) => {
-          if (pred(v)) {
-            clearTimeout(timer);
-            resolve(v);
-          }
-        });
-      });
-    },
-    ready(timeoutMs = 15_000) {
-      return new Promise<void>((resolve, reject) => {
-        if (exporter.readiness().ready) return resolve();
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`)), timeoutMs);
-        const check = () => {
-          if (!exporter.readiness().ready) return;
-          clearTimeout(timer);
-          exporter.sources.off('state', check);
-          resolve();
-        };
-        exporter.sources.on('state', check);
-      });
+    verdict: (pred, what, timeoutMs) => waitForVerdict(exporter, pred, what, timeoutMs),
+    async ready(timeoutMs = 15_000) {
+      if (!(await exporter.whenReady(timeoutMs))) throw new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`);
     },
     async scrape() {
       const res = await fetch(`${running.url}/metrics`);
@@ -90,6 +69,22 @@ export async function startHarness(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolve with the exporter's verdict once it satisfies pred (the current one counts). */
+export function waitForVerdict(exporter: Exporter, pred: (v: Verdict) => boolean, what = 'verdict', timeoutMs = 15_000): Promise<Verdict> {
+  return new Promise<Verdict>((resolve, reject) => {
+    const current = exporter.state.verdict;
+    if (current && pred(current)) return resolve(current);
+    const last = () => JSON.stringify(exporter.state.verdict && { provider: exporter.state.verdict.provider, conflict: exporter.state.verdict.conflict, agents: exporter.state.verdict.agents, reasons: exporter.state.verdict.reasons });
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last verdict: ${last()}`)), timeoutMs);
+    exporter.onVerdict((v) => {
+      if (pred(v)) {
+        clearTimeout(timer);
+        resolve(v);
+      }
+    });
+  });
 }
 
 /** The value of one sample in exposition text, or undefined. `series` is e.g. 'proxy_provider{type="cilium-kpr"}'. */

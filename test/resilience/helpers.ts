@@ -15,7 +15,7 @@ import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { silentLogger } from '../../src/log.js';
 import type { Verdict } from '../../src/detect/types.js';
-import { FAST_REFLECTOR } from '../helpers/exporter.js';
+import { FAST_REFLECTOR, waitForVerdict } from '../helpers/exporter.js';
 
 /** Real probers that also emit 'start' and 'end' (with the target) on `events`. */
 export function observedProbers(): { probers: ProberTable; events: EventEmitter } {
@@ -142,19 +142,7 @@ export async function startObservedHarness(opts: {
     api,
     running,
     url: running.url,
-    verdict(pred, what = 'verdict') {
-      return new Promise<Verdict>((resolve, reject) => {
-        const current = ex.state.verdict;
-        if (current && pred(current)) return resolve(current);
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last: ${ex.state.verdict?.provider} ${JSON.stringify(ex.state.verdict?.agents)}`)), 15_000);
-        ex.onVerdict((v) => {
-          if (pred(v)) {
-            clearTimeout(timer);
-            resolve(v);
-          }
-        });
-      });
-    },
+    verdict: (pred, what) => waitForVerdict(ex, pred, what),
     async scrape() {
       return (await fetch(`${running.url}/metrics`)).text();
     },
