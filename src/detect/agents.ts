@@ -40,7 +40,14 @@ export function agentStates(snap: ClusterSnapshot, finding: Finding | undefined)
     }
   } else {
     const ds = findDaemonSet(snap, finding.agents.daemonSet);
-    const agents = (snap.agentPods ?? []).filter((p) => !p.deleting && finding.agents.podLabels.some((l) => hasLabels(p.labels, l)));
+    // A pod is an agent by its labels, or by being owned by the agent DaemonSet: AKS labels its
+    // kube-proxy pods component=kube-proxy,tier=node rather than k8s-app=kube-proxy.
+    const ownedBy = ds ? { namespace: ds.namespace, owner: `DaemonSet/${ds.name}` } : undefined;
+    const agents = (snap.agentPods ?? []).filter(
+      (p) =>
+        !p.deleting &&
+        (finding.agents.podLabels.some((l) => hasLabels(p.labels, l)) || (ownedBy !== undefined && p.namespace === ownedBy.namespace && p.owner === ownedBy.owner)),
+    );
     for (const n of nodes) {
       const mine = agents.filter((p) => p.nodeName === n.name);
       const ready = mine.find((p) => p.ready);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
 import { detectKubeProxy } from '../../src/detect/kube-proxy.js';
-import { configMap, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, node, pod, snap, twoNodes } from './fixtures.js';
+import { configMap, daemonSet, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, node, pod, snap, twoNodes } from './fixtures.js';
 
 const running = () => [...twoNodes(), kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
 
@@ -152,4 +152,23 @@ test('k3s node args that are not a JSON array raise provider_config_unparseable'
 test('a running DaemonSet kube-proxy wins over k3s annotations', () => {
   const v = detect(snap([k3sNode('node-aaaa1', ['server']), kubeProxyDs({ desired: 1 }), kubeProxyPod('node-aaaa1')]));
   assert.equal(v.flavor, 'kubeadm');
+});
+
+test('AKS kube-proxy pods, labelled component=kube-proxy,tier=node, are agents of their DaemonSet (not missing)', () => {
+  const labels = { component: 'kube-proxy', tier: 'node' };
+  const ds = daemonSet('kube-system', 'kube-proxy', {
+    labels: { ...labels, 'kubernetes.azure.com/managedby': 'aks' },
+    podLabels: labels,
+    desired: 2,
+    containers: [{ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014', command: ['kube-proxy', '--conntrack-max-per-core=0', '--proxy-mode=iptables'] }],
+    tolerations: [{ operator: 'Exists' }],
+  });
+  const aksPod = (node: string, ready: boolean) =>
+    pod('kube-system', `kube-proxy-${node.slice(-5)}`, { labels, nodeName: node, owner: 'DaemonSet/kube-proxy', ready, containers: [{ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014' }] });
+  const v = detect(snap([...twoNodes(), ds, aksPod('node-aaaa1', true), aksPod('node-bbbb2', false)]));
+  assert.equal(v.provider, 'kube-proxy');
+  assert.equal(v.flavor, 'aks');
+  assert.equal(v.mode, 'iptables');
+  assert.deepEqual(v.agents, { ready: 1, unready: 1, missing: 0 });
+  assert.equal(v.issues.provider_agents_missing, false);
 });
