@@ -12,6 +12,8 @@ import type {
   SlimService,
   SlimTaint,
   SlimToleration,
+  SlimNodeSelectorRequirement,
+  SlimNodeSelectorTerm,
   NodeConditionType,
 } from './types.js';
 
@@ -72,6 +74,35 @@ function slimTolerations(spec: Obj): SlimToleration[] {
   });
 }
 
+const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+
+function requirements(list: unknown, fieldsOnlyName: boolean): SlimNodeSelectorRequirement[] | undefined {
+  const out: SlimNodeSelectorRequirement[] = [];
+  for (const r0 of asArr(list)) {
+    const r = asObj(r0);
+    const operator = str(r.operator);
+    if (!OPERATORS.includes(operator) || typeof r.key !== 'string') return undefined;
+    if (fieldsOnlyName && r.key !== 'metadata.name') return undefined;
+    out.push({ key: r.key, operator: operator as SlimNodeSelectorRequirement['operator'], values: asArr(r.values).map(str) });
+  }
+  return out;
+}
+
+/** requiredDuringScheduling... → terms we can evaluate, or nothing when any part is beyond that. */
+function nodeSelectorTerms(required: unknown): { requiredNodeAffinity: SlimNodeSelectorTerm[] } | undefined {
+  const terms = asArr(asObj(required).nodeSelectorTerms);
+  if (terms.length === 0) return undefined;
+  const out: SlimNodeSelectorTerm[] = [];
+  for (const t0 of terms) {
+    const t = asObj(t0);
+    const labels = requirements(t.matchExpressions, false);
+    const names = requirements(t.matchFields, true);
+    if (!labels || !names) return undefined;
+    out.push({ labels, names });
+  }
+  return { requiredNodeAffinity: out };
+}
+
 export function slimDaemonSet(raw: unknown): SlimDaemonSet {
   const o = asObj(raw);
   const md = asObj(o.metadata);
@@ -84,6 +115,7 @@ export function slimDaemonSet(raw: unknown): SlimDaemonSet {
     labels: stringMap(md.labels),
     nodeSelector: stringMap(podSpec.nodeSelector),
     hasRequiredNodeAffinity: affinity.requiredDuringSchedulingIgnoredDuringExecution != null,
+    ...(nodeSelectorTerms(affinity.requiredDuringSchedulingIgnoredDuringExecution) ?? {}),
     tolerations: slimTolerations(podSpec),
     containers: slimContainers(podSpec),
     desired: num(st.desiredNumberScheduled),

@@ -18,14 +18,31 @@ export interface SlimToleration {
   effect?: string;
 }
 
+export interface SlimNodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values: string[];
+}
+
+/** A node selector term over node labels (matchExpressions) and the node name (matchFields metadata.name). */
+export interface SlimNodeSelectorTerm {
+  labels: SlimNodeSelectorRequirement[];
+  names: SlimNodeSelectorRequirement[];
+}
+
 export interface SlimDaemonSet {
   namespace: string;
   name: string;
   labels: Record<string, string>;
   /** spec.template.spec.nodeSelector */
   nodeSelector: Record<string, string>;
-  /** true when spec.template.spec.affinity has a required node affinity (we do not evaluate it) */
+  /** true when spec.template.spec.affinity has a required node affinity */
   hasRequiredNodeAffinity: boolean;
+  /**
+   * its nodeSelectorTerms (ORed; each term's expressions ANDed), when every one is of a form we
+   * evaluate; undefined when there is none or it holds something we do not evaluate
+   */
+  requiredNodeAffinity?: SlimNodeSelectorTerm[];
   tolerations: SlimToleration[];
   containers: SlimContainer[];
   desired: number;

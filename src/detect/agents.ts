@@ -1,7 +1,7 @@
 // Per-node agent states for the effective provider (docs/detection.md "Agents").
 import type { ClusterSnapshot, SlimDaemonSet, SlimNode } from '../cluster/types.js';
 import type { AgentCounts, Finding, NodeAgentState } from './types.js';
-import { hasLabels, matchesNodeSelector, nodeReady, untoleratedTaints } from './scheduling.js';
+import { hasLabels, matchesNodeSelector, matchesNodeSelectorTerms, nodeReady, untoleratedTaints } from './scheduling.js';
 
 export interface AgentReport {
   nodes: NodeAgentState[];
@@ -23,8 +23,12 @@ function notExpected(node: SlimNode, ds: SlimDaemonSet | undefined): string | un
   if (node.unschedulable) return 'node cordoned';
   if (!ds) return undefined;
   if (!matchesNodeSelector(node, ds.nodeSelector)) return 'outside the DaemonSet nodeSelector';
-  // Required node affinity is not evaluated: rather than guess, such nodes are not called missing.
-  if (ds.hasRequiredNodeAffinity) return 'DaemonSet has required node affinity (not evaluated)';
+  if (ds.requiredNodeAffinity) {
+    if (!matchesNodeSelectorTerms(node, ds.requiredNodeAffinity)) return 'outside the DaemonSet required node affinity';
+  } else if (ds.hasRequiredNodeAffinity) {
+    // An affinity we cannot evaluate: rather than guess, such nodes are not called missing.
+    return 'DaemonSet has required node affinity (not evaluated)';
+  }
   const blocking = untoleratedTaints(node, ds.tolerations);
   if (blocking.length) return `untolerated taint ${blocking[0]!.key}:${blocking[0]!.effect}`;
   return undefined;

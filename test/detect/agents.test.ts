@@ -66,3 +66,20 @@ test('a pod being deleted does not count as the node\'s agent', () => {
   const v = detect(snap([node('n1'), ciliumDs(V), p, CONF]));
   assert.deepEqual(v.agents, { ready: 0, unready: 0, missing: 1 });
 });
+
+test('required node affinity decides where agents are expected, as the scheduler reads it', () => {
+  const linuxOnly = {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }] } },
+  };
+  const ds = { ...ciliumDs(V, { desired: 2 }) } as ReturnType<typeof ciliumDs>;
+  ds.spec.template.spec = { ...ds.spec.template.spec, affinity: linuxOnly } as typeof ds.spec.template.spec;
+  const windows = node('n-win', { labels: { 'kubernetes.io/os': 'windows' } });
+  const v = detect(snap([node('n-agent'), node('n-empty'), windows, ds, ciliumPod('n-agent', V), CONF]));
+  assert.deepEqual(v.agents, { ready: 1, unready: 0, missing: 1 }, 'the Linux node without an agent is missing; the Windows node is not expected');
+  assert.deepEqual(v.agentNodes.filter((n) => n.state === 'missing').map((n) => n.node), ['n-empty']);
+
+  // an affinity we do not evaluate (matchFields on something other than the name): never "missing"
+  const odd = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'spec.unschedulable', operator: 'In', values: ['false'] }] }] } } };
+  ds.spec.template.spec = { ...ds.spec.template.spec, affinity: odd } as typeof ds.spec.template.spec;
+  assert.equal(detect(snap([node('n-agent'), node('n-empty'), ds, ciliumPod('n-agent', V), CONF])).agents.missing, 0);
+});
