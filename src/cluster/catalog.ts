@@ -43,6 +43,8 @@ export const AGENT_POD_SELECTORS = {
   'kube-proxy-static-pods': 'component=kube-proxy',
   'antrea-agent-pods': 'app=antrea,component=antrea-agent',
   'ovnkube-node-pods': 'app=ovnkube-node',
+  // OpenShift: openshift-sdn's sdn pods, and openshift-kube-proxy next to a third-party CNI
+  'openshift-proxy-pods': 'app in (sdn,kube-proxy)',
 } as const;
 
 export type SnapshotField = 'daemonSets' | 'agentPods' | 'nodes' | 'configMaps' | 'calicoInstallations' | 'felixConfigurations';

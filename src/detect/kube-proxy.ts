@@ -1,5 +1,6 @@
-// kube-proxy in its three shapes: a DaemonSet (kubeadm, EKS, AKS), static mirror pods (RKE2, GKE
-// standard) and embedded in the k3s binary (no pod at all: the node annotation is the only trace).
+// kube-proxy in its shapes: a DaemonSet (kubeadm, EKS, AKS), static mirror pods (RKE2, GKE
+// standard), OpenShift's (inside openshift-sdn, or openshift-kube-proxy next to a third-party CNI),
+// and embedded in k3s or MicroK8s (no pod at all: node annotations or labels are the only trace).
 import { parse as parseYaml } from 'yaml';
 import type { ClusterSnapshot, SlimContainer, SlimDaemonSet, SlimNode, SlimPod } from '../cluster/types.js';
 import type { ConfigCheck, Finding } from './types.js';
@@ -229,15 +230,61 @@ function fromK3s(snap: ClusterSnapshot): Finding | null {
   };
 }
 
-/** The single best kube-proxy finding: a running DaemonSet, else static pods, else k3s, else a disabled DaemonSet. */
+/**
+ * OpenShift: with OpenShift SDN the `sdn` pods (namespace openshift-sdn) run kube-proxy's iptables
+ * proxier in-process; with a third-party CNI the network operator deploys DaemonSet
+ * openshift-kube-proxy (pods app=kube-proxy). OVN-Kubernetes replaces both (see ovn-kubernetes.ts).
+ */
+const OPENSHIFT = [
+  { namespace: 'openshift-sdn', daemonSet: 'sdn', labels: { app: 'sdn' }, flavor: 'openshift-sdn', container: ['sdn'] },
+  { namespace: 'openshift-kube-proxy', daemonSet: 'openshift-kube-proxy', labels: { app: 'kube-proxy' }, flavor: 'openshift', container: ['kube-proxy'] },
+];
+
+function fromOpenShift(snap: ClusterSnapshot): Finding | null {
+  for (const o of OPENSHIFT) {
+    const ds = (snap.daemonSets ?? []).find((d) => d.namespace === o.namespace && d.name === o.daemonSet);
+    const pods = podsWith(snap, [o.labels]).filter((p) => p.namespace === o.namespace);
+    if (!(ds && ds.desired > 0) && pods.length === 0) continue;
+    const container = pickContainer(ds?.containers ?? pods[0]?.containers ?? [], o.container);
+    const m = kubeProxyMode(snap, undefined, undefined);
+    return {
+      type: 'kube-proxy',
+      active: true,
+      fullReplacement: false,
+      mode: m.mode,
+      version: container ? imageTag(container.image) : 'unknown',
+      flavor: o.flavor,
+      issues: m.issues,
+      evidence: [`${ds ? `DaemonSet ${o.namespace}/${o.daemonSet} wants ${ds.desired} pods; ` : ''}${pods.length} pods labelled ${Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${o.namespace}: OpenShift runs kube-proxy there.`],
+      agents: { podLabels: [o.labels], ...(ds ? { daemonSet: `${ds.namespace}/${ds.name}` } : {}) },
+    };
+  }
+  return null;
+}
+
+/** MicroK8s runs kube-proxy inside kubelite; its nodes carry microk8s.io/cluster=true and no kube-proxy pod exists. */
+function fromMicroK8s(snap: ClusterSnapshot): Finding | null {
+  const nodes = (snap.nodes ?? []).filter((n) => n.labels['microk8s.io/cluster'] === 'true');
+  if (nodes.length === 0) return null;
+  const first = nodes[0]!;
+  return {
+    type: 'kube-proxy',
+    active: true,
+    fullReplacement: false,
+    mode: 'iptables',
+    version: first.kubeProxyVersion || first.kubeletVersion || 'unknown',
+    flavor: 'microk8s-embedded',
+    issues: [],
+    evidence: [`${nodes.length} node(s) labelled microk8s.io/cluster=true: MicroK8s runs kube-proxy inside kubelite (its arguments are not visible in the API; iptables assumed).`],
+    agents: { podLabels: [], embeddedInNode: true },
+  };
+}
+
+/** The single best kube-proxy finding: a running DaemonSet, static pods, OpenShift's, k3s or MicroK8s embedded, else a disabled DaemonSet. */
 export function detectKubeProxy(snap: ClusterSnapshot): Finding | null {
   const ds = fromDaemonSet(snap);
   if (ds?.active) return ds;
-  const st = fromStaticPods(snap);
-  if (st) return st;
-  const k3s = fromK3s(snap);
-  if (k3s) return k3s;
-  return ds;
+  return fromStaticPods(snap) ?? fromOpenShift(snap) ?? fromK3s(snap) ?? fromMicroK8s(snap) ?? ds;
 }
 
 /** true when some kube-proxy is programming Services. */

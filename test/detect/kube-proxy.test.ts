@@ -172,3 +172,28 @@ test('AKS kube-proxy pods, labelled component=kube-proxy,tier=node, are agents o
   assert.deepEqual(v.agents, { ready: 1, unready: 1, missing: 0 });
   assert.equal(v.issues.provider_agents_missing, false);
 });
+
+test('MicroK8s: kube-proxy runs inside kubelite, so its nodes are the agents', () => {
+  const mk = (name: string, ready = true) => node(name, { ready, labels: { 'microk8s.io/cluster': 'true' }, kubeletVersion: 'v1.32.3' });
+  const v = detect(snap([mk('mk-1'), mk('mk-2', false)]));
+  assert.equal(v.provider, 'kube-proxy');
+  assert.equal(v.flavor, 'microk8s-embedded');
+  assert.equal(v.mode, 'iptables');
+  assert.equal(v.version, 'v1.32.3');
+  assert.deepEqual(v.agents, { ready: 1, unready: 1, missing: 0 });
+});
+
+test('OpenShift SDN: the sdn pods run kube-proxy; OpenShift with a third-party CNI runs openshift-kube-proxy', () => {
+  const sdnPod = (n: string) => pod('openshift-sdn', `sdn-${n.slice(-5)}`, { labels: { app: 'sdn' }, nodeName: n, owner: 'DaemonSet/sdn', containers: [{ name: 'sdn', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:abc' }] });
+  let v = detect(snap([...twoNodes(), sdnPod('node-aaaa1'), sdnPod('node-bbbb2')]));
+  assert.equal(v.provider, 'kube-proxy');
+  assert.equal(v.flavor, 'openshift-sdn');
+  assert.deepEqual(v.agents, { ready: 2, unready: 0, missing: 0 });
+  const kp = (n: string) => pod('openshift-kube-proxy', `openshift-kube-proxy-${n.slice(-5)}`, { labels: { app: 'kube-proxy' }, nodeName: n, owner: 'DaemonSet/openshift-kube-proxy', containers: [{ name: 'kube-proxy', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:def' }] });
+  v = detect(snap([...twoNodes(), kp('node-aaaa1'), kp('node-bbbb2')]));
+  assert.equal(v.provider, 'kube-proxy');
+  assert.equal(v.flavor, 'openshift');
+  // an app=kube-proxy pod outside OpenShift's namespace is not OpenShift's kube-proxy
+  const stray = pod('team-a', 'kube-proxy-lookalike', { labels: { app: 'kube-proxy' }, nodeName: 'node-aaaa1', containers: [{ name: 'x', image: 'busybox:1' }] });
+  assert.equal(detect(snap([...twoNodes(), stray])).provider, 'none');
+});
