@@ -63,7 +63,8 @@ export class ProbeEngine extends EventEmitter implements Plugin {
     for (const p of s.disabledProbes) {
       if (!PROBE_NAMES.includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_NAMES.join(',') });
     }
-    ex.sources.add({ name: 'services', ref: RESOURCES.services, slim: slimService });
+    // optional: an API server that does not serve them (404) leaves probes without targets, not the exporter unready
+    ex.sources.add({ name: 'services', ref: RESOURCES.services, optional: true, slim: slimService });
     this.sliceServices = this.sliceSelectorNames([]);
     ex.sources.add(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
@@ -108,6 +109,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
     return {
       name: 'endpointslices',
       ref: RESOURCES.endpointslices,
+      optional: true,
       // Only the slices of Services we probe: all slices of a large cluster would cost memory for nothing.
       labelSelector: `kubernetes.io/service-name in (${names})`,
       slim: slimEndpointSlice,

@@ -120,6 +120,8 @@ export interface DiagnoseSourceSpec {
   name: string;
   ref: ResourceRef;
   fieldSelector: string;
+  /** 404 means "not served here": absent, not an error */
+  optional: true;
   slim: (raw: unknown) => unknown;
 }
 
@@ -130,7 +132,7 @@ export interface DiagnoseSourceSpec {
  */
 export function diagnoseSources(opts: CatalogOptions): DiagnoseSourceSpec[] {
   if (opts.mode === 'daemonset') return [];
-  return [{ name: 'events', ref: RESOURCES.events, fieldSelector: WARNING_POD_EVENTS, slim: slimEvent }];
+  return [{ name: 'events', ref: RESOURCES.events, fieldSelector: WARNING_POD_EVENTS, optional: true, slim: slimEvent }];
 }
 
 export { slimService, slimEndpointSlice };

@@ -31,6 +31,8 @@ export interface ReflectorOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** how often to look again for a CRD that was absent or a resource that was forbidden */
   recheckMs?: number;
+  /** with an API server that does not stream watches: relist this often instead */
+  degradedRelistMs?: number;
 }
 
 export interface ReflectorStats {
@@ -43,7 +45,11 @@ export interface ReflectorStats {
   unchanged: number;
 }
 
-type WatchOutcome = 'closed' | 'expired';
+type WatchOutcome = 'closed' | 'expired' | 'unsupported';
+
+const WATCH_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'];
+/** A watch that ends sooner than this without a single event is not a watch (see run()). */
+const INSTANT_CLOSE_MS = 1000;
 
 class WatchFailed extends Error {
   constructor(
@@ -68,6 +74,7 @@ export class Reflector extends EventEmitter {
   private readonly backoff: Backoff;
   private readonly stopper = new AbortController();
   private current?: AbortController;
+  private degraded = false;
   private loop?: Promise<void>;
 
   constructor(
@@ -86,6 +93,7 @@ export class Reflector extends EventEmitter {
       idleTimeoutMs: opts.idleTimeoutMs ?? (watchTimeoutSeconds + 30) * 1000,
       backoff: opts.backoff ?? { initialMs: 1000, maxMs: 30_000 },
       recheckMs: opts.recheckMs ?? 60_000,
+      degradedRelistMs: opts.degradedRelistMs ?? 5_000,
     };
     this.backoff = new Backoff(this.opts.backoff.initialMs, this.opts.backoff.maxMs);
   }
@@ -136,6 +144,17 @@ export class Reflector extends EventEmitter {
         }
         const outcome = await this.watchOnce();
         if (outcome === 'expired') {
+          this.stats.relists++;
+          needList = true;
+        } else if (outcome === 'unsupported') {
+          // The server answered the watch but streamed no event and closed at once (an API server
+          // that does not implement watch, or a proxy that buffers it): re-watching would spin.
+          // Relist on a fixed interval instead, so changes still show within seconds.
+          if (!this.degraded) {
+            this.degraded = true;
+            this.emit('degraded', `the API server does not stream watches for ${this.spec.ref.resource}; relisting every ${this.opts.degradedRelistMs / 1000} s`);
+          }
+          await this.pause(this.opts.degradedRelistMs);
           this.stats.relists++;
           needList = true;
         }
@@ -197,6 +216,8 @@ export class Reflector extends EventEmitter {
 
   private watchOnce(): Promise<WatchOutcome> {
     return new Promise<WatchOutcome>((resolve, reject) => {
+      const started = Date.now();
+      let events = 0;
       let established = false;
       let expired = false;
       let settled = false;
@@ -207,6 +228,7 @@ export class Reflector extends EventEmitter {
         if (idle) clearTimeout(idle);
         if (expired) resolve('expired');
         else if (err && !this.stopped) reject(new WatchFailed(err, established));
+        else if (!this.stopped && events === 0 && Date.now() - started < INSTANT_CLOSE_MS) resolve('unsupported');
         else resolve('closed');
       };
       const armIdle = () => {
@@ -218,6 +240,9 @@ export class Reflector extends EventEmitter {
         idle.unref();
       };
       const onEvent = (type: string, obj: any) => {
+        // Only real watch events count: a server that ignores ?watch answers with a List.
+        if (!WATCH_EVENT_TYPES.includes(type)) return;
+        events++;
         established = true;
         armIdle();
         this.stats.events++;

@@ -41,6 +41,7 @@ export class SourceGroup extends EventEmitter {
     this.status.set(spec.name, { state: 'pending', since: this.now(), everSynced: false, error: '' });
     r.on('change', () => this.changed());
     r.on('state', (e: { previous: SourceState; state: SourceState; error: string }) => this.stateChanged(spec.name, e));
+    r.on('degraded', (why: string) => this.log.warn('watch not supported; polling instead', { source: spec.name, detail: why }));
     return r;
   }
 

@@ -189,3 +189,36 @@ describe('Reflector', () => {
     });
   });
 });
+
+describe('Reflector against an API server that does not stream watches', () => {
+  it('relists on an interval instead of spinning, and still sees changes', async () => {
+    // A minimal server: every GET of the collection answers the current list, ?watch=true included.
+    let items = [pod('cilium-a', { 'k8s-app': 'cilium' })];
+    let requests = 0;
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      requests++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const file = join(dir, 'kc-listonly');
+    writeKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`, file);
+    const kc = new KubeConfig();
+    kc.loadFromFile(file);
+    const r = new Reflector(kc, ciliumPods, { ...FAST, degradedRelistMs: 100 });
+    const degraded = once(r, 'degraded');
+    r.start();
+    try {
+      await until(r, () => r.state === 'synced', 'sync');
+      await degraded;
+      items = [...items, pod('cilium-b', { 'k8s-app': 'cilium' })];
+      await until(r, () => names(r).length === 2, 'the change, by relisting');
+      assert.equal(r.state, 'synced', 'a server without watch is not an error');
+      assert.ok(requests < 40, `no tight loop: ${requests} requests`);
+    } finally {
+      await r.stop();
+      server.close();
+    }
+  });
+});
