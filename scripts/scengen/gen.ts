@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import type { ScenarioExpectation } from '../../src/sim/scenarios.js';
 import { Ctx, DS_TOLERATE_ALL, DaemonSetBuilder, NodeOpts, Obj, POD_BASES, at, fieldEnv, hostPathVol, namespace, node, nodeIP } from './lib.js';
 import {
   Placement,
@@ -26,15 +27,7 @@ const K8S = 'v1.33.5';
 const API = 'https://198.18.0.10:6443';
 const CLUSTER_CIDR = '198.18.128.0/17';
 
-interface Expected {
-  provider: string;
-  mode: string;
-  version: string;
-  flavor: string;
-  conflict: boolean;
-  issues: string[];
-  agents: { ready: number; unready: number; missing: number };
-}
+type Expected = ScenarioExpectation;
 
 interface Header {
   scenario: string;

@@ -145,3 +145,25 @@ function ipv6Bytes(addr: string): Buffer {
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) || 0, i * 2));
   return out;
 }
+
+/**
+ * Serve DNS over one TCP connection (RFC 1035 4.2.2: each message prefixed by its 2-byte length),
+ * answering each complete query with `answer` (undefined: no reply). Used by the demo's DNS
+ * backend and the tests' DNS servers.
+ */
+export function serveDnsTcpConnection(socket: { on(e: 'data', f: (b: Buffer) => void): unknown; on(e: 'error', f: () => void): unknown; write(b: Buffer): unknown }, answer: (query: Buffer) => Buffer | undefined): void {
+  let buf = Buffer.alloc(0);
+  socket.on('error', () => undefined);
+  socket.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+      const query = buf.subarray(2, 2 + buf.readUInt16BE(0));
+      buf = buf.subarray(2 + query.length);
+      const reply = answer(query);
+      if (!reply) continue;
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(reply.length, 0);
+      socket.write(Buffer.concat([len, reply]));
+    }
+  });
+}

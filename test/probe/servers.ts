@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeResponse, parseMessage, RR_TYPES } from '../../src/probe/dnswire.js';
+import { encodeResponse, parseMessage, RR_TYPES, serveDnsTcpConnection } from '../../src/probe/dnswire.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 export const TEST_CERT = { cert: fixture('cert.pem'), key: fixture('key.pem') };
@@ -120,23 +120,7 @@ export async function startDns(
     return reply;
   };
 
-  const tcp = net.createServer((s) => {
-    let buf = Buffer.alloc(0);
-    s.on('error', () => undefined);
-    s.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        const q = buf.subarray(2, 2 + buf.readUInt16BE(0));
-        buf = buf.subarray(2 + q.length);
-        const r = answer(q);
-        if (r) {
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(r.length, 0);
-          s.write(Buffer.concat([len, r]));
-        }
-      }
-    });
-  });
+  const tcp = net.createServer((s) => serveDnsTcpConnection(s, answer));
   const sockets = track(tcp);
   const port = await listen(tcp, host, opts.port ?? 0);
   const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');

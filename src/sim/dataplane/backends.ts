@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { encodeResponse, parseMessage, RR_TYPES } from '../../probe/dnswire.js';
+import { encodeResponse, parseMessage, RR_TYPES, serveDnsTcpConnection } from '../../probe/dnswire.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from './demo-tls/pair.js';
 import { bindUdpAndTcp, closeTcp, closeUdp, listenTcp, tracked } from './sockets.js';
 
@@ -97,22 +97,7 @@ export async function startDnsBackend(host: string, records: () => ReadonlyMap<s
   };
   const makeTcp = () =>
     tracked(
-      net.createServer((s) => {
-        let buf = Buffer.alloc(0);
-        s.on('error', () => undefined);
-        s.on('data', (chunk: Buffer) => {
-          buf = Buffer.concat([buf, chunk]);
-          while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-            const q = buf.subarray(2, 2 + buf.readUInt16BE(0));
-            buf = buf.subarray(2 + q.length);
-            const r = answer(q);
-            if (!r) continue;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(r.length, 0);
-            s.write(Buffer.concat([len, r]));
-          }
-        });
-      }),
+      net.createServer((s) => serveDnsTcpConnection(s, answer)),
     );
   const { port, udp, tcp } = await bindUdpAndTcp(host, 0, makeUdp, makeTcp);
   return {
