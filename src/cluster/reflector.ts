@@ -75,6 +75,8 @@ export class Reflector extends EventEmitter {
   private readonly stopper = new AbortController();
   private current?: AbortController;
   private degraded = false;
+  /** a watch stream is open right now (emits 'watching' when one opens) */
+  watching = false;
   private loop?: Promise<void>;
 
   constructor(
@@ -225,6 +227,7 @@ export class Reflector extends EventEmitter {
       const finish = (err: unknown) => {
         if (settled) return;
         settled = true;
+        this.watching = false;
         if (idle) clearTimeout(idle);
         if (expired) resolve('expired');
         else if (err && !this.stopped) reject(new WatchFailed(err, established));
@@ -289,6 +292,7 @@ export class Reflector extends EventEmitter {
             established = true;
             this.backoff.reset();
             if (this.state !== 'synced') this.setState('synced');
+            this.watching = true;
             this.emit('watching');
           }
           if (this.stopped) controller.abort();

@@ -1,5 +1,6 @@
 // Runs the real exporter (sources, detection, metrics, HTTP) against the project's fake API
 // server, and waits on its events rather than on the clock.
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ export interface Harness {
   kubeconfigPath: string;
   /** resolve when the verdict satisfies pred (checks the current one first) */
   verdict(pred: (v: Verdict) => boolean, what?: string, timeoutMs?: number): Promise<Verdict>;
+  /** resolve once every synced source has its watch open (so dropWatches() has something to drop) */
+  watching(): Promise<void>;
   /** resolve once /readyz would answer 200 (every source settled) */
   ready(timeoutMs?: number): Promise<void>;
   /** the /metrics text */
@@ -56,6 +59,12 @@ export async function startHarness(
     url: running.url,
     kubeconfigPath,
     verdict: (pred, what, timeoutMs) => waitForVerdict(exporter, pred, what, timeoutMs),
+    async watching() {
+      const signal = AbortSignal.timeout(15_000);
+      for (const r of exporter.sources.reflectors.values()) {
+        if (r.state === 'synced' && !r.watching) await once(r, 'watching', { signal });
+      }
+    },
     async ready(timeoutMs = 15_000) {
       if (!(await exporter.whenReady(timeoutMs))) throw new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`);
     },

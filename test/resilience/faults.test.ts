@@ -140,6 +140,8 @@ describe('watches dropped mid-stream', () => {
     const h = await startHarness({ objects: ciliumCluster() });
     try {
       await h.verdict((v) => v.provider === 'cilium-kpr' && v.agents.ready === 2 && !v.issues.cilium_kpr_legacy_value);
+      await h.ready();
+      await h.watching();
       const okLists = () => h.api.requests.filter((r) => r.verb === 'list' && r.status === 200 && (r.resource === 'pods' || r.resource === 'configmaps')).length;
       const listsBefore = okLists();
       // the next reconnects fail, so the changes below surely happen while no watch is open
