@@ -11,6 +11,7 @@ import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { silentLogger, createLogger } from '../../src/log.js';
 import type { Verdict } from '../../src/detect/types.js';
 import type { Exporter } from '../../src/app/exporter.js';
+import type { ProberTable } from '../../src/probe/types.js';
 
 export interface Harness {
   api: FakeApiServer;
@@ -31,7 +32,7 @@ export interface Harness {
 export const FAST_REFLECTOR = { backoff: { initialMs: 20, maxMs: 200 }, recheckMs: 200, watchTimeoutSeconds: 60 };
 
 export async function startHarness(
-  opts: { objects?: object[]; flags?: Record<string, string>; api?: FakeApiServerOptions; crds?: string[]; log?: boolean; beforeStart?: (api: FakeApiServer) => void } = {},
+  opts: { objects?: object[]; flags?: Record<string, string>; api?: FakeApiServerOptions; crds?: string[]; log?: boolean; beforeStart?: (api: FakeApiServer) => void; probers?: ProberTable } = {},
 ): Promise<Harness> {
   const api = await startFakeApiServer(opts.api ?? {});
   for (const crd of opts.crds ?? []) api.store.install(crd.split('.')[0]!);
@@ -51,6 +52,7 @@ export async function startHarness(
     kc,
     log: opts.log ? createLogger({ level: 'debug', format: 'text' }) : silentLogger(),
     reflector: FAST_REFLECTOR,
+    ...(opts.probers ? { probers: opts.probers } : {}),
   });
   const exporter = running.exporter;
   return {
@@ -73,8 +75,10 @@ export async function startHarness(
       return res.text();
     },
     async close() {
-      await running.stop();
+      // API first: requests held by an injected delay are cut, so the reflectors stop at once
+      api.faults.clear();
       await api.close();
+      await running.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -17,7 +17,8 @@ import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
 import { detectionSources } from '../../src/cluster/catalog.js';
 import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
 import { freePort } from '../probe/servers.js';
-import { observedProbers, probesEnded, startObservedHarness } from './helpers.js';
+import { observedProbers, probesEnded } from './helpers.js';
+import { startHarness } from '../helpers/exporter.js';
 
 const MAX_TARGETS = 20;
 const NODES = 300;
@@ -111,7 +112,7 @@ describe('cardinality guard', () => {
   it(`${ANNOTATED} annotated Services and ${NODES} nodes stay under the stated bound`, async () => {
     const closedPort = await freePort();
     const { probers, events } = observedProbers();
-    const h = await startObservedHarness({
+    const h = await startHarness({
       objects: clusterObjects(closedPort),
       flags: { 'max-probe-targets': String(MAX_TARGETS), 'probe-interval': '1m', 'probe-timeout': '1s' },
       probers,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { sample, startHarness } from '../helpers/exporter.js';
 import { ciliumConfig, ciliumDs, ciliumPod, customResource, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import { observedProbers, probedService, probesEnded, rulesExcept, startObservedHarness } from './helpers.js';
+import { observedProbers, probedService, probesEnded, rulesExcept } from './helpers.js';
 import { startHttp } from '../probe/servers.js';
 
 const kubeProxyCluster = () => [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('ipvs')];
@@ -100,7 +100,7 @@ describe('a slow API server', () => {
   it('/metrics answers from cache and probe rounds go on while API responses take seconds', async () => {
     const backend = await startHttp();
     const { probers, events } = observedProbers();
-    const h = await startObservedHarness({
+    const h = await startHarness({
       objects: [...ciliumCluster(), ...probedService('apps', 'web', backend.port, { path: '/healthz' })],
       flags: { 'probe-interval': '1s', 'probe-timeout': '500ms' },
       probers,

@@ -1,21 +1,11 @@
-// Helpers for the fault-injection suite: the real exporter against the fake API server (as
-// test/helpers/exporter.ts), plus a prober table that reports each probe as it starts and ends,
+// Helpers for the fault-injection suite (the exporter itself runs through test/helpers/exporter.ts):
+// a prober table that reports each probe as it starts and ends,
 // so tests wait on probe events instead of the clock.
 import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import { probers as realProbers } from '../../src/probe/probers.js';
 import type { ProberTable, ProbeTarget } from '../../src/probe/types.js';
 import type { PolicyRule } from '../../src/sim/apiserver/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../../src/sim/apiserver/index.js';
-import { resolveSettings } from '../../src/config/load.js';
-import { runExporter, type RunningExporter } from '../../src/app/run.js';
-import { silentLogger } from '../../src/log.js';
-import type { Verdict } from '../../src/detect/types.js';
-import { FAST_REFLECTOR, waitForVerdict } from '../helpers/exporter.js';
 
 /** Real probers that also emit 'start' and 'end' (with the target) on `events`. */
 export function observedProbers(): { probers: ProberTable; events: EventEmitter } {
@@ -107,51 +97,4 @@ export function probedService(namespace: string, name: string, port: number, o: 
       endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
     },
   ];
-}
-
-export interface ObservedHarness {
-  api: FakeApiServer;
-  running: RunningExporter;
-  url: string;
-  verdict(pred: (v: Verdict) => boolean, what?: string): Promise<Verdict>;
-  scrape(): Promise<string>;
-  close(): Promise<void>;
-}
-
-/** startHarness with a caller's prober table (see observedProbers). */
-export async function startObservedHarness(opts: {
-  objects?: object[];
-  flags?: Record<string, string>;
-  crds?: string[];
-  probers?: ProberTable;
-  beforeStart?: (api: FakeApiServer) => void;
-}): Promise<ObservedHarness> {
-  const api = await startFakeApiServer();
-  for (const crd of opts.crds ?? []) api.store.install(crd.split('.')[0]!);
-  for (const o of opts.objects ?? []) api.store.apply(o as never);
-  opts.beforeStart?.(api);
-  const dir = mkdtempSync(join(tmpdir(), 'spx-resilience-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(api.url, kubeconfig);
-  const settings = resolveSettings({ listen: '127.0.0.1:0', kubeconfig, 'source-grace-period': '1s', ...opts.flags }, {});
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const running = await runExporter({ settings, kc, log: silentLogger(), reflector: FAST_REFLECTOR, ...(opts.probers ? { probers: opts.probers } : {}) });
-  const ex = running.exporter;
-  return {
-    api,
-    running,
-    url: running.url,
-    verdict: (pred, what) => waitForVerdict(ex, pred, what),
-    async scrape() {
-      return (await fetch(`${running.url}/metrics`)).text();
-    },
-    async close() {
-      // API first: requests held by an injected delay are cut, so the reflectors stop at once
-      api.faults.clear();
-      await api.close();
-      await running.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
