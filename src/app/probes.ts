@@ -198,7 +198,11 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       lastRound: { at: startedAt.toISOString(), durationSeconds, functional: ok, results, classifications },
     };
     this.ex.state.probes = hasVip
-      ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) }
+      ? {
+          functional: ok,
+          results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })),
+          verdicts: Object.fromEntries(Object.entries(classifications).map(([probe, c]) => [probe, c.verdict])),
+        }
       : undefined;
     this.emit('round', this.view);
   }

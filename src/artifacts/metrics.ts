@@ -14,6 +14,7 @@ export const EXPORTER_METRICS = [
   'proxy_provider_config_issue',
   'proxy_provider_agents',
   'service_lb_functional',
+  'service_lb_probe_verdict',
   'service_lb_probe_success',
   'service_lb_probe_duration_seconds',
   'service_lb_probes_total',
@@ -30,6 +31,8 @@ export const EXTERNAL_METRIC_PATTERNS: readonly RegExp[] = [/^up$/, /^kube_/, /^
 /** Label values the rules and dashboards rely on (closed sets from the contract). */
 export const PROBE_PATHS = ['vip', 'endpoint', 'nodeport'] as const;
 export const BUILTIN_PROBES = ['apiserver', 'dns_udp', 'dns_tcp', 'me_service'] as const;
+/** Verdicts of a backend's own fault (the service proxy delivered, or could not be judged). */
+export const BACKEND_VERDICTS = ['backend_down', 'backend_error', 'no_endpoint'] as const;
 
 /** The scrape job name the rules assume for the exporter (the Service name the ServiceMonitor targets). */
 export const EXPORTER_JOB = 'service-proxy-exporter';
