@@ -9,8 +9,8 @@ import {
   createScheduler,
   discoverTargets,
   functional,
+  isOptedIn,
   verdictChanges,
-  ANNOTATIONS,
   type Classification,
   type IntervalSchedule,
   type ProbeScheduler,
@@ -125,7 +125,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
   private refresh(): void {
     const s = this.ex.settings;
     const services = this.ex.sources.values<SlimService>('services');
-    const annotated = services.filter((x) => x.annotations[ANNOTATIONS.probe] === 'true');
+    const annotated = services.filter(isOptedIn);
     const wanted = this.sliceSelectorNames(annotated);
     if (wanted !== this.sliceServices) {
       this.sliceServices = wanted;
@@ -140,7 +140,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
     const namespace = s.serviceNamespace;
     const found = discoverTargets({
       services: s.disabledProbes.includes('annotated')
-        ? services.filter((x) => x.annotations[ANNOTATIONS.probe] !== 'true')
+        ? services.filter((x) => !isOptedIn(x))
         : services,
       endpointSlices: this.ex.sources.values<SlimEndpointSlice>('endpointslices'),
       nodes: this.ex.sources.values<SlimNode>('nodes'),
