@@ -103,7 +103,7 @@ export const RECORDING_RULES: RecordingRule[] = [
     `),
   },
   {
-    // Share of the last 5m during which every VIP probe succeeded (1 = always working).
+    // Share of the last 5m during which service_lb_functional was 1: no evidence against the service proxy (1 = always working).
     record: 'service_proxy:lb_functional:avg_over_time5m',
     expr: 'avg by (cluster) (avg_over_time(service_lb_functional[5m]))',
   },
