@@ -61,7 +61,7 @@ const IN_CLUSTER = '{{ with $labels.cluster }} in cluster {{ . }}{{ end }}';
  */
 const BLAMED_PROBES =
   '{{ $q := printf "max by (probe, verdict) (service_lb_probe_verdict{verdict=~\\"proxy_broken|nodeport_broken\\", instance=%q, cluster=%q} == 1)" $labels.instance $labels.cluster }}' +
-  '{{ $blamed := query $q }}' +
+  '{{ $blamed := query $q | sortByLabel "probe" }}' +
   '{{ if $blamed }}Probes failed by the service proxy: {{ range $i, $s := $blamed }}{{ if $i }}, {{ end }}{{ $s.Labels.probe }} ({{ $s.Labels.verdict }}){{ end }}.' +
   '{{ else }}No probe through a Service VIP reached any backend.{{ end }}';
 
