@@ -145,7 +145,9 @@ export class Exporter {
   /** Recompute the verdict from what the sources hold now. */
   evaluate(): Verdict {
     const now = this.now();
-    const fromSynced = this.unsettledSources().length === 0;
+    // detection's own sources: the probe engine's (Services, EndpointSlices) do not feed this verdict
+    const detectionNames = new Set(this.specs.map((s) => s.name));
+    const fromSynced = !this.unsettledSources().some((n) => detectionNames.has(n));
     const snap = assembleSnapshot(this.sources, this.specs, {
       ...(this.settings.mode === 'daemonset' && this.settings.nodeName ? { nodeName: this.settings.nodeName } : {}),
       graceMs: this.settings.sourceGracePeriodMs,
