@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/apiserver/index.js';
-import { connectInNamespace, createNetnsPair, dataplaneSkip, natTable, startBackends, type NetnsPair } from './netns.js';
+import { connectInNamespace, createNetnsPair, dataplaneSkip, kubeProxyRestoreInput, natTable, sepChain, startBackends, svcChain, type NetnsPair } from './netns.js';
 import { startProgrammer, type Programmer } from './programmer.js';
 
 const skip = await dataplaneSkip();
@@ -126,5 +126,28 @@ describe('test programmer: a kube-proxy stand-in with delay and freeze', { skip,
     await send(api!, 'POST', SLICES, slice(9810, pair!.serverIP));
     await only.synced();
     assert.equal(canaryTarget(only.programmed()), 'none');
+  });
+});
+
+describe('the kube-proxy rule builder (no kernel needed)', () => {
+  it('one restore input: KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT, stale chains flushed and deleted', () => {
+    const port = { servicePortName: `${NS}/${NAME}:canary`, protocol: 'tcp' as const, vip: VIP, port: 80, endpoints: [{ ip: '198.18.0.2', port: 9811 }] };
+    const svc = svcChain(port);
+    const sep = sepChain(port, port.endpoints[0]!);
+    const stale = sepChain(port, { ip: '198.18.0.2', port: 9810 });
+    const text = kubeProxyRestoreInput([port], [svc, stale]);
+    assert.deepEqual(text.split('\n'), [
+      '*nat',
+      ':KUBE-SERVICES - [0:0]',
+      `:${svc} - [0:0]`,
+      `:${sep} - [0:0]`,
+      `:${stale} - [0:0]`,
+      `-A KUBE-SERVICES -d ${VIP}/32 -p tcp -m comment --comment "${NS}/${NAME}:canary cluster IP" -m tcp --dport 80 -j ${svc}`,
+      `-A ${svc} -m comment --comment "${NS}/${NAME}:canary -> 198.18.0.2:9811" -j ${sep}`,
+      `-A ${sep} -p tcp -m comment --comment "${NS}/${NAME}:canary" -m tcp -j DNAT --to-destination 198.18.0.2:9811`,
+      `-X ${stale}`,
+      'COMMIT',
+      '',
+    ]);
   });
 });
