@@ -1,7 +1,8 @@
 // The exporter's shell: sources feed snapshots to detection, the verdict is cached, metrics and
 // HTTP read the cache. Nothing here decides anything; it only moves data and logs changes.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { detectionSources, type SourceSpec } from '../cluster/catalog.js';
+import type { SourceSpec } from '../cluster/catalog.js';
+import { detectionSources } from '../components/registry.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { ClusterSnapshot } from '../cluster/types.js';

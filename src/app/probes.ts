@@ -20,21 +20,10 @@ import {
   type BuiltinProbe,
   type ProberTable,
 } from '../probe/index.js';
+import type { ProbeView } from '../state/probes.js';
 import type { Exporter, Plugin } from './exporter.js';
 
-export interface ProbeView {
-  schedule: IntervalSchedule;
-  targets: ProbeTarget[];
-  skipped: SkippedProbe[];
-  overLimit: boolean;
-  lastRound?: {
-    at: string;
-    durationSeconds: number;
-    functional: boolean;
-    results: TargetResult[];
-    classifications: Record<string, Classification>;
-  };
-}
+export type { ProbeView } from '../state/probes.js';
 
 /** Where cluster DNS lives across distributions, in order of preference. */
 const DNS_SERVICES = [

@@ -1,7 +1,7 @@
 // A ClusterSnapshot built from raw objects exactly as the live sources would build it: same
 // catalog, same selectors, same slimming. Scenarios and tests go through here, so what they
 // exercise is what production reads.
-import { detectionSources } from '../cluster/catalog.js';
+import { detectionSources } from '../components/registry.js';
 import type { ClusterSnapshot, SlimPod } from '../cluster/types.js';
 import { emptySnapshot } from '../cluster/types.js';
 import { matchesFieldSelector, matchesLabelSelector } from './apiserver/selectors.js';

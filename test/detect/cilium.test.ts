@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
-import { detectCilium, readKpr } from '../../src/detect/cilium.js';
+import { detectCilium, readKpr } from '../../src/components/cilium/detect.js';
 import { ciliumConfig, ciliumDs, ciliumPod, kubeProxyDs, kubeProxyPod, snap, twoNodes } from './fixtures.js';
 
 const HEALTHZ = { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' };

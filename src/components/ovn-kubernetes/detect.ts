@@ -1,8 +1,8 @@
 // OVN-Kubernetes always load-balances Services in OVN itself (OpenShift's default network).
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { app: 'ovnkube-node' };
 const CONTAINERS = ['ovnkube-controller', 'ovnkube-node'];

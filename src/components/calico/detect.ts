@@ -1,9 +1,9 @@
 // Calico in eBPF mode replaces kube-proxy. Three places can switch it on: the operator's
 // Installation, the FelixConfiguration, or FELIX_BPFENABLED on calico-node (manifest installs).
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { 'k8s-app': 'calico-node' };
 

@@ -1,10 +1,10 @@
 // kube-router's IPVS service proxy is on unless `--run-service-proxy=false`: the flag defaults to
 // true, and many installs run kube-router only for routing/policy with the proxy switched off.
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { boolFlag } from './flags.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { boolFlag } from '../../detect/flags.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { 'k8s-app': 'kube-router' };
 

@@ -1,10 +1,10 @@
 // Antrea replaces kube-proxy only with AntreaProxy's proxyAll; by default it handles in-cluster
 // Service traffic from pods and leaves NodePort/host traffic to kube-proxy.
 import { parse as parseYaml } from 'yaml';
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { ConfigCheck, Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { ConfigCheck, Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { app: 'antrea', component: 'antrea-agent' };
 
