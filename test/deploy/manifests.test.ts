@@ -8,7 +8,7 @@ import { RESOURCES, diagnoseSources } from '../../src/cluster/catalog.js';
 import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/registry.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
-import { objectId, renderKustomization } from '../../src/deploy/kustomize.js';
+import { objectId, renderKustomization } from './kustomize.js';
 import { HAS_KUBECTL, INSTALLS, ROOT, clusterRoleRules, find, one, render, sortObjects, validateObject, type K8sObject } from './helpers.js';
 
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
