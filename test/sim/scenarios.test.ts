@@ -405,7 +405,7 @@ describe('scenario specifics', () => {
     }
   });
 
-  it('seed 001: every Cilium agent crash-loops on NotReady nodes and CoreDNS is Pending', () => {
+  it('cilium-partial-1.18: every Cilium agent crash-loops on NotReady nodes and CoreDNS is Pending', () => {
     const s = loadScenario('cilium-partial-1.18');
     const agents = of(s, 'Pod').filter((p) => p.metadata.labels['k8s-app'] === 'cilium');
     assert.equal(agents.length, 3);
