@@ -2,7 +2,7 @@
 import type { ClusterSnapshot } from '../../cluster/types.js';
 import type { ConfigCheck, Finding } from '../../detect/types.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith, sourceReadable } from '../../detect/lookup.js';
+import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith, sourceReadable } from '../../detect/lookup.js';
 import { kubeProxyRunning } from '../kube-proxy/detect.js';
 import { atLeast } from '../../detect/version.js';
 
@@ -107,8 +107,7 @@ export function detectCilium(snap: ClusterSnapshot): Finding | null {
     }
   }
   if (!running) evidence.push('No Cilium agent is wanted or running.');
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
   const config = cm ? { where: `ConfigMap ${cm.namespace}/${cm.name}`, namespace: cm.namespace, name: cm.name, doc: { ...cm.data } } : undefined;
   return {
     ...(config ? { config } : {}),

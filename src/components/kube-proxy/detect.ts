@@ -6,7 +6,7 @@ import type { ClusterSnapshot, SlimContainer, SlimDaemonSet, SlimNode, SlimPod }
 import type { ConfigCheck, Finding, FindingConfig } from '../../detect/types.js';
 import { boolFlag, flagValue } from '../../detect/flags.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
+import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 /** Modes kube-proxy accepts; `kernelspace` is the Windows one. (`userspace` was removed in 1.26.) */
 export const KUBE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'kernelspace'] as const;
@@ -130,8 +130,7 @@ function fromDaemonSet(snap: ClusterSnapshot): Finding | null {
   let flavor = 'kubeadm';
   if (m.eks || labelPrefixed(labels, 'eks.amazonaws.com/') || /eksbuild/.test(version)) flavor = 'eks';
   else if (labelPrefixed(labels, 'kubernetes.azure.com/')) flavor = 'aks';
-  const agents: Finding['agents'] = { podLabels: [DS_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(DS_LABELS, ds);
   return {
     type: 'kube-proxy',
     active,
