@@ -279,7 +279,7 @@ describe('RBAC', () => {
     }
   });
 
-  it('grants exactly the resources the code reads (src/cluster/catalog.ts sources, plus probe targets)', () => {
+  it('grants exactly the resources the code reads (src/components/registry.ts detection sources, src/cluster/catalog.ts diagnose sources, plus probe targets)', () => {
     const granted = new Set<string>();
     for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) granted.add(`${g}/${res}`);
     assert.deepEqual([...granted].sort(), [...codeResources()].sort());

@@ -252,7 +252,7 @@ function fromK3s(snap: ClusterSnapshot): Finding | null {
 /**
  * OpenShift: with OpenShift SDN the `sdn` pods (namespace openshift-sdn) run kube-proxy's iptables
  * proxier in-process; with a third-party CNI the network operator deploys DaemonSet
- * openshift-kube-proxy (pods app=kube-proxy). OVN-Kubernetes replaces both (see ovn-kubernetes.ts).
+ * openshift-kube-proxy (pods app=kube-proxy). OVN-Kubernetes replaces both (see ../ovn-kubernetes/detect.ts).
  */
 const OPENSHIFT = [
   { namespace: 'openshift-sdn', daemonSet: 'sdn', labels: { app: 'sdn' }, flavor: 'openshift-sdn', container: ['sdn'] },
