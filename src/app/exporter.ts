@@ -52,8 +52,10 @@ export class Exporter {
       });
     for (const spec of this.specs) this.sources.declare(spec);
     this.state = { verdict: undefined, sources: this.sources.states(), probes: undefined, build: buildInfo() };
-    this.metrics = createMetrics(() => this.state);
-    // service_proxy_exporter_source_up follows every source, not only the detection ones
+    // source_up reads the sources live: a source that syncs without changing any object (an empty
+    // optional one) triggers no evaluation, and must not show 0 until something else changes
+    this.metrics = createMetrics(() => ({ ...this.state, sources: this.sources.states() }));
+    // the state's copy follows every source too (other pipelines' sources included)
     this.sources.on('state', () => (this.state.sources = this.sources.states()));
     // Detection re-runs only when one of its own sources changed.
     this.sources.onChange(
