@@ -50,7 +50,11 @@ function selectorOf(sets: Record<string, string>[]): string {
 /** Pod label selectors of the agent watches, by source name, merged from the components' pod reads. */
 export const AGENT_POD_SELECTORS: Readonly<Record<string, string>> = (() => {
   const bySource = new Map<string, Record<string, string>[]>();
-  for (const c of COMPONENTS) for (const p of c.reads.pods) bySource.set(p.source, [...(bySource.get(p.source) ?? []), p.labels]);
+  const reads = COMPONENTS.flatMap((c) => c.reads.pods);
+  // the components' own watches first, then distributions' (OpenShift's)
+  for (const p of [...reads.filter((r) => !r.distribution), ...reads.filter((r) => r.distribution)]) {
+    bySource.set(p.source, [...(bySource.get(p.source) ?? []), p.labels]);
+  }
   return Object.fromEntries([...bySource].map(([name, sets]) => [name, selectorOf(sets)]));
 })();
 

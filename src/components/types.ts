@@ -45,6 +45,8 @@ export interface PodRead {
   /** the watch's name (the `source` label of service_proxy_exporter_source_up); components sharing a name and label key share one set-based watch */
   source: string;
   labels: Record<string, string>;
+  /** a distribution's own packaging of the component (OpenShift): its watches come after the components' own */
+  distribution?: string;
 }
 
 /** A custom resource read cluster-wide; its CRD may not be installed (404 means none). */

@@ -14,8 +14,8 @@ export const kubeProxy: Component = {
       { source: 'agent-pods', labels: { 'k8s-app': 'kube-proxy' } },
       { source: 'kube-proxy-static-pods', labels: { component: 'kube-proxy' } },
       // OpenShift: openshift-sdn's sdn pods, and openshift-kube-proxy next to a third-party CNI
-      { source: 'openshift-proxy-pods', labels: { app: 'sdn' } },
-      { source: 'openshift-proxy-pods', labels: { app: 'kube-proxy' } },
+      { source: 'openshift-proxy-pods', labels: { app: 'sdn' }, distribution: 'openshift' },
+      { source: 'openshift-proxy-pods', labels: { app: 'kube-proxy' }, distribution: 'openshift' },
     ],
     configMaps: ['kube-proxy', 'kube-proxy-config'],
   },
