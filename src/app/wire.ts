@@ -78,7 +78,12 @@ export function wire(o: WireOptions): Wired {
   const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
   const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
   declareDiagnoseSources(o.settings, sources);
+  // Started with the sources. A new pipeline (canary, node health) is built here from `sources` (it
+  // declares its sources in its constructor) and closures that publish into `exporter.state`, and
+  // joins this list.
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
+  // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
+  const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : [])]);
   let stopping: Promise<void> | undefined;
   return {
     sources,
@@ -90,6 +95,6 @@ export function wire(o: WireOptions): Wired {
       exporter.start();
       for (const p of pipelines) p.start();
     },
-    stop: () => (stopping ??= Promise.all([exporter.stop(), probes?.stop()]).then(() => undefined)),
+    stop: () => (stopping ??= Promise.all([exporter.stop(), ...[...all].map((p) => p.stop())]).then(() => undefined)),
   };
 }
