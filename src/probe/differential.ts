@@ -21,10 +21,10 @@ export const VERDICTS = [
   /** no VIP result (not probed yet, or the round was aborted) */
   'unknown',
 ] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export type ProbeVerdict = (typeof VERDICTS)[number];
 
 export interface Classification {
-  verdict: Verdict;
+  verdict: ProbeVerdict;
   /** one sentence, for the status page, /diagnose and the log line on change */
   explanation: string;
 }
@@ -95,10 +95,10 @@ export function classifyRound(results: readonly TargetResult[]): Record<string, 
 }
 
 /** Verdicts that are evidence against the service proxy on their own. */
-export const PROXY_FAULTS: readonly Verdict[] = ['proxy_broken', 'nodeport_broken'];
+export const PROXY_FAULTS: readonly ProbeVerdict[] = ['proxy_broken', 'nodeport_broken'];
 
 /** Verdicts of a VIP probe that reached no backend (and cannot tell whose fault that is). */
-const UNREACHED: readonly Verdict[] = ['backend_down', 'no_endpoint'];
+const UNREACHED: readonly ProbeVerdict[] = ['backend_down', 'no_endpoint'];
 
 /**
  * `service_lb_functional` from one round's verdicts: false when the round holds evidence against the
@@ -111,7 +111,7 @@ const UNREACHED: readonly Verdict[] = ['backend_down', 'no_endpoint'];
  * `unknown` (no VIP result) is no evidence either way; a round of nothing but `unknown` is false (nothing
  * proves Services work), and the shell does not publish the gauge before a round with a VIP result.
  */
-export function functionalFromVerdicts(verdicts: Iterable<Verdict>): boolean {
+export function functionalFromVerdicts(verdicts: Iterable<ProbeVerdict>): boolean {
   const vip = [...verdicts].filter((v) => v !== 'unknown');
   if (vip.some((v) => PROXY_FAULTS.includes(v))) return false;
   return vip.length > 0 && !vip.every((v) => UNREACHED.includes(v));
@@ -132,7 +132,7 @@ export function blamedProbes(classifications: Record<string, Classification>): s
 export interface VerdictChange {
   probe: string;
   /** undefined when the probe is new */
-  from?: Verdict;
+  from?: ProbeVerdict;
   /** undefined when the probe is gone (its Service was deleted or opted out) */
   to?: Classification;
 }
