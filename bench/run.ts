@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection } from '../src/cluster/kubeconfig.js';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type RecordedRequest } from '../src/sim/apiserver/index.js';
 import { generateCluster, nodeName, plannedCounts, type GenerateOptions } from '../src/sim/generate.js';
 import { resolveSettings } from '../src/config/load.js';
@@ -447,8 +447,7 @@ interface DaemonsetRun {
 async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun> {
   log(`daemonset: ${nodes} nodes / ${pods} pods, ${REPLICAS} replicas in-process ...`);
   const cluster = await startCluster({ nodes, pods });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfig);
+  const conn = await openConnection(cluster.kubeconfig);
   const reqStart = cluster.api.requests.length;
   const replicas: RunningExporter[] = [];
   const t0 = performance.now();
@@ -459,7 +458,7 @@ async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun
         { kubeconfig: cluster.kubeconfig, listen: '127.0.0.1:0', mode: 'daemonset', 'node-name': node, 'probe-interval': '1h', 'probe-timeout': '1s' },
         {},
       );
-      replicas.push(await runExporter({ settings, kc, log: silentLogger() }));
+      replicas.push(await runExporter({ settings, conn, log: silentLogger() }));
     }
     for (const r of replicas) {
       while (!r.exporter.readiness().ready) await sleep(20);
@@ -497,6 +496,7 @@ async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun
     };
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
+    conn.close();
     await cluster.close();
   }
 }

@@ -1,6 +1,6 @@
 // The exporter's shell: sources feed snapshots to detection, the verdict is cached, metrics and
 // HTTP read the cache. Nothing here decides anything; it only moves data and logs changes.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import { detectionSources, type SourceSpec } from '../cluster/catalog.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
@@ -21,7 +21,8 @@ export interface Plugin {
 
 export interface ExporterDeps {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
@@ -46,7 +47,7 @@ export class Exporter {
       mode: settings.mode,
       ...(settings.nodeName ? { nodeName: settings.nodeName } : {}),
     });
-    this.sources = new SourceGroup(deps.kc, deps.log, {
+    this.sources = new SourceGroup(deps.conn, deps.log, {
       ...(deps.reflector ? { reflector: deps.reflector } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });

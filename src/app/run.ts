@@ -1,6 +1,6 @@
 // Starts an exporter and its HTTP server together, and stops them together. `serve` and `demo`
 // both go through here, so the demo is the real exporter.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { Router } from 'express';
 import { Exporter } from './exporter.js';
 import type { Settings } from '../config/options.js';
@@ -22,7 +22,8 @@ export interface RunningExporter {
 
 export interface RunOptions {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   extraRoutes?: Router;
@@ -31,7 +32,7 @@ export interface RunOptions {
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
+  const exporter = new Exporter({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
   const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
   exporter.use(probes);
   attachDiagnoseSources(exporter);

@@ -5,7 +5,7 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from './args.js';
 import { resolveSettings, ConfigError } from '../config/load.js';
 import { envName } from '../config/options.js';
-import { loadKubeconfig } from '../cluster/kubeconfig.js';
+import { openConnection } from '../cluster/kubeconfig.js';
 import { createLogger } from '../log.js';
 import { Exporter } from '../app/exporter.js';
 import { ProbeEngine } from '../app/probes.js';
@@ -34,12 +34,12 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
   const output = args.flags.output ?? 'text';
   if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`--output: "${output}" is not one of ${OUTPUTS.join(', ')}`);
   const settings = resolveSettings(args.flags, process.env);
-  const { kc } = loadKubeconfig(settings.kubeconfig, process.env);
-  const server = kc.getCurrentCluster()?.server ?? '(no server)';
+  const conn = await openConnection(settings.kubeconfig, process.env);
+  const server = conn.server;
   // stdout carries the report; the log (stderr) only speaks when asked to.
   const explicitLevel = args.flags['log-level'] ?? process.env[envName('log-level')];
   const log = createLogger({ level: explicitLevel ? settings.logLevel : 'error', format: settings.logFormat });
-  const exporter = new Exporter({ settings, kc, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } } });
+  const exporter = new Exporter({ settings, conn, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } } });
   attachDiagnoseSources(exporter);
   const skip = probesSkipReason(args, process.env);
   const probes = skip ? undefined : new ProbeEngine(exporter);
@@ -58,6 +58,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     return exitCodeOf(report);
   } finally {
     await Promise.all([exporter.stop(), probes?.stop()]);
+    conn.close();
   }
 }
 
