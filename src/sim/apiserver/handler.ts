@@ -42,6 +42,8 @@ export interface HandlerContext {
   rbac: () => readonly PolicyRule[] | null;
   /** the server sends BOOKMARK events to watches that allow them */
   bookmarks: boolean;
+  /** bearer tokens accepted; null: no authentication */
+  tokens?: () => ReadonlySet<string> | null;
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -104,6 +106,13 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     record.status = code;
     return writeHead(code, ...rest);
   }) as typeof res.writeHead;
+
+  const accepted = ctx.tokens?.() ?? null;
+  if (accepted) {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    // what a real server answers a missing, expired or rotated-away token
+    if (!m || !accepted.has(m[1]!)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+  }
 
   if (isNonResourcePath(url.pathname) || !target) {
     const body = discoveryBody(url.pathname, ctx.store);

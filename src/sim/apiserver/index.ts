@@ -30,6 +30,8 @@ export interface FakeApiServer {
   requests: RecordedRequest[];
   /** enforce a ClusterRole's rules; null: allow everything */
   setRbac(rules: PolicyRule[] | null): void;
+  /** accept only these bearer tokens (401 for any other); null: no authentication (the default) */
+  setTokens(tokens: string[] | null): void;
   /** abruptly destroy open watch sockets (all, or those the filter picks); returns how many */
   dropWatches(filter?: (w: OpenWatch) => boolean): number;
   openWatches(): number;
@@ -48,6 +50,8 @@ export interface FakeApiServerOptions {
   historyLimit?: number;
   /** resources served; default: core, apps and discovery ones, not the CRD-backed ones */
   installed?: ResourceRef[];
+  /** bearer tokens accepted (401 for any other); default: no authentication */
+  tokens?: string[];
 }
 
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
@@ -59,7 +63,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 1000);
   const requests: RecordedRequest[] = [];
   let rules: PolicyRule[] | null = null;
-  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, bookmarks: opts.bookmarks ?? true }));
+  let tokens: ReadonlySet<string> | null = opts.tokens ? new Set(opts.tokens) : null;
+  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, bookmarks: opts.bookmarks ?? true, tokens: () => tokens }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -76,6 +81,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     requests,
     setRbac(r) {
       rules = r;
+    },
+    setTokens(t) {
+      tokens = t ? new Set(t) : null;
     },
     dropWatches: (filter) => hub.drop(filter),
     openWatches: () => hub.count(),
