@@ -21,6 +21,8 @@ import {
   type ProberTable,
 } from '../probe/index.js';
 import type { Exporter, Plugin } from './exporter.js';
+import type { ReflectorSpec } from '../cluster/reflector.js';
+import type { Settings } from '../config/options.js';
 
 export interface ProbeView {
   schedule: IntervalSchedule;
@@ -46,6 +48,32 @@ const DNS_SERVICES = [
 
 const PROBE_NAMES: readonly string[] = ['apiserver', 'dns', 'me_service', 'annotated'];
 
+/** Label that opts a Service in like the annotation does; unlike an annotation it can be selected by the API server. */
+export const PROBE_LABEL_SELECTOR = `${ANNOTATIONS.probe}=true`;
+
+/**
+ * The Service sources. Deployment mode watches every Service: opting in by annotation needs them all,
+ * and there is one replica. Daemonset mode must not: every replica would list and hold every Service
+ * of the cluster. It watches the built-in targets by name (default/kubernetes, the DNS candidates,
+ * its own Service) and opted-in Services by the label, so what a replica reads does not grow with
+ * the cluster (docs/deploy.md "Opting Services in").
+ */
+export function serviceSources(s: Pick<Settings, 'mode' | 'serviceNamespace' | 'serviceName'>): ReflectorSpec[] {
+  const base = { ref: RESOURCES.services, optional: true, slim: slimService } as const;
+  if (s.mode !== 'daemonset') return [{ name: 'services', ...base }];
+  const named = [{ namespace: 'default', name: 'kubernetes' }, ...DNS_SERVICES, ...(s.serviceNamespace ? [{ namespace: s.serviceNamespace, name: s.serviceName }] : [])];
+  const seen = new Set<string>();
+  const specs: ReflectorSpec[] = [];
+  for (const { namespace, name } of named) {
+    const key = `${namespace}/${name}`;
+    if (!name || seen.has(key)) continue;
+    seen.add(key);
+    specs.push({ name: `services/${key}`, ...base, fieldSelector: `metadata.namespace=${namespace},metadata.name=${name}` });
+  }
+  specs.push({ name: 'services/opted-in', ...base, labelSelector: PROBE_LABEL_SELECTOR });
+  return specs;
+}
+
 /** Emits `round` (ProbeView) after every published round. */
 export class ProbeEngine extends EventEmitter implements Plugin {
   private readonly scheduler: ProbeScheduler;
@@ -53,6 +81,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
   private sliceServices = '';
   private published = new Set<string>();
   private firstRoundDone = false;
+  private serviceSourceNames: string[];
 
   constructor(
     private readonly ex: Exporter,
@@ -64,7 +93,11 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       if (!PROBE_NAMES.includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_NAMES.join(',') });
     }
     // optional: an API server that does not serve them (404) leaves probes without targets, not the exporter unready
-    ex.sources.add({ name: 'services', ref: RESOURCES.services, optional: true, slim: slimService });
+    this.serviceSourceNames = [];
+    for (const spec of serviceSources(s)) {
+      ex.sources.add(spec);
+      this.serviceSourceNames.push(spec.name);
+    }
     this.sliceServices = this.sliceSelectorNames([]);
     ex.sources.add(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
@@ -118,13 +151,21 @@ export class ProbeEngine extends EventEmitter implements Plugin {
 
   private ready(): boolean {
     const st = this.ex.sources.statuses();
-    return ['services', 'endpointslices', 'nodes'].every((n) => st[n]?.everSynced);
+    return [...this.serviceSourceNames, 'endpointslices', 'nodes'].every((n) => st[n]?.everSynced);
+  }
+
+  /** Every Service the sources hold, once each (daemonset mode: a built-in one may also be labelled). */
+  private services(): SlimService[] {
+    if (this.serviceSourceNames.length === 1) return this.ex.sources.values<SlimService>(this.serviceSourceNames[0]!);
+    const byKey = new Map<string, SlimService>();
+    for (const name of this.serviceSourceNames) for (const svc of this.ex.sources.values<SlimService>(name)) byKey.set(`${svc.namespace}/${svc.name}`, svc);
+    return [...byKey.values()];
   }
 
   /** Targets follow the watches: recomputed on every change, never polled. */
   private refresh(): void {
     const s = this.ex.settings;
-    const services = this.ex.sources.values<SlimService>('services');
+    const services = this.services();
     const annotated = services.filter((x) => x.annotations[ANNOTATIONS.probe] === 'true');
     const wanted = this.sliceSelectorNames(annotated);
     if (wanted !== this.sliceServices) {
