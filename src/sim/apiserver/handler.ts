@@ -32,6 +32,8 @@ export interface RecordedRequest {
   watch: boolean;
   /** HTTP status sent (200 for a watch, whatever its events) */
   status: number;
+  /** body size of a plain (not streamed) answer */
+  bytes?: number;
 }
 
 export interface HandlerContext {
@@ -104,6 +106,8 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
   res.writeHead = ((code: number, ...rest: unknown[]) => {
     record.status = code;
+    const headers = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+    if (headers && headers['Content-Length'] !== undefined) record.bytes = Number(headers['Content-Length']);
     return writeHead(code, ...rest);
   }) as typeof res.writeHead;
 
