@@ -36,7 +36,7 @@ LABEL org.opencontainers.image.source="https://github.com/service-proxy-exporter
 # the old-space cap is a guard rail well above what 5,000 nodes need (docs/benchmarks.md) and
 # below the manifests' memory limit, so V8 collects hard before the kernel kills the pod.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=224" \
+    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=160" \
     SERVICE_PROXY_EXPORTER_REVISION=${REVISION}
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules

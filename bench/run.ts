@@ -324,7 +324,8 @@ function sumOf(text: string, metric: string): number {
 
 /** The exporter's RSS with a 2-node cluster: what the code and libraries cost before any data. */
 async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rssMB: number; clientNodeImportMB: number; bareNodeMB: number }> {
-  const cluster = await startCluster({ nodes: 2, pods: 10 });
+  const targets = await loopbackTargets(0);
+  const cluster = await startCluster({ nodes: 2, pods: 10 }, targets);
   const child = await spawnExporter(cluster.kubeconfig, entry, []);
   try {
     await waitReady(child.url);
@@ -336,7 +337,20 @@ async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rs
   } finally {
     await child.stop();
     await cluster.close();
+    await targets.close();
   }
+}
+
+/**
+ * Probe targets on loopback (API server, DNS, HTTP Services). Every generated cluster points its
+ * built-in Services here: a VIP that leads nowhere would only measure timeouts (and, inside the
+ * bench's network namespace, nothing but loopback is reachable).
+ */
+async function loopbackTargets(httpCount: number): Promise<{ https: Running; dns: Running; http: Running[]; close(): Promise<void> }> {
+  const https = await startHttp({ tls: true });
+  const dns = await startDns();
+  const http = await Promise.all(Array.from({ length: httpCount }, () => startHttp()));
+  return { https, dns, http, close: async () => void (await Promise.all([https.close(), dns.close(), ...http.map((h) => h.close())])) };
 }
 
 interface ReplicaResult {
@@ -536,7 +550,8 @@ interface DaemonsetRun {
 
 async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun> {
   log(`daemonset: ${nodes} nodes / ${pods} pods, ${REPLICAS} replicas in-process ...`);
-  const cluster = await startCluster({ nodes, pods });
+  const targets = await loopbackTargets(0);
+  const cluster = await startCluster({ nodes, pods }, targets);
   const conn = await openConnection(cluster.kubeconfig);
   const reqStart = cluster.api.requests.length;
   const replicas: RunningExporter[] = [];
@@ -589,6 +604,7 @@ async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun
     await Promise.all(replicas.map((r) => r.stop()));
     conn.close();
     await cluster.close();
+    await targets.close();
   }
 }
 

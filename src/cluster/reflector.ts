@@ -91,7 +91,9 @@ export class Reflector extends EventEmitter {
     this.list = makeLister(conn, spec.ref);
     const watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
     this.opts = {
-      pageSize: opts.pageSize ?? 500,
+      // 250: at 5,000 nodes a 500-item page of agent pods is ~8 MB of JSON parsed at once; half that
+      // cut the sync's peak RSS from ~200 to ~156 MB for a few more requests (docs/benchmarks.md)
+      pageSize: opts.pageSize ?? 250,
       watchTimeoutSeconds,
       idleTimeoutMs: opts.idleTimeoutMs ?? (watchTimeoutSeconds + 30) * 1000,
       backoff: opts.backoff ?? { initialMs: 1000, maxMs: 30_000 },
