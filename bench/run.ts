@@ -133,11 +133,16 @@ function cpuSeconds(pid: number): number {
 interface Cluster {
   api: FakeApiServer;
   kubeconfig: string;
+  /** a config file disabling every probe, when the cluster has no loopback probe targets */
+  probesOff: string | undefined;
   dir: string;
   loadSeconds: number;
   counts: ReturnType<typeof plannedCounts>;
   close(): Promise<void>;
 }
+
+/** Every probe kind: a cluster whose Services lead nowhere gets all of them disabled. */
+const PROBES_OFF = ['apiserver', 'dns', 'me_service', 'annotated'];
 
 async function startCluster(opts: GenerateOptions, targets?: { https: Running; dns: Running; http: Running[] }): Promise<Cluster> {
   const t0 = performance.now();
@@ -150,9 +155,13 @@ async function startCluster(opts: GenerateOptions, targets?: { https: Running; d
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spx-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
+  // Without loopback probe targets the generated ClusterIPs lead nowhere: such runs probe nothing.
+  const probesOff = path.join(dir, 'probes-off.yaml');
+  writeFileSync(probesOff, `disabledProbes: [${PROBES_OFF.join(', ')}]\n`);
   return {
     api,
     kubeconfig,
+    probesOff: targets ? undefined : probesOff,
     dir,
     loadSeconds: (performance.now() - t0) / 1000,
     counts: plannedCounts(full),
@@ -326,7 +335,7 @@ function sumOf(text: string, metric: string): number {
 async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rssMB: number; clientNodeImportMB: number; bareNodeMB: number }> {
   const targets = await loopbackTargets(0);
   const cluster = await startCluster({ nodes: 2, pods: 10 }, targets);
-  const child = await spawnExporter(cluster.kubeconfig, entry, []);
+  const child = await spawnExporter(cluster.kubeconfig, entry, ['--config', cluster.probesOff!]);
   try {
     await waitReady(child.url);
     await sleep(1000);
@@ -563,6 +572,7 @@ async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun
         { kubeconfig: cluster.kubeconfig, listen: '127.0.0.1:0', mode: 'daemonset', 'node-name': node, 'probe-interval': '1h', 'probe-timeout': '1s' },
         {},
       );
+      settings.disabledProbes = [...PROBES_OFF];
       replicas.push(await runExporter({ settings, conn, log: silentLogger() }));
     }
     for (const r of replicas) {
