@@ -335,7 +335,7 @@ function sumOf(text: string, metric: string): number {
 async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rssMB: number; clientNodeImportMB: number; bareNodeMB: number }> {
   const targets = await loopbackTargets(0);
   const cluster = await startCluster({ nodes: 2, pods: 10 }, targets);
-  const child = await spawnExporter(cluster.kubeconfig, entry, ['--config', cluster.probesOff!]);
+  const child = await spawnExporter(cluster.kubeconfig, entry, []);
   try {
     await waitReady(child.url);
     await sleep(1000);
