@@ -19,7 +19,7 @@ describe('dns prober', () => {
   const servers = new Map<DnsBehaviour, Running>();
   let silentTcp: Running;
   before(async () => {
-    for (const b of ['answer', 'nxdomain', 'servfail', 'empty', 'malformed', 'silent', 'wrong-id'] as const) {
+    for (const b of ['answer', 'nxdomain', 'servfail', 'empty', 'malformed', 'silent', 'wrong-id', 'truncated'] as const) {
       servers.set(b, await startDns({ behaviour: b }));
     }
     silentTcp = await startSilentTcp();
@@ -58,17 +58,23 @@ describe('dns prober', () => {
         assert.match(r.detail ?? '', /malformed/);
       });
 
+      it('fails with dns on a truncated response without answers', async () => {
+        const r = await probeDns(target(port('truncated'), transport), { timeoutMs: 2000 });
+        assert.deepEqual([r.success, r.reason, r.detail], [false, 'dns', 'truncated response without answers']);
+      });
+
+      it('fails with dns when the only reply has another ID', async () => {
+        const r = await probeDns(target(port('wrong-id'), transport), { timeoutMs: 300 });
+        assert.deepEqual([r.success, r.reason], [false, 'dns'], r.detail);
+        assert.match(r.detail ?? '', /reply with ID/);
+      });
+
       it('times out when the server never answers', async () => {
         const r = await probeDns(target(port('silent'), transport), { timeoutMs: 200 });
         assert.deepEqual([r.success, r.reason], [false, 'timeout']);
       });
     });
   }
-
-  it('ignores a UDP answer with another id (and then times out)', async () => {
-    const r = await probeDns(target(port('wrong-id'), 'udp'), { timeoutMs: 200 });
-    assert.deepEqual([r.success, r.reason], [false, 'timeout']);
-  });
 
   it('reports refused over UDP (ICMP port unreachable) and TCP', async () => {
     const free = await freePort();
