@@ -9,4 +9,4 @@ export { HTTP_BODY_LIMIT_BYTES } from './http.js';
 export { discoverTargets, ANNOTATIONS, DEFAULT_MAX_TARGETS, type DiscoverInput, type DiscoveredTargets, type SkippedProbe } from './targets.js';
 export { classify, classifyRound, functional, verdictChanges, VERDICTS, type Verdict, type Classification, type ProbePaths, type VerdictChange } from './differential.js';
 export { runRound, type RoundOptions, type RoundResult } from './round.js';
-export { createScheduler, cronForInterval, nodeCronFactory, type ProbeScheduler, type SchedulerOptions, type IntervalSchedule, type CronFactory } from './scheduler.js';
+export { createScheduler, scheduleForInterval, msUntilNextTick, type ProbeScheduler, type SchedulerOptions, type IntervalSchedule, type SchedulerClock } from './scheduler.js';
