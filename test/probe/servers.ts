@@ -62,13 +62,13 @@ export async function startSilentTcp(opts: { host?: string } = {}): Promise<Runn
 }
 
 /** Accepts, then resets the connection at once (RST): reason `reset`. */
-export async function startResetting(opts: { host?: string } = {}): Promise<Running> {
+export async function startResetting(opts: { host?: string; port?: number } = {}): Promise<Running> {
   const server = net.createServer((s) => {
     // Wait for the first bytes so the client's request is in flight when the RST comes.
     s.once('data', () => s.resetAndDestroy());
   });
   const sockets = track(server);
-  const port = await listen(server, opts.host ?? '127.0.0.1', 0);
+  const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   return { port, close: () => closeServer(server, sockets) };
 }
 
