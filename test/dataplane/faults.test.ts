@@ -174,7 +174,7 @@ describe('the data-plane fault matrix: every probe kind settles with the right r
       const r = out!.round.results.find((x) => x.target.probe === `${i}/${k}`)!.result;
       assert.equal(r.success, true, r.detail);
       assert.match(r.detail ?? '', /body not read past 65536 bytes/);
-      assert.ok(r.durationSeconds * 1000 < TIMEOUT_MS / 2, `${k}: ${r.durationSeconds} s`);
+      assert.ok(r.durationSeconds * 1000 < TIMEOUT_MS, `${k}: ${r.durationSeconds} s`);
     }
   });
 
