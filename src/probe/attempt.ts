@@ -49,8 +49,14 @@ export function runAttempt(opts: ProbeOptions, body: (a: Attempt) => void): Prom
       fail: (err) => settle({ success: false, reason: reasonFromError(err), detail: detailFromError(err) }),
       failWith: (reason, detail) => settle({ success: false, reason, detail }),
       onSettle: (fn) => {
-        if (settled) fn();
-        else cleanups.push(fn);
+        if (!settled) cleanups.push(fn);
+        else {
+          try {
+            fn();
+          } catch {
+            // as in settle(): a release that throws changes nothing
+          }
+        }
       },
       get settled() {
         return settled;
