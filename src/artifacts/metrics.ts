@@ -18,6 +18,7 @@ export const EXPORTER_METRICS = [
   'service_lb_probe_duration_seconds',
   'service_lb_probes_total',
   'service_lb_probe_failures_total',
+  'service_proxy_exporter_probe_crashes_total',
   'service_proxy_exporter_build_info',
   'service_proxy_exporter_source_up',
 ] as const;
