@@ -7,6 +7,6 @@ export { encodeQuery, judgeReply, answerQuery, readQuestion, TcpDnsFramer, type 
 export { installProbeCrashGuard, type CrashGuardOptions } from './guard.js';
 export { HTTP_BODY_LIMIT_BYTES } from './http.js';
 export { discoverTargets, ANNOTATIONS, DEFAULT_MAX_TARGETS, type DiscoverInput, type DiscoveredTargets, type SkippedProbe } from './targets.js';
-export { classify, classifyRound, functional, verdictChanges, VERDICTS, type Verdict, type Classification, type ProbePaths, type VerdictChange } from './differential.js';
+export { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbeVerdict, type Classification, type ProbePaths, type VerdictChange } from './differential.js';
 export { runRound, type RoundOptions, type RoundResult } from './round.js';
 export { createScheduler, scheduleForInterval, msUntilNextTick, type ProbeScheduler, type SchedulerOptions, type IntervalSchedule, type SchedulerClock } from './scheduler.js';
