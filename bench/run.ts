@@ -486,7 +486,7 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
     }
     const series = body.split('\n').filter((l) => l && !l.startsWith('#')).length;
 
-    // CPU per probe round: rounds fire on wall-clock multiples of the interval (node-cron). Compare
+    // CPU per probe round: rounds fire on wall-clock multiples of the interval (src/probe/scheduler.ts). Compare
     // a 2 s window around each round with a 2 s window mid-interval (watch bookmarks, timers).
     log(`CPU per probe round over ${PROBE_ROUNDS} rounds ...`);
     const windowMs = 2000;

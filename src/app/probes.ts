@@ -15,6 +15,7 @@ import {
   classifyRound,
   createScheduler,
   discoverTargets,
+  installProbeCrashGuard,
   functional,
   isOptedIn,
   ANNOTATIONS,
@@ -89,6 +90,7 @@ export class ProbeEngine extends EventEmitter {
   private published = new Set<string>();
   private firstRoundDone = false;
   private serviceSourceNames: string[];
+  private uninstallGuard: (() => void) | undefined;
 
   constructor(
     private readonly ex: ProbeHost,
@@ -126,11 +128,24 @@ export class ProbeEngine extends EventEmitter {
   start(): void {
     const sch = this.scheduler.schedule;
     if (sch.note) this.ex.log.info(sch.note);
+    // A probe must never take the exporter down (it exists for the moment the data plane breaks):
+    // an exception one lets escape is counted and logged, and that probe fails with reason other.
+    this.uninstallGuard = installProbeCrashGuard({
+      onCrash: (err, label) => {
+        this.ex.metrics.crashed();
+        this.ex.log.error('probe crashed; counted in service_proxy_exporter_probe_crashes_total, the exporter goes on', {
+          ...(label ? { probe: label } : {}),
+          error: String((err as Error)?.stack ?? err).slice(0, 2000),
+        });
+      },
+    });
     this.scheduler.start();
   }
 
   async stop(): Promise<void> {
     await this.scheduler.stop();
+    this.uninstallGuard?.();
+    this.uninstallGuard = undefined;
   }
 
   /** Run a round now (diagnose, tests); resolves with the published view. */

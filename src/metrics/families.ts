@@ -163,6 +163,13 @@ export const FAMILIES: readonly Family[] = [
     labelNames: ['probe', 'path', 'reason'],
   },
   {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_proxy_exporter_probe_crashes_total',
+    help: 'Exceptions a probe let escape into the event loop, caught by the crash guard (the probe then fails with reason other). Should stay 0; anything else is a bug worth reporting.',
+    labelNames: [],
+  },
+  {
     kind: 'state',
     type: 'gauge',
     name: 'service_proxy_exporter_build_info',

@@ -15,6 +15,8 @@ export interface ProbeRecorder {
   observe(o: ProbeObservation): void;
   /** drop the series of a probe target that no longer exists */
   forget(probe: string, path: ProbePath): void;
+  /** a probe's exception was caught by the crash guard (src/probe/guard.ts) */
+  crashed(): void;
 }
 
 export interface ExporterMetrics {
@@ -52,6 +54,9 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const total = counters.get('service_lb_probes_total')!;
   const failures = counters.get('service_lb_probe_failures_total')!;
   const duration = histograms.get('service_lb_probe_duration_seconds')!;
+  const crashes = counters.get('service_proxy_exporter_probe_crashes_total')!;
+  // Present at 0 from the start, so an alert on increase() sees the first crash.
+  crashes.inc(0);
   const known = new Set<string>();
   const probes: ProbeRecorder = {
     observe(o) {
@@ -72,6 +77,9 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       total.remove(labels);
       duration.remove(labels);
       for (const reason of FAILURE_REASONS) failures.remove({ ...labels, reason });
+    },
+    crashed() {
+      crashes.inc();
     },
   };
   return { registry, probes };

@@ -1,68 +1,87 @@
 // DNS query over UDP or TCP to one server (blackbox_exporter's dns prober, reduced). Success: a
 // well-formed response to our question with RCODE NOERROR and at least one answer of the asked
-// type. An RCODE error, an empty answer or a malformed reply is reason `dns`: the server was reached
-// — the path works — but does not resolve; the differential tells the two apart.
+// type. An RCODE error, an empty answer, a malformed reply or only replies with another ID is reason
+// `dns`: the server was reached — the path works — but does not resolve; the differential tells the
+// two apart. The codec is `dns-packet` (dnsmessage.ts); this file only drives the sockets.
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { runAttempt, type Attempt } from './attempt.js';
-import { encodeQuery, parseMessage, rcodeName, RR_TYPES } from './dnswire.js';
+import { encodeQuery, frameTcp, judgeReply, TcpDnsFramer, type ReplyVerdict } from './dnsmessage.js';
 import type { DnsTarget, Prober } from './types.js';
 
-function judge(a: Attempt, reply: Buffer, id: number, type: number): 'ignored' | 'settled' {
-  let msg;
-  try {
-    msg = parseMessage(reply);
-  } catch (err) {
-    a.failWith('dns', `malformed DNS response: ${(err as Error).message}`);
-    return 'settled';
-  }
-  // A stray datagram (late answer to an earlier query on a reused port) is not ours.
-  if (msg.id !== id || !msg.isResponse) return 'ignored';
-  if (msg.rcode !== 0) {
-    a.failWith('dns', `rcode ${rcodeName(msg.rcode)}`);
-  } else {
-    const n = msg.answers.filter((r) => r.type === type).length;
-    if (n > 0) a.succeed(`NOERROR, ${n} answer(s)`);
-    else a.failWith('dns', msg.truncated ? 'truncated response without answers' : 'NOERROR without answers');
-  }
-  return 'settled';
+/** Settles `a` with a reply's verdict (a reply that is not ours must be handled before). */
+function settle(a: Attempt, v: ReplyVerdict): void {
+  if (v.kind === 'success') a.succeed(v.detail);
+  else a.failWith('dns', v.detail);
+}
+
+function probeUdp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA', query: Buffer): void {
+  const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
+  a.onSettle(() => socket.close());
+  let stray: string | undefined;
+  // A stray datagram (a late answer to an earlier query on a reused port, or a server that gets
+  // the ID wrong) is not our answer; if nothing else comes, the server was reached but answered
+  // wrongly: `dns`, not `timeout`.
+  a.whenTimedOut = () => {
+    if (stray) a.failWith('dns', `no reply to our query; ${stray}`);
+  };
+  // On a connected UDP socket an ICMP port-unreachable surfaces as ECONNREFUSED.
+  socket.on('error', a.wrap((err: Error) => a.fail(err)));
+  socket.on(
+    'message',
+    a.wrap((reply: Buffer) => {
+      const v = judgeReply(reply, id, type);
+      if (v.kind === 'not_ours') stray = v.detail;
+      else settle(a, v);
+    }),
+  );
+  // Node hands a failed connect's error (ENETUNREACH: no route to the VIP) to this callback and
+  // emits no 'error'; send() on the unconnected socket would then throw (ERR_SOCKET_BAD_PORT).
+  socket.connect(
+    target.port,
+    target.host,
+    a.wrap((err?: Error) => {
+      if (err) return a.fail(err);
+      if (a.settled) return;
+      socket.send(query, a.wrap((sendErr: Error | null) => sendErr && a.fail(sendErr)));
+    }),
+  );
+}
+
+function probeTcp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA', query: Buffer): void {
+  const socket = net.connect({ host: target.host, port: target.port });
+  a.onSettle(() => socket.destroy());
+  const framer = new TcpDnsFramer();
+  socket.once('connect', a.wrap(() => socket.write(frameTcp(query))));
+  socket.on(
+    'data',
+    a.wrap((chunk: Buffer) => {
+      const [reply] = framer.push(chunk);
+      // On our own connection every reply is meant for us: a wrong ID is the server's fault.
+      if (reply) settle(a, judgeReply(reply, id, type));
+    }),
+  );
+  socket.once('error', a.wrap((err: Error) => a.fail(err)));
+  socket.once(
+    'end',
+    a.wrap(() =>
+      a.failWith('reset', framer.pending > 0 ? 'connection closed in the middle of a DNS response' : 'connection closed before a DNS response'),
+    ),
+  );
 }
 
 export const probeDns: Prober<DnsTarget> = (target, opts) =>
   runAttempt(opts, (a) => {
     const id = randomInt(0, 0x10000);
-    const type = RR_TYPES[target.queryType ?? 'A'];
-    const query = encodeQuery(id, target.queryName, type);
-    if (target.transport === 'udp') {
-      const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-      a.onSettle(() => socket.close());
-      // On a connected UDP socket an ICMP port-unreachable surfaces as ECONNREFUSED.
-      socket.on('error', (err) => a.fail(err));
-      socket.on('message', (reply) => void judge(a, reply, id, type));
-      socket.connect(target.port, target.host, () => {
-        if (!a.settled) socket.send(query, (err) => err && a.fail(err));
-      });
+    const type = target.queryType ?? 'A';
+    let query: Buffer;
+    try {
+      query = encodeQuery(id, target.queryName, type);
+    } catch (err) {
+      a.failWith('other', `cannot encode a query for ${JSON.stringify(target.queryName)}: ${(err as Error).message}`);
       return;
     }
-    const socket = net.connect({ host: target.host, port: target.port });
-    a.onSettle(() => socket.destroy());
-    let buffered = Buffer.alloc(0);
-    socket.once('connect', () => {
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(query.length, 0);
-      socket.write(Buffer.concat([len, query]));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2) {
-        const len = buffered.readUInt16BE(0);
-        if (buffered.length < 2 + len) return;
-        const reply = buffered.subarray(2, 2 + len);
-        buffered = buffered.subarray(2 + len);
-        if (judge(a, reply, id, type) === 'settled') return;
-      }
-    });
-    socket.once('error', (err) => a.fail(err));
-    socket.once('end', () => a.failWith('reset', 'connection closed before a DNS response'));
+    if (target.transport === 'udp') probeUdp(a, target, id, type, query);
+    else probeTcp(a, target, id, type, query);
   });

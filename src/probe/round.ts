@@ -1,6 +1,7 @@
 // One round: every target probed once, at most `concurrency` at a time, each within the timeout.
 // A round therefore lasts at most ceil(targets / concurrency) × timeout, whatever the targets do.
 import { performance } from 'node:perf_hooks';
+import { runInProbeContext } from './guard.js';
 import { probe, probers as defaultProbers } from './probers.js';
 import type { ProbeResult, ProbeTarget, ProberTable, TargetResult } from './types.js';
 
@@ -32,25 +33,28 @@ const WATCHDOG_GRACE_MS = 1000;
 
 async function guarded(target: ProbeTarget, opts: RoundOptions): Promise<ProbeResult> {
   const start = performance.now();
+  const elapsed = (): number => (performance.now() - start) / 1000;
   let watchdog: NodeJS.Timeout | undefined;
+  let crash: ((r: ProbeResult) => void) | undefined;
   const overrun = new Promise<ProbeResult>((resolve) => {
+    crash = resolve;
     watchdog = setTimeout(
-      () =>
-        resolve({
-          success: false,
-          reason: 'timeout',
-          detail: 'prober overran its timeout',
-          durationSeconds: (performance.now() - start) / 1000,
-        }),
+      () => resolve({ success: false, reason: 'timeout', detail: 'prober overran its timeout', durationSeconds: elapsed() }),
       opts.timeoutMs + WATCHDOG_GRACE_MS,
     );
   });
+  const label = `${target.probe}/${target.path}`;
   try {
-    const run = probe(target, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) }, opts.probers ?? defaultProbers);
+    // A prober from another table than ours may not run in an attempt (attempt.ts); this context
+    // lets the crash guard end its probe too.
+    const run = runInProbeContext(
+      { label, crashed: (err) => crash?.({ success: false, reason: 'other', detail: `prober crashed: ${String(err)}`.slice(0, 200), durationSeconds: elapsed() }) },
+      () => probe(target, { timeoutMs: opts.timeoutMs, label, ...(opts.signal ? { signal: opts.signal } : {}) }, opts.probers ?? defaultProbers),
+    );
     return await Promise.race([run, overrun]);
   } catch (err) {
     // Probers never throw by contract; a table entry supplied by a caller might.
-    return { success: false, reason: 'other', detail: `prober threw: ${String(err)}`, durationSeconds: (performance.now() - start) / 1000 };
+    return { success: false, reason: 'other', detail: `prober threw: ${String(err)}`, durationSeconds: elapsed() };
   } finally {
     clearTimeout(watchdog);
   }

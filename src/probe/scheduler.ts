@@ -1,77 +1,48 @@
-// Rounds on a node-cron schedule, never overlapping, stoppable. The round is fire-and-forget from
-// node-cron's point of view: the tick only starts it, and a tick that finds a round still running
-// is skipped (and reported), so a slow round can neither pile up nor delay anything else.
-import { createTask } from 'node-cron';
+// Rounds on a drift-free timer loop, never overlapping, stoppable. Each tick is computed from the
+// clock, not from the previous tick (round k starts at the k-th wall-clock multiple of the interval,
+// so neither timer lateness nor a round's duration accumulates), and any interval works: 45 s is
+// 45 s. The round is fire-and-forget from the loop's point of view: the tick only starts it, and a
+// tick that finds a round still running is skipped (and reported), so a slow round can neither pile
+// up nor delay anything else.
 import { runRound, type RoundOptions, type RoundResult } from './round.js';
 import type { ProbeTarget } from './types.js';
 
 export interface IntervalSchedule {
-  /** six-field node-cron expression (seconds first) */
-  expression: string;
-  /** the interval the expression really gives */
+  /** the interval between round starts, as asked (--probe-interval) */
   effectiveMs: number;
-  /** true when effectiveMs differs from what was asked */
-  adjusted: boolean;
-  /** why it was adjusted, for one log line at start */
+  /** always false: kept for readers of the status view; the loop honours any interval */
+  adjusted: false;
+  /** for one log line at start */
   note?: string;
 }
 
-const DIVISORS_OF_60 = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
-const DIVISORS_OF_24 = [1, 2, 3, 4, 6, 8, 12, 24];
-
-const largestAtMost = (choices: number[], n: number): number => choices.filter((d) => d <= n).pop() ?? choices[0]!;
-
-/**
- * The cron expression for a probe interval. Cron fires on wall-clock matches, not every N seconds,
- * so only intervals that divide the minute (or the hour, or the day) give even spacing: `*\/7`
- * fires at :56 and again at :00. Other intervals are rounded DOWN to the nearest even one, so a
- * round still comes at least as often as asked (the "functional within one interval" promise holds):
- * 45 s → 30 s, 90 s → 60 s, 7 min → 6 min. Intervals under one second become one second, node-cron's
- * finest resolution (and a probe round per second is already plenty). Fractions of a second are
- * dropped. Above 24 h: 24 h.
- */
-export function cronForInterval(intervalMs: number): IntervalSchedule {
-  const asked = Number.isFinite(intervalMs) ? intervalMs : 1000;
-  const s = Math.max(1, Math.floor(asked / 1000));
-  let expression: string;
-  let effectiveS: number;
-  if (s < 60) {
-    const d = largestAtMost(DIVISORS_OF_60, s);
-    expression = d === 1 ? '* * * * * *' : `*/${d} * * * * *`;
-    effectiveS = d;
-  } else if (s < 3600) {
-    const d = largestAtMost(DIVISORS_OF_60, Math.floor(s / 60));
-    expression = d === 1 ? '0 * * * * *' : `0 */${d} * * * *`;
-    effectiveS = d * 60;
-  } else {
-    const d = largestAtMost(DIVISORS_OF_24, Math.floor(s / 3600));
-    expression = d === 1 ? '0 0 * * * *' : `0 0 */${d} * * *`;
-    effectiveS = d * 3600;
-  }
-  const effectiveMs = effectiveS * 1000;
-  const out: IntervalSchedule = { expression, effectiveMs, adjusted: effectiveMs !== asked };
-  if (out.adjusted) {
-    out.note =
-      asked < 1000
-        ? `probe interval ${asked} ms is below node-cron's one-second resolution; using 1 s`
-        : `probe interval ${asked / 1000} s does not divide the minute/hour/day evenly; using ${effectiveS} s so rounds stay evenly spaced`;
-  }
-  return out;
+/** What the loop needs from the clock; tests pass a manual one. */
+export interface SchedulerClock {
+  /** wall-clock milliseconds (Date.now) */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
-/** What the scheduler needs from a cron library: call `tick` on each match until stopped. */
-export type CronFactory = (expression: string, tick: () => void) => { stop(): void | Promise<void> };
-
-export const nodeCronFactory: CronFactory = (expression, tick) => {
-  // suppressMissedWarning: node-cron warns on console when the event loop was too busy to fire on
-  // time; a missed probe tick is harmless (the next one comes) and the console is not our log.
-  const task = createTask(expression, () => tick(), { name: 'service-lb-probes', suppressMissedWarning: true });
-  void task.start();
-  return { stop: () => task.destroy() };
+const systemClock: SchedulerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** The schedule for a probe interval: the interval itself (at least 1 ms; config asks for 100 ms). */
+export function scheduleForInterval(intervalMs: number): IntervalSchedule {
+  const ms = Number.isFinite(intervalMs) ? Math.max(1, Math.round(intervalMs)) : 15_000;
+  return { effectiveMs: ms, adjusted: false, note: `probe rounds every ${ms / 1000} s, the first at once` };
+}
+
+/** Milliseconds from `now` to the next multiple of `intervalMs` strictly after it. */
+export function msUntilNextTick(now: number, intervalMs: number): number {
+  return (Math.floor(now / intervalMs) + 1) * intervalMs - now;
+}
+
 export interface SchedulerOptions {
-  /** --probe-interval; see cronForInterval for how it maps to cron */
+  /** --probe-interval: time between round starts */
   intervalMs: number;
   /** concurrency, timeout, prober table for each round */
   round: Omit<RoundOptions, 'signal'>;
@@ -83,13 +54,13 @@ export interface SchedulerOptions {
   onSkippedTick?: () => void;
   /** onRound or targets() threw; the schedule goes on */
   onError?: (err: unknown) => void;
-  /** for tests: drive ticks by hand */
-  cron?: CronFactory;
+  /** for tests: a manual clock */
+  clock?: SchedulerClock;
 }
 
 export interface ProbeScheduler {
   readonly schedule: IntervalSchedule;
-  /** arms the cron schedule; with runNow, also starts a round at once (first metrics without waiting a full interval) */
+  /** arms the timer loop; with runNow, also starts a round at once (first metrics without waiting a full interval) */
   start(opts?: { runNow?: boolean }): void;
   /** disarms the schedule, aborts the running round, resolves once it has ended */
   stop(): Promise<void>;
@@ -100,9 +71,10 @@ export interface ProbeScheduler {
 }
 
 export function createScheduler(opts: SchedulerOptions): ProbeScheduler {
-  const schedule = cronForInterval(opts.intervalMs);
-  const cronFactory = opts.cron ?? nodeCronFactory;
-  let job: { stop(): void | Promise<void> } | undefined;
+  const schedule = scheduleForInterval(opts.intervalMs);
+  const clock = opts.clock ?? systemClock;
+  let timer: unknown;
+  let armed = false;
   let current: { promise: Promise<RoundResult | undefined>; abort: AbortController } | undefined;
   let stopped = false;
 
@@ -146,20 +118,34 @@ export function createScheduler(opts: SchedulerOptions): ProbeScheduler {
     return entry.promise;
   };
 
+  // Re-armed from the clock after every tick: the next tick is the next multiple of the interval,
+  // however late this one fired; ticks the process slept through are not replayed.
+  const arm = (): void => {
+    if (!armed) return;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      if (!armed) return;
+      arm();
+      void runNow();
+    }, msUntilNextTick(clock.now(), schedule.effectiveMs));
+  };
+
   return {
     schedule,
     start({ runNow: now = false } = {}) {
-      if (stopped || job) return;
-      job = cronFactory(schedule.expression, () => void runNow());
+      if (stopped || armed) return;
+      armed = true;
+      arm();
       if (now) void runNow();
     },
     async stop() {
       stopped = true;
-      const j = job;
-      job = undefined;
+      armed = false;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       const c = current;
       c?.abort.abort();
-      await Promise.all([j?.stop(), c?.promise]);
+      await c?.promise;
     },
     runNow,
     get busy() {

@@ -100,6 +100,8 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** aborting ends the probe promptly (reason `other`, detail `aborted`) */
   signal?: AbortSignal;
+  /** `<probe>/<path>`, for the crash guard's log line (guard.ts) */
+  label?: string;
 }
 
 /** Resolves, never rejects, and settles within `timeoutMs` (plus scheduling slack). */

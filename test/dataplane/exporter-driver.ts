@@ -39,6 +39,10 @@ export interface RoundReport {
   publishedAt: number;
   /** Date.now() when /metrics had been scraped */
   scrapedAt: number;
+  /** how long that scrape took, from request to the last byte */
+  scrapeMs: number;
+  /** the exporter process's resident set size right after the round */
+  rssBytes: number;
   startedAt: number;
   durationSeconds: number;
   /** the schedule the exporter really uses */
@@ -112,9 +116,14 @@ async function main(): Promise<void> {
     // In order, one scrape per round: the state families read the state this round just set.
     queue = queue.then(async () => {
       let metrics: MetricSample[] = [];
+      const scrapeStart = Date.now();
       try {
         const text = await (await fetch(`${running.url}/metrics`)).text();
-        metrics = parseExposition(text, (name) => (name.startsWith('service_lb_') && !name.startsWith('service_lb_probe_duration')) || name === 'proxy_provider');
+        metrics = parseExposition(
+          text,
+          (name) =>
+            (name.startsWith('service_lb_') && !name.startsWith('service_lb_probe_duration')) || name === 'proxy_provider' || name === 'service_proxy_exporter_probe_crashes_total',
+        );
       } catch (err) {
         emit({ type: 'log', level: 'error', message: 'driver: scrape failed', error: String(err) });
       }
@@ -125,6 +134,8 @@ async function main(): Promise<void> {
         seq: n,
         publishedAt,
         scrapedAt: Date.now(),
+        scrapeMs: Date.now() - scrapeStart,
+        rssBytes: process.memoryUsage().rss,
         startedAt: Date.parse(round.at),
         durationSeconds: round.durationSeconds,
         intervalMs,

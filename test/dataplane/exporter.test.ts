@@ -9,7 +9,6 @@
 //   a blackholed backend → timeout failures counted, every round still complete and on time.
 // Needs root; skipped with a message otherwise, and a failure under CI=true (see dataplaneSkip).
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import type { DriverConfig, LogReport, MetricSample, RoundReport } from './exporter-driver.js';
+import type { DriverConfig } from './exporter-driver.js';
+import { rawService, rawSlice } from './objects.js';
+import { metric, Reports, summary, type Round } from './reports.js';
 import {
   blackhole,
   createNetnsPair,
@@ -44,34 +45,6 @@ const EXPORTER_PORT = 9808;
 const FLIP_BOUND_MS = INTERVAL_MS + 1000;
 
 // ---- the cluster, as raw API objects ------------------------------------------------------
-
-type PortSpec = { name: string; port: number; protocol?: 'TCP' | 'UDP' };
-
-function rawService(namespace: string, name: string, clusterIP: string, ports: PortSpec[], annotations: Record<string, string> = {}) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { namespace, name, uid: `uid-${namespace}-${name}`, annotations },
-    spec: {
-      type: 'ClusterIP',
-      clusterIP,
-      clusterIPs: [clusterIP],
-      selector: { app: name },
-      ports: ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.port })),
-    },
-  };
-}
-
-function rawSlice(namespace: string, service: string, ports: PortSpec[], ips: string[]) {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { namespace, name: `${service}-x1y2z`, labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    ports: ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-aaaa1' })),
-  };
-}
 
 const services = [
   rawService('default', 'kubernetes', '198.18.100.1', [{ name: 'https', port: 443 }]),
@@ -106,96 +79,12 @@ const EXPECTED_TARGETS = [
   'apps/web/endpoint',
 ];
 
-// ---- what the driver reports --------------------------------------------------------------
-
-type Round = RoundReport & { receivedAt: number };
-
-function metric(r: Round, name: string, labels: Record<string, string> = {}): number | undefined {
-  const hit = r.metrics.find((s: MetricSample) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  return hit?.value;
-}
-
-const summary = (r: Round): string =>
-  `round #${r.seq} functional=${metric(r, 'service_lb_functional')} ` +
-  r.results.map((x) => `${x.probe}/${x.path}=${x.success ? 'ok' : `${x.reason}${x.detail ? `(${x.detail})` : ''}`}`).join(' ');
-
-class Reports {
-  readonly rounds: Round[] = [];
-  readonly logs: (LogReport & { receivedAt: number })[] = [];
-  private waiters = new Set<() => void>();
-  private exited: string | undefined;
-  stderr = '';
-
-  onLine = (line: string): void => {
-    let o: { type?: string };
-    try {
-      o = JSON.parse(line) as { type?: string };
-    } catch {
-      return;
-    }
-    const receivedAt = Date.now();
-    if (o.type === 'round') this.rounds.push({ ...(o as RoundReport), receivedAt });
-    else if (o.type === 'log') this.logs.push({ ...(o as LogReport), receivedAt });
-    for (const w of this.waiters) w();
-  };
-
-  attach(child: ChildProcess): void {
-    child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
-    child.once('exit', (code, signal) => {
-      this.exited = `driver exited (${code ?? signal})`;
-      for (const w of this.waiters) w();
-    });
-  }
-
-  last(): Round | undefined {
-    return this.rounds.at(-1);
-  }
-
-  /** The first round received at or after `since` (ms) that satisfies pred; waits for it. */
-  round(what: string, pred: (r: Round) => boolean, o: { since?: number; timeoutMs?: number } = {}): Promise<Round> {
-    const since = o.since ?? 0;
-    return this.wait(what, () => this.rounds.find((r) => r.receivedAt >= since && pred(r)), o.timeoutMs ?? 5 * INTERVAL_MS);
-  }
-
-  /** The first log entry received at or after `since` that satisfies pred; waits for it. */
-  log(what: string, pred: (l: LogReport) => boolean, o: { since?: number; timeoutMs?: number } = {}): Promise<LogReport> {
-    const since = o.since ?? 0;
-    return this.wait(what, () => this.logs.find((l) => l.receivedAt >= since && pred(l)), o.timeoutMs ?? 5 * INTERVAL_MS);
-  }
-
-  private wait<T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const check = (): void => {
-        const hit = find();
-        if (hit !== undefined) {
-          done();
-          resolve(hit);
-        } else if (this.exited) {
-          done();
-          reject(new Error(`waiting for ${what}: ${this.exited}; stderr: ${this.stderr.trim()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        const last = this.last();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last ? summary(last) : 'no round yet'}; stderr: ${this.stderr.trim()}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-}
-
 // ---- the test -----------------------------------------------------------------------------
 
 describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () => {
   let pair: NetnsPair | undefined;
   let dir: string | undefined;
-  const reports = new Reports();
+  const reports = new Reports(5 * INTERVAL_MS);
   const failureDetail = async (): Promise<string> => {
     const last = reports.last();
     return `${last ? summary(last) : 'no round'}\n${pair ? await natTable(pair.client).catch((e: Error) => e.message) : ''}`;

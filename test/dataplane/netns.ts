@@ -371,6 +371,45 @@ export async function blackhole(ns: string, target: { ip: string; port?: number;
   };
 }
 
+/** One more address on the server's veth (reached from the client through its 198.18.0.0/15 route). */
+export async function addServerAddress(pair: NetnsPair, ip: string): Promise<void> {
+  await run(['ip', '-n', pair.server, 'addr', 'add', `${ip}/32`, 'dev', `sps${pair.id}`]);
+}
+
+/**
+ * A filter rule for packets to `ip`: DROP, or REJECT with `tcp-reset` (TCP only),
+ * `icmp-host-unreachable` or `icmp-port-unreachable`. In the client's OUTPUT it is the node's own
+ * firewall (kube-proxy's REJECT for a Service without endpoints sits there); in the server's INPUT
+ * it is the far end (or a hop on the way) answering or swallowing the packet.
+ */
+export async function firewall(
+  ns: string,
+  rule: { chain: 'INPUT' | 'OUTPUT'; ip: string; protocol?: 'tcp' | 'udp'; action: 'DROP' | 'tcp-reset' | 'icmp-host-unreachable' | 'icmp-port-unreachable' },
+): Promise<void> {
+  const spec = ['-d', `${rule.ip}/32`];
+  if (rule.protocol) spec.push('-p', rule.protocol);
+  const jump = rule.action === 'DROP' ? ['-j', 'DROP'] : ['-j', 'REJECT', '--reject-with', rule.action];
+  await nsRun(ns, ['iptables', '-w', '-I', rule.chain, ...spec, '-m', 'comment', '--comment', 'spe-test fault', ...jump]);
+}
+
+/**
+ * Lets `ns` answer every packet with ICMP (net.ipv4.icmp_ratelimit=0, namespace-local): the kernel
+ * otherwise sends about one unreachable a second per peer after a short burst, and a test running
+ * many probes at once would see timeouts where a real, less busy peer answers at once.
+ */
+export async function unlimitedIcmp(ns: string): Promise<void> {
+  await nsRun(ns, ['sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0']);
+}
+
+/**
+ * Makes `cidr` unroutable from `ns` (a `throw` route: the lookup ends as if no route existed, so a
+ * connect or send fails at once with ENETUNREACH and no packet leaves) — a node whose Service CIDR
+ * is not routed.
+ */
+export async function unroutable(ns: string, cidr: string): Promise<void> {
+  await run(['ip', '-n', ns, 'route', 'add', 'throw', cidr]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Probes from inside the client namespace
 

@@ -2,6 +2,7 @@
 // runProbesInNamespace():  echo '{"targets":[...],"timeoutMs":1000,"concurrency":8}' | node --import tsx run-probes.ts
 import { pathToFileURL } from 'node:url';
 import { classifyRound, functional, type Classification } from '../../src/probe/differential.js';
+import { installProbeCrashGuard } from '../../src/probe/guard.js';
 import { runRound, type RoundResult } from '../../src/probe/round.js';
 import type { ProbeTarget } from '../../src/probe/types.js';
 
@@ -9,14 +10,18 @@ export interface ProbeRunOutput {
   round: RoundResult;
   verdicts: Record<string, Classification>;
   functional: boolean;
+  /** exceptions the crash guard caught from the probes (must be 0) */
+  crashes: number;
 }
 
 async function main(): Promise<void> {
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
   const { targets, timeoutMs, concurrency } = JSON.parse(input) as { targets: ProbeTarget[]; timeoutMs: number; concurrency: number };
+  let crashes = 0;
+  installProbeCrashGuard({ onCrash: (err) => (crashes++, process.stderr.write(`probe crashed: ${String(err)}\n`)) });
   const round = await runRound(targets, { timeoutMs, concurrency });
-  const out: ProbeRunOutput = { round, verdicts: classifyRound(round.results), functional: functional(round.results) };
+  const out: ProbeRunOutput = { round, verdicts: classifyRound(round.results), functional: functional(round.results), crashes };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -167,7 +167,7 @@ describe('data path', () => {
     result: success ? { success, durationSeconds: 0.002 } : { success, durationSeconds: 1, reason: reason!, detail: 'no answer' },
   });
   const view = (results: TargetResult[]): ProbeView => ({
-    schedule: { expression: '*/15 * * * * *', effectiveMs: 15000, adjusted: false },
+    schedule: { effectiveMs: 15000, adjusted: false },
     targets: results.map((r) => r.target),
     skipped: [{ probe: 'me_service', why: "the exporter's own Service is not configured" }],
     overLimit: false,

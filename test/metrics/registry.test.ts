@@ -21,6 +21,13 @@ describe('metrics registry', () => {
     assert.doesNotMatch(text, /^service_lb_functional /m, 'absent, not 0: an alert on == 0 must not fire at start-up');
   });
 
+  it('exports the probe crash counter at 0 from the start, and counts each crash', async () => {
+    const { registry, probes } = createMetrics(() => state(), { defaultMetrics: false });
+    assert.match(await registry.metrics(), /^service_proxy_exporter_probe_crashes_total 0$/m);
+    probes.crashed();
+    assert.match(await registry.metrics(), /^service_proxy_exporter_probe_crashes_total 1$/m);
+  });
+
   it('exports the last round, and counts failures per reason with every reason present from the first probe', async () => {
     let s = state({
       verdict: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.31.0', flavor: 'kubeadm', conflict: false, issues: noIssues(), agents: { ready: 3, unready: 0, missing: 0 }, agentNodes: [], findings: [], reasons: [] },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isValidExpectedStatus, probeHttp, statusMatches } from '../../src/probe/http.js';
+import net from 'node:net';
+import { HTTP_BODY_LIMIT_BYTES, isValidExpectedStatus, probeHttp, statusMatches } from '../../src/probe/http.js';
 import type { HttpTarget } from '../../src/probe/types.js';
 import { freePort, startHttp, startResetting, startSilentTcp, startTlsSilent, type Running } from './servers.js';
 
@@ -102,5 +103,69 @@ describe('http prober', () => {
     ctl.abort();
     const r = await p;
     assert.deepEqual([r.success, r.reason, r.detail], [false, 'other', 'aborted']);
+  });
+});
+
+describe('http prober: what comes after the status line', () => {
+  /** a raw TCP server that answers the first bytes of each connection with `answer(socket)` */
+  const raw = async (answer: (s: net.Socket) => void): Promise<Running> => {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+      s.once('data', () => answer(s));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      close: () => {
+        for (const x of sockets) x.destroy();
+        return new Promise((r) => server.close(() => r()));
+      },
+    };
+  };
+  const servers: Running[] = [];
+  let closedByClient = 0;
+  after(async () => {
+    await Promise.all(servers.map((x) => x.close()));
+  });
+
+  it('an endless body: success on the status at once, the body read to the limit only, the connection closed', async () => {
+    const chunk = Buffer.alloc(8192, 'x');
+    const srv = await raw((s) => {
+      s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+      const pump = (): void => {
+        while (!s.destroyed && s.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`));
+        if (!s.destroyed) s.once('drain', pump);
+      };
+      s.once('close', () => closedByClient++);
+      pump();
+    });
+    servers.push(srv);
+    const r = await probeHttp(target(srv.port), { timeoutMs: 3000 });
+    assert.equal(r.success, true, r.detail);
+    assert.equal(r.detail, `HTTP 200; body not read past ${HTTP_BODY_LIMIT_BYTES} bytes`);
+    assert.ok(r.durationSeconds < 1, `${r.durationSeconds} s`);
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => closedByClient > 0 && (clearInterval(t), resolve()), 10);
+    });
+  });
+
+  it('a body cut off before its end is reset', async () => {
+    const srv = await raw((s) => {
+      s.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly this much');
+      setTimeout(() => s.end(), 10);
+    });
+    servers.push(srv);
+    const r = await probeHttp(target(srv.port), { timeoutMs: 2000 });
+    assert.deepEqual([r.success, r.reason], [false, 'reset'], r.detail);
+  });
+
+  it('bytes that are not HTTP are other, never success', async () => {
+    const srv = await raw((s) => void s.write('\u0000\u0001SSH-2.0-not-http\r\n\r\n'));
+    servers.push(srv);
+    const r = await probeHttp(target(srv.port), { timeoutMs: 2000 });
+    assert.deepEqual([r.success, r.reason], [false, 'other'], r.detail);
   });
 });

@@ -1,56 +1,62 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validate } from 'node-cron';
 import { probers } from '../../src/probe/probers.js';
 import type { RoundResult } from '../../src/probe/round.js';
-import { createScheduler, cronForInterval, type CronFactory } from '../../src/probe/scheduler.js';
+import { createScheduler, msUntilNextTick, scheduleForInterval, type SchedulerClock } from '../../src/probe/scheduler.js';
 import type { ProbeResult, ProbeTarget, ProberTable } from '../../src/probe/types.js';
 
-describe('cronForInterval', () => {
-  const cases: [number, string, number, boolean][] = [
-    [1000, '* * * * * *', 1000, false],
-    [15_000, '*/15 * * * * *', 15_000, false],
-    [30_000, '*/30 * * * * *', 30_000, false],
-    [250, '* * * * * *', 1000, true],
-    [1500, '* * * * * *', 1000, true],
-    [45_000, '*/30 * * * * *', 30_000, true],
-    [7000, '*/6 * * * * *', 6000, true],
-    [60_000, '0 * * * * *', 60_000, false],
-    [90_000, '0 * * * * *', 60_000, true],
-    [300_000, '0 */5 * * * *', 300_000, false],
-    [420_000, '0 */6 * * * *', 360_000, true],
-    [3_600_000, '0 0 * * * *', 3_600_000, false],
-    [7_200_000, '0 0 */2 * * *', 7_200_000, false],
-    [5 * 3_600_000, '0 0 */4 * * *', 4 * 3_600_000, true],
-    [48 * 3_600_000, '0 0 */24 * * *', 24 * 3_600_000, true],
-  ];
-  for (const [ms, expression, effectiveMs, adjusted] of cases) {
-    it(`${ms} ms → ${expression}`, () => {
-      const s = cronForInterval(ms);
-      assert.deepEqual([s.expression, s.effectiveMs, s.adjusted], [expression, effectiveMs, adjusted]);
-      assert.equal(s.note !== undefined, adjusted);
-      assert.ok(validate(s.expression), 'node-cron accepts it');
-      assert.ok(s.effectiveMs <= Math.max(ms, 1000), 'never less often than asked');
-    });
-  }
+describe('the probe schedule', () => {
+  it('honours any interval: 45 s stays 45 s, 7 s stays 7 s', () => {
+    for (const ms of [100, 1500, 7000, 15_000, 45_000, 90_000, 420_000]) {
+      const s = scheduleForInterval(ms);
+      assert.deepEqual([s.effectiveMs, s.adjusted], [ms, false]);
+    }
+  });
+
+  it('the next tick is the next multiple of the interval, whatever time it is now', () => {
+    assert.equal(msUntilNextTick(0, 45_000), 45_000);
+    assert.equal(msUntilNextTick(44_999, 45_000), 1);
+    assert.equal(msUntilNextTick(45_000, 45_000), 45_000);
+    assert.equal(msUntilNextTick(100_000, 45_000), 35_000);
+  });
 });
 
-/** A cron stand-in whose ticks the test fires by hand. */
-function manualCron(): { factory: CronFactory; tick: () => void; stopped: () => boolean; expression: () => string } {
-  let fire: (() => void) | undefined;
-  let expr = '';
-  let stopped = false;
+/**
+ * A clock the test advances by hand: timers fire in order when their time has come, and a timer
+ * may fire late (advance past it) as a busy event loop makes it.
+ */
+function manualClock(start = 1_000_000): SchedulerClock & { advance(ms: number, o?: { late?: boolean }): void; pending(): number; fired: number[] } {
+  let now = start;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const fired: number[] = [];
   return {
-    factory: (expression, tick) => {
-      expr = expression;
-      fire = tick;
-      return { stop: () => void (stopped = true) };
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      timers.set(id, { at: now + ms, fn });
+      return id;
     },
-    tick: () => fire?.(),
-    stopped: () => stopped,
-    expression: () => expr,
+    clearTimeout: (h) => void timers.delete(h as number),
+    advance(ms, o = {}) {
+      const until = now + ms;
+      if (o.late) now = until;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = Math.max(now, due[1].at);
+        fired.push(now);
+        due[1].fn();
+      }
+      now = until;
+    },
+    pending: () => timers.size,
+    fired,
   };
 }
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A prober that holds each probe until released (or aborted), to observe a round in flight. */
 function gatedProbers(): { table: ProberTable; release: () => void; started: Promise<void> } {
@@ -70,8 +76,37 @@ function gatedProbers(): { table: ProberTable; release: () => void; started: Pro
 const target: ProbeTarget = { kind: 'tcp', probe: 'apiserver', path: 'vip', host: '127.0.0.1', port: 1 };
 
 describe('createScheduler', () => {
-  it('arms the derived expression and delivers each round', async () => {
-    const cron = manualCron();
+  it('ticks every 45 s exactly, without drift, even when a timer fires late', async () => {
+    const clock = manualClock(1_000_000);
+    const starts: number[] = [];
+    const s = createScheduler({
+      intervalMs: 45_000,
+      round: { concurrency: 1, timeoutMs: 1000, probers: gatedProbers().table },
+      targets: () => {
+        starts.push(clock.now());
+        return [];
+      },
+      onRound: () => undefined,
+      clock,
+    });
+    s.start({ runNow: true });
+    assert.deepEqual(starts, [1_000_000], 'the first round at once');
+    await flush();
+    // 1_035_000 is the first multiple of 45 s after the start; then every 45 s.
+    clock.advance(36_000);
+    await flush();
+    clock.advance(75_000, { late: true }); // the 1_080_000 timer fires 31 s late, as on a blocked loop
+    await flush();
+    clock.advance(14_000);
+    await flush();
+    // late: 1_111_000 instead of 1_080_000; the next is on the grid again, not 45 s after the late one
+    assert.deepEqual(starts, [1_000_000, 1_035_000, 1_111_000, 1_125_000]);
+    await s.stop();
+    assert.equal(clock.pending(), 0, 'stop() disarms the loop');
+  });
+
+  it('delivers each round', async () => {
+    const clock = manualClock();
     const g = gatedProbers();
     const rounds: RoundResult[] = [];
     let delivered!: () => void;
@@ -84,11 +119,10 @@ describe('createScheduler', () => {
         rounds.push(r);
         delivered();
       },
-      cron: cron.factory,
+      clock,
     });
     s.start();
-    assert.equal(cron.expression(), '*/15 * * * * *');
-    cron.tick();
+    clock.advance(15_000);
     assert.equal(s.busy, true);
     g.release();
     await got;
@@ -96,11 +130,11 @@ describe('createScheduler', () => {
     assert.equal(rounds[0]!.results[0]!.result.success, true);
     assert.equal(s.busy, false);
     await s.stop();
-    assert.equal(cron.stopped(), true);
+    assert.equal(clock.pending(), 0);
   });
 
   it('skips a tick while a round runs (no overlap)', async () => {
-    const cron = manualCron();
+    const clock = manualClock(0);
     const g = gatedProbers();
     let skipped = 0;
     let rounds = 0;
@@ -119,13 +153,13 @@ describe('createScheduler', () => {
         firstDone();
       },
       onSkippedTick: () => void skipped++,
-      cron: cron.factory,
+      clock,
     });
     s.start();
-    cron.tick();
+    clock.advance(1000);
     await g.started;
-    cron.tick();
-    cron.tick();
+    clock.advance(1000);
+    clock.advance(1000);
     assert.deepEqual([skipped, targetsRead], [2, 1]);
     g.release();
     await first;
@@ -135,7 +169,7 @@ describe('createScheduler', () => {
   });
 
   it('stop() aborts the running round, resolves after it ended, and delivers nothing more', async () => {
-    const cron = manualCron();
+    const clock = manualClock();
     const g = gatedProbers();
     let rounds = 0;
     const s = createScheduler({
@@ -143,7 +177,7 @@ describe('createScheduler', () => {
       round: { concurrency: 1, timeoutMs: 60_000, probers: g.table },
       targets: () => [target],
       onRound: () => void rounds++,
-      cron: cron.factory,
+      clock,
     });
     s.start({ runNow: true });
     await g.started;
@@ -151,10 +185,10 @@ describe('createScheduler', () => {
     await s.stop();
     assert.equal(s.busy, false);
     assert.equal(rounds, 0, 'an aborted round is not delivered');
-    cron.tick();
+    assert.equal(clock.pending(), 0);
+    clock.advance(60_000);
     assert.equal(await s.runNow(), undefined);
     assert.equal(s.busy, false);
-    assert.equal(cron.stopped(), true);
   });
 
   it('survives targets() and onRound throwing', async () => {
@@ -171,7 +205,7 @@ describe('createScheduler', () => {
         throw new Error('sink broke');
       },
       onError: (e) => errors.push(e),
-      cron: manualCron().factory,
+      clock: manualClock(),
     });
     assert.equal(await s.runNow(), undefined);
     assert.equal(s.busy, false);
@@ -184,12 +218,12 @@ describe('createScheduler', () => {
     await s.stop();
   });
 
-  it('runs on the real node-cron (one-second schedule)', async () => {
+  it('runs on the real clock (a 200 ms interval)', async () => {
     let delivered!: (r: RoundResult) => void;
     const got = new Promise<RoundResult>((r) => (delivered = r));
     const s = createScheduler({
-      intervalMs: 1000,
-      round: { concurrency: 1, timeoutMs: 1000 },
+      intervalMs: 200,
+      round: { concurrency: 1, timeoutMs: 100 },
       targets: () => [],
       onRound: (r) => delivered(r),
     });

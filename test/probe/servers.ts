@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodeResponse, parseMessage, RR_TYPES, serveDnsTcpConnection } from '../../src/probe/dnswire.js';
+import { answerQuery, readQuestion, serveDnsTcpConnection } from '../../src/probe/dnsmessage.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 export const TEST_CERT = { cert: fixture('cert.pem'), key: fixture('key.pem') };
@@ -62,13 +62,13 @@ export async function startSilentTcp(opts: { host?: string } = {}): Promise<Runn
 }
 
 /** Accepts, then resets the connection at once (RST): reason `reset`. */
-export async function startResetting(opts: { host?: string } = {}): Promise<Running> {
+export async function startResetting(opts: { host?: string; port?: number } = {}): Promise<Running> {
   const server = net.createServer((s) => {
     // Wait for the first bytes so the client's request is in flight when the RST comes.
     s.once('data', () => s.resetAndDestroy());
   });
   const sockets = track(server);
-  const port = await listen(server, opts.host ?? '127.0.0.1', 0);
+  const port = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   return { port, close: () => closeServer(server, sockets) };
 }
 
@@ -88,7 +88,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-export type DnsBehaviour = 'answer' | 'nxdomain' | 'servfail' | 'empty' | 'malformed' | 'silent' | 'wrong-id';
+export type DnsBehaviour = 'answer' | 'nxdomain' | 'servfail' | 'empty' | 'malformed' | 'silent' | 'wrong-id' | 'truncated';
 
 /**
  * A DNS server on UDP and TCP (same port) for the cluster's names: `kubernetes.default.svc.<domain>`
@@ -106,17 +106,19 @@ export async function startDns(
     const behaviour = opts.behaviour ?? 'answer';
     if (behaviour === 'silent') return undefined;
     if (behaviour === 'malformed') return Buffer.from([query[0]!, query[1]!, 0x81]);
-    let msg;
-    try {
-      msg = parseMessage(query);
-    } catch {
-      return undefined;
+    const q = readQuestion(query);
+    if (!q) return undefined;
+    if (behaviour === 'nxdomain') return answerQuery(query, 'NXDOMAIN');
+    if (behaviour === 'servfail') return answerQuery(query, 'SERVFAIL');
+    if (behaviour === 'empty') return answerQuery(query, 'NOERROR');
+    const reply = q.name.toLowerCase() === known && q.type === 'A' ? answerQuery(query, 'NOERROR', [address]) : answerQuery(query, 'NXDOMAIN');
+    if (behaviour === 'wrong-id') reply.writeUInt16BE((q.id + 1) & 0xffff, 0);
+    if (behaviour === 'truncated') {
+      // TC set and no answers: what a server sends over UDP when the answer does not fit
+      const tc = answerQuery(query, 'NOERROR');
+      tc.writeUInt16BE(tc.readUInt16BE(2) | 0x0200, 2);
+      return tc;
     }
-    if (behaviour === 'nxdomain') return encodeResponse(query, 3);
-    if (behaviour === 'servfail') return encodeResponse(query, 2);
-    if (behaviour === 'empty') return encodeResponse(query, 0);
-    const reply = msg.question?.name.toLowerCase() === known && msg.question.type === RR_TYPES.A ? encodeResponse(query, 0, [address]) : encodeResponse(query, 3);
-    if (behaviour === 'wrong-id') reply.writeUInt16BE((msg.id + 1) & 0xffff, 0);
     return reply;
   };
 

@@ -44,6 +44,7 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
       case 'proxy_provider_conflict':
       case 'service_lb_functional':
       case 'service_proxy_exporter_build_info':
+      case 'service_proxy_exporter_probe_crashes_total':
         bounds[f.name] = 1;
         break;
       case 'service_proxy_exporter_source_up':

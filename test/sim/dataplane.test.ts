@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
-import { encodeQuery, parseMessage, RR_TYPES } from '../../src/probe/dnswire.js';
+import dnsPacket from 'dns-packet';
+import { encodeQuery } from '../../src/probe/dnsmessage.js';
 import { probe } from '../../src/probe/probers.js';
 import { discoverTargets } from '../../src/probe/targets.js';
 import type { ProbeResult, ProbeTarget } from '../../src/probe/types.js';
@@ -97,9 +98,9 @@ function udpQuery(host: string, port: number, name: string): Promise<string[]> {
     s.on('message', (m) => {
       clearTimeout(timer);
       s.close();
-      resolve(parseMessage(m).answers.filter((a) => a.type === RR_TYPES.A).map((a) => [...a.data].join('.')));
+      resolve((dnsPacket.decode(m).answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
     });
-    s.send(encodeQuery(7, name, RR_TYPES.A), port, host);
+    s.send(encodeQuery(7, name, 'A'), port, host);
   });
 }
 

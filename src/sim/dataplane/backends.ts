@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { encodeResponse, parseMessage, RR_TYPES, serveDnsTcpConnection } from '../../probe/dnswire.js';
+import { answerQuery, readQuestion, serveDnsTcpConnection } from '../../probe/dnsmessage.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from './demo-tls/pair.js';
 import { bindUdpAndTcp, closeTcp, closeUdp, listenTcp, tracked } from './sockets.js';
 
@@ -68,20 +68,14 @@ export function startEchoBackend(host: string): Promise<Backend> {
  */
 export async function startDnsBackend(host: string, records: () => ReadonlyMap<string, string>): Promise<Backend> {
   const answer = (query: Buffer): Buffer | undefined => {
-    let q;
+    const q = readQuestion(query);
+    if (!q) return undefined;
     try {
-      q = parseMessage(query);
-    } catch {
-      return undefined;
-    }
-    if (q.isResponse || !q.question) return undefined;
-    try {
-      const name = q.question.name.toLowerCase().replace(/\.$/, '');
+      const name = q.name.toLowerCase().replace(/\.$/, '');
       const addr = records().get(name);
-      if (addr === undefined) return encodeResponse(query, 3);
-      const wantV6 = q.question.type === RR_TYPES.AAAA;
-      const matches = (q.question.type === RR_TYPES.A && net.isIPv4(addr)) || (wantV6 && net.isIPv6(addr));
-      return encodeResponse(query, 0, matches ? [addr] : []);
+      if (addr === undefined) return answerQuery(query, 'NXDOMAIN');
+      const matches = (q.type === 'A' && net.isIPv4(addr)) || (q.type === 'AAAA' && net.isIPv6(addr));
+      return answerQuery(query, 'NOERROR', matches ? [addr] : []);
     } catch {
       return undefined;
     }
