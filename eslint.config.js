@@ -2,6 +2,7 @@
 // Layout (indentation, wrapping, quotes) is prettier's job (.prettierrc.json); `npm run lint` runs both.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/.build/**', 'coverage/**'] },
