@@ -11,10 +11,13 @@ import { renderStatusPage } from '../http/status-page.js';
 import { ProbeEngine } from './probes.js';
 import { attachDiagnoseSources, reportFromExporter } from '../diagnose/index.js';
 import type { ProberTable } from '../probe/index.js';
+import { AgentHealthEngine, type AgentHealthOptions } from '../agenthealth/engine.js';
 
 export interface RunningExporter {
   exporter: Exporter;
   probes: ProbeEngine;
+  /** undefined with --agent-health off */
+  agentHealth?: AgentHealthEngine;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -28,12 +31,16 @@ export interface RunOptions {
   extraRoutes?: Router;
   /** for tests: another prober table */
   probers?: ProberTable;
+  /** for tests: agent health engine options (another HTTP getter) */
+  agentHealth?: AgentHealthOptions;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
   const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
   exporter.use(probes);
+  const agentHealth = o.settings.agentHealth === 'on' ? new AgentHealthEngine(exporter, o.agentHealth) : undefined;
+  if (agentHealth) exporter.use(agentHealth);
   attachDiagnoseSources(exporter);
   const app = createApp({
     registry: exporter.metrics.registry,
@@ -50,6 +57,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   return {
     exporter,
     probes,
+    ...(agentHealth ? { agentHealth } : {}),
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), exporter.stop()]).then(() => undefined)),

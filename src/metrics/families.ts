@@ -8,6 +8,7 @@ import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES, type Verdict } from '../de
 import type { SourceState } from '../cluster/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
+import { HEALTH_STATES, type AgentHealthView } from '../agenthealth/types.js';
 
 export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
 
@@ -24,6 +25,8 @@ export interface ExporterState {
   /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
   probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
   build: { version: string; revision: string; nodejsVersion: string };
+  /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
+  agentHealth?: AgentHealthView;
 }
 
 export interface Sample {
@@ -176,6 +179,22 @@ export const FAMILIES: readonly Family[] = [
         labels: { source },
         value: flag(state === 'synced' || state === 'absent'),
       })),
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'proxy_provider_agent_health',
+    help: "Nodes by their service proxy agent's own health endpoint: healthy (200), unhealthy (answered non-200), unreachable (timeout, refused, reset), not_served (this provider, version or config has no endpoint).",
+    labelNames: ['state'],
+    collect: (s) => (s.agentHealth ? HEALTH_STATES.map((state) => ({ labels: { state }, value: s.agentHealth!.counts[state] })) : []),
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'proxy_provider_agent_sync_age_seconds',
+    help: "Largest currentTime - lastUpdated in the agents' health answers (kube-proxy, Cilium, Calico eBPF): how long the most stuck proxier has not synced. Absent when no answer carries them.",
+    labelNames: [],
+    collect: (s) => (s.agentHealth?.maxSyncAgeSeconds !== undefined ? [{ labels: {}, value: s.agentHealth.maxSyncAgeSeconds }] : []),
   },
 ];
 
