@@ -36,9 +36,9 @@ export class AgentHealthEngine extends EventEmitter implements Plugin {
     this.viewState = { provider: 'unknown', counts: zeroCounts(), nodes: [], intervalMs: ex.settings.agentHealthIntervalMs };
     ex.state.agentHealth = this.viewState;
     ex.adjustVerdict((v) => applyAgentHealth(v, this.viewState));
-    // The first round as soon as there is something to ask, not one interval after start.
-    ex.onVerdict((v) => {
-      if (!this.stopped && !this.viewState.lastRound && !this.running && v.provider !== 'unknown') this.schedule(0);
+    // A new provider (the first one after start-up included) is asked at once, not one interval later.
+    ex.onVerdict(() => {
+      if (!this.running && this.providerChanged()) this.schedule(0);
     });
   }
 
@@ -69,6 +69,11 @@ export class AgentHealthEngine extends EventEmitter implements Plugin {
     return this.tick();
   }
 
+  private providerChanged(): boolean {
+    const p = this.ex.state.verdict?.provider;
+    return !this.stopped && p !== undefined && p !== 'unknown' && p !== this.viewState.provider;
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
@@ -87,7 +92,7 @@ export class AgentHealthEngine extends EventEmitter implements Plugin {
         this.running = undefined;
         const interval = this.ex.settings.agentHealthIntervalMs;
         // Drift-free: the next round starts one interval after this one started.
-        this.schedule(started + interval - Date.now());
+        this.schedule(this.providerChanged() ? 0 : started + interval - Date.now());
       });
     this.running = run;
     return run;
