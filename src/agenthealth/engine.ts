@@ -13,6 +13,11 @@ export interface AgentHealthOptions {
   get?: HealthGetter;
 }
 
+/** Starts are spread over the interval, leaving room for the last requests' timeouts. */
+export function spreadFor(intervalMs: number, timeoutMs: number): number {
+  return Math.max(0, intervalMs * 0.8 - timeoutMs);
+}
+
 function describeLocation(l: HealthLocation | undefined): string {
   if (!l) return 'none';
   return l.served ? `:${l.port}${l.path}` : `not served: ${l.reason}`;
@@ -114,8 +119,7 @@ export class AgentHealthEngine extends EventEmitter implements Plugin {
         location,
         timeoutMs: s.agentHealthTimeoutMs,
         concurrency: s.agentHealthConcurrency,
-        // Leave room for the last requests' timeouts inside the interval.
-        spreadMs: Math.max(0, s.agentHealthIntervalMs * 0.8 - s.agentHealthTimeoutMs),
+        spreadMs: spreadFor(s.agentHealthIntervalMs, s.agentHealthTimeoutMs),
         signal: this.abort.signal,
         ...(this.opts.get ? { get: this.opts.get } : {}),
       });
