@@ -20,6 +20,8 @@ export const EXPORTER_METRICS = [
   'service_lb_probe_failures_total',
   'service_proxy_exporter_build_info',
   'service_proxy_exporter_source_up',
+  'proxy_provider_agent_health',
+  'proxy_provider_agent_sync_age_seconds',
 ] as const;
 export type ExporterMetric = (typeof EXPORTER_METRICS)[number];
 
