@@ -11,6 +11,8 @@ import { zeroCounts, type AgentHealthView, type HealthLocation } from './types.j
 export interface AgentHealthOptions {
   /** for tests: another HTTP getter */
   get?: HealthGetter;
+  /** spread starts over this many ms instead of the interval's share (diagnose's one round: 0) */
+  spreadMs?: number;
 }
 
 /** Starts are spread over the interval, leaving room for the last requests' timeouts. */
@@ -119,7 +121,7 @@ export class AgentHealthEngine extends EventEmitter implements Plugin {
         location,
         timeoutMs: s.agentHealthTimeoutMs,
         concurrency: s.agentHealthConcurrency,
-        spreadMs: spreadFor(s.agentHealthIntervalMs, s.agentHealthTimeoutMs),
+        spreadMs: this.opts.spreadMs ?? spreadFor(s.agentHealthIntervalMs, s.agentHealthTimeoutMs),
         signal: this.abort.signal,
         ...(this.opts.get ? { get: this.opts.get } : {}),
       });

@@ -9,6 +9,7 @@ import { loadKubeconfig } from '../cluster/kubeconfig.js';
 import { createLogger } from '../log.js';
 import { Exporter } from '../app/exporter.js';
 import { ProbeEngine } from '../app/probes.js';
+import { AgentHealthEngine } from '../agenthealth/engine.js';
 import { attachDiagnoseSources, exitCodeOf, nextProbeRound, renderText, reportFromExporter } from '../diagnose/index.js';
 
 /** How long to wait for the sources to list before judging with what there is. */
@@ -43,12 +44,15 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
   attachDiagnoseSources(exporter);
   const skip = probesSkipReason(args, process.env);
   const probes = skip ? undefined : new ProbeEngine(exporter);
+  // Node IPs are as unreachable from outside the cluster as VIPs: same skip rule. One round, not spread.
+  const agentHealth = skip || settings.agentHealth === 'off' ? undefined : new AgentHealthEngine(exporter, { spreadMs: 0 });
   exporter.start();
   try {
     const settled = await waitSettled(exporter, SETTLE_TIMEOUT_MS);
     if (settled.cannotRun) throw new ConfigError(settled.cannotRun.replace('<server>', server));
     exporter.evaluate();
     if (probes) await oneRound(exporter, probes, settings.probeTimeoutMs * 4 + 5000);
+    await agentHealth?.runNow();
     const report = reportFromExporter(exporter, probes, skip ? { probesSkipped: skip } : {});
     if (output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
@@ -57,7 +61,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     }
     return exitCodeOf(report);
   } finally {
-    await Promise.all([exporter.stop(), probes?.stop()]);
+    await Promise.all([exporter.stop(), probes?.stop(), agentHealth?.stop()]);
   }
 }
 
