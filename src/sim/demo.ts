@@ -18,6 +18,8 @@ export interface DemoOptions {
   probeInterval?: string;
   /** further flags, as on the command line (by long name) */
   flags?: Record<string, string | undefined>;
+  /** how long the simulated service proxy takes to program a canary change; default 300 ms */
+  canaryDelayMs?: number;
   log?: Logger;
 }
 
@@ -58,7 +60,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   let agents: DemoAgents | undefined;
   let running: RunningExporter;
   try {
-    dataPlane = await startDemoDataPlane(cluster.api, { clusterDomain: settings.clusterDomain });
+    dataPlane = await startDemoDataPlane(cluster.api, {
+      clusterDomain: settings.clusterDomain,
+      canary: { namespace: serviceNamespace, ...(opts.canaryDelayMs !== undefined ? { delayMs: opts.canaryDelayMs } : {}) },
+    });
     agents = await startDemoAgents(cluster.api);
     const routes = demoControls(() => dataPlane!, log);
     routes.use(agentControls(agents, log));
@@ -97,10 +102,13 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   };
 }
 
-/** POST /demo/break, POST /demo/heal, GET /demo: the newcomer's handle on the simulated service proxy. */
+/**
+ * POST /demo/break, /demo/heal, /demo/freeze, /demo/thaw, GET /demo: the newcomer's handle on the
+ * simulated service proxy.
+ */
 function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
   const r = Router();
-  const state = () => ({ broken: plane().broken, services: plane().describe() });
+  const state = () => ({ broken: plane().broken, frozen: plane().frozen, canary: plane().canary() ?? null, services: plane().describe() });
   r.get('/demo', (_req, res) => {
     res.json(state());
   });
@@ -117,6 +125,16 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
     } catch (e) {
       res.status(500).json({ error: String((e as Error).message) });
     }
+  });
+  r.post('/demo/freeze', (_req, res) => {
+    plane().freeze();
+    log.warn('demo: service proxy frozen (no more programming; existing VIPs keep forwarding); watch service_lb_programming_pending_seconds grow');
+    res.json(state());
+  });
+  r.post('/demo/thaw', (_req, res) => {
+    plane().thaw();
+    log.info('demo: service proxy thawed (programming resumes)');
+    res.json(state());
   });
   return r;
 }
