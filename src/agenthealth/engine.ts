@@ -2,7 +2,8 @@
 // locates the effective provider's endpoint, asks every target node (its own node in daemonset
 // mode) and publishes the view into the exporter's state. Rounds never overlap.
 import { EventEmitter } from 'node:events';
-import type { Exporter, Plugin } from '../app/exporter.js';
+import type { Exporter } from '../app/exporter.js';
+import type { Pipeline } from '../app/wire.js';
 import { locateFor } from './locate.js';
 import { runRound, type HealthGetter } from './prober.js';
 import { applyAgentHealth, notServed, summarize, targetsFor } from './summary.js';
@@ -26,7 +27,7 @@ function describeLocation(l: HealthLocation | undefined): string {
 }
 
 /** Emits `round` (AgentHealthView) after every round. */
-export class AgentHealthEngine extends EventEmitter implements Plugin {
+export class AgentHealthEngine extends EventEmitter implements Pipeline {
   private viewState: AgentHealthView;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;

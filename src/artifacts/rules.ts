@@ -7,6 +7,7 @@
 // with a global Thanos/Mimir ruler (one result per cluster). In daemonset mode every replica exports the
 // provider series, in deployment mode one replica does; `max by (cluster)` is right for both.
 
+import { runbookUrl } from '../state/runbooks.js';
 import { EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
 
 /**
@@ -16,8 +17,7 @@ import { EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
  */
 export const SYNC_STALE_SECONDS = 300;
 
-export const RUNBOOK_BASE_URL =
-  'https://github.com/service-proxy-exporter/service-proxy-exporter/blob/main/docs/runbooks';
+export { RUNBOOK_BASE_URL, runbookUrl } from '../state/runbooks.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -52,10 +52,6 @@ export function dedent(s: string): string {
     ...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
   );
   return lines.map((l) => l.slice(indent)).join('\n');
-}
-
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_BASE_URL}/${alert}.md`;
 }
 
 /** ` in cluster X` when the series carries a cluster label, nothing otherwise. */

@@ -4,7 +4,8 @@
 // Two kinds: `state` families are computed at scrape time from the exporter's current state
 // (one series per known state, so nothing appears or disappears but what should), and `event`
 // families are counters/histograms the probe runner feeds as probes complete.
-import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES, type Verdict } from '../detect/types.js';
+import { PROVIDER_TYPES } from '../components/registry.js';
+import { AGENT_STATES, CONFIG_CHECKS, type Verdict } from '../detect/types.js';
 import type { SourceState } from '../cluster/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
@@ -12,22 +13,9 @@ import { HEALTH_STATES, type AgentHealthView } from '../agenthealth/types.js';
 
 export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
 
-export interface ProbeOutcome {
-  probe: string;
-  path: ProbePath;
-  success: boolean;
-}
+import type { ExporterState } from '../state/exporter.js';
 
-/** What state families are computed from. */
-export interface ExporterState {
-  verdict: Verdict | undefined;
-  sources: Record<string, SourceState>;
-  /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
-  probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
-  build: { version: string; revision: string; nodejsVersion: string };
-  /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
-  agentHealth?: AgentHealthView;
-}
+export type { ExporterState, ProbeOutcome } from '../state/exporter.js';
 
 export interface Sample {
   labels: Record<string, string>;
