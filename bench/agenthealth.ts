@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/config/duration.js';
 import { runRound, type Target } from '../src/agenthealth/prober.js';
-import { spreadFor } from '../src/agenthealth/engine.js';
+import { spreadFor } from '../src/app/agent-health.js';
 import { summarize } from '../src/agenthealth/summary.js';
 import { kubeProxyBody } from '../src/sim/dataplane/agents.js';
 

@@ -1,38 +1,12 @@
 // The vocabulary of the agents' own health endpoints (docs/detection.md "Agent health endpoints").
 // Locators (src/components/<name>/health.ts) say where a provider's endpoint listens; the prober
 // asks every node there and classifies the answer into one of HEALTH_STATES.
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from '../detect/types.js';
+import type { HealthLocation } from '../components/health.js';
+export type { BodyFormat, HealthLocation, HealthLocator, NotServedLocation, ServedLocation } from '../components/health.js';
 
 /** Node results, in the order they are exported (`proxy_provider_agent_health{state}`). */
 export const HEALTH_STATES = ['healthy', 'unhealthy', 'unreachable', 'not_served'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
-
-/**
- * How the answer's body is read. `kube-proxy-json`: `{"lastUpdated": …, "currentTime": …}` as
- * kube-proxy, Cilium and Felix write it (Go `time.Time` strings); `text`: status code only.
- */
-export type BodyFormat = 'kube-proxy-json' | 'text';
-
-export interface ServedLocation {
-  served: true;
-  port: number;
-  path: string;
-  bodyFormat: BodyFormat;
-  /** one sentence: where the port and path came from (a flag, a ConfigMap key, a default) */
-  source: string;
-}
-
-export interface NotServedLocation {
-  served: false;
-  /** one sentence: why this provider/version/config has no endpoint to ask */
-  reason: string;
-}
-
-export type HealthLocation = ServedLocation | NotServedLocation;
-
-/** A provider's locator: pure, from what detection parsed (its finding) and the snapshot. */
-export type HealthLocator = (snap: ClusterSnapshot, finding: Finding) => HealthLocation;
 
 /** One node's answer. */
 export interface NodeHealth {

@@ -11,7 +11,7 @@ import { renderStatusPage } from '../http/status-page.js';
 import type { ProbeEngine } from './probes.js';
 import type { ProberTable } from '../probe/index.js';
 import { wire, type Wired } from './wire.js';
-import type { AgentHealthEngine, AgentHealthOptions } from '../agenthealth/engine.js';
+import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
 
 export interface RunningExporter {
   /** everything wire() put together */

@@ -24,7 +24,7 @@ import type { ExporterState } from '../state/exporter.js';
 import { declareDiagnoseSources, reportFromExporter } from './diagnose.js';
 import { Exporter } from './exporter.js';
 import { ProbeEngine, type ProbeHost } from './probes.js';
-import { AgentHealthEngine, type AgentHealthOptions } from '../agenthealth/engine.js';
+import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
 
 /** A part that runs on the shared sources and publishes into the state. */
 export interface Pipeline {

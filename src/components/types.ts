@@ -4,7 +4,7 @@
 import type { ResourceRef, SnapshotField } from '../cluster/catalog.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
 import type { Finding } from '../detect/types.js';
-import type { HealthLocator } from '../agenthealth/types.js';
+import type { HealthLocator } from './health.js';
 
 export const CHECK_STATUSES = ['ok', 'warn', 'fail', 'skipped'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
 import { locateFor } from '../../src/agenthealth/locate.js';
-import { parseBindAddress } from '../../src/agenthealth/bind.js';
+import { parseBindAddress } from '../../src/components/health.js';
 import type { HealthLocation } from '../../src/agenthealth/types.js';
 import { CALICO_CRDS, ciliumConfig, ciliumDs, ciliumPod, configMap, customResource, daemonSet, kubeProxyDs, kubeProxyPod, node, pod, snap, twoNodes } from '../detect/fixtures.js';
 

@@ -1,6 +1,6 @@
 // Antrea's agent has no kube-proxy-compatible proxier health endpoint: its API (port 10350) is
 // HTTPS with authentication and reports the agent, not AntreaProxy's sync state.
-import type { HealthLocation, HealthLocator } from '../../agenthealth/types.js';
+import type { HealthLocation, HealthLocator } from '../health.js';
 
 export const locateAntreaHealth: HealthLocator = (): HealthLocation => ({
   served: false,

@@ -8,8 +8,8 @@ import type { ClusterSnapshot } from '../../cluster/types.js';
 import type { Finding } from '../../detect/types.js';
 import { pickContainer } from '../../detect/image.js';
 import { atLeast } from '../../detect/version.js';
-import { parsePort } from '../../agenthealth/bind.js';
-import type { HealthLocation } from '../../agenthealth/types.js';
+import { parsePort } from '../health.js';
+import type { HealthLocation } from '../health.js';
 
 export const FELIX_HEALTHZ_DEFAULT_PORT = 10256;
 const ENV = 'FELIX_BPFKUBEPROXYHEALTHZPORT';

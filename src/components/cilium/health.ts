@@ -10,8 +10,8 @@ import { flagValue } from '../../detect/flags.js';
 import { pickContainer } from '../../detect/image.js';
 import { configMap, sourceReadable } from '../../detect/lookup.js';
 import { atLeast } from '../../detect/version.js';
-import { parseBindAddress } from '../../agenthealth/bind.js';
-import type { HealthLocation } from '../../agenthealth/types.js';
+import { parseBindAddress } from '../health.js';
+import type { HealthLocation } from '../health.js';
 
 export const CILIUM_HEALTHZ_KEY = 'kube-proxy-replacement-healthz-bind-address';
 

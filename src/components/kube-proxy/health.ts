@@ -15,8 +15,8 @@ import { pickContainer } from '../../detect/image.js';
 import { configMap } from '../../detect/lookup.js';
 import { hasLabels } from '../../detect/scheduling.js';
 import { atLeast } from '../../detect/version.js';
-import { parseBindAddress } from '../../agenthealth/bind.js';
-import type { HealthLocation } from '../../agenthealth/types.js';
+import { parseBindAddress } from '../health.js';
+import type { HealthLocation } from '../health.js';
 
 export const KUBE_PROXY_HEALTHZ_DEFAULT = '0.0.0.0:10256';
 

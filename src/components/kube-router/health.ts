@@ -7,8 +7,8 @@ import type { Finding } from '../../detect/types.js';
 import { flagValue } from '../../detect/flags.js';
 import { pickContainer } from '../../detect/image.js';
 import { hasLabels } from '../../detect/scheduling.js';
-import { parsePort } from '../../agenthealth/bind.js';
-import type { HealthLocation } from '../../agenthealth/types.js';
+import { parsePort } from '../health.js';
+import type { HealthLocation } from '../health.js';
 
 export const KUBE_ROUTER_HEALTH_DEFAULT_PORT = 20244;
 

@@ -2,12 +2,12 @@
 // locates the effective provider's endpoint, asks every target node (its own node in daemonset
 // mode) and publishes the view into the exporter's state. Rounds never overlap.
 import { EventEmitter } from 'node:events';
-import type { Exporter } from '../app/exporter.js';
-import type { Pipeline } from '../app/wire.js';
-import { locateFor } from './locate.js';
-import { runRound, type HealthGetter } from './prober.js';
-import { applyAgentHealth, notServed, summarize, targetsFor } from './summary.js';
-import { zeroCounts, type AgentHealthView, type HealthLocation } from './types.js';
+import type { Exporter } from './exporter.js';
+import type { Pipeline } from './wire.js';
+import { locateFor } from '../agenthealth/locate.js';
+import { runRound, type HealthGetter } from '../agenthealth/prober.js';
+import { applyAgentHealth, notServed, summarize, targetsFor } from '../agenthealth/summary.js';
+import { zeroCounts, type AgentHealthView, type HealthLocation } from '../agenthealth/types.js';
 
 export interface AgentHealthOptions {
   /** for tests: another HTTP getter */
