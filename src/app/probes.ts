@@ -16,8 +16,8 @@ import {
   createScheduler,
   discoverTargets,
   functional,
+  isOptedIn,
   verdictChanges,
-  ANNOTATIONS,
   type Classification,
   type IntervalSchedule,
   type ProbeScheduler,
@@ -134,7 +134,7 @@ export class ProbeEngine extends EventEmitter {
   private refresh(): void {
     const s = this.ex.settings;
     const services = this.ex.sources.values<SlimService>('services');
-    const annotated = services.filter((x) => x.annotations[ANNOTATIONS.probe] === 'true');
+    const annotated = services.filter(isOptedIn);
     const wanted = this.sliceSelectorNames(annotated);
     if (wanted !== this.sliceServices) {
       this.sliceServices = wanted;
@@ -146,7 +146,7 @@ export class ProbeEngine extends EventEmitter {
     const namespace = s.serviceNamespace;
     const found = discoverTargets({
       services: s.disabledProbes.includes('annotated')
-        ? services.filter((x) => x.annotations[ANNOTATIONS.probe] !== 'true')
+        ? services.filter((x) => !isOptedIn(x))
         : services,
       endpointSlices: this.ex.sources.values<SlimEndpointSlice>('endpointslices'),
       nodes: this.ex.sources.values<SlimNode>('nodes'),
@@ -204,7 +204,13 @@ export class ProbeEngine extends EventEmitter {
       lastRound: { at: startedAt.toISOString(), durationSeconds, functional: ok, results, classifications },
     };
     this.ex.publish(
-      hasVip ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) } : undefined,
+      hasVip
+        ? {
+            functional: ok,
+            results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })),
+            verdicts: Object.fromEntries(Object.entries(classifications).map(([probe, c]) => [probe, c.verdict])),
+          }
+        : undefined,
     );
     this.emit('round', this.view);
   }
