@@ -2,7 +2,7 @@
 // source registry) feed snapshots to detection, the verdict is published to the state, metrics and
 // HTTP read the state. Nothing here decides anything; it only moves data and logs changes.
 // src/app/wire.ts builds it beside the other pipelines.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { SourceSpec } from '../cluster/catalog.js';
 import { detectionSources } from '../components/registry.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
@@ -18,7 +18,8 @@ import { buildInfo } from './build-info.js';
 
 export interface ExporterDeps {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
@@ -50,7 +51,7 @@ export class Exporter {
     });
     this.sources =
       deps.sources ??
-      new SourceGroup(deps.kc, deps.log, {
+      new SourceGroup(deps.conn, deps.log, {
         ...(deps.reflector ? { reflector: deps.reflector } : {}),
         ...(deps.now ? { now: deps.now } : {}),
       });

@@ -13,7 +13,7 @@
 // A new pipeline: take the registry (`wired.sources`) and declare its sources with
 // `sources.declare(spec)`, subscribe with `sources.onChange([names], fn)`, publish into the state,
 // and join `pipelines` below so start/stop cover it.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import { SourceGroup } from '../cluster/sources.js';
 import type { Settings } from '../config/options.js';
@@ -34,7 +34,8 @@ export interface Pipeline {
 
 export interface WireOptions {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
@@ -79,11 +80,11 @@ function probeHost(exporter: Exporter): ProbeHost {
 }
 
 export function wire(o: WireOptions): Wired {
-  const sources = new SourceGroup(o.kc, o.log, {
+  const sources = new SourceGroup(o.conn, o.log, {
     ...(o.reflector ? { reflector: o.reflector } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
-  const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
+  const exporter = new Exporter({ settings: o.settings, conn: o.conn, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
   const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
   const onDemand = o.scheduleProbes === false;
   const agentHealth =
