@@ -52,7 +52,10 @@ describe('agent health engine', () => {
       const engine = h.running.agentHealth!;
       let view = engine.view;
       const signal = AbortSignal.timeout(10_000);
-      while (!(view.lastRound && view.provider === 'kube-proxy')) [view] = (await once(engine, 'round', { signal })) as [AgentHealthView];
+      // A round may start on a snapshot where the kube-proxy ConfigMap has not been read yet (then the
+      // default port is asked); the next round uses the located port.
+      const located = (v: AgentHealthView) => v.lastRound && v.provider === 'kube-proxy' && v.location?.served && v.location.port === port;
+      while (!located(view)) [view] = (await once(engine, 'round', { signal })) as [AgentHealthView];
       return { view, text: await h.scrape() };
     } finally {
       await h.close();
