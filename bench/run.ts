@@ -809,7 +809,9 @@ process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 if (!flags['no-write']) {
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'scale.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), report(deployment, daemonset, replica));
+  // bench/agenthealth.ts owns its marked section of the same file: keep it.
+  const agentSection = /<!-- agent-health-bench:begin -->[\s\S]*<!-- agent-health-bench:end -->/.exec(readFileSync(path.join(root, 'docs', 'benchmarks.md'), 'utf8'))?.[0];
+  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), agentSection ? `${report(deployment, daemonset, replica).trimEnd()}\n\n${agentSection}\n` : report(deployment, daemonset, replica));
   log('wrote docs/benchmarks.md and bench/results/scale.json');
 }
 process.exit(0);

@@ -42,6 +42,7 @@ export function inputFromExporter(
     ...(eventsNote ? { eventsNote } : {}),
     probes: probes?.state,
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
+    ...(exporter.state.agentHealth ? { agentHealth: exporter.state.agentHealth } : {}),
     now: opts.now ?? Date.now(),
   };
 }

@@ -40,6 +40,8 @@ export class Exporter {
   private publishedFromSynced = false;
   /** config checks raised by other pipelines (probe_targets_over_limit), merged into every verdict */
   private readonly externalIssues = new Map<ConfigCheck, boolean>();
+  /** plugins' rules applied to every verdict, in order (agent health: Ready but unhealthy → unready) */
+  private readonly adjusters: ((v: Verdict) => Verdict)[] = [];
 
   constructor(private readonly deps: ExporterDeps) {
     const { settings } = deps;
@@ -84,6 +86,11 @@ export class Exporter {
     if ((this.externalIssues.get(check) ?? false) === on) return;
     this.externalIssues.set(check, on);
     if (this.state.verdict) this.evaluate();
+  }
+
+  /** A plugin adjusts every verdict from now on (pure: verdict in, verdict out). */
+  adjustVerdict(fn: (v: Verdict) => Verdict): void {
+    this.adjusters.push(fn);
   }
 
   /** Calls fn after every published verdict; returns the function that stops it. */
@@ -158,8 +165,9 @@ export class Exporter {
       now,
     });
     this.snapshot = snap;
-    const verdict = detect(snap, { disabled: this.settings.disabledDetectors });
+    let verdict = detect(snap, { disabled: this.settings.disabledDetectors });
     for (const [check, on] of this.externalIssues) verdict.issues[check] = on;
+    for (const fn of this.adjusters) verdict = fn(verdict);
     const previous = this.state.verdict;
     this.state.verdict = verdict;
     this.state.sources = this.sources.states();

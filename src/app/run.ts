@@ -11,12 +11,15 @@ import { renderStatusPage } from '../http/status-page.js';
 import type { ProbeEngine } from './probes.js';
 import type { ProberTable } from '../probe/index.js';
 import { wire, type Wired } from './wire.js';
+import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
 
 export interface RunningExporter {
   /** everything wire() put together */
   wired: Wired;
   exporter: Exporter;
   probes: ProbeEngine;
+  /** undefined with --agent-health off */
+  agentHealth?: AgentHealthEngine;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -31,10 +34,12 @@ export interface RunOptions {
   extraRoutes?: Router;
   /** for tests: another prober table */
   probers?: ProberTable;
+  /** for tests: agent health engine options (another HTTP getter) */
+  agentHealth?: AgentHealthOptions;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}) });
+  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}) });
   const { exporter } = wired;
   const probes = wired.probes!;
   const app = createApp({
@@ -53,6 +58,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     wired,
     exporter,
     probes,
+    ...(wired.agentHealth ? { agentHealth: wired.agentHealth } : {}),
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), wired.stop()]).then(() => undefined)),

@@ -4,6 +4,8 @@
 //   source registry (SourceGroup)   every pipeline declares the sources it reads here, up front
 //     ├─ detection (Exporter)        re-run when a detection source changes; publishes the verdict
 //     ├─ probes (ProbeEngine)        re-run when services/endpointslices/nodes change; publishes its view
+//     ├─ agent health (AgentHealthEngine)  every --agent-health-interval, asks each node's agent on its own
+//     │                              health endpoint from detection's verdict/snapshot; adjusts the verdict
 //     └─ diagnose-only sources       Warning events, read by the report
 //   application state (ExporterState, ProbeView)  what the pipelines publish
 //   metrics, HTTP, diagnose report                read the state, never the pipelines' internals
@@ -22,6 +24,7 @@ import type { ExporterState } from '../state/exporter.js';
 import { declareDiagnoseSources, reportFromExporter } from './diagnose.js';
 import { Exporter } from './exporter.js';
 import { ProbeEngine, type ProbeHost } from './probes.js';
+import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
 
 /** A part that runs on the shared sources and publishes into the state. */
 export interface Pipeline {
@@ -42,6 +45,9 @@ export interface WireOptions {
   scheduleProbes?: boolean;
   /** for tests: another prober table */
   probers?: ProberTable;
+  /** for tests: agent health options (another HTTP getter). The pipeline runs with --agent-health on
+   *  wherever probes run, and is scheduled when probes are (diagnose: one unspread round on demand). */
+  agentHealth?: AgentHealthOptions;
 }
 
 export interface Wired {
@@ -51,6 +57,8 @@ export interface Wired {
   exporter: Exporter;
   /** the probe pipeline, when it runs */
   probes: ProbeEngine | undefined;
+  /** the agent health pipeline, when it runs (--agent-health on, probes not off) */
+  agentHealth: AgentHealthEngine | undefined;
   /** what metrics are computed from */
   state: ExporterState;
   /** the diagnose report from what the pipelines hold now (no API call) */
@@ -78,18 +86,23 @@ export function wire(o: WireOptions): Wired {
   });
   const exporter = new Exporter({ settings: o.settings, conn: o.conn, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
   const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
+  const onDemand = o.scheduleProbes === false;
+  const agentHealth =
+    o.settings.agentHealth === 'on' && o.probes !== false ? new AgentHealthEngine(exporter, { ...(onDemand ? { spreadMs: 0 } : {}), ...o.agentHealth }) : undefined;
   declareDiagnoseSources(o.settings, sources);
   // Started with the sources. A new pipeline (canary, node health) is built here from `sources` (it
   // declares its sources in its constructor) and closures that publish into `exporter.state`, and
   // joins this list.
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
+  if (agentHealth && !onDemand) pipelines.push(agentHealth);
   // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
-  const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : [])]);
+  const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : []), ...(agentHealth ? [agentHealth] : [])]);
   let stopping: Promise<void> | undefined;
   return {
     sources,
     exporter,
     probes,
+    agentHealth,
     state: exporter.state,
     report: (opts = {}) => reportFromExporter(exporter, probes, opts),
     start() {

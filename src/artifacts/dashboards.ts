@@ -468,6 +468,17 @@ export const overviewDashboard: Dashboard = dashboard(
       unit: 'ops',
       min: 0,
     }),
+    row("Agents' own health endpoints"),
+    timeseries('Agent health endpoints by state', [12, 8], [{ expr: `sum by (state) (${sel('proxy_provider_agent_health')})`, legend: '{{state}}' }], {
+      min: 0,
+      description:
+        "Nodes by their agent's own health endpoint (kube-proxy :10256, Cilium KPR healthz, Calico eBPF, kube-router :20244): healthy (200), unhealthy (non-200), unreachable (no answer), not_served (this provider/config has none). See ServiceProxyAgentUnhealthy.",
+    }),
+    timeseries('Agent sync age (worst node)', [12, 8], [{ expr: `max(${sel('proxy_provider_agent_sync_age_seconds')})`, legend: 'currentTime - lastUpdated' }], {
+      unit: 's',
+      min: 0,
+      description: 'Largest currentTime - lastUpdated in the agents\' health answers: 0 while they sync, growing while a proxier is stuck. See ServiceProxySyncStale.',
+    }),
     row('Exporter'),
     stateTimeline('Kubernetes sources', [12, 6], [{ expr: `min by (source) (${sel('service_proxy_exporter_source_up')})`, legend: '{{source}}' }], {
       mappings: OK_FAIL,

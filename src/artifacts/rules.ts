@@ -10,6 +10,13 @@
 import { runbookUrl } from '../state/runbooks.js';
 import { BACKEND_VERDICTS, BUILTIN_PROBES, EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
 
+/**
+ * ServiceProxySyncStale's bound: 5 minutes without a sync. kube-proxy already answers 503 once a
+ * pending change waited 2 × its sync period (default 30s → 60s); 300s is five such timeouts, well past
+ * a slow sync on a large cluster, and still short enough to matter.
+ */
+export const SYNC_STALE_SECONDS = 300;
+
 export { RUNBOOK_BASE_URL, runbookUrl } from '../state/runbooks.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -248,6 +255,28 @@ export const ALERTING_RULES: AlertingRule[] = [
     description:
       'Source {{ $labels.source }} of {{ $labels.instance }} has not been synced for 10 minutes. ' +
       'Detection may report proxy_provider{type="unknown"} and the replacement-aware alerts are blind.',
+  }),
+  // The agents' own health endpoints (docs/detection.md "Agent health endpoints"). In daemonset mode
+  // each replica reports its own node, in deployment mode one replica reports all: `sum` is right for both.
+  alert('ServiceProxyAgentUnhealthy', {
+    expr: 'sum by (cluster, state) (proxy_provider_agent_health{state=~"unhealthy|unreachable"}) > 0',
+    for: '15m',
+    severity: 'warning',
+    summary: "Service proxy agents' own health endpoints fail on some nodes.",
+    description:
+      "{{ $value }} node(s) have a service proxy agent whose own health endpoint is {{ $labels.state }}" +
+      `${IN_CLUSTER} for 15 minutes (unhealthy: it answered non-200, e.g. kube-proxy's 503 when its rules ` +
+      'have not synced; unreachable: no answer from the node). Services may not follow changes on those nodes.',
+  }),
+  alert('ServiceProxySyncStale', {
+    expr: `max by (cluster) (proxy_provider_agent_sync_age_seconds) > ${SYNC_STALE_SECONDS}`,
+    for: '5m',
+    severity: 'warning',
+    summary: 'A service proxy agent has not synced its rules for a long time.',
+    description:
+      `A service proxy agent${IN_CLUSTER} reports its last successful sync {{ $value | humanizeDuration }} ago ` +
+      `(proxy_provider_agent_sync_age_seconds above ${SYNC_STALE_SECONDS}s for 5 minutes): ` +
+      'new Services and endpoint changes are not programmed on that node.',
   }),
 ];
 

@@ -50,6 +50,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     if (settled.cannotRun) throw new ConfigError(settled.cannotRun.replace('<server>', server));
     exporter.evaluate();
     if (probes) await oneRound(exporter, probes, settings.probeTimeoutMs * 4 + 5000);
+    await wired.agentHealth?.runNow();
     const report = wired.report(skip ? { probesSkipped: skip } : {});
     if (output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {

@@ -4,6 +4,7 @@
 import type { ResourceRef, SnapshotField } from '../cluster/catalog.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
 import type { Finding } from '../detect/types.js';
+import type { HealthLocator } from './health.js';
 
 export const CHECK_STATUSES = ['ok', 'warn', 'fail', 'skipped'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -80,4 +81,6 @@ export interface Component {
   logPattern: string;
   /** its agents' main containers, preferred for `kubectl logs -c` */
   containers: string[];
+  /** where its agents' own health endpoint listens, or why there is none (./<name>/health.ts) */
+  health: HealthLocator;
 }

@@ -100,6 +100,13 @@ function check(s: Settings): Settings {
   }
   if (s.probeIntervalMs < 100) throw new ConfigError('--probe-interval: must be at least 100ms');
   if (s.probeTimeoutMs < 10) throw new ConfigError('--probe-timeout: must be at least 10ms');
+  if (s.agentHealthTimeoutMs > s.agentHealthIntervalMs) {
+    throw new ConfigError(
+      `--agent-health-timeout: ${formatDuration(s.agentHealthTimeoutMs)} is longer than --agent-health-interval ${formatDuration(s.agentHealthIntervalMs)}; make the timeout at most the interval`,
+    );
+  }
+  if (s.agentHealthIntervalMs < 100) throw new ConfigError('--agent-health-interval: must be at least 100ms');
+  if (s.agentHealthTimeoutMs < 10) throw new ConfigError('--agent-health-timeout: must be at least 10ms');
   if (s.sourceGracePeriodMs < 0) throw new ConfigError('--source-grace-period: must not be negative');
   if (s.mode === 'daemonset' && !s.nodeName) {
     throw new ConfigError('--node-name: required with --mode daemonset; set it from the downward API (env NODE_NAME from spec.nodeName)');

@@ -27,6 +27,11 @@ export interface Settings {
   disabledDetectors: string[];
   /** config file only: probes (apiserver, dns, me_service, annotated) to turn off */
   disabledProbes: string[];
+  /** ask every agent's own health endpoint (kube-proxy :10256, Cilium KPR, Calico eBPF, kube-router :20244) */
+  agentHealth: 'on' | 'off';
+  agentHealthIntervalMs: number;
+  agentHealthTimeoutMs: number;
+  agentHealthConcurrency: number;
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -253,6 +258,38 @@ export const OPTIONS = [
     description: 'probes to turn off (config file: list): apiserver, dns, me_service, annotated',
     default: () => [],
     ...list,
+  }),
+  def({
+    key: 'agentHealth',
+    flag: 'agent-health',
+    valueName: 'on|off',
+    description: "ask each node's service proxy agent on its own health endpoint (egress to node IPs on that port)",
+    default: () => 'on' as const,
+    ...oneOf(['on', 'off'] as const),
+  }),
+  def({
+    key: 'agentHealthIntervalMs',
+    flag: 'agent-health-interval',
+    valueName: 'DURATION',
+    description: 'time between agent health rounds; requests are spread across it',
+    default: () => 30_000,
+    ...duration('30s'),
+  }),
+  def({
+    key: 'agentHealthTimeoutMs',
+    flag: 'agent-health-timeout',
+    valueName: 'DURATION',
+    description: 'timeout of each agent health request (at most the interval)',
+    default: () => 2_000,
+    ...duration('2s'),
+  }),
+  def({
+    key: 'agentHealthConcurrency',
+    flag: 'agent-health-concurrency',
+    valueName: 'N',
+    description: 'agent health requests in flight at once (deployment mode)',
+    default: () => 32,
+    ...positiveInt(1024),
   }),
 ] as const satisfies readonly OptionDef<any>[];
 

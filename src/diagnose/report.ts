@@ -1,13 +1,14 @@
 // The report: every check, in group order, and the exit code they add up to.
 import { CONFIG_CHECKS } from '../detect/types.js';
 import { agentChecks } from './checks/agents.js';
+import { agentHealthChecks } from './checks/agent-health.js';
 import { configChecks } from './checks/config.js';
 import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
 import { CHECK_GROUPS, SCHEMA_VERSION, type Check, type CheckFn, type CheckStatus, type DiagnoseInput, type DiagnoseReport } from './types.js';
 
 /** Every check, grouped provider → agents → config → data path. Adding one is one entry here. */
-export const CHECKS: readonly CheckFn[] = [...providerChecks, ...agentChecks, ...configChecks, ...datapathChecks];
+export const CHECKS: readonly CheckFn[] = [...providerChecks, ...agentChecks, ...agentHealthChecks, ...configChecks, ...datapathChecks];
 
 /** A check that throws becomes a failed check naming the error, never a crashed diagnose. */
 function run(fn: CheckFn, input: DiagnoseInput): Check[] {

@@ -5,6 +5,7 @@ import type { ClusterSnapshot, SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
 import type { ProbeView } from '../state/probes.js';
 import type { SlimEvent } from '../cluster/slim.js';
+import type { AgentHealthView } from '../agenthealth/types.js';
 
 /** Bumped on any incompatible change of the JSON shape (a removed or renamed field, a changed meaning). */
 export const SCHEMA_VERSION = 1;
@@ -28,6 +29,8 @@ export interface DiagnoseInput {
   probes: ProbeView | undefined;
   /** data-path checks were not run, and why (outside the cluster, --no-probes) */
   probesSkipped?: string;
+  /** the agents' own health endpoints, last round; undefined with --agent-health off */
+  agentHealth?: AgentHealthView;
   /** ms since epoch */
   now: number;
 }

@@ -102,6 +102,23 @@ ${notReady.length
 ${missingNodes.length ? html`<p>Nodes without an agent: </p><ul id="missing">${missingNodes.map((n) => html`<li>${n.node} — ${n.reason}</li>`)}</ul>` : ''}`;
 }
 
+/** The agents' own health endpoints, from the agents.health check. */
+function agentHealthSection(m: StatusPageModel): Html {
+  const c = m.report.checks.find((x) => x.id === 'agents.health');
+  if (!c) return html``;
+  const counts = c.evidence.counts as Record<'healthy' | 'unhealthy' | 'unreachable' | 'not_served', number> | undefined;
+  const nodes = ((c.evidence.nodes as { node: string; address: string; state: string; status?: number; syncAgeSeconds?: number; reason?: string }[] | undefined) ?? []).filter((n) => n.state !== 'healthy');
+  return html`<h3>Agent health endpoints</h3>
+<p id="agent-health">${counts
+    ? html`${badge(counts.healthy ? 'ok' : 'skipped', `${counts.healthy} healthy`)} ${badge(counts.unhealthy ? 'fail' : 'skipped', `${counts.unhealthy} unhealthy`)} ${badge(counts.unreachable ? 'warn' : 'skipped', `${counts.unreachable} unreachable`)} ${badge('skipped', `${counts.not_served} not served`)} `
+    : ''}<span class="muted">${c.summary}</span>${c.runbook ? html` — ${link(c.runbook)}` : ''}</p>
+${nodes.length
+    ? html`<table id="agent-health-nodes"><thead><tr><th>Node</th><th>Address</th><th>State</th><th>Answer</th><th>Sync age</th></tr></thead><tbody>${nodes.map(
+        (n) => html`<tr><td>${n.node}</td><td><code>${n.address}</code></td><td>${badge(n.state === 'unhealthy' ? 'fail' : 'warn', n.state)}</td><td>${n.status !== undefined ? `HTTP ${n.status}` : (n.reason ?? '')}</td><td>${n.syncAgeSeconds !== undefined ? `${Math.round(n.syncAgeSeconds)} s` : ''}</td></tr>`,
+      )}</tbody></table>`
+    : ''}`;
+}
+
 function ms(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
@@ -161,6 +178,7 @@ ${providerSection(r)}
 ${issuesSection(r)}
 ${attentionSection(r)}
 ${agentsSection(m)}
+${agentHealthSection(m)}
 ${probesSection(m)}
 ${sourcesSection(m)}
 <h2>More</h2>

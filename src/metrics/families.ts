@@ -9,6 +9,7 @@ import { AGENT_STATES, CONFIG_CHECKS, type Verdict } from '../detect/types.js';
 import type { SourceState } from '../cluster/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
+import { HEALTH_STATES } from '../agenthealth/types.js';
 import { VERDICTS } from '../probe/differential.js';
 
 export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
@@ -190,6 +191,22 @@ export const FAMILIES: readonly Family[] = [
         labels: { source },
         value: flag(state === 'synced' || state === 'absent'),
       })),
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'proxy_provider_agent_health',
+    help: "Nodes by their service proxy agent's own health endpoint: healthy (200), unhealthy (answered non-200), unreachable (timeout, refused, reset), not_served (this provider, version or config has no endpoint).",
+    labelNames: ['state'],
+    collect: (s) => (s.agentHealth ? HEALTH_STATES.map((state) => ({ labels: { state }, value: s.agentHealth!.counts[state] })) : []),
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'proxy_provider_agent_sync_age_seconds',
+    help: "Largest currentTime - lastUpdated in the agents' health answers (kube-proxy, Cilium, Calico eBPF): how long the most stuck proxier has not synced. Absent when no answer carries them.",
+    labelNames: [],
+    collect: (s) => (s.agentHealth?.maxSyncAgeSeconds !== undefined ? [{ labels: {}, value: s.agentHealth.maxSyncAgeSeconds }] : []),
   },
 ];
 

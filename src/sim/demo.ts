@@ -9,6 +9,7 @@ import { runExporter, type RunningExporter } from '../app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
 import { DEFAULT_SCENARIO } from './scenarios.js';
 import { startDemoDataPlane, type DemoDataPlane } from './dataplane/index.js';
+import { startDemoAgents, type DemoAgents, type DemoAgentState } from './dataplane/agents.js';
 
 export interface DemoOptions {
   scenario?: string;
@@ -34,6 +35,8 @@ export interface Demo {
   running: RunningExporter;
   /** the stand-in service proxy: break() and heal() it to watch service_lb_functional follow */
   dataPlane: DemoDataPlane;
+  /** the agents' own health endpoints on the nodes' loopback InternalIPs */
+  agents: DemoAgents;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const log = opts.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
   const serviceNamespace = settings.serviceNamespace || 'service-proxy-exporter';
   let dataPlane: DemoDataPlane | undefined;
+  let agents: DemoAgents | undefined;
   let running: RunningExporter;
   let conn: ApiConnection | undefined;
   try {
@@ -60,24 +64,30 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       canary: { namespace: serviceNamespace, ...(opts.canaryDelayMs !== undefined ? { delayMs: opts.canaryDelayMs } : {}) },
     });
     conn = await openConnection(cluster.kubeconfigPath);
+    agents = await startDemoAgents(cluster.api);
+    const routes = demoControls(() => dataPlane!, log);
+    routes.use(agentControls(agents, log));
     running = await runExporter({
       settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace },
       conn,
       log,
-      extraRoutes: demoControls(() => dataPlane!, log),
+      extraRoutes: routes,
     });
     const u = new URL(running.url);
     await dataPlane.addSelfService({ namespace: serviceNamespace, name: settings.serviceName, host: u.hostname, port: Number(u.port) });
   } catch (e) {
     conn?.close();
+    await agents?.close();
     await dataPlane?.close();
     await cluster.close();
     throw e;
   }
   const plane = dataPlane;
   const opened = conn!;
+  const demoAgents = agents;
   return {
     dataPlane: plane,
+    agents: demoAgents,
     url: running.url,
     apiUrl: cluster.api.url,
     kubeconfigPath: cluster.kubeconfigPath,
@@ -88,6 +98,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     close: async () => {
       await running.stop();
       opened.close();
+      await demoAgents.close();
       await plane.close();
       await cluster.close();
     },
@@ -127,6 +138,23 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
     plane().thaw();
     log.info('demo: service proxy thawed (programming resumes)');
     res.json(state());
+  });
+  return r;
+}
+
+/** POST /demo/agent?node=NAME&state=healthy|stale|down: one simulated agent's health endpoint. */
+function agentControls(agents: DemoAgents, log: Logger): Router {
+  const r = Router();
+  r.post('/demo/agent', async (req, res) => {
+    const node = String(req.query.node ?? '');
+    const state = String(req.query.state ?? '') as DemoAgentState;
+    if (!agents.addresses.has(node) || !['healthy', 'stale', 'down'].includes(state)) {
+      res.status(400).json({ error: `use ?node=<one of ${[...agents.addresses.keys()].join(', ')}>&state=healthy|stale|down` });
+      return;
+    }
+    await agents.set(node, state);
+    log.warn(`demo: agent health endpoint on ${node} is now ${state}; watch proxy_provider_agent_health`);
+    res.json(agents.states());
   });
   return r;
 }

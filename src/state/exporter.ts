@@ -3,6 +3,7 @@
 import type { SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
 import type { ProbePath } from '../probe/types.js';
+import type { AgentHealthView } from '../agenthealth/types.js';
 import type { ProbeVerdict } from '../probe/differential.js';
 
 export interface ProbeOutcome {
@@ -18,4 +19,6 @@ export interface ExporterState {
   /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
   probes: { functional: boolean; results: ProbeOutcome[]; verdicts: Record<string, ProbeVerdict> } | undefined;
   build: { version: string; revision: string; nodejsVersion: string };
+  /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
+  agentHealth?: AgentHealthView;
 }

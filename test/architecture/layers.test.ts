@@ -5,7 +5,7 @@
 //   foundation   log.ts, config/          logging and settings
 //   cluster      cluster/                  Kubernetes plumbing: resources, reflectors, slimming, snapshots
 //   detection    detect/, components/      the generic detection machinery and one folder per service proxy
-//   probe        probe/                    the data-path probes
+//   probe        probe/, agenthealth/      the data-path probes; asking the agents' own health endpoints
 //   state        state/                    the application state the pipelines publish (neutral types)
 //   diagnose     diagnose/                 the runbook checks and the report
 //   metrics      metrics/                  metric families computed from the state
@@ -26,7 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['log.ts', 'config'],
   ['cluster'],
   ['detect', 'components'],
-  ['probe'],
+  ['probe', 'agenthealth'],
   ['state'],
   ['diagnose'],
   ['metrics'],

@@ -24,6 +24,8 @@ const ISSUE_ALERTS = [
   'ServiceProxyConfigInvalid',
   'ServiceProxyExporterDown',
   'ServiceProxyExporterSourceDown',
+  'ServiceProxyAgentUnhealthy',
+  'ServiceProxySyncStale',
 ];
 
 const rulesFile = parse(readFileSync(resolve(ROOT, RULES_FILE), 'utf8')) as { groups: unknown[] };

@@ -362,7 +362,8 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       });
       // explicit, so that narrowing the broad probe-target rule never cuts off the API server or DNS
       const has = (proto: string, port: number) => egressPorts.some((p) => p.protocol === proto && p.port === port);
-      for (const [proto, port] of [['TCP', 443], ['TCP', 6443], ['UDP', 53], ['TCP', 53]] as const) {
+      // 10256 (kube-proxy, Cilium KPR, Calico eBPF healthz) and 20244 (kube-router): agent health on node IPs
+      for (const [proto, port] of [['TCP', 443], ['TCP', 6443], ['UDP', 53], ['TCP', 53], ['TCP', 10256], ['TCP', 20244]] as const) {
         assert.ok(has(proto, port), `explicit egress ${proto}/${port}`);
       }
       for (const p of egressPorts) if (p.protocol === 'UDP') assert.equal(p.port, 53, 'UDP egress is only DNS');

@@ -51,6 +51,9 @@ export async function scenarioExposition(name: string): Promise<string> {
         JSON.stringify(v.agents) === JSON.stringify(e.agents),
       `the verdict ${name} expects`,
     );
+    // one agent health round on that verdict: wait out a round started on an earlier snapshot, then run one
+    await h.running.agentHealth?.runNow();
+    await h.running.agentHealth?.runNow();
     return normalize(await h.scrape());
   } finally {
     await h.close();

@@ -20,6 +20,7 @@ import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
 import { freePort } from '../probe/servers.js';
 import { observedProbers, probesEnded } from './helpers.js';
 import { startHarness } from '../helpers/exporter.js';
+import { HEALTH_STATES } from '../../src/agenthealth/types.js';
 
 const MAX_TARGETS = 20;
 const NODES = 300;
@@ -39,6 +40,12 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
         break;
       case 'proxy_provider_agents':
         bounds[f.name] = AGENT_STATES.length;
+        break;
+      case 'proxy_provider_agent_health':
+        bounds[f.name] = HEALTH_STATES.length;
+        break;
+      case 'proxy_provider_agent_sync_age_seconds':
+        bounds[f.name] = 1;
         break;
       case 'proxy_provider_info':
       case 'proxy_provider_conflict':

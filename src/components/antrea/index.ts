@@ -1,6 +1,7 @@
 // Antrea: replaces kube-proxy with AntreaProxy's proxyAll (antrea-config / antrea-agent.conf).
 import type { Component } from '../types.js';
 import { detectAntrea } from './detect.js';
+import { locateAntreaHealth } from './health.js';
 
 export const antrea: Component = {
   name: 'antrea',
@@ -15,4 +16,5 @@ export const antrea: Component = {
   checks: [],
   logPattern: 'panic|fatal|error',
   containers: ['antrea-agent'],
+  health: locateAntreaHealth,
 };

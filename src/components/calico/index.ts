@@ -2,6 +2,7 @@
 import { RESOURCES } from '../../cluster/catalog.js';
 import type { Component } from '../types.js';
 import { detectCalico } from './detect.js';
+import { locateCalicoHealth } from './health.js';
 
 export const calico: Component = {
   name: 'calico',
@@ -19,4 +20,5 @@ export const calico: Component = {
   checks: [],
   logPattern: 'panic|fatal|error',
   containers: ['calico-node'],
+  health: locateCalicoHealth,
 };

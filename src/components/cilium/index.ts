@@ -2,6 +2,7 @@
 import type { Component } from '../types.js';
 import { detectCilium } from './detect.js';
 import { ciliumChecks } from './diagnose.js';
+import { locateCiliumHealth } from './health.js';
 
 export const cilium: Component = {
   name: 'cilium',
@@ -16,4 +17,5 @@ export const cilium: Component = {
   checks: ciliumChecks,
   logPattern: 'level=(error|fatal)|panic|kube-proxy-replacement',
   containers: ['cilium-agent'],
+  health: locateCiliumHealth,
 };

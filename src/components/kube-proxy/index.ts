@@ -3,6 +3,7 @@
 import type { Component } from '../types.js';
 import { detectKubeProxy } from './detect.js';
 import { kubeProxyChecks } from './diagnose.js';
+import { locateKubeProxyHealth } from './health.js';
 
 export const kubeProxy: Component = {
   name: 'kube-proxy',
@@ -24,4 +25,5 @@ export const kubeProxy: Component = {
   // docs/runbooks/KubeProxyDown.md: what a failing kube-proxy logs
   logPattern: 'panic|fatal|error|iptables|ipvs|nftables|connection refused|timeout',
   containers: ['kube-proxy'],
+  health: locateKubeProxyHealth,
 };

@@ -1,6 +1,7 @@
 // kube-router: its IPVS service proxy is on unless --run-service-proxy=false.
 import type { Component } from '../types.js';
 import { detectKubeRouter } from './detect.js';
+import { locateKubeRouterHealth } from './health.js';
 
 export const kubeRouter: Component = {
   name: 'kube-router',
@@ -14,4 +15,5 @@ export const kubeRouter: Component = {
   checks: [],
   logPattern: 'panic|fatal|error',
   containers: ['kube-router'],
+  health: locateKubeRouterHealth,
 };

@@ -1,6 +1,7 @@
 // OVN-Kubernetes: always load-balances Services in OVN (OpenShift's default network).
 import type { Component } from '../types.js';
 import { detectOvnKubernetes } from './detect.js';
+import { locateOvnKubernetesHealth } from './health.js';
 
 export const ovnKubernetes: Component = {
   name: 'ovn-kubernetes',
@@ -14,4 +15,5 @@ export const ovnKubernetes: Component = {
   checks: [],
   logPattern: 'panic|fatal|error',
   containers: ['ovnkube-controller', 'ovnkube-node'],
+  health: locateOvnKubernetesHealth,
 };
