@@ -11,10 +11,13 @@ import { renderStatusPage } from '../http/status-page.js';
 import { ProbeEngine } from './probes.js';
 import { attachDiagnoseSources, reportFromExporter } from '../diagnose/index.js';
 import type { ProberTable } from '../probe/index.js';
+import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
 
 export interface RunningExporter {
   exporter: Exporter;
   probes: ProbeEngine;
+  /** undefined with --canary off (or without pod IP / namespace) */
+  canary: Canary | undefined;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -28,6 +31,8 @@ export interface RunOptions {
   extraRoutes?: Router;
   /** for tests: another prober table */
   probers?: ProberTable;
+  /** for tests: the canary's identity, Lease timing, watch options */
+  canary?: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
@@ -35,6 +40,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
   exporter.use(probes);
   attachDiagnoseSources(exporter);
+  const canary = attachCanary(exporter, o.kc, o.canary);
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
@@ -50,6 +56,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   return {
     exporter,
     probes,
+    canary,
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), exporter.stop()]).then(() => undefined)),

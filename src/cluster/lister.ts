@@ -3,9 +3,8 @@
 // body is parsed with JSON.parse rather than client-node's typed ObjectSerializer: at 5,000 nodes
 // that deserialiser cost ~2 s of CPU and doubled the garbage of every 500-item page of ~16 KB
 // pods, only for the reflector to slim the result at once (docs/benchmarks.md).
-import http from 'node:http';
-import https from 'node:https';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { sendJson } from './request.js';
 import { collectionPath, type ResourceRef } from './catalog.js';
 
 export interface ListParams {
@@ -21,12 +20,12 @@ export interface ListPage {
   continueToken?: string;
 }
 
-/** Builds the list function for a resource (cluster-wide collection, plain JSON objects). */
-export function makeLister(kc: KubeConfig, ref: ResourceRef): (p: ListParams) => Promise<ListPage> {
+/** Builds the list function for a resource (cluster-wide collection unless a namespace is given; plain JSON objects). */
+export function makeLister(kc: KubeConfig, ref: ResourceRef, namespace?: string): (p: ListParams) => Promise<ListPage> {
   return async (p) => {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('No currently active cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + collectionPath(ref));
+    const url = new URL(cluster.server.replace(/\/+$/, '') + collectionPath(ref, namespace));
     if (p.labelSelector) url.searchParams.set('labelSelector', p.labelSelector);
     if (p.fieldSelector) url.searchParams.set('fieldSelector', p.fieldSelector);
     if (p.limit) url.searchParams.set('limit', String(p.limit));
@@ -44,35 +43,8 @@ export function makeLister(kc: KubeConfig, ref: ResourceRef): (p: ListParams) =>
 
 const LIST_TIMEOUT_MS = 60_000;
 
-async function getJson(kc: KubeConfig, url: URL): Promise<unknown> {
-  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  const mod = url.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(url, opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const code = res.statusCode ?? 0;
-        if (code < 200 || code > 299) {
-          // The same shape client-node's typed APIs throw: `.code` the status, `.body` the raw text.
-          reject(new ApiException(code, res.statusMessage ?? 'error', text, res.headers as Record<string, string>));
-          return;
-        }
-        try {
-          resolve(JSON.parse(text));
-        } catch (e) {
-          reject(new Error(`list ${url.pathname}: response is not JSON (${(e as Error).message})`));
-        }
-      });
-    });
-    // A list that hangs (half-dead connection, stuck proxy) must fail so the reflector retries.
-    req.setTimeout(LIST_TIMEOUT_MS, () => req.destroy(new Error(`list ${url.pathname}: no response in ${LIST_TIMEOUT_MS / 1000} s`)));
-    req.on('error', reject);
-    req.end();
-  });
+function getJson(kc: KubeConfig, url: URL): Promise<unknown> {
+  return sendJson(kc, url, { method: 'GET', timeoutMs: LIST_TIMEOUT_MS });
 }
 
 /** HTTP status of a client-node failure: ApiException `.code`, a failed watch's `.statusCode`. */

@@ -15,6 +15,8 @@ import { Backoff } from './backoff.js';
 export interface ReflectorSpec {
   name: string;
   ref: ResourceRef;
+  /** watch one namespace instead of the whole cluster (a namespaced Role suffices) */
+  namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
   /** a CRD that may not be installed: 404 is a state ("absent"), not an error */
@@ -86,7 +88,7 @@ export class Reflector extends EventEmitter {
   ) {
     super();
     this.name = spec.name;
-    this.list = makeLister(kc, spec.ref);
+    this.list = makeLister(kc, spec.ref, spec.namespace);
     this.watcher = new Watch(kc);
     const watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
     this.opts = {
@@ -284,7 +286,7 @@ export class Reflector extends EventEmitter {
       this.stats.watches++;
       armIdle();
       this.watcher
-        .watch(collectionPath(this.spec.ref), query, onEvent, finish)
+        .watch(collectionPath(this.spec.ref, this.spec.namespace), query, onEvent, finish)
         .then((controller) => {
           this.current = controller;
           if (!settled) {

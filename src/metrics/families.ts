@@ -24,6 +24,17 @@ export interface ExporterState {
   /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
   probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
   build: { version: string; revision: string; nodejsVersion: string };
+  /** the canary (src/canary/); undefined with --canary off */
+  canary?: CanaryState;
+}
+
+/** What the canary's state families read. */
+export interface CanaryState {
+  writer: boolean;
+  /** canary changes seen (service_lb_programming_pending_seconds is absent before the first) */
+  changes: number;
+  /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
+  pendingSince?: number;
 }
 
 export interface Sample {
@@ -62,6 +73,13 @@ export function boundedLabel(value: string | undefined): string {
   const v = (value ?? '').replace(/[^A-Za-z0-9._+-]+/g, '_');
   return v.length > MAX_INFO_LABEL_LENGTH ? v.slice(0, MAX_INFO_LABEL_LENGTH) : v;
 }
+
+/** Canary programming latency: from a quick eBPF/iptables update to SIG Scalability's 30 s SLO and well past it. */
+export const PROGRAMMING_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 300];
+
+/** Why a canary write (Lease or EndpointSlice) failed: a closed set. */
+export const CANARY_WRITE_RESOURCES = ['lease', 'endpointslice'] as const;
+export const CANARY_WRITE_ERROR_REASONS = ['forbidden', 'conflict', 'not_found', 'other'] as const;
 
 export const PROBE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -176,6 +194,49 @@ export const FAMILIES: readonly Family[] = [
         labels: { source },
         value: flag(state === 'synced' || state === 'absent'),
       })),
+  },
+  // The canary (src/canary/): service programming latency, end to end.
+  {
+    kind: 'event',
+    type: 'histogram',
+    name: 'service_lb_programming_duration_seconds',
+    help: 'Service programming latency: a canary EndpointSlice change seen on the watch to the first answer from its new target through the canary Service VIP.',
+    labelNames: [],
+    buckets: PROGRAMMING_DURATION_BUCKETS,
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_programming_pending_seconds',
+    help: 'How long the newest canary change has been waiting to appear in the data plane; 0 once it has. Absent before the first change.',
+    labelNames: [],
+    collect: (s) => {
+      const c = s.canary;
+      if (!c || c.changes === 0) return [];
+      return [{ labels: {}, value: c.pendingSince === undefined ? 0 : Math.max(0, (Date.now() - c.pendingSince) / 1000) }];
+    },
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_lb_programming_changes_total',
+    help: 'Canary EndpointSlice changes seen on the watch.',
+    labelNames: [],
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_proxy_exporter_canary_writer',
+    help: '1 on the replica that holds the canary Lease and writes the canary EndpointSlice, else 0. Absent with --canary off.',
+    labelNames: [],
+    collect: (s) => (s.canary ? [{ labels: {}, value: flag(s.canary.writer) }] : []),
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_proxy_exporter_canary_write_errors_total',
+    help: 'Failed canary writes, per resource (lease, endpointslice) and reason (forbidden, conflict, not_found, other). forbidden: the Role in manifests/base/canary-role.yaml is missing.',
+    labelNames: ['resource', 'reason'],
   },
 ];
 
