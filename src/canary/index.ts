@@ -109,6 +109,7 @@ export class Canary {
       this.sync();
     });
     this.writer.on('forbidden', (error: string) => this.elector.relinquish(error));
+    this.writer.on('wrote', () => this.elector.confirmWritable());
     o.recorder.init();
     this.sync();
   }

@@ -133,6 +133,8 @@ export class LeaseElector extends EventEmitter {
   isLeader = false;
   /** writes are forbidden; no attempt before `forbiddenUntil` */
   forbidden = false;
+  /** what was forbidden: the Lease itself, or (relinquish) a write the caller made as holder */
+  private forbiddenBy: 'lease' | 'caller' | undefined;
   private forbiddenUntil = 0;
   private readonly forbiddenBackoff: Backoff;
   private readonly reflector: Reflector;
@@ -199,7 +201,7 @@ export class LeaseElector extends EventEmitter {
 
   /** Give the role up now (e.g. the EndpointSlice write was forbidden) and stay away for the forbidden backoff. */
   relinquish(reason: string): void {
-    this.enterForbidden(reason);
+    this.enterForbidden(reason, 'caller');
     if (this.isLeader && this.observed) {
       const now = this.now();
       const spec: LeaseSpec = { ...this.observed.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now) };
@@ -286,7 +288,7 @@ export class LeaseElector extends EventEmitter {
       const reason = writeErrorReason(err);
       this.emit('writeError', reason);
       if (reason === 'forbidden') {
-        this.enterForbidden(describeError(err));
+        this.enterForbidden(describeError(err), 'lease');
         this.setLeader(false);
         return this.schedule(this.forbiddenUntil - this.now());
       }
@@ -310,16 +312,25 @@ export class LeaseElector extends EventEmitter {
     }
   }
 
-  private enterForbidden(reason: string): void {
+  private enterForbidden(reason: string, by: 'lease' | 'caller'): void {
     this.forbiddenUntil = this.now() + this.forbiddenBackoff.next();
+    this.forbiddenBy = by;
     if (!this.forbidden) {
       this.forbidden = true;
       this.emit('forbidden', reason);
     }
   }
 
+  /** A Lease write went through. That ends a Lease 403 episode, not one the caller reported. */
   private writesAllowed(): void {
+    if (this.forbiddenBy === 'caller') return;
+    this.confirmWritable();
+  }
+
+  /** The caller's own write (the EndpointSlice) went through as holder: the forbidden episode is over. */
+  confirmWritable(): void {
     this.forbiddenBackoff.reset();
+    this.forbiddenBy = undefined;
     if (this.forbidden) {
       this.forbidden = false;
       this.emit('allowed');

@@ -15,6 +15,8 @@ export interface StandIn {
   requests: { method: string; resource: string; name?: string; status: number }[];
   /** resources whose writes answer 403 */
   forbidWrites: Set<string>;
+  /** called after every stored change */
+  onChange(fn: (resource: string, obj: Obj) => void): void;
   put(resource: string, obj: Obj): void;
   get(resource: string, name: string): Obj | undefined;
   close(): Promise<void>;
@@ -28,12 +30,14 @@ export async function startStandIn(): Promise<StandIn> {
   const watchers = new Set<{ resource: string; name?: string; res: http.ServerResponse }>();
   const requests: StandIn['requests'] = [];
   const forbidWrites = new Set<string>();
+  const changeFns: ((resource: string, obj: Obj) => void)[] = [];
   const store = (resource: string, obj: Obj, type: 'ADDED' | 'MODIFIED') => {
     rv++;
     obj.metadata.resourceVersion = String(rv);
     obj.metadata.uid ??= `uid-${rv}`;
     objects.set(`${resource}/${obj.metadata.name}`, obj);
     for (const w of watchers) if (w.resource === resource && (!w.name || w.name === obj.metadata.name)) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
+    for (const fn of changeFns) fn(resource, obj);
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -99,6 +103,7 @@ export async function startStandIn(): Promise<StandIn> {
     objects,
     requests,
     forbidWrites,
+    onChange: (fn) => void changeFns.push(fn),
     put: (resource, obj) => store(resource, obj, objects.has(`${resource}/${obj.metadata.name}`) ? 'MODIFIED' : 'ADDED'),
     get: (resource, name) => objects.get(`${resource}/${name}`),
     close: () =>
