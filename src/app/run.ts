@@ -41,12 +41,13 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   exporter.use(probes);
   attachDiagnoseSources(exporter);
   const canary = attachCanary(exporter, o.kc, o.canary);
+  const report = () => reportFromExporter(exporter, probes, canary ? { canary: canary.view } : {});
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
     // Both from cached state: a request costs the API server nothing.
-    statusPage: () => renderStatusPage({ report: reportFromExporter(exporter, probes), probes: probes.state, sources: exporter.sources.statuses(), readiness: exporter.readiness() }),
-    diagnose: () => reportFromExporter(exporter, probes),
+    statusPage: () => renderStatusPage({ report: report(), probes: probes.state, sources: exporter.sources.statuses(), readiness: exporter.readiness() }),
+    diagnose: report,
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });
   const http = await listen(app, o.settings.listen);

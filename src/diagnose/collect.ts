@@ -7,6 +7,7 @@ import type { ProbeEngine, ProbeView } from '../app/probes.js';
 import type { SlimEvent } from './events.js';
 import { buildReport } from './report.js';
 import type { DiagnoseInput, DiagnoseReport, SourceInfo } from './types.js';
+import { canaryOffReason, type CanaryView } from '../canary/index.js';
 
 /** Add the diagnose-only sources (Warning events) to an exporter's SourceGroup, before start(). */
 export function attachDiagnoseSources(exporter: Exporter): void {
@@ -17,7 +18,7 @@ export function attachDiagnoseSources(exporter: Exporter): void {
 export function inputFromExporter(
   exporter: Exporter,
   probes: { state: ProbeView } | undefined,
-  opts: { probesSkipped?: string; now?: number } = {},
+  opts: { probesSkipped?: string; now?: number; canary?: CanaryView; canaryOff?: string } = {},
 ): DiagnoseInput {
   const statuses = exporter.sources.statuses();
   const sources: Record<string, SourceInfo> = {};
@@ -37,10 +38,11 @@ export function inputFromExporter(
     probes: probes?.state,
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
     now: opts.now ?? Date.now(),
+    ...(opts.canary ? { canary: opts.canary } : { canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'canary not started' }),
   };
 }
 
-export function reportFromExporter(exporter: Exporter, probes: { state: ProbeView } | undefined, opts: { probesSkipped?: string; now?: number } = {}): DiagnoseReport {
+export function reportFromExporter(exporter: Exporter, probes: { state: ProbeView } | undefined, opts: { probesSkipped?: string; now?: number; canary?: CanaryView } = {}): DiagnoseReport {
   return buildReport(inputFromExporter(exporter, probes, opts));
 }
 

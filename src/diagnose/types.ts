@@ -7,6 +7,8 @@ import type { ProbeView } from '../app/probes.js';
 import type { SlimEvent } from './events.js';
 
 /** Bumped on any incompatible change of the JSON shape (a removed or renamed field, a changed meaning). */
+import type { CanaryView } from '../canary/index.js';
+
 export const SCHEMA_VERSION = 1;
 
 export const CHECK_STATUSES = ['ok', 'warn', 'fail', 'skipped'] as const;
@@ -53,6 +55,9 @@ export interface DiagnoseInput {
   probesSkipped?: string;
   /** ms since epoch */
   now: number;
+  /** the canary (src/canary/), when it runs; else `canaryOff` says why */
+  canary?: CanaryView;
+  canaryOff?: string;
 }
 
 export interface DiagnoseReport {
