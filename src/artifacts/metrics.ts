@@ -20,6 +20,12 @@ export const EXPORTER_METRICS = [
   'service_lb_probe_failures_total',
   'service_proxy_exporter_build_info',
   'service_proxy_exporter_source_up',
+  // the canary (src/canary/)
+  'service_lb_programming_duration_seconds',
+  'service_lb_programming_pending_seconds',
+  'service_lb_programming_changes_total',
+  'service_proxy_exporter_canary_writer',
+  'service_proxy_exporter_canary_write_errors_total',
 ] as const;
 export type ExporterMetric = (typeof EXPORTER_METRICS)[number];
 

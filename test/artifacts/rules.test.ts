@@ -23,6 +23,8 @@ const ISSUE_ALERTS = [
   'ServiceProxyConfigInvalid',
   'ServiceProxyExporterDown',
   'ServiceProxyExporterSourceDown',
+  'ServiceProxyProgrammingStalled',
+  'ServiceProxyProgrammingSlow',
 ];
 
 const rulesFile = parse(readFileSync(resolve(ROOT, RULES_FILE), 'utf8')) as { groups: unknown[] };
@@ -78,6 +80,8 @@ test('the critical ones are the ones users are paged for', () => {
   const sev = Object.fromEntries(ALERTING_RULES.map((r) => [r.alert, r.labels.severity]));
   assert.equal(sev.KubeProxyDown, 'critical', 'drop-in for the critical kubernetes-mixin alert');
   assert.equal(sev.ServiceLoadBalancingBroken, 'critical');
+  assert.equal(sev.ServiceProxyProgrammingStalled, 'critical', 'the data plane no longer takes changes');
+  assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
 });
 
 test('promtool check rules', async (t) => {
@@ -112,6 +116,9 @@ test('the unit tests cover what the issue asks for', () => {
     'load-balancing broken for the for-window pages',
     'exporter target gone fires ServiceProxyExporterDown',
     'flapping probe does not page',
+    'canary change pending over 60s for 5m pages',
+    'canary programmed within seconds is quiet',
+    'p99 programming latency above 30s warns',
   ]) {
     assert.ok(text.includes(`name: ${scenario}`), scenario);
   }
