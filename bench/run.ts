@@ -9,6 +9,7 @@
 //                        [--runner dist|tsx] [--churn 1] [--no-daemonset] [--no-write]
 //
 // Durations default to the issue's numbers; shorten them while iterating.
+import { canaryBench, canaryReport } from './canary.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -648,12 +649,14 @@ if (!flags['no-daemonset']) {
   daemonset.push(await daemonsetBench(SMALL_NODES, Math.round((PODS * SMALL_NODES) / NODES)));
   daemonset.push(await daemonsetBench(NODES, PODS));
 }
-const results = { machine: { cpus: os.cpus().length, memGiB: os.totalmem() / 2 ** 30, node: process.version }, deployment, daemonset };
+const canary = await canaryBench();
+log(`canary: ${canary.cpuMsPerChange} ms CPU per change, writer ~${canary.writerPerHour} API requests/h, other replicas ~${canary.observerPerHour}/h`);
+const results = { machine: { cpus: os.cpus().length, memGiB: os.totalmem() / 2 ** 30, node: process.version }, deployment, daemonset, canary };
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 if (!flags['no-write']) {
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'scale.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), report(deployment, daemonset));
+  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), report(deployment, daemonset) + canaryReport(canary));
   log('wrote docs/benchmarks.md and bench/results/scale.json');
 }
 process.exit(0);
