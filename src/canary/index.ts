@@ -85,7 +85,8 @@ export class Canary {
       log.debug('canary change programmed', { seconds });
     });
     this.observer.on('vip', (vip?: { clusterIp: string; port: number }) => {
-      if (!vip) log.warn('canary Service not found or without a ClusterIP; apply manifests/base/canary-service.yaml', { namespace: ns, service: CANARY_NAME });
+      if (vip) this.writer.vipKnown();
+      else log.warn('canary Service not found or without a ClusterIP; apply manifests/base/canary-service.yaml; no canary changes until it exists', { namespace: ns, service: CANARY_NAME });
     });
     const watchState = (e: { name?: string; state: string; error: string }) => {
       if (e.state === 'forbidden') log.warn('canary watch forbidden: check the canary Role (manifests/base/canary-role.yaml)', { source: e.name ?? 'canary-lease', error: e.error });

@@ -41,6 +41,7 @@ export class CanaryObserver extends EventEmitter {
   private readonly slices: Reflector;
   private readonly services: Reflector;
   private listed = false;
+  private serviceListed = false;
   private polling?: Promise<void>;
   private readonly stopper = new AbortController();
 
@@ -99,8 +100,10 @@ export class CanaryObserver extends EventEmitter {
 
   private onService(): void {
     const next = serviceAddress(this.services.values()[0]);
+    const first = !this.serviceListed;
+    this.serviceListed = true;
     const same = next && this.vip && next.clusterIp === this.vip.clusterIp && next.port === this.vip.port && next.uid === this.vip.uid;
-    if (same || (!next && !this.vip)) return;
+    if (same || (!next && !this.vip && !first)) return;
     this.vip = next;
     this.emit('vip', next);
     if (next && this.pending) this.poll();

@@ -6,6 +6,7 @@
 // A flip waits while this replica's own observer still sees the previous change pending: with two
 // ports, flipping back would hand a stalled data plane the target it already serves, and the
 // stall would look programmed. The pending time then keeps growing, which is what should page.
+// Without the canary Service (no VIP) it writes nothing.
 import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { collectionPath } from '../cluster/catalog.js';
@@ -28,6 +29,8 @@ export interface WriterOptions {
 /** Emits `wrote` (target), `writeError` (reason, error text), `forbidden` (error text) on a 403, `held` while a flip waits for the data plane. */
 export class CanaryWriter extends EventEmitter {
   private active = false;
+  /** the slice has been checked (and fixed) since this replica took the role */
+  private ensured = false;
   private timer?: NodeJS.Timeout;
   private busy?: Promise<void>;
   private readonly path: string;
@@ -42,9 +45,15 @@ export class CanaryWriter extends EventEmitter {
   setActive(on: boolean): void {
     if (on === this.active) return;
     this.active = on;
+    this.ensured = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (on) this.run(() => this.ensure());
+  }
+
+  /** The canary Service's VIP appeared: a writer that waited for it starts now. */
+  vipKnown(): void {
+    if (this.active && !this.ensured) this.run(() => this.ensure());
   }
 
   async stop(): Promise<void> {
@@ -66,6 +75,11 @@ export class CanaryWriter extends EventEmitter {
 
   /** On taking the role: the slice must exist and point at this pod; then flips follow. */
   private async ensure(): Promise<void> {
+    if (!this.active || this.ensured) return;
+    // Without the canary Service there is nothing a data plane could program: no changes, so no
+    // pending time that would page for a missing manifest (the observer logs that once).
+    if (!this.o.observer.vip) return this.scheduleFlip();
+    this.ensured = true;
     const cur = await this.current();
     const t = sliceTarget(cur);
     if (cur && sliceIsOurs(cur) && t && t.address === this.o.podIp && this.o.ports.includes(t.port)) return this.scheduleFlip();
@@ -75,6 +89,8 @@ export class CanaryWriter extends EventEmitter {
 
   private async flip(): Promise<void> {
     if (!this.active) return;
+    if (!this.ensured) return this.ensure();
+    if (!this.o.observer.vip) return this.scheduleFlip();
     const cur = await this.current();
     const t = sliceTarget(cur);
     if (this.o.observer.pending && t && t.address === this.o.podIp) {

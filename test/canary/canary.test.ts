@@ -227,3 +227,35 @@ async function until(what: string, ms: number, pred: () => boolean): Promise<voi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('canary without its Service', () => {
+  it('writes nothing and logs one line until the canary Service exists, then starts', async () => {
+    const api = await startStandIn();
+    const [p1, p2] = await freePorts(2);
+    const log = capture();
+    const state: CanaryState = { writer: false, changes: 0 };
+    const c = new Canary({
+      kc: api.kc,
+      log: log.logger,
+      settings: { serviceNamespace: 'ns', podIp: '127.0.0.1', canaryPorts: [p1!, p2!], canaryIntervalMs: 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
+      recorder: { init() {}, change() {}, programmed() {}, writeError() {} },
+      state,
+      identity: 'solo',
+      timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
+      reflector: { backoff: { initialMs: 20, maxMs: 200 } },
+    });
+    c.start();
+    try {
+      await until('writer', 3_000, () => state.writer);
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(api.get('endpointslices', NAME), undefined, 'no slice without the Service');
+      assert.equal(state.pendingSince, undefined);
+      assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
+      api.put('services', { metadata: { name: NAME, namespace: 'ns' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: 1, protocol: 'TCP' }] } });
+      await until('the slice', 2_000, () => api.get('endpointslices', NAME) !== undefined);
+    } finally {
+      await c.stop();
+      await api.close();
+    }
+  });
+});
