@@ -294,21 +294,13 @@ export class LeaseElector extends EventEmitter {
       }
       if (reason === 'conflict' || reason === 'not_found') {
         // Someone else wrote (or deleted) the Lease since we read it: the watch brings the new
-        // record; a holder that lost the race stops writing at once.
-        if (this.isLeader && reason === 'conflict') await this.refetch();
-        if (this.isLeader && this.observed?.spec.holderIdentity !== this.o.identity) this.setLeader(false);
+        // record (no GET: reads of the Lease are its watch only). A holder stops writing at once and
+        // renews again only if the record it then sees is still its own.
+        this.setLeader(false);
         if (reason === 'not_found') this.observed = undefined;
       }
       if (this.isLeader && this.now() - this.lastRenewAt > this.timing.renewDeadlineMs) this.setLeader(false);
       this.schedule(this.timing.retryPeriodMs);
-    }
-  }
-
-  private async refetch(): Promise<void> {
-    try {
-      this.observe(await requestJson(this.o.kc, { method: 'GET', path: `${this.path}/${CANARY_NAME}`, timeoutMs: this.timing.retryPeriodMs * 2 }));
-    } catch {
-      // the watch will tell
     }
   }
 

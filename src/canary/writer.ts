@@ -80,7 +80,8 @@ export class CanaryWriter extends EventEmitter {
     // pending time that would page for a missing manifest (the observer logs that once).
     if (!this.o.observer.vip) return this.scheduleFlip();
     this.ensured = true;
-    const cur = await this.current();
+    // authoritative at takeover (the watch cache may lag a previous writer's last write)
+    const cur = await this.get();
     const t = sliceTarget(cur);
     if (cur && sliceIsOurs(cur) && t && t.address === this.o.podIp && this.o.ports.includes(t.port)) return this.scheduleFlip();
     await this.write(cur);
