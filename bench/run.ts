@@ -95,11 +95,16 @@ function cpuSeconds(pid: number): number {
 interface Cluster {
   api: FakeApiServer;
   kubeconfig: string;
+  /** a config file disabling every probe, when the cluster has no loopback probe targets */
+  probesOff: string | undefined;
   dir: string;
   loadSeconds: number;
   counts: ReturnType<typeof plannedCounts>;
   close(): Promise<void>;
 }
+
+/** Every probe kind: a cluster whose Services lead nowhere gets all of them disabled. */
+const PROBES_OFF = ['apiserver', 'dns', 'me_service', 'annotated'];
 
 async function startCluster(opts: GenerateOptions, targets?: { https: Running; dns: Running; http: Running[] }): Promise<Cluster> {
   const t0 = performance.now();
@@ -112,9 +117,13 @@ async function startCluster(opts: GenerateOptions, targets?: { https: Running; d
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spx-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
+  // Without loopback probe targets the generated ClusterIPs lead nowhere: such runs probe nothing.
+  const probesOff = path.join(dir, 'probes-off.yaml');
+  writeFileSync(probesOff, `disabledProbes: [${PROBES_OFF.join(', ')}]\n`);
   return {
     api,
     kubeconfig,
+    probesOff: targets ? undefined : probesOff,
     dir,
     loadSeconds: (performance.now() - t0) / 1000,
     counts: plannedCounts(full),
@@ -287,7 +296,7 @@ function sumOf(text: string, metric: string): number {
 /** The exporter's RSS with a 2-node cluster: what the code and libraries cost before any data. */
 async function baselineRss(entry: { cmd: string; args: string[] }): Promise<{ rssMB: number; clientNodeImportMB: number; bareNodeMB: number }> {
   const cluster = await startCluster({ nodes: 2, pods: 10 });
-  const child = await spawnExporter(cluster.kubeconfig, entry, []);
+  const child = await spawnExporter(cluster.kubeconfig, entry, ['--config', cluster.probesOff!]);
   try {
     await waitReady(child.url);
     await sleep(1000);
@@ -460,6 +469,7 @@ async function daemonsetBench(nodes: number, pods: number): Promise<DaemonsetRun
         { kubeconfig: cluster.kubeconfig, listen: '127.0.0.1:0', mode: 'daemonset', 'node-name': node, 'probe-interval': '1h', 'probe-timeout': '1s' },
         {},
       );
+      settings.disabledProbes = [...PROBES_OFF];
       replicas.push(await runExporter({ settings, kc, log: silentLogger() }));
     }
     for (const r of replicas) {

@@ -8,5 +8,6 @@ const ASSETS = [
   ['src/sim/dataplane/demo-tls', 'dist/sim/dataplane/demo-tls'],
 ];
 for (const [from, to] of ASSETS) {
-  if (existsSync(from)) cpSync(from, to, { recursive: true, filter: (f) => !f.endsWith('.ts') });
+  // golden expositions are test data: they stay out of dist/
+  if (existsSync(from)) cpSync(from, to, { recursive: true, filter: (f) => !f.endsWith('.ts') && !f.includes('/golden') });
 }

@@ -52,7 +52,9 @@ export class Exporter {
     });
     for (const spec of this.specs) this.sources.add(spec);
     this.state = { verdict: undefined, sources: this.sources.states(), probes: undefined, build: buildInfo() };
-    this.metrics = createMetrics(() => this.state);
+    // source_up reads the sources live: a source that syncs without changing any object (an empty
+    // optional one) triggers no evaluation, and must not show 0 until something else changes
+    this.metrics = createMetrics(() => ({ ...this.state, sources: this.sources.states() }));
     this.sources.on('change', () => this.evaluate());
   }
 

@@ -20,7 +20,7 @@ export interface GenerateOptions {
   annotatedServices?: number;
   /**
    * Where annotated Services, kubernetes and kube-dns point: a cluster IP and port that really
-   * answer (loopback), so probe rounds do real work. Without it, addresses are 10.96.x.x.
+   * answer (loopback), so probe rounds do real work. Without it, addresses are in 198.18.0.0/15 and lead nowhere.
    */
   probeTargets?: { host: string; httpPorts: number[]; apiPort?: number; dnsPort?: number };
   /** Cilium agent version; default v1.18.3 */
@@ -78,7 +78,9 @@ export function nodeName(i: number): string {
   return `ip-10-${(i >> 16) & 255}-${(i >> 8) & 255}-${i & 255}.eu-west-1.compute.internal`;
 }
 
-const nodeIP = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+// Addresses only from 198.18.0.0/15 (RFC 2544 benchmarking space), which nobody routes: nodes in
+// 198.18.0.0/16, Services in 198.19.0.0/17, pods in 198.19.128.0/17.
+const nodeIP = (i: number): string => `198.18.${(i >> 8) & 255}.${i & 255}`;
 
 /** A managedFields entry of roughly `bytes` bytes: real objects carry several KB of these. */
 function managedFields(manager: string, bytes: number, rnd: () => number): Obj[] {
@@ -312,7 +314,7 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
     status: {
       phase: 'Running',
       hostIP: nodeIP(nodeIndex),
-      podIP: `100.${64 + ((k >> 16) & 63)}.${(k >> 8) & 255}.${k & 255}`,
+      podIP: `198.19.${128 + ((k >> 8) & 127)}.${k & 255}`,
       startTime: CREATED,
       conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: CREATED })),
       containerStatuses: [{ name: app, image, imageID: image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: CREATED } } }],
@@ -341,7 +343,7 @@ function slice(ns: string, svc: string, ports: Obj[], endpoints: { ip: string; n
   };
 }
 
-const svcIP = (n: number): string => `10.96.${(n >> 8) & 255}.${n & 255}`;
+const svcIP = (n: number): string => `198.19.${(n >> 8) & 127}.${n & 255}`;
 
 /**
  * The cluster's objects, one at a time (a generator, so 50,000 pods need not sit in memory twice:
@@ -392,15 +394,15 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     yield p;
   }
   const host = t?.host;
-  yield service('default', 'kubernetes', host ?? '10.96.0.1', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP', targetPort: t?.apiPort ?? 443 }], { labels: { component: 'apiserver', provider: 'kubernetes' }, selector: {} });
-  yield slice('default', 'kubernetes', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP' }], [{ ip: host ?? '10.0.0.10', node: '' }]);
+  yield service('default', 'kubernetes', host ?? '198.19.0.1', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP', targetPort: t?.apiPort ?? 443 }], { labels: { component: 'apiserver', provider: 'kubernetes' }, selector: {} });
+  yield slice('default', 'kubernetes', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP' }], [{ ip: host ?? '198.18.255.10', node: '' }]);
   const dnsPort = t?.dnsPort ?? 53;
-  yield service('kube-system', 'kube-dns', host ?? '10.96.0.10', [
+  yield service('kube-system', 'kube-dns', host ?? '198.19.0.10', [
     { name: 'dns', port: dnsPort, protocol: 'UDP', targetPort: dnsPort },
     { name: 'dns-tcp', port: dnsPort, protocol: 'TCP', targetPort: dnsPort },
     { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
   ], { labels: { 'k8s-app': 'kube-dns' }, selector: { 'k8s-app': 'kube-dns' } });
-  yield slice('kube-system', 'kube-dns', [{ name: 'dns', port: dnsPort, protocol: 'UDP' }, { name: 'dns-tcp', port: dnsPort, protocol: 'TCP' }], Array.from({ length: counts.corednsPods }, (_, k) => ({ ip: host ?? `100.64.0.${k + 2}`, node: nodeName(k % opts.nodes) })));
+  yield slice('kube-system', 'kube-dns', [{ name: 'dns', port: dnsPort, protocol: 'UDP' }, { name: 'dns-tcp', port: dnsPort, protocol: 'TCP' }], Array.from({ length: counts.corednsPods }, (_, k) => ({ ip: host ?? `198.19.255.${k + 2}`, node: nodeName(k % opts.nodes) })));
 
   // Application namespaces, Services and pods: what a cluster is mostly made of.
   const namespaces = Math.max(1, Math.min(200, Math.ceil(counts.services / 25)));
@@ -411,7 +413,7 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     const port = annotated && t ? t.httpPorts[s % t.httpPorts.length]! : 80;
     const annotations = annotated ? { 'service-proxy-exporter.io/probe': 'true', 'service-proxy-exporter.io/path': '/' } : { 'meta.helm.sh/release-name': ns };
     yield service(ns, name, annotated && host ? host : svcIP(s + 100), [{ name: 'http', port, protocol: 'TCP', targetPort: 8080 }], { annotations });
-    yield slice(ns, name, [{ name: 'http', port: annotated && t ? port : 8080, protocol: 'TCP' }], [{ ip: annotated && host ? host : `100.64.${(s >> 8) & 255}.${s & 255}`, node: nodeName(s % opts.nodes) }]);
+    yield slice(ns, name, [{ name: 'http', port: annotated && t ? port : 8080, protocol: 'TCP' }], [{ ip: annotated && host ? host : `198.19.${128 + ((s >> 8) & 127)}.${s & 255}`, node: nodeName(s % opts.nodes) }]);
   }
   for (let k = 0; k < counts.appPods; k++) {
     const s = k % Math.max(1, counts.services);

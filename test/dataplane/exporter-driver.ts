@@ -109,7 +109,6 @@ async function main(): Promise<void> {
   running.probes.on('round', (view: ProbeView) => {
     const publishedAt = Date.now();
     const round = view.lastRound!;
-    const provider = running.exporter.state.verdict?.provider ?? null;
     const n = ++seq;
     // In order, one scrape per round: the state families read the state this round just set.
     queue = queue.then(async () => {
@@ -120,6 +119,8 @@ async function main(): Promise<void> {
       } catch (err) {
         emit({ type: 'log', level: 'error', message: 'driver: scrape failed', error: String(err) });
       }
+      // read after the scrape, not at publish time: detection may have settled in between
+      const provider = running.exporter.state.verdict?.provider ?? null;
       const report: RoundReport = {
         type: 'round',
         seq: n,

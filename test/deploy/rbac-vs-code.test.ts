@@ -16,6 +16,7 @@ import { loadKubeconfig } from '../../src/cluster/kubeconfig.js';
 import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
+import { startDemoDataPlane } from '../../src/sim/dataplane/index.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 import { authorize, requestName } from '../../src/sim/apiserver/rbac.js';
 import type { RecordedRequest } from '../../src/sim/apiserver/index.js';
@@ -196,6 +197,8 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
   async function withCluster(label: string, fn: (cluster: SimulatedCluster) => Promise<void>): Promise<void> {
     const scenario = label.split('/')[0]!;
     const cluster = await startSimulatedCluster(scenario);
+    // the scenario's ClusterIPs lead nowhere here: the probed Services go to a loopback data plane
+    const dataPlane = await startDemoDataPlane(cluster.api);
     try {
       cluster.api.setRbac(rules as never);
       try {
@@ -206,6 +209,7 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
       }
       assertWithinRole(cluster.api.requests);
     } finally {
+      await dataPlane.close();
       await cluster.close();
     }
   }

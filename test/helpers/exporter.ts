@@ -29,10 +29,24 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Every probe kind disabledProbes knows: all of them off. */
+export const ALL_PROBES = ['apiserver', 'dns', 'me_service', 'annotated'] as const;
+
 export const FAST_REFLECTOR = { backoff: { initialMs: 20, maxMs: 200 }, recheckMs: 200, watchTimeoutSeconds: 60 };
 
 export async function startHarness(
-  opts: { objects?: object[]; flags?: Record<string, string>; api?: FakeApiServerOptions; crds?: string[]; log?: boolean; beforeStart?: (api: FakeApiServer) => void; probers?: ProberTable } = {},
+  opts: {
+    objects?: object[];
+    flags?: Record<string, string>;
+    api?: FakeApiServerOptions;
+    crds?: string[];
+    log?: boolean;
+    beforeStart?: (api: FakeApiServer) => void;
+    /** probers to use; with them, probes run (the test says where they go) */
+    probers?: ProberTable;
+    /** run the real probers: only for objects whose Services lead to loopback or the test's own netns */
+    probes?: boolean;
+  } = {},
 ): Promise<Harness> {
   const api = await startFakeApiServer(opts.api ?? {});
   for (const crd of opts.crds ?? []) api.store.install(crd.split('.')[0]!);
@@ -45,6 +59,9 @@ export async function startHarness(
     { listen: '127.0.0.1:0', kubeconfig: kubeconfigPath, 'source-grace-period': '1s', ...opts.flags },
     {},
   );
+  // A fixture's ClusterIPs lead nowhere on this machine: without probers or a data plane the test
+  // opted into, no probe runs (test traffic never leaves the machine).
+  if (!opts.probers && !opts.probes) settings.disabledProbes = [...ALL_PROBES];
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const running = await runExporter({

@@ -1,0 +1,12 @@
+// `npm run generate:golden`: writes src/sim/scenarios/golden/<scenario>.prom, the /metrics each scenario
+// fixture must produce (test/golden/metrics.test.ts compares them).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listScenarios } from '../src/sim/scenarios.js';
+import { GOLDEN_DIR, scenarioExposition } from '../test/golden/exposition.js';
+
+mkdirSync(GOLDEN_DIR, { recursive: true });
+for (const name of listScenarios()) {
+  writeFileSync(join(GOLDEN_DIR, `${name}.prom`), await scenarioExposition(name));
+  console.log(`wrote ${name}.prom`);
+}

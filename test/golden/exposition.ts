@@ -1,0 +1,44 @@
+// The /metrics exposition of the real exporter against one scenario fixture, made comparable: the
+// process_* and nodejs_* families (they measure this process) are dropped and build_info's labels are
+// fixed. Probes are off (a fixture's ClusterIPs lead nowhere), so this is what detection exports.
+// Golden copies live in src/sim/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
+import { fileURLToPath } from 'node:url';
+import { loadScenario } from '../../src/sim/scenarios.js';
+import { crdResource, loadInto } from '../../src/sim/cluster.js';
+import { startHarness } from '../helpers/exporter.js';
+
+export const GOLDEN_DIR = fileURLToPath(new URL('../../src/sim/scenarios/golden/', import.meta.url));
+
+/** Families that describe this process, not the cluster. */
+const VOLATILE = /^(# (HELP|TYPE) )?(process_|nodejs_)/;
+
+export function normalize(text: string): string {
+  return (
+    text
+      .split('\n')
+      .filter((l) => l !== '' && !VOLATILE.test(l))
+      .map((l) => (l.startsWith('service_proxy_exporter_build_info{') ? 'service_proxy_exporter_build_info{version="VERSION",revision="REVISION",nodejs_version="NODE"} 1' : l))
+      .join('\n') + '\n'
+  );
+}
+
+export async function scenarioExposition(name: string): Promise<string> {
+  const s = loadScenario(name);
+  const h = await startHarness({
+    beforeStart: (api) => {
+      for (const crd of s.crds) api.store.install(crdResource(crd));
+      loadInto(api, s.objects);
+    },
+  });
+  try {
+    await h.ready();
+    // readiness does not wait for optional sources (Services, events, CRDs): the exposition does
+    const sources = h.running.exporter.sources;
+    const settled = () => Object.values(sources.states()).every((st) => st === 'synced' || st === 'absent');
+    if (!(await sources.until(settled, 15_000))) throw new Error(`sources not settled: ${JSON.stringify(sources.states())}`);
+    await h.verdict((v) => v.provider === s.expected.provider, `provider ${s.expected.provider}`);
+    return normalize(await h.scrape());
+  } finally {
+    await h.close();
+  }
+}
