@@ -18,6 +18,8 @@ export interface DemoOptions {
   probeInterval?: string;
   /** further flags, as on the command line (by long name) */
   flags?: Record<string, string | undefined>;
+  /** how long the simulated service proxy takes to program a canary change; default 300 ms */
+  canaryDelayMs?: number;
   log?: Logger;
 }
 
@@ -60,7 +62,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   let dataPlane: DemoDataPlane | undefined;
   let running: RunningExporter;
   try {
-    dataPlane = await startDemoDataPlane(cluster.api, { clusterDomain: settings.clusterDomain });
+    dataPlane = await startDemoDataPlane(cluster.api, {
+      clusterDomain: settings.clusterDomain,
+      canary: { namespace: serviceNamespace, ...(opts.canaryDelayMs !== undefined ? { delayMs: opts.canaryDelayMs } : {}) },
+    });
     running = await runExporter({
       settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace },
       kc,
@@ -103,10 +108,13 @@ async function freePortPair(): Promise<string> {
   return ports.join(',');
 }
 
-/** POST /demo/break, POST /demo/heal, GET /demo: the newcomer's handle on the simulated service proxy. */
+/**
+ * POST /demo/break, /demo/heal, /demo/freeze, /demo/thaw, GET /demo: the newcomer's handle on the
+ * simulated service proxy.
+ */
 function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
   const r = Router();
-  const state = () => ({ broken: plane().broken, services: plane().describe() });
+  const state = () => ({ broken: plane().broken, frozen: plane().frozen, canary: plane().canary() ?? null, services: plane().describe() });
   r.get('/demo', (_req, res) => {
     res.json(state());
   });
@@ -123,6 +131,16 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
     } catch (e) {
       res.status(500).json({ error: String((e as Error).message) });
     }
+  });
+  r.post('/demo/freeze', (_req, res) => {
+    plane().freeze();
+    log.warn('demo: service proxy frozen (no more programming; existing VIPs keep forwarding); watch service_lb_programming_pending_seconds grow');
+    res.json(state());
+  });
+  r.post('/demo/thaw', (_req, res) => {
+    plane().thaw();
+    log.info('demo: service proxy thawed (programming resumes)');
+    res.json(state());
   });
   return r;
 }

@@ -214,6 +214,8 @@ export interface BackendConfig {
   https?: { port: number; status: number }[];
   /** a DNS server on UDP and TCP answering kubernetes.default.svc.<domain> with `address` */
   dns?: { port: number; address: string; domain?: string };
+  /** TCP servers that answer every connection with `<port>\n` and close: which target a VIP reached */
+  identity?: number[];
 }
 
 /** Starts the backends in the server namespace; resolves once all listen. */
@@ -301,6 +303,19 @@ export async function installKubeProxyJumps(ns: string): Promise<void> {
  */
 export async function syncKubeProxyRules(ns: string, ports: KubeServicePort[]): Promise<void> {
   await installKubeProxyJumps(ns);
+  const existing = (await nsRun(ns, ['iptables-save', '-t', 'nat']))
+    .split('\n')
+    .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
+    .map((l) => l.slice(1).split(' ')[0]!);
+  await nsRun(ns, ['iptables-restore', '-w', '--noflush'], kubeProxyRestoreInput(ports, existing));
+}
+
+/**
+ * The rule builder: the iptables-restore input of one full sync for `ports`, given the KUBE-SVC/SEP
+ * chains that exist now (those no longer needed are flushed and deleted). Pure, so the shape can be
+ * asserted without a kernel.
+ */
+export function kubeProxyRestoreInput(ports: KubeServicePort[], existingChains: string[] = []): string {
   const chains = new Set<string>(['KUBE-SERVICES']);
   const rules: string[] = [];
   for (const p of ports) {
@@ -319,12 +334,8 @@ export async function syncKubeProxyRules(ns: string, ports: KubeServicePort[]): 
       rules.push(`-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
     });
   }
-  const existing = (await nsRun(ns, ['iptables-save', '-t', 'nat']))
-    .split('\n')
-    .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
-    .map((l) => l.slice(1).split(' ')[0]!);
-  const stale = existing.filter((c) => !chains.has(c));
-  const text = [
+  const stale = existingChains.filter((c) => !chains.has(c));
+  return [
     '*nat',
     ...[...chains, ...stale].map((c) => `:${c} - [0:0]`),
     ...rules,
@@ -332,7 +343,6 @@ export async function syncKubeProxyRules(ns: string, ports: KubeServicePort[]): 
     'COMMIT',
     '',
   ].join('\n');
-  await nsRun(ns, ['iptables-restore', '-w', '--noflush'], text);
 }
 
 /** The service proxy breaks: no Service rule matches any more (the chains stay, unreachable). */
@@ -374,4 +384,18 @@ export async function runProbesInNamespace(
   const script = fileURLToPath(new URL('./run-probes.ts', import.meta.url));
   const out = await run(['ip', 'netns', 'exec', ns, process.execPath, '--import', 'tsx', script], JSON.stringify({ targets, ...opts }));
   return JSON.parse(out) as ProbeRunOutput;
+}
+
+/**
+ * One TCP connection from inside `ns` to host:port; resolves with what the peer sent before closing
+ * (an identity backend: its port) or the error code (ECONNREFUSED, ETIMEDOUT, …). Never rejects.
+ */
+export async function connectInNamespace(ns: string, host: string, port: number, timeoutMs = 1000): Promise<{ ok: true; data: string } | { ok: false; code: string }> {
+  // plain node, no tsx: this runs often and must be quick
+  const script = `const s=require('net').connect({host:${JSON.stringify(host)},port:${port}});let d='';
+s.setTimeout(${timeoutMs},()=>{console.log(JSON.stringify({ok:false,code:'ETIMEDOUT'}));process.exit(0)});
+s.on('data',c=>d+=c);s.on('end',()=>{console.log(JSON.stringify({ok:true,data:d}));process.exit(0)});
+s.on('error',e=>{console.log(JSON.stringify({ok:false,code:e.code||String(e)}));process.exit(0)});`;
+  const out = await run(['ip', 'netns', 'exec', ns, process.execPath, '-e', script]);
+  return JSON.parse(out.trim()) as { ok: true; data: string } | { ok: false; code: string };
 }

@@ -36,7 +36,21 @@ export async function scenarioExposition(name: string): Promise<string> {
     const sources = h.running.exporter.sources;
     const settled = () => Object.values(sources.states()).every((st) => st === 'synced' || st === 'absent');
     if (!(await sources.until(settled, 15_000))) throw new Error(`sources not settled: ${JSON.stringify(sources.states())}`);
-    await h.verdict((v) => v.provider === s.expected.provider, `provider ${s.expected.provider}`);
+    // the verdict the fixture expects, in full: an earlier one (some sources not yet read) may name the
+    // provider already but not its mode or issues
+    const e = s.expected;
+    const issues = [...e.issues].sort().join(',');
+    await h.verdict(
+      (v) =>
+        v.provider === e.provider &&
+        v.mode === e.mode &&
+        v.flavor === e.flavor &&
+        v.version === e.version &&
+        v.conflict === e.conflict &&
+        Object.entries(v.issues).filter(([, on]) => on).map(([c]) => c).sort().join(',') === issues &&
+        JSON.stringify(v.agents) === JSON.stringify(e.agents),
+      `the verdict ${name} expects`,
+    );
     return normalize(await h.scrape());
   } finally {
     await h.close();

@@ -33,7 +33,7 @@ function resourceList(groupVersion: string, refs: ResourceRef[]) {
       singularName: r.kind.toLowerCase(),
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: ['get', 'list', 'watch'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     })),
   };
 }

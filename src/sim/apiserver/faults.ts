@@ -1,12 +1,16 @@
 // Injected failures: error statuses and slow responses for requests matching a pattern, either
 // until cleared or for the next N matching requests.
 
-export type Verb = 'list' | 'watch' | 'get';
+export type Verb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete';
+
+/** The verbs that change objects: `faults.set({ verb: WRITE_VERBS }, { status: 403 })` forbids writes while reads work. */
+export const WRITE_VERBS: readonly Verb[] = ['create', 'update', 'patch', 'delete'];
 
 export interface FaultMatch {
   /** plural resource name ("pods") */
   resource?: string;
-  verb?: Verb;
+  /** one verb, or any of several */
+  verb?: Verb | readonly Verb[];
   namespace?: string;
   name?: string;
 }
@@ -30,7 +34,7 @@ interface Entry {
 function matches(m: FaultMatch, t: FaultTarget): boolean {
   return (
     (m.resource === undefined || m.resource === t.resource) &&
-    (m.verb === undefined || m.verb === t.verb) &&
+    (m.verb === undefined || (typeof m.verb === 'string' ? m.verb === t.verb : m.verb.includes(t.verb))) &&
     (m.namespace === undefined || m.namespace === t.namespace) &&
     (m.name === undefined || m.name === t.name)
   );

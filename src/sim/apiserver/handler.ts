@@ -1,16 +1,17 @@
 // The HTTP front of the fake API server: parses a request, records it, applies RBAC and injected
-// faults, then answers a get, a (paginated) list or a watch.
+// faults, then answers a get, a (paginated) list, a watch or a write (create, update, patch, delete).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceRef } from '../../cluster/catalog.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { discoveryBody, isNonResourcePath } from './discovery.js';
 import type { Faults, Verb } from './faults.js';
-import { authorize, forbiddenMessage, type PolicyRule, type RequestAttributes } from './rbac.js';
+import { authorize, forbiddenMessage, type NamespacedRules, type PolicyRule, type RequestAttributes } from './rbac.js';
 import { apiVersionOf, parseResourcePath } from './resources.js';
 import { matchesFieldRequirements, matchesLabelRequirements, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { statusBody } from './status.js';
 import type { K8sObject, ObjectStore } from './store.js';
 import type { WatchHub } from './watch-hub.js';
+import { createObject, deleteObject, notFound, patchObject, updateObject, type WriteResult } from './writes.js';
 
 export interface RecordedRequest {
   /** ms since the epoch, when the request arrived */
@@ -18,7 +19,7 @@ export interface RecordedRequest {
   method: string;
   /** path without the query string */
   path: string;
-  /** get/list/watch for resource requests; the lower-case method for non-resource ones */
+  /** get/list/watch/create/update/patch/delete for resource requests; the lower-case method for non-resource ones */
   verb: string;
   group: string;
   /** plural resource name; "" for non-resource paths */
@@ -40,6 +41,8 @@ export interface HandlerContext {
   hub: WatchHub;
   requests: RecordedRequest[];
   rbac: () => readonly PolicyRule[] | null;
+  /** namespaced Roles, on top of rbac() */
+  roles?: () => readonly NamespacedRules[];
   /** the server sends BOOKMARK events to watches that allow them */
   bookmarks: boolean;
 }
@@ -81,7 +84,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const labelSelector = q.get('labelSelector') ?? undefined;
   const fieldSelector = q.get('fieldSelector') ?? undefined;
   const resourceVersion = q.get('resourceVersion') ?? undefined;
-  const verb: string = !target || isNonResourcePath(url.pathname) ? (req.method ?? 'GET').toLowerCase() : watch ? 'watch' : target.name !== undefined ? 'get' : 'list';
+  const verb: string = !target || isNonResourcePath(url.pathname) ? (req.method ?? 'GET').toLowerCase() : resourceVerb(req.method ?? 'GET', watch, target.name !== undefined);
   const record: RecordedRequest = {
     time: Date.now(),
     method: req.method ?? 'GET',
@@ -116,7 +119,9 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     // the answer a real server gives for a resource (or CRD) it does not serve
     return sendStatus(res, 404, NOT_FOUND, 'NotFound', {});
   }
-  if (req.method !== 'GET') return sendStatus(res, 405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
+  if (!WRITE_VERBS.has(verb) && verb !== 'get' && verb !== 'list' && verb !== 'watch') {
+    return sendStatus(res, 405, `the server does not allow this method on the requested resource`, 'MethodNotAllowed');
+  }
 
   const attrs: RequestAttributes = {
     verb: verb as Verb,
@@ -126,8 +131,24 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     ...(target.name !== undefined ? { name: target.name } : {}),
     ...(fieldSelector !== undefined ? { fieldSelector } : {}),
   };
-  if (!authorize(ctx.rbac(), attrs)) {
+  if (!authorize(ctx.rbac(), attrs, ctx.roles?.() ?? [])) {
     return sendStatus(res, 403, forbiddenMessage(attrs), 'Forbidden', { ...(target.name ? { name: target.name } : {}), group: ref.group, kind: ref.resource });
+  }
+
+  // Read the body before deciding on faults: a client gets its answer only after sending it anyway.
+  let body: unknown;
+  if (WRITE_VERBS.has(verb)) {
+    const raw = await readBody(req);
+    if (raw === undefined) return sendStatus(res, 413, 'Request entity too large: limit is 3145728', 'RequestEntityTooLarge');
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch (err) {
+        return sendStatus(res, 400, `the body of the request was in an unknown format: ${(err as Error).message}`, 'BadRequest');
+      }
+    } else if (verb !== 'delete') {
+      return sendStatus(res, 400, 'the body of the request is empty', 'BadRequest');
+    }
   }
 
   const fault = ctx.faults.decide({ resource: ref.resource, verb: attrs.verb, ...(target.namespace !== undefined ? { namespace: target.namespace } : {}), ...(target.name !== undefined ? { name: target.name } : {}) });
@@ -137,6 +158,8 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     const message = fault.error.message ?? (status === 403 ? forbiddenMessage(attrs) : status === 404 ? NOT_FOUND : `injected fault: HTTP ${status}`);
     return sendStatus(res, status, message, reason);
   }
+
+  if (WRITE_VERBS.has(verb)) return sendWrite(res, serveWrite(ctx, req, verb, ref, target.namespace, target.name, body));
 
   let matches: (obj: K8sObject) => boolean;
   try {
@@ -150,6 +173,57 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   if (watch) return serveWatch(ctx, res, ref, target.namespace, target.name, matches, q);
   if (target.name !== undefined) return serveGet(ctx, res, ref, target.namespace, target.name);
   return serveList(ctx, res, ref, target.namespace, matches, q);
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
+/** The verb of a resource request, as the API server's request-info resolver names it. */
+function resourceVerb(method: string, watch: boolean, named: boolean): string {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : named ? 'get' : 'list';
+    case 'POST':
+      return named ? 'post' : 'create';
+    case 'PUT':
+      return named ? 'update' : 'put';
+    case 'PATCH':
+      return named ? 'patch' : 'patch-collection';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+const BODY_LIMIT = 3 * 1024 * 1024;
+
+/** The request body as text; undefined when it is larger than the server accepts. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > BODY_LIMIT) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function serveWrite(ctx: HandlerContext, req: IncomingMessage, verb: string, ref: ResourceRef, namespace: string | undefined, name: string | undefined, body: unknown): WriteResult {
+  if (verb === 'create') return createObject(ctx.store, ref, namespace, body);
+  if (name === undefined) return notFound(ref, '');
+  if (verb === 'update') return updateObject(ctx.store, ref, namespace, name, body);
+  if (verb === 'patch') return patchObject(ctx.store, ref, namespace, name, req.headers['content-type'], body);
+  return deleteObject(ctx.store, ref, namespace, name, body);
+}
+
+function sendWrite(res: ServerResponse, r: WriteResult): void {
+  sendJson(res, r.code, r.body);
 }
 
 function serveGet(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, namespace: string | undefined, name: string): void {

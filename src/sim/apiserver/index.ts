@@ -1,20 +1,24 @@
 // A fake Kubernetes API server over real HTTP: list (with selectors and pagination), watch (with
-// history, bookmarks and 410s), RBAC, injected faults and a request log. Tests, the demo and the
+// history, bookmarks and 410s), writes (create, update, patch, delete with resourceVersion
+// conflicts), RBAC, injected faults and a request log. Tests, the demo and the
 // benchmarks drive the exporter's real client against it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResourceRef } from '../../cluster/catalog.js';
 import { Faults } from './faults.js';
 import { createHandler, type RecordedRequest } from './handler.js';
-import type { PolicyRule } from './rbac.js';
+import type { NamespacedRules, PolicyRule } from './rbac.js';
 import { ObjectStore } from './store.js';
 import { WatchHub, type OpenWatch } from './watch-hub.js';
 
 export { ObjectStore } from './store.js';
 export type { K8sObject, ObjectMeta, StoreEvent, ChangeType } from './store.js';
 export { Faults } from './faults.js';
+export { WRITE_VERBS } from './faults.js';
 export type { Fault, FaultMatch, Verb } from './faults.js';
-export type { PolicyRule } from './rbac.js';
+export type { PolicyRule, NamespacedRules } from './rbac.js';
+export { PATCH_TYPES } from './patch.js';
+export { SIM_RESOURCES } from './resources.js';
 export { FAKE_USER } from './rbac.js';
 export type { RecordedRequest } from './handler.js';
 export type { OpenWatch } from './watch-hub.js';
@@ -28,8 +32,11 @@ export interface FakeApiServer {
   faults: Faults;
   /** every request made, in arrival order */
   requests: RecordedRequest[];
-  /** enforce a ClusterRole's rules; null: allow everything */
-  setRbac(rules: PolicyRule[] | null): void;
+  /**
+   * Enforce a ClusterRole's rules and, optionally, namespaced Roles' rules (each only in its
+   * namespace); null: allow everything. Denied requests, reads or writes, get the server's 403.
+   */
+  setRbac(rules: PolicyRule[] | null, roles?: NamespacedRules[]): void;
   /** abruptly destroy open watch sockets (all, or those the filter picks); returns how many */
   dropWatches(filter?: (w: OpenWatch) => boolean): number;
   openWatches(): number;
@@ -59,7 +66,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 1000);
   const requests: RecordedRequest[] = [];
   let rules: PolicyRule[] | null = null;
-  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, bookmarks: opts.bookmarks ?? true }));
+  let roles: NamespacedRules[] = [];
+  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, roles: () => roles, bookmarks: opts.bookmarks ?? true }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -74,8 +82,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     store,
     faults,
     requests,
-    setRbac(r) {
+    setRbac(r, namespaced = []) {
       rules = r;
+      roles = namespaced;
     },
     dropWatches: (filter) => hub.drop(filter),
     openWatches: () => hub.count(),

@@ -1,5 +1,6 @@
-// ClusterRole rule evaluation, as the API server's RBAC authorizer does it for the requests the
-// exporter makes (get/list/watch on resources; non-resource URLs are not checked here).
+// RBAC rule evaluation, as the API server's authorizer does it for resource requests (reads and
+// writes; non-resource URLs are not checked here): ClusterRole rules apply everywhere, a Role's
+// rules only in its namespace.
 import { parseFieldSelector } from './selectors.js';
 import type { Verb } from './faults.js';
 
@@ -46,13 +47,22 @@ function ruleAllows(rule: PolicyRule, attrs: RequestAttributes): boolean {
   return name !== undefined && rule.resourceNames.includes(name);
 }
 
-export function authorize(rules: readonly PolicyRule[] | null, attrs: RequestAttributes): boolean {
-  return rules === null || rules.some((r) => ruleAllows(r, attrs));
+/** Rules bound in one namespace (a Role and its RoleBinding). */
+export interface NamespacedRules {
+  namespace: string;
+  rules: PolicyRule[];
+}
+
+/** `rules` null: everything is allowed (roles are then irrelevant). */
+export function authorize(rules: readonly PolicyRule[] | null, attrs: RequestAttributes, roles: readonly NamespacedRules[] = []): boolean {
+  if (rules === null || rules.some((r) => ruleAllows(r, attrs))) return true;
+  return attrs.namespace !== undefined && roles.some((role) => role.namespace === attrs.namespace && role.rules.some((r) => ruleAllows(r, attrs)));
 }
 
 /** The message a real API server puts in a 403 body. */
 export function forbiddenMessage(attrs: RequestAttributes, user = FAKE_USER): string {
-  const subject = attrs.verb === 'get' && attrs.name ? `${attrs.resource} "${attrs.name}"` : attrs.resource;
+  const named = attrs.verb === 'get' || attrs.verb === 'update' || attrs.verb === 'patch' || attrs.verb === 'delete';
+  const subject = named && attrs.name ? `${attrs.resource} "${attrs.name}"` : attrs.resource;
   const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
   return `${subject} is forbidden: User "${user}" cannot ${attrs.verb} resource "${attrs.resource}" in API group "${attrs.group}" ${scope}`;
 }

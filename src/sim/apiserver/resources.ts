@@ -10,8 +10,16 @@ export function apiVersionOf(ref: ResourceRef): string {
   return ref.group ? `${ref.group}/${ref.version}` : ref.version;
 }
 
-/** Resources are CRD-backed when they are not built in (core, apps, discovery). */
-const BUILT_IN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io']);
+/**
+ * Resources the fake serves beyond what the exporter reads (RESOURCES): the ones the canary writes.
+ * They are not in the catalog because the catalog is also the exporter's read-only ClusterRole.
+ */
+export const SIM_RESOURCES = {
+  leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true },
+} as const satisfies Record<string, ResourceRef>;
+
+/** Resources are CRD-backed when they are not built in (core, apps, discovery, coordination). */
+const BUILT_IN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io', 'coordination.k8s.io']);
 export function isBuiltIn(ref: ResourceRef): boolean {
   return BUILT_IN_GROUPS.has(ref.group);
 }
@@ -20,7 +28,7 @@ export class ResourceRegistry {
   private readonly byKey = new Map<string, ResourceRef>();
 
   constructor(extra: readonly ResourceRef[] = []) {
-    for (const ref of [...Object.values(RESOURCES), ...extra]) this.byKey.set(resourceKey(ref), ref);
+    for (const ref of [...Object.values(RESOURCES), ...Object.values(SIM_RESOURCES), ...extra]) this.byKey.set(resourceKey(ref), ref);
   }
 
   all(): ResourceRef[] {

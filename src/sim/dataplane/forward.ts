@@ -21,8 +21,16 @@ export interface Forwarder {
   stop(): Promise<void>;
 }
 
-/** A connection to the VIP becomes a connection to the backend; either side failing ends both. */
+/**
+ * A connection to the VIP becomes a connection to the backend; either side failing ends both. A
+ * backend with port 0 is "no endpoint programmed": the connection is reset at once.
+ */
 function pipeTcp(client: net.Socket, backend: HostPort, upstreams: Set<net.Socket>): void {
+  if (backend.port === 0) {
+    client.on('error', () => undefined);
+    client.resetAndDestroy();
+    return;
+  }
   const upstream = net.connect({ host: backend.host, port: backend.port });
   upstreams.add(upstream);
   upstream.on('close', () => upstreams.delete(upstream));

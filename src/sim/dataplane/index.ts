@@ -8,13 +8,21 @@
 //                         port number for both)
 //   demo/echo (opt-in)    127.0.0.20:<eph> TCP           127.0.1.20:<eph> HTTP echo
 //   the exporter's own    127.0.0.21+:<eph> TCP          the exporter's listener (addSelfService)
+//   <ns>/service-proxy-   127.0.0.15:<eph> TCP           whatever the canary EndpointSlice names,
+//     exporter-canary                                    programmed `canaryDelayMs` after each change
+//
+// The canary Service is the one dynamic thing: its EndpointSlice is written by the exporter (the
+// canary writer), and this "service proxy" follows it on the fake API store, re-pointing the VIP at
+// the slice's current target after a delay, like a real proxy's programming latency. freeze() stops
+// that programming (every VIP, the canary's included, keeps forwarding to what it last had), thaw()
+// resumes and catches up at once.
 //
 // The forwarders are the "service proxy". break() closes them — VIPs refuse while backends still
 // answer, which the exporter classifies as proxy_broken — and heal() binds them again on the same
 // addresses and ports. Ports are ephemeral (bound first, then written into the objects): no root,
 // nothing below 1024, several instances side by side. Linux routes all of 127.0.0.0/8 to `lo`.
 import net from 'node:net';
-import type { FakeApiServer } from '../apiserver/index.js';
+import type { FakeApiServer, K8sObject } from '../apiserver/index.js';
 import { ANNOTATIONS } from '../../probe/targets.js';
 import { startApiServerBackend, startDnsBackend, startEchoBackend, type Backend } from './backends.js';
 import { dnsForwarder, tcpForwarder, type Forwarder } from './forward.js';
@@ -37,6 +45,16 @@ export interface DemoDataPlane {
   addSelfService(o: { namespace: string; name: string; host: string; port: number }): Promise<void>;
   /** What is where, for logs and the status line of the demo. */
   describe(): DataPlaneEntry[];
+  /**
+   * Stop programming the canary (the service proxy no longer takes changes): slice changes are
+   * recorded, nothing is re-pointed, forwarding of everything already programmed goes on.
+   */
+  freeze(): void;
+  /** Resume programming; the canary's current slice target is programmed at once. */
+  thaw(): void;
+  readonly frozen: boolean;
+  /** The canary VIP and what it forwards to now; undefined without the canary option. */
+  canary(): CanaryState | undefined;
   /** Stops every forwarder and backend; idempotent. Does not touch the store. */
   close(): Promise<void>;
 }
@@ -54,12 +72,33 @@ export interface DataPlaneEntry {
 export interface DemoDataPlaneOptions {
   /** default `cluster.local`; must match the exporter's --cluster-domain */
   clusterDomain?: string;
+  /** write the canary Service into this namespace (the exporter's) and program its EndpointSlice */
+  canary?: { namespace: string; delayMs?: number };
 }
+
+export interface CanaryState {
+  /** `<namespace>/service-proxy-exporter-canary` */
+  service: string;
+  vip: string;
+  /** the Service port (ephemeral on loopback, not 80: nothing below 1024 without root) */
+  port: number;
+  /** `host:port` the VIP forwards to now; undefined: nothing programmed (connections are reset) */
+  programmed?: string;
+  /** `host:port` the slice names now; differs from programmed while a change waits (delay or freeze) */
+  desired?: string;
+  /** Date.now() of the last programming */
+  programmedAt?: number;
+  delayMs: number;
+}
+
+/** The canary objects' names (see the issue's contract): Service, EndpointSlice and Lease share it. */
+export const DEMO_CANARY = { name: 'service-proxy-exporter-canary', portName: 'canary', defaultDelayMs: 300 } as const;
 
 /** The loopback plan. All in 127.0.0.0/8; VIPs in 127.0.0.x, backends in 127.0.1.x. */
 export const DEMO_ADDRESSES = {
   apiserverVip: '127.0.0.2',
   dnsVip: '127.0.0.10',
+  canaryVip: '127.0.0.15',
   echoVip: '127.0.0.20',
   /** the exporter's own Service gets 127.0.0.21, a second one 127.0.0.22, … */
   firstSelfVip: 21,
@@ -183,6 +222,27 @@ interface Managed {
   forwarder: Forwarder;
 }
 
+/**
+ * Where the canary VIP should lead, as kube-proxy would read the Service's slices: the first ready
+ * IPv4 endpoint of a slice labelled for the Service, on its port named `canary` (TCP).
+ */
+export function canaryTarget(api: FakeApiServer, namespace: string): { host: string; port: number } | undefined {
+  for (const slice of api.store.list('endpointslices', namespace)) {
+    const md = isObj(slice.metadata) ? slice.metadata : {};
+    if (strMap(md.labels)[SERVICE_NAME_LABEL] !== DEMO_CANARY.name || slice.addressType !== 'IPv4') continue;
+    const ports = Array.isArray(slice.ports) ? slice.ports.filter(isObj) : [];
+    const port = ports.find((p) => p.name === DEMO_CANARY.portName && (p.protocol ?? 'TCP') === 'TCP')?.port;
+    if (typeof port !== 'number' || port <= 0) continue;
+    const endpoints = Array.isArray(slice.endpoints) ? slice.endpoints.filter(isObj) : [];
+    for (const ep of endpoints) {
+      const ready = isObj(ep.conditions) ? ep.conditions.ready !== false : true;
+      const addr = Array.isArray(ep.addresses) ? ep.addresses[0] : undefined;
+      if (ready && typeof addr === 'string' && net.isIPv4(addr)) return { host: addr, port };
+    }
+  }
+  return undefined;
+}
+
 export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlaneOptions = {}): Promise<DemoDataPlane> {
   const domain = (opts.clusterDomain ?? 'cluster.local').toLowerCase().replace(/^\.|\.$/g, '');
   const backends: Backend[] = [];
@@ -190,6 +250,17 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
   const records = new Map<string, string>();
   let broken = false;
   let closed = false;
+  let frozen = false;
+  const canaryOpts = opts.canary;
+  const canaryDelay = canaryOpts?.delayMs ?? DEMO_CANARY.defaultDelayMs;
+  // the canary VIP's backend, re-pointed in place (pipeTcp reads it per connection); port 0: none
+  const canaryBackend = { host: '127.0.0.1', port: 0 };
+  let canaryFwd: Forwarder | undefined;
+  let canaryProgrammedAt: number | undefined;
+  let canaryGen = 0;
+  let canaryAppliedGen = 0;
+  const canaryTimers = new Set<NodeJS.Timeout>();
+  let unsubscribe: (() => void) | undefined;
   // break/heal/addSelfService run one after the other, in call order.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -201,7 +272,11 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
   const stopAll = async (): Promise<void> => {
     await Promise.all([...managed.values()].map((m) => m.forwarder.stop()));
   };
+  let thawCanary = (): void => undefined;
   const closeAll = async (): Promise<void> => {
+    unsubscribe?.();
+    for (const t of canaryTimers) clearTimeout(t);
+    canaryTimers.clear();
     await stopAll();
     await Promise.all(backends.map((b) => b.close()));
   };
@@ -270,7 +345,49 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
       writeSlice(api, s);
       records.set(`${s.name}.${s.namespace}.svc.${domain}`, s.vip);
     }
+
+    if (canaryOpts) {
+      // Selectorless: no controller writes its slice; the exporter's canary writer does.
+      const fwd = tcpForwarder(DEMO_ADDRESSES.canaryVip, canaryBackend);
+      canaryFwd = fwd;
+      const key = `${canaryOpts.namespace}/${DEMO_CANARY.name}`;
+      register(key, fwd, ['TCP'], () => (canaryBackend.port ? `${canaryBackend.host}:${canaryBackend.port}` : '-'));
+      await fwd.start();
+      writeService(api, {
+        namespace: canaryOpts.namespace,
+        name: DEMO_CANARY.name,
+        vip: fwd.host,
+        ports: [{ name: DEMO_CANARY.portName, protocol: 'TCP', port: fwd.port, targetPort: 9810 }],
+        endpoint: '',
+        labels: { 'app.kubernetes.io/name': 'service-proxy-exporter', 'app.kubernetes.io/component': 'canary' },
+      });
+      records.set(`${DEMO_CANARY.name}.${canaryOpts.namespace}.svc.${domain}`, fwd.host);
+      const program = (target: { host: string; port: number } | undefined, gen: number): void => {
+        if (closed || frozen || gen <= canaryAppliedGen) return;
+        canaryAppliedGen = gen;
+        canaryBackend.host = target?.host ?? '127.0.0.1';
+        canaryBackend.port = target?.port ?? 0;
+        canaryProgrammedAt = Date.now();
+      };
+      // whatever is there already is programmed at once (a proxy's first sync)
+      program(canaryTarget(api, canaryOpts.namespace), ++canaryGen);
+      unsubscribe = api.store.subscribe((e) => {
+        if (e.resource !== 'discovery.k8s.io/endpointslices' || e.object.metadata?.namespace !== canaryOpts.namespace) return;
+        const labelled = (o: K8sObject | undefined) => o?.metadata?.labels?.[SERVICE_NAME_LABEL] === DEMO_CANARY.name;
+        if (!labelled(e.object) && !labelled(e.previous)) return;
+        // the state as of this change, programmed after the delay
+        const target = canaryTarget(api, canaryOpts.namespace);
+        const gen = ++canaryGen;
+        const t = setTimeout(() => {
+          canaryTimers.delete(t);
+          program(target, gen);
+        }, canaryDelay);
+        canaryTimers.add(t);
+      });
+      thawCanary = () => program(canaryTarget(api, canaryOpts.namespace), ++canaryGen);
+    }
   } catch (err) {
+    unsubscribe?.();
     await closeAll();
     throw err;
   }
@@ -340,6 +457,34 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
 
     describe() {
       return [...managed.values()].map((m) => m.entry());
+    },
+
+    get frozen() {
+      return frozen;
+    },
+
+    freeze() {
+      frozen = true;
+    },
+
+    thaw() {
+      if (!frozen) return;
+      frozen = false;
+      thawCanary();
+    },
+
+    canary() {
+      if (!canaryOpts || !canaryFwd) return undefined;
+      const desired = canaryTarget(api, canaryOpts.namespace);
+      return {
+        service: `${canaryOpts.namespace}/${DEMO_CANARY.name}`,
+        vip: canaryFwd.host,
+        port: canaryFwd.port,
+        ...(canaryBackend.port ? { programmed: `${canaryBackend.host}:${canaryBackend.port}` } : {}),
+        ...(desired ? { desired: `${desired.host}:${desired.port}` } : {}),
+        ...(canaryProgrammedAt !== undefined ? { programmedAt: canaryProgrammedAt } : {}),
+        delayMs: canaryDelay,
+      };
     },
 
     close() {

@@ -1,0 +1,350 @@
+// A test service proxy standing in for kube-proxy (iptables mode): it lists and watches Services
+// and EndpointSlices on an API server (the project's fake one; plain HTTP JSON watch) and programs
+// them into a network namespace's nat table with the same rule builder the data-plane tests use
+// (netns.ts: kubeServicePorts → syncKubeProxyRules, KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT, one
+// iptables-restore --noflush per sync). Its programming latency and liveness are injectable, which is
+// what a test of "does the data plane still take changes, and how fast" needs.
+//
+// API
+//   const p = await startProgrammer({
+//     apiUrl: 'http://127.0.0.1:PORT',   // or kubeconfigPath: a kubeconfig whose current context
+//                                         // points at it (its bearer token is sent when present)
+//     netns: pair.client,                 // the "node": where the nat rules go (needs root)
+//     delayMs: 1000,                      // default 0: each observed change is programmed this long
+//                                         // after it arrived on the watch
+//     serviceSelector: (svc) => ...,      // SlimService → boolean; default every Service
+//     onProgrammed: (ports, at) => ...,   // after each successful sync (at: Date.now())
+//     onError: (err) => ...,              // a failed list/watch/iptables run (retried; default: ignored)
+//   });
+//   await p.ready            resolved by startProgrammer: the first list is programmed
+//   p.setDelay(ms)           delay for changes observed from now on
+//   p.freeze()               stop programming (queued changes included): changes are recorded, nothing
+//                            is written, the rules already in place keep forwarding
+//   p.thaw()                 resume: the current state is programmed at once (the backlog has waited
+//                            long enough), later changes again after delayMs
+//   p.frozen                 whether frozen
+//   await p.synced()         resolves once the state the API server holds at the call (re-read then)
+//                            is programmed; while frozen it waits for thaw()
+//   p.programmed()           the KubeServicePort[] last written
+//   p.syncs                  how many syncs were written
+//   await p.stop()           stops watching and timers; leaves the rules as they are
+//
+// Semantics worth knowing: one change at t is programmed at t + delayMs with the whole state as it
+// was at t (so two changes 100 ms apart with a 1 s delay land 1 s after each, in order); a sync
+// that would write what is already there writes nothing. Services without a cluster IP, with only
+// non-TCP/UDP ports or without ready endpoints get no rule (kube-proxy REJECTs the latter; not
+// modelled: the VIP then times out via the client's route).
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { collectionPath, RESOURCES } from '../../src/cluster/catalog.js';
+import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
+import type { SlimEndpointSlice, SlimService } from '../../src/cluster/types.js';
+import { kubeServicePorts, syncKubeProxyRules, type KubeServicePort } from './netns.js';
+
+export interface ProgrammerOptions {
+  /** the API server's base URL (http://host:port); or give kubeconfigPath */
+  apiUrl?: string;
+  kubeconfigPath?: string;
+  /** network namespace whose nat table is programmed */
+  netns: string;
+  /** default 0 */
+  delayMs?: number;
+  serviceSelector?: (svc: SlimService) => boolean;
+  onProgrammed?: (ports: KubeServicePort[], at: number) => void;
+  onError?: (err: Error) => void;
+}
+
+export interface Programmer {
+  /** resolves once the first lists are programmed */
+  readonly ready: Promise<void>;
+  setDelay(ms: number): void;
+  freeze(): void;
+  thaw(): void;
+  readonly frozen: boolean;
+  synced(): Promise<void>;
+  programmed(): KubeServicePort[];
+  readonly syncs: number;
+  stop(): Promise<void>;
+}
+
+interface RawObject {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  [k: string]: unknown;
+}
+
+interface Connection {
+  base: string;
+  headers: Record<string, string>;
+}
+
+function connectionFrom(opts: ProgrammerOptions): Connection {
+  if (opts.apiUrl) return { base: opts.apiUrl.replace(/\/+$/, ''), headers: {} };
+  if (!opts.kubeconfigPath) throw new Error('startProgrammer: give apiUrl or kubeconfigPath');
+  const kc = parseYaml(readFileSync(opts.kubeconfigPath, 'utf8')) as {
+    'current-context'?: string;
+    contexts?: { name: string; context: { cluster: string; user?: string } }[];
+    clusters?: { name: string; cluster: { server: string } }[];
+    users?: { name: string; user?: { token?: string } }[];
+  };
+  const ctx = kc.contexts?.find((c) => c.name === kc['current-context']) ?? kc.contexts?.[0];
+  const cluster = kc.clusters?.find((c) => c.name === ctx?.context.cluster) ?? kc.clusters?.[0];
+  if (!cluster?.cluster.server) throw new Error(`startProgrammer: no cluster server in ${opts.kubeconfigPath}`);
+  const token = kc.users?.find((u) => u.name === ctx?.context.user)?.user?.token;
+  return { base: cluster.cluster.server.replace(/\/+$/, ''), headers: token ? { Authorization: `Bearer ${token}` } : {} };
+}
+
+const keyOf = (o: RawObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+const rvOf = (o: RawObject | undefined): number => Number(o?.metadata?.resourceVersion ?? 0);
+
+/** One resource's objects, kept current by list + watch. */
+class Reflector {
+  readonly objects = new Map<string, RawObject>();
+  private rv = '0';
+  private stopped = false;
+  private abort = new AbortController();
+  private firstList: Promise<void>;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly path: string,
+    private readonly onChange: () => void,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.firstList = this.list();
+    void this.firstList.then(
+      () => this.loop(),
+      () => this.loop(),
+    );
+  }
+
+  started(): Promise<void> {
+    return this.firstList;
+  }
+
+  /** A fresh consistent list, merged so that nothing newer the watch delivered is lost. Returns whether anything changed. */
+  async reconcile(): Promise<boolean> {
+    const { items, rv } = await this.fetchList();
+    const listed = new Map(items.map((o) => [keyOf(o), o]));
+    let changed = false;
+    for (const [k, o] of listed) {
+      if (rvOf(this.objects.get(k)) < rvOf(o)) {
+        this.objects.set(k, o);
+        changed = true;
+      }
+    }
+    for (const [k, o] of [...this.objects]) {
+      if (!listed.has(k) && rvOf(o) <= Number(rv)) {
+        this.objects.delete(k);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+  }
+
+  private async fetchList(): Promise<{ items: RawObject[]; rv: string }> {
+    const res = await fetch(`${this.conn.base}${this.path}`, { headers: this.conn.headers, signal: this.abort.signal });
+    if (!res.ok) throw new Error(`list ${this.path}: HTTP ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { items?: RawObject[]; metadata?: { resourceVersion?: string } };
+    return { items: body.items ?? [], rv: body.metadata?.resourceVersion ?? '0' };
+  }
+
+  private async list(): Promise<void> {
+    const { items, rv } = await this.fetchList();
+    this.objects.clear();
+    for (const o of items) this.objects.set(keyOf(o), o);
+    this.rv = rv;
+    this.onChange();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 100;
+    let needList = this.rv === '0';
+    while (!this.stopped) {
+      try {
+        if (needList) await this.list();
+        needList = false;
+        const expired = await this.watchOnce();
+        needList = expired;
+        backoff = 100;
+      } catch (err) {
+        if (this.stopped) return;
+        this.onError(err as Error);
+        needList = true;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  /** Streams one watch until it ends; true when the server said the rv expired (relist). */
+  private async watchOnce(): Promise<boolean> {
+    const url = `${this.conn.base}${this.path}?watch=true&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.rv)}`;
+    const res = await fetch(url, { headers: this.conn.headers, signal: this.abort.signal });
+    if (!res.ok || !res.body) throw new Error(`watch ${this.path}: HTTP ${res.status}`);
+    const dec = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (!line) continue;
+        const ev = JSON.parse(line) as { type: string; object: RawObject & { code?: number } };
+        if (ev.type === 'ERROR') return ev.object.code === 410;
+        const rv = ev.object.metadata?.resourceVersion;
+        if (rv) this.rv = rv;
+        if (ev.type === 'BOOKMARK') continue;
+        if (ev.type === 'DELETED') this.objects.delete(keyOf(ev.object));
+        else this.objects.set(keyOf(ev.object), ev.object);
+        this.onChange();
+      }
+    }
+    return false;
+  }
+}
+
+interface Pending {
+  due: number;
+  gen: number;
+  ports: KubeServicePort[];
+}
+
+export async function startProgrammer(opts: ProgrammerOptions): Promise<Programmer> {
+  const conn = connectionFrom(opts);
+  const onError = opts.onError ?? (() => undefined);
+  const select = opts.serviceSelector ?? (() => true);
+  let delayMs = opts.delayMs ?? 0;
+  let frozen = false;
+  let stopped = false;
+  let gen = 0;
+  let programmedGen = -1;
+  let lastWritten: KubeServicePort[] | undefined;
+  let syncs = 0;
+  const queue: Pending[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const waiters: { gen: number; resolve: () => void }[] = [];
+
+  const desired = (): KubeServicePort[] => {
+    const services: SlimService[] = [...svcs.objects.values()].map(slimService).filter(select);
+    const slices: SlimEndpointSlice[] = [...eps.objects.values()].map(slimEndpointSlice);
+    return kubeServicePorts(services, slices);
+  };
+
+  const settle = (): void => {
+    for (const w of [...waiters]) {
+      if (programmedGen >= w.gen) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+
+  const write = async (p: Pending): Promise<void> => {
+    if (frozen || stopped) return;
+    if (lastWritten === undefined || JSON.stringify(lastWritten) !== JSON.stringify(p.ports)) {
+      try {
+        await syncKubeProxyRules(opts.netns, p.ports);
+      } catch (err) {
+        // as kube-proxy: the sync failed, the rules stay as they were; retried shortly unless a newer state is queued
+        onError(err as Error);
+        if (queue.length === 0) queue.push({ ...p, due: Date.now() + 500 });
+        return;
+      }
+      lastWritten = p.ports;
+      syncs++;
+      opts.onProgrammed?.(p.ports, Date.now());
+    }
+    programmedGen = Math.max(programmedGen, p.gen);
+    settle();
+  };
+
+  const pump = (): void => {
+    if (timer || stopped || frozen || queue.length === 0) return;
+    const wait = Math.max(0, queue[0]!.due - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      const now = Date.now();
+      let latest: Pending | undefined;
+      while (queue.length > 0 && queue[0]!.due <= now) latest = queue.shift();
+      if (latest) {
+        const p = latest;
+        writing = writing.then(() => write(p));
+      }
+      void writing.then(pump);
+    }, wait);
+  };
+
+  let starting = true;
+  const changed = (): void => {
+    gen++;
+    if (frozen || stopped || starting) return;
+    queue.push({ due: Date.now() + delayMs, gen, ports: desired() });
+    pump();
+  };
+
+  const svcs = new Reflector(conn, collectionPath(RESOURCES.services), changed, onError);
+  const eps = new Reflector(conn, collectionPath(RESOURCES.endpointslices), changed, onError);
+
+  const waitFor = (g: number): Promise<void> =>
+    programmedGen >= g ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ gen: g, resolve }));
+
+  // Both first lists, then one sync of their union at once (as kube-proxy's first sync); ready once it is written.
+  try {
+    await Promise.all([svcs.started(), eps.started()]);
+  } catch (err) {
+    svcs.stop();
+    eps.stop();
+    throw err;
+  }
+  starting = false;
+  const ready = waitFor(gen);
+  queue.push({ due: Date.now(), gen, ports: desired() });
+  pump();
+
+  return {
+    ready,
+    setDelay(ms) {
+      delayMs = Math.max(0, ms);
+    },
+    freeze() {
+      frozen = true;
+      queue.length = 0;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+    thaw() {
+      if (!frozen) return;
+      frozen = false;
+      queue.push({ due: Date.now(), gen, ports: desired() });
+      pump();
+    },
+    get frozen() {
+      return frozen;
+    },
+    get syncs() {
+      return syncs;
+    },
+    async synced() {
+      const [a, b] = await Promise.all([svcs.reconcile(), eps.reconcile()]);
+      if (a || b) changed();
+      return waitFor(gen);
+    },
+    programmed() {
+      return lastWritten ?? [];
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      svcs.stop();
+      eps.stop();
+      await writing.catch(() => undefined);
+    },
+  };
+}
