@@ -10,6 +10,9 @@ import { CANARY_NAME, CANARY_REFS, serviceAddress, sliceTarget } from './objects
 import { askIdentity, type AskResult } from './listeners.js';
 import { ProgrammingTracker } from './tracker.js';
 
+/** VIP connection attempts open at once while a change is pending. */
+const MAX_IN_FLIGHT = 10;
+
 export interface ObserverOptions {
   kc: KubeConfig;
   namespace: string;
@@ -117,23 +120,29 @@ export class CanaryObserver extends EventEmitter {
     });
   }
 
+  /**
+   * One attempt every poll interval, each bounded by the timeout. Attempts overlap when the VIP
+   * hangs (a VIP without rules drops the SYN), so a hung attempt never delays the next one; at most
+   * MAX_IN_FLIGHT are open at once.
+   */
   private async pollLoop(): Promise<void> {
     const signal = this.stopper.signal;
+    let inFlight = 0;
     while (!signal.aborted && this.pending) {
       const started = this.now();
       const vip = this.vip;
-      if (vip) {
+      if (vip && inFlight < MAX_IN_FLIGHT) {
+        inFlight++;
         this.attempts++;
-        const r = await askIdentity(vip.clusterIp, vip.port, this.o.timeoutMs, signal);
-        if (signal.aborted) return;
-        this.lastAnswer = r;
-        if ('port' in r) {
-          const seconds = this.tracker.answer(r.port, this.now());
-          if (seconds !== undefined) {
-            this.emit('programmed', seconds);
-            return;
+        void askIdentity(vip.clusterIp, vip.port, this.o.timeoutMs, signal).then((r) => {
+          inFlight--;
+          if (signal.aborted) return;
+          this.lastAnswer = r;
+          if ('port' in r) {
+            const seconds = this.tracker.answer(r.port, this.now());
+            if (seconds !== undefined) this.emit('programmed', seconds);
           }
-        }
+        });
       }
       const wait = started + this.o.pollMs - this.now();
       if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);

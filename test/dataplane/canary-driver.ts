@@ -55,7 +55,6 @@ interface Replica {
 function objects(podIp: string): object[] {
   const meta = (name: string) => ({ name, namespace: NS });
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
     { apiVersion: 'v1', kind: 'Service', metadata: meta(CANARY), spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP' }] } },
     { apiVersion: 'v1', kind: 'Service', metadata: meta('service-proxy-exporter'), spec: { type: 'ClusterIP', clusterIP: SELF_VIP, clusterIPs: [SELF_VIP], selector: { app: 'x' }, ports: [{ name: 'metrics', port: METRICS_PORT, protocol: 'TCP', targetPort: METRICS_PORT }] } },
     {
@@ -136,7 +135,17 @@ async function main(): Promise<void> {
   for (const o of objects(c.podIps[0]!)) api.store.apply(o as never);
   const kubeconfig = join(c.dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
-  const programmer = await startProgrammer({ apiUrl: api.url, netns: c.netns, delayMs: c.delayMs });
+  // when the programmer really wrote each canary target (after its delay and its iptables-restore)
+  const written: { port: number; at: number }[] = [];
+  const programmer = await startProgrammer({
+    apiUrl: api.url,
+    netns: c.netns,
+    delayMs: c.delayMs,
+    onProgrammed: (ports, at) => {
+      const port = ports.find((p) => p.servicePortName === `${NS}/${CANARY}:canary`)?.endpoints[0]?.port;
+      if (port !== undefined && written.at(-1)?.port !== port) written.push({ port, at });
+    },
+  });
   await programmer.ready;
   emit('READY');
   const replicas: Replica[] = [];
@@ -149,6 +158,8 @@ async function main(): Promise<void> {
     if (c.scenario === 'latency') {
       await until('four programmed changes', 30_000, () => a.programmed.length >= 4 || undefined, 100);
       result.observations = a.programmed.map((p) => p.seconds);
+      // how long after the rules were written the observer saw the new target
+      result.lagsMs = a.programmed.map((p) => p.at - (written.filter((w) => w.at <= p.at).at(-1)?.at ?? NaN));
       result.metrics = await scrape(a);
     }
 

@@ -40,10 +40,15 @@ async function play(config: Omit<CanaryDriverConfig, 'netns' | 'dir' | 'podIps'>
 }
 
 describe('canary on a real data plane (iptables DNAT in a netns)', { skip, timeout: 180_000 }, () => {
-  it('with a 1 s programming delay every observation lies within [1 s, 1 s + poll + 300 ms]', async () => {
+  // The programmer writes its rules `delay` after the change plus its own iptables-restore time (a
+  // spawned `ip netns exec iptables-restore`: 50–600 ms on a loaded CI machine). So: every observation is
+  // at least the delay, and the observer sees the new target within poll + 300 ms of the rules being
+  // written — the measurement's own error.
+  it('with a 1 s programming delay every observation is ≥ 1 s and within poll + 300 ms of the rules being written', async () => {
     const r = await play({ scenario: 'latency', delayMs: 1000, intervalMs: 2000, pollMs: POLL_MS });
     assert.ok(r.observations.length >= 4);
-    for (const s of r.observations as number[]) assert.ok(s >= 1 && s <= 1 + POLL_MS / 1000 + 0.3, `observation ${s} s (${r.observations.join(', ')})`);
+    for (const s of r.observations as number[]) assert.ok(s >= 1, `observation ${s} s (${r.observations.join(', ')})`);
+    for (const lag of r.lagsMs as number[]) assert.ok(lag >= 0 && lag <= POLL_MS + 300, `seen ${lag} ms after the rules were written (${r.lagsMs.join(', ')}; observations ${r.observations.join(', ')})`);
     assert.ok(r.metrics.service_lb_programming_duration_seconds_count >= 4, 'in the histogram');
     assert.equal(r.metrics.service_lb_programming_pending_seconds, 0, 'nothing pending once programmed');
     assert.equal(r.metrics.service_proxy_exporter_canary_writer, 1);
