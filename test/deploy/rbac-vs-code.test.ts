@@ -44,8 +44,15 @@ const rules: Rule[] = clusterRoleRules(rendered.deployment);
 const roleRules: Rule[] = canaryRoleRules(rendered.deployment);
 const NAMESPACE = 'service-proxy-exporter';
 const CANARY = 'service-proxy-exporter-canary';
-/** The canary Service as shipped, with the ClusterIP a cluster would give it. */
-const canaryService = () => ({ ...(find(rendered.deployment, 'Service', CANARY)[0] as Record<string, any>), spec: { ...(find(rendered.deployment, 'Service', CANARY)[0] as any).spec, clusterIP: '127.0.0.53' } });
+/**
+ * The canary Service as shipped, with a ClusterIP. There is no service proxy here, so the "VIP" is the
+ * pod IP on the first canary port: a slice pointing there looks programmed and the writer flips it (a
+ * merge patch); one pointing at the other port stays pending and the writer holds.
+ */
+const canaryService = () => {
+  const svc = find(rendered.deployment, 'Service', CANARY)[0] as any;
+  return { ...svc, spec: { ...svc.spec, clusterIP: '127.0.0.2', ports: [{ ...svc.spec.ports[0], port: 9810 }] } };
+};
 
 /** The workload's container: args and literal env, with $(VAR) expanded as the kubelet does. */
 function containerCommandLine(mode: Mode, downward: Record<string, string>): { argv: string[]; env: Record<string, string> } {
