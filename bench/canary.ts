@@ -9,7 +9,7 @@ import { Canary } from '../src/canary/index.js';
 import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
-import type { CanaryState } from '../src/metrics/families.js';
+import type { CanaryState } from '../src/state/exporter.js';
 import { startFakeApiServer, kubeconfigYaml } from '../src/sim/apiserver/index.js';
 
 export interface CanaryBench {

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startFakeApiServer, writeKubeconfig } from '../src/sim/apiserver/index.js';
-import { generateCluster } from '../src/sim/generate.js';
+import { generateCluster } from './generate.js';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5000' }, pods: { type: 'string', default: '50000' }, entry: { type: 'string', default: 'bench/.build/cli/main.js' }, 'no-prof': { type: 'boolean', default: false } } });
 const api = await startFakeApiServer();

@@ -1,5 +1,6 @@
 // Generates src/sim/scenarios/*.yaml deterministically. Run: npx tsx scripts/scengen/gen.ts src/sim/scenarios
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { ScenarioExpectation } from '../../src/sim/scenarios.js';
@@ -37,7 +38,7 @@ interface Header {
   expected: Expected;
 }
 
-const out = process.argv[2] ?? '/work/main/src/sim/scenarios';
+const out = process.argv[2] ?? fileURLToPath(new URL('../../src/sim/scenarios', import.meta.url));
 mkdirSync(out, { recursive: true });
 
 function write(h: Header, ctx: Ctx): void {
@@ -183,14 +184,14 @@ function ciliumKpr(name: string, healthz: string, description: string, issues: s
     {
       scenario: name,
       description,
-      basedOn: 'Cilium 1.18 Helm chart (kubeProxyReplacement=true, k8sServiceHost/k8sServicePort set, image pinned by digest); kubeadm v1.33 init with --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet or ConfigMap); seed 000',
+      basedOn: 'Cilium 1.18 Helm chart (kubeProxyReplacement=true, k8sServiceHost/k8sServicePort set, image pinned by digest); kubeadm v1.33 init with --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet or ConfigMap)',
       crds: [],
       expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues, agents: { ready: 3, unready: 0, missing: 0 } },
     },
     ctx,
   );
 }
-ciliumKpr('cilium-kpr', '0.0.0.0:10256', 'Cilium 1.18.3 with kubeProxyReplacement=true and a kube-proxy-compatible healthz bind address on 3 kubeadm nodes, no kube-proxy (seed 000, healthy)', []);
+ciliumKpr('cilium-kpr', '0.0.0.0:10256', 'Cilium 1.18.3 with kubeProxyReplacement=true and a kube-proxy-compatible healthz bind address on 3 kubeadm nodes, no kube-proxy (healthy)', []);
 ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=true on 3 kubeadm nodes, no kube-proxy; kube-proxy-replacement-healthz-bind-address left empty as the chart renders it by default', ['kpr_healthz_unset']);
 
 {
@@ -273,8 +274,8 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
   write(
     {
       scenario: 'cilium-partial-1.18',
-      description: 'Seed 001: KIND cluster (disableDefaultCNI, kubeProxyMode none) with Cilium v1.18.3 and kube-proxy-replacement: partial, a value removed in 1.15: every agent crash-loops, nodes stay NotReady, CoreDNS is Pending',
-      basedOn: 'seed 001 values (kubeProxyReplacement: partial, kubeProxyReplacementHealthzBindAddr 0.0.0.0:10256, image tag v1.18.3, maglev/snat, L2 announcements); kindest/node v1.34.0 node shapes (providerID kind://docker/<cluster>/<node>)',
+      description: 'KIND cluster (disableDefaultCNI, kubeProxyMode none) with Cilium v1.18.3 and kube-proxy-replacement: partial, a value removed in 1.15: every agent crash-loops, nodes stay NotReady, CoreDNS is Pending',
+      basedOn: 'Helm values (kubeProxyReplacement: partial, kubeProxyReplacementHealthzBindAddr 0.0.0.0:10256, image tag v1.18.3, maglev/snat, L2 announcements); kindest/node v1.34.0 node shapes (providerID kind://docker/<cluster>/<node>)',
       crds: [],
       expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues: ['cilium_kpr_legacy_value'], agents: { ready: 0, unready: 3, missing: 0 } },
     },
@@ -305,7 +306,7 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
     {
       scenario: 'cilium-version-skew',
       description: 'Cilium mid-upgrade from v1.17.4 to v1.18.3 on 4 nodes: the DaemonSet template and 3 agents run v1.18.3, one agent still runs v1.17.4 (all Ready)',
-      basedOn: 'Cilium 1.18 Helm upgrade with rollingUpdate maxUnavailable 1 (updatedNumberScheduled 3 of 4); seed 000 cluster layout',
+      basedOn: 'Cilium 1.18 Helm upgrade with rollingUpdate maxUnavailable 1 (updatedNumberScheduled 3 of 4); cluster layout as in the cilium-kpr scenario',
       crds: [],
       expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues: ['cilium_version_skew'], agents: { ready: 4, unready: 0, missing: 0 } },
     },
@@ -810,7 +811,7 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
     {
       scenario: 'kube-proxy-crashloop',
       description: 'kubeadm v1.33.5, 4 nodes: kube-proxy pods on k8s-worker-2 and k8s-worker-3 are in CrashLoopBackOff (exit 1, 15+ restarts) after those nodes were reprovisioned; the other two are fine',
-      basedOn: 'seed 002 (KubeProxyDown runbook: kube-proxy pods in CrashLoopBackOff, DaemonSet desired 4 / ready 2); kubeadm v1.33 kube-proxy addon',
+      basedOn: 'docs/runbooks/KubeProxyDown.md (kube-proxy pods in CrashLoopBackOff, DaemonSet desired 4 / ready 2); kubeadm v1.33 kube-proxy addon',
       crds: [],
       expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 2, unready: 2, missing: 0 } },
     },

@@ -1,7 +1,10 @@
-// The exporter's shell: sources feed snapshots to detection, the verdict is cached, metrics and
-// HTTP read the cache. Nothing here decides anything; it only moves data and logs changes.
+// The detection pipeline and the application state: the detection sources (declared into the
+// source registry) feed snapshots to detection, the verdict is published to the state, metrics and
+// HTTP read the state. Nothing here decides anything; it only moves data and logs changes.
+// src/app/wire.ts builds it beside the other pipelines.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { detectionSources, type SourceSpec } from '../cluster/catalog.js';
+import type { SourceSpec } from '../cluster/catalog.js';
+import { detectionSources } from '../components/registry.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
@@ -13,18 +16,14 @@ import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { buildInfo } from './build-info.js';
 
-/** A part that runs beside detection and contributes to the state (the probe engine). */
-export interface Plugin {
-  start(): void;
-  stop(): Promise<void>;
-}
-
 export interface ExporterDeps {
   settings: Settings;
   kc: KubeConfig;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
+  /** the source registry shared by every pipeline (wire() passes it); one of its own otherwise */
+  sources?: SourceGroup;
 }
 
 export class Exporter {
@@ -33,11 +32,10 @@ export class Exporter {
   readonly specs: SourceSpec[];
   readonly state: ExporterState;
   snapshot: ClusterSnapshot | undefined;
-  private readonly plugins: Plugin[] = [];
   private graceTimer?: NodeJS.Timeout;
   private readonly listeners: ((v: Verdict) => void)[] = [];
   private stopped = false;
-  /** config checks raised by plugins (probe_targets_over_limit), merged into every verdict */
+  /** config checks raised by other pipelines (probe_targets_over_limit), merged into every verdict */
   private readonly externalIssues = new Map<ConfigCheck, boolean>();
 
   constructor(private readonly deps: ExporterDeps) {
@@ -46,16 +44,24 @@ export class Exporter {
       mode: settings.mode,
       ...(settings.nodeName ? { nodeName: settings.nodeName } : {}),
     });
-    this.sources = new SourceGroup(deps.kc, deps.log, {
-      ...(deps.reflector ? { reflector: deps.reflector } : {}),
-      ...(deps.now ? { now: deps.now } : {}),
-    });
-    for (const spec of this.specs) this.sources.add(spec);
+    this.sources =
+      deps.sources ??
+      new SourceGroup(deps.kc, deps.log, {
+        ...(deps.reflector ? { reflector: deps.reflector } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+    for (const spec of this.specs) this.sources.declare(spec);
     this.state = { verdict: undefined, sources: this.sources.states(), probes: undefined, build: buildInfo() };
     // source_up reads the sources live: a source that syncs without changing any object (an empty
     // optional one) triggers no evaluation, and must not show 0 until something else changes
     this.metrics = createMetrics(() => ({ ...this.state, sources: this.sources.states() }));
-    this.sources.on('change', () => this.evaluate());
+    // the state's copy follows every source too (other pipelines' sources included)
+    this.sources.on('state', () => (this.state.sources = this.sources.states()));
+    // Detection re-runs only when one of its own sources changed.
+    this.sources.onChange(
+      this.specs.map((s) => s.name),
+      () => this.evaluate(),
+    );
   }
 
   get settings(): Settings {
@@ -70,11 +76,7 @@ export class Exporter {
     return (this.deps.now ?? Date.now)();
   }
 
-  use(plugin: Plugin): void {
-    this.plugins.push(plugin);
-  }
-
-  /** A plugin raises or clears a config check; the verdict is recomputed when it changes. */
+  /** Another pipeline raises or clears a config check; the verdict is recomputed when it changes. */
   setIssue(check: ConfigCheck, on: boolean): void {
     if ((this.externalIssues.get(check) ?? false) === on) return;
     this.externalIssues.set(check, on);
@@ -92,13 +94,12 @@ export class Exporter {
       sources: this.specs.length,
     });
     this.sources.start();
-    for (const p of this.plugins) p.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.graceTimer) clearTimeout(this.graceTimer);
-    await Promise.all([this.sources.stop(), ...this.plugins.map((p) => p.stop())]);
+    await this.sources.stop();
   }
 
   /** /readyz: every source has synced once (a forbidden optional source counts: it never will). */

@@ -1,9 +1,16 @@
-// The probe engine: keeps probe targets fresh from the Service/EndpointSlice watches, runs
-// rounds on the schedule, and hands results to metrics, the status page and the log.
+// The probe pipeline: keeps probe targets fresh from the Service/EndpointSlice watches, runs
+// rounds on the schedule, and publishes its view to the application state and its results to the
+// metrics. It sees the rest of the exporter only through ProbeHost (wired in src/app/wire.ts).
 import { EventEmitter } from 'node:events';
 import { RESOURCES } from '../cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../cluster/slim.js';
+import type { SourceRegistry } from '../cluster/sources.js';
 import type { SlimEndpointSlice, SlimNode, SlimService } from '../cluster/types.js';
+import type { Settings } from '../config/options.js';
+import type { ConfigCheck } from '../detect/types.js';
+import type { Logger } from '../log.js';
+import type { ExporterMetrics } from '../metrics/registry.js';
+import type { ExporterState } from '../state/exporter.js';
 import {
   classifyRound,
   createScheduler,
@@ -17,24 +24,13 @@ import {
   type ProbeTarget,
   type SkippedProbe,
   type TargetResult,
-  type BuiltinProbe,
   type ProberTable,
+  PROBE_SWITCH_NAMES,
+  disabledBuiltins,
 } from '../probe/index.js';
-import type { Exporter, Plugin } from './exporter.js';
+import type { ProbeView } from '../state/probes.js';
 
-export interface ProbeView {
-  schedule: IntervalSchedule;
-  targets: ProbeTarget[];
-  skipped: SkippedProbe[];
-  overLimit: boolean;
-  lastRound?: {
-    at: string;
-    durationSeconds: number;
-    functional: boolean;
-    results: TargetResult[];
-    classifications: Record<string, Classification>;
-  };
-}
+export type { ProbeView } from '../state/probes.js';
 
 /** Where cluster DNS lives across distributions, in order of preference. */
 const DNS_SERVICES = [
@@ -44,10 +40,23 @@ const DNS_SERVICES = [
   { namespace: 'openshift-dns', name: 'dns-default' },
 ];
 
-const PROBE_NAMES: readonly string[] = ['apiserver', 'dns', 'me_service', 'annotated'];
+/** What the probe pipeline may touch: its sources, its metrics, and the state it publishes to. */
+export interface ProbeHost {
+  settings: Settings;
+  log: Logger;
+  sources: SourceRegistry;
+  metrics: ExporterMetrics['probes'];
+  /** the round summary service_lb_* are computed from (undefined: no VIP probed) */
+  publish(summary: ExporterState['probes']): void;
+  /** raise or clear a config check (probe_targets_over_limit) in the verdict */
+  raiseIssue(check: ConfigCheck, on: boolean): void;
+}
+
+/** The sources target discovery reads; a change of any other source does not touch the targets. */
+const PROBE_SOURCES = ['services', 'endpointslices', 'nodes'] as const;
 
 /** Emits `round` (ProbeView) after every published round. */
-export class ProbeEngine extends EventEmitter implements Plugin {
+export class ProbeEngine extends EventEmitter {
   private readonly scheduler: ProbeScheduler;
   private view: ProbeView;
   private sliceServices = '';
@@ -55,18 +64,18 @@ export class ProbeEngine extends EventEmitter implements Plugin {
   private firstRoundDone = false;
 
   constructor(
-    private readonly ex: Exporter,
+    private readonly ex: ProbeHost,
     opts: { probers?: ProberTable } = {},
   ) {
     super();
     const s = ex.settings;
     for (const p of s.disabledProbes) {
-      if (!PROBE_NAMES.includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_NAMES.join(',') });
+      if (!(PROBE_SWITCH_NAMES as readonly string[]).includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_SWITCH_NAMES.join(',') });
     }
     // optional: an API server that does not serve them (404) leaves probes without targets, not the exporter unready
-    ex.sources.add({ name: 'services', ref: RESOURCES.services, optional: true, slim: slimService });
+    ex.sources.declare({ name: 'services', ref: RESOURCES.services, optional: true, slim: slimService });
     this.sliceServices = this.sliceSelectorNames([]);
-    ex.sources.add(this.sliceSpec(this.sliceServices));
+    ex.sources.declare(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
       intervalMs: s.probeIntervalMs,
       round: { concurrency: s.probeConcurrency, timeoutMs: s.probeTimeoutMs, ...(opts.probers ? { probers: opts.probers } : {}) },
@@ -76,7 +85,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       onError: (err) => ex.log.error('probe round failed', { error: String((err as Error)?.message ?? err) }),
     });
     this.view = { schedule: this.scheduler.schedule, targets: [], skipped: [], overLimit: false };
-    ex.sources.on('change', () => this.refresh());
+    ex.sources.onChange(PROBE_SOURCES, () => this.refresh());
   }
 
   get state(): ProbeView {
@@ -118,7 +127,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
 
   private ready(): boolean {
     const st = this.ex.sources.statuses();
-    return ['services', 'endpointslices', 'nodes'].every((n) => st[n]?.everSynced);
+    return PROBE_SOURCES.every((n) => st[n]?.everSynced);
   }
 
   /** Targets follow the watches: recomputed on every change, never polled. */
@@ -132,10 +141,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       void this.ex.sources.replace(this.sliceSpec(wanted));
     }
     if (!this.ready()) return;
-    const disabled: BuiltinProbe[] = [];
-    if (s.disabledProbes.includes('apiserver')) disabled.push('apiserver');
-    if (s.disabledProbes.includes('dns')) disabled.push('dns_udp', 'dns_tcp');
-    if (s.disabledProbes.includes('me_service')) disabled.push('me_service');
+    const disabled = disabledBuiltins(s.disabledProbes);
     const dnsService = DNS_SERVICES.find((d) => services.some((x) => x.namespace === d.namespace && x.name === d.name));
     const namespace = s.serviceNamespace;
     const found = discoverTargets({
@@ -152,7 +158,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       disabled,
     });
     this.view = { ...this.view, targets: found.targets, skipped: found.skipped, overLimit: found.overLimit };
-    this.ex.setIssue('probe_targets_over_limit', found.overLimit);
+    this.ex.raiseIssue('probe_targets_over_limit', found.overLimit);
     if (!this.firstRoundDone) {
       // First round as soon as there is something to probe, not a full interval later.
       this.firstRoundDone = true;
@@ -161,7 +167,7 @@ export class ProbeEngine extends EventEmitter implements Plugin {
   }
 
   private publish(results: TargetResult[], startedAt: Date, durationSeconds: number): void {
-    const metrics = this.ex.metrics.probes;
+    const metrics = this.ex.metrics;
     const now = new Set<string>();
     for (const { target, result } of results) {
       now.add(`${target.probe}\u0000${target.path}`);
@@ -197,9 +203,9 @@ export class ProbeEngine extends EventEmitter implements Plugin {
       ...this.view,
       lastRound: { at: startedAt.toISOString(), durationSeconds, functional: ok, results, classifications },
     };
-    this.ex.state.probes = hasVip
-      ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) }
-      : undefined;
+    this.ex.publish(
+      hasVip ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) } : undefined,
+    );
     this.emit('round', this.view);
   }
 }

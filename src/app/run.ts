@@ -1,19 +1,21 @@
-// Starts an exporter and its HTTP server together, and stops them together. `serve` and `demo`
-// both go through here, so the demo is the real exporter.
+// Starts the wired exporter (wire.ts) and its HTTP server together, and stops them together. `serve`
+// and `demo` both go through here, so the demo is the real exporter.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Router } from 'express';
-import { Exporter } from './exporter.js';
+import type { Exporter } from './exporter.js';
 import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import { createApp, listen, type RunningServer } from '../http/server.js';
 import { renderStatusPage } from '../http/status-page.js';
-import { ProbeEngine } from './probes.js';
-import { attachDiagnoseSources, reportFromExporter } from '../diagnose/index.js';
+import type { ProbeEngine } from './probes.js';
 import type { ProberTable } from '../probe/index.js';
-import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
+import { wire, type Wired } from './wire.js';
+import type { Canary, CanaryOptions } from '../canary/index.js';
 
 export interface RunningExporter {
+  /** everything wire() put together */
+  wired: Wired;
   exporter: Exporter;
   probes: ProbeEngine;
   /** undefined with --canary off (or without pod IP / namespace) */
@@ -36,30 +38,28 @@ export interface RunOptions {
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}) });
-  const probes = new ProbeEngine(exporter, o.probers ? { probers: o.probers } : {});
-  exporter.use(probes);
-  attachDiagnoseSources(exporter);
-  const canary = attachCanary(exporter, o.kc, o.canary);
-  const report = () => reportFromExporter(exporter, probes, canary ? { canary: canary.view } : {});
+  const wired = wire({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.canary ? { canary: o.canary } : {}) });
+  const { exporter } = wired;
+  const probes = wired.probes!;
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
     // Both from cached state: a request costs the API server nothing.
-    statusPage: () => renderStatusPage({ report: report(), probes: probes.state, sources: exporter.sources.statuses(), readiness: exporter.readiness() }),
-    diagnose: report,
+    statusPage: () => renderStatusPage({ report: wired.report(), probes: probes.state, sources: wired.sources.statuses(), readiness: exporter.readiness() }),
+    diagnose: () => wired.report(),
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });
   const http = await listen(app, o.settings.listen);
-  exporter.start();
+  wired.start();
   o.log.info('listening', { url: http.url });
   let stopping: Promise<void> | undefined;
   return {
+    wired,
     exporter,
     probes,
-    canary,
+    canary: wired.canary,
     http,
     url: http.url,
-    stop: () => (stopping ??= Promise.all([http.close(), exporter.stop()]).then(() => undefined)),
+    stop: () => (stopping ??= Promise.all([http.close(), wired.stop()]).then(() => undefined)),
   };
 }

@@ -7,16 +7,16 @@
 // with a global Thanos/Mimir ruler (one result per cluster). In daemonset mode every replica exports the
 // provider series, in deployment mode one replica does; `max by (cluster)` is right for both.
 
+import { runbookUrl } from '../state/runbooks.js';
 import { EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
-import { STALLED_AFTER_SECONDS } from '../canary/diagnose.js';
+import { STALLED_AFTER_SECONDS } from '../state/canary.js';
 
 /** ServiceProxyProgrammingStalled: a canary change pending longer than this (seconds); diagnose uses the same bound. */
 export const PROGRAMMING_STALLED_SECONDS = STALLED_AFTER_SECONDS;
 /** ServiceProxyProgrammingSlow: p99 over 30m above this (seconds), SIG Scalability's network programming latency SLO. */
 export const PROGRAMMING_SLOW_P99_SECONDS = 30;
 
-export const RUNBOOK_BASE_URL =
-  'https://github.com/service-proxy-exporter/service-proxy-exporter/blob/main/docs/runbooks';
+export { RUNBOOK_BASE_URL, runbookUrl } from '../state/runbooks.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -51,10 +51,6 @@ export function dedent(s: string): string {
     ...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
   );
   return lines.map((l) => l.slice(indent)).join('\n');
-}
-
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_BASE_URL}/${alert}.md`;
 }
 
 /** ` in cluster X` when the series carries a cluster label, nothing otherwise. */

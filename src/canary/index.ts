@@ -7,34 +7,19 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
-import type { CanaryState } from '../metrics/families.js';
+import type { CanaryState } from '../state/exporter.js';
 import type { CanaryRecorder } from '../metrics/registry.js';
 import { LeaseElector, type LeaseTiming } from './lease.js';
 import { listenCanaryPorts, type CanaryListeners } from './listeners.js';
 import { CanaryObserver } from './observer.js';
 import { CanaryWriter } from './writer.js';
-import { CANARY_NAME, type CanaryTarget } from './objects.js';
+import { CANARY_NAME } from './objects.js';
+import type { CanaryView } from '../state/canary.js';
+
+export type { CanaryView } from '../state/canary.js';
 
 export { CANARY_NAME } from './objects.js';
 
-/** What the status page and diagnose show. */
-export interface CanaryView {
-  namespace: string;
-  identity: string;
-  writer: boolean;
-  /** the current holder of the Lease, as last seen ('' none) */
-  holder: string;
-  writesForbidden: boolean;
-  ports: readonly number[];
-  listening: boolean;
-  vip?: { clusterIp: string; port: number };
-  target?: CanaryTarget;
-  changes: number;
-  /** seconds the newest change has waited; 0 when programmed; undefined before the first change */
-  pendingSeconds?: number;
-  last?: { seconds: number; at: string };
-  lastAnswer?: string;
-}
 
 export interface CanaryOptions {
   kc: KubeConfig;
@@ -180,9 +165,9 @@ export class Canary {
   }
 }
 
-/** Plugs the canary into an exporter when it can run; logs one line saying why not otherwise. */
+/** The canary for an exporter, when it can run; logs one line saying why not otherwise. The caller starts and stops it. */
 export function attachCanary(
-  ex: { settings: Settings; log: Logger; metrics: { canary: CanaryRecorder }; state: { canary?: CanaryState }; use(p: { start(): void; stop(): Promise<void> }): void },
+  ex: { settings: Settings; log: Logger; metrics: { canary: CanaryRecorder }; state: { canary?: CanaryState } },
   kc: KubeConfig,
   opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
 ): Canary | undefined {
@@ -193,7 +178,5 @@ export function attachCanary(
   }
   const state: CanaryState = { writer: false, changes: 0 };
   ex.state.canary = state;
-  const canary = new Canary({ kc, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
-  ex.use(canary);
-  return canary;
+  return new Canary({ kc, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
 }

@@ -29,10 +29,8 @@ export function parseIdentity(text: string): number | undefined {
 }
 
 /** Where the canary slice points: its single ready endpoint's address and port. */
-export interface CanaryTarget {
-  address: string;
-  port: number;
-}
+export type { CanaryTarget } from '../state/canary.js';
+import type { CanaryTarget } from '../state/canary.js';
 
 export interface SliceOwner {
   /** the canary Service's uid, when known: the slice is then garbage-collected with it */

@@ -7,9 +7,11 @@ import { resolveSettings, ConfigError } from '../config/load.js';
 import { envName } from '../config/options.js';
 import { loadKubeconfig } from '../cluster/kubeconfig.js';
 import { createLogger } from '../log.js';
-import { Exporter } from '../app/exporter.js';
-import { ProbeEngine } from '../app/probes.js';
-import { attachDiagnoseSources, exitCodeOf, nextProbeRound, renderText, reportFromExporter } from '../diagnose/index.js';
+import type { Exporter } from '../app/exporter.js';
+import type { ProbeEngine } from '../app/probes.js';
+import { nextProbeRound } from '../app/diagnose.js';
+import { wire } from '../app/wire.js';
+import { exitCodeOf, renderText } from '../diagnose/index.js';
 
 /** How long to wait for the sources to list before judging with what there is. */
 export const SETTLE_TIMEOUT_MS = 20_000;
@@ -39,17 +41,16 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
   // stdout carries the report; the log (stderr) only speaks when asked to.
   const explicitLevel = args.flags['log-level'] ?? process.env[envName('log-level')];
   const log = createLogger({ level: explicitLevel ? settings.logLevel : 'error', format: settings.logFormat });
-  const exporter = new Exporter({ settings, kc, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } } });
-  attachDiagnoseSources(exporter);
   const skip = probesSkipReason(args, process.env);
-  const probes = skip ? undefined : new ProbeEngine(exporter);
-  exporter.start();
+  const wired = wire({ settings, kc, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } }, probes: !skip, scheduleProbes: false, canary: false });
+  const { exporter, probes } = wired;
+  wired.start();
   try {
     const settled = await waitSettled(exporter, SETTLE_TIMEOUT_MS);
     if (settled.cannotRun) throw new ConfigError(settled.cannotRun.replace('<server>', server));
     exporter.evaluate();
     if (probes) await oneRound(exporter, probes, settings.probeTimeoutMs * 4 + 5000);
-    const report = reportFromExporter(exporter, probes, skip ? { probesSkipped: skip } : {});
+    const report = wired.report(skip ? { probesSkipped: skip } : {});
     if (output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const color = process.stdout.isTTY === true && args.switches['no-color'] !== true && !process.env.NO_COLOR;
@@ -57,7 +58,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     }
     return exitCodeOf(report);
   } finally {
-    await Promise.all([exporter.stop(), probes?.stop()]);
+    await wired.stop();
   }
 }
 

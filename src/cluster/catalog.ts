@@ -1,7 +1,7 @@
-// The one list of everything the exporter reads from the Kubernetes API. Sources, the RBAC test
-// and the simulated cluster all derive from it, so a new read shows up everywhere at once.
-import { slimConfigMap, slimCustomResource, slimDaemonSet, slimNode, slimPod, slimService, slimEndpointSlice } from './slim.js';
-import { slimEvent } from '../diagnose/events.js';
+// The Kubernetes resources the exporter reads, and the shape of a source. What detection reads is
+// derived from the component table (src/components/registry.ts: detectionSources); the sources,
+// the RBAC test and the simulated cluster all derive from these, so a new read shows up everywhere.
+import { slimEndpointSlice, slimEvent, slimService } from './slim.js';
 
 export interface ResourceRef {
   /** "" for the core group */
@@ -31,22 +31,6 @@ export function collectionPath(ref: ResourceRef, namespace?: string): string {
   return namespace && ref.namespaced ? `${base}/namespaces/${namespace}/${ref.resource}` : `${base}/${ref.resource}`;
 }
 
-/** ConfigMaps detection reads, by name, in whatever namespace the component was installed into. */
-export const DETECTION_CONFIGMAPS = ['kube-proxy', 'kube-proxy-config', 'cilium-config', 'antrea-config'] as const;
-
-/**
- * Pod label selectors of known service-proxy agents (DESIGN.md "Agent pods, by label").
- * Set-based where several components share a label key, so there is one watch per key.
- */
-export const AGENT_POD_SELECTORS = {
-  'agent-pods': 'k8s-app in (kube-proxy,cilium,calico-node,kube-router)',
-  'kube-proxy-static-pods': 'component=kube-proxy',
-  'antrea-agent-pods': 'app=antrea,component=antrea-agent',
-  'ovnkube-node-pods': 'app=ovnkube-node',
-  // OpenShift: openshift-sdn's sdn pods, and openshift-kube-proxy next to a third-party CNI
-  'openshift-proxy-pods': 'app in (sdn,kube-proxy)',
-} as const;
-
 export type SnapshotField = 'daemonSets' | 'agentPods' | 'nodes' | 'configMaps' | 'calicoInstallations' | 'felixConfigurations';
 
 export interface SourceSpec {
@@ -70,48 +54,6 @@ export interface CatalogOptions {
   nodeName?: string;
 }
 
-/** The detection sources for a mode. Daemonset mode narrows pods and nodes to its own node. */
-export function detectionSources(opts: CatalogOptions): SourceSpec[] {
-  const onNode = opts.mode === 'daemonset' && opts.nodeName ? opts.nodeName : undefined;
-  const sources: SourceSpec[] = [
-    { name: 'daemonsets', ref: RESOURCES.daemonsets, required: true, field: 'daemonSets', slim: slimDaemonSet },
-    {
-      name: 'nodes',
-      ref: RESOURCES.nodes,
-      ...(onNode ? { fieldSelector: `metadata.name=${onNode}` } : {}),
-      required: true,
-      field: 'nodes',
-      slim: slimNode,
-    },
-  ];
-  for (const [name, labelSelector] of Object.entries(AGENT_POD_SELECTORS)) {
-    sources.push({
-      name,
-      ref: RESOURCES.pods,
-      labelSelector,
-      ...(onNode ? { fieldSelector: `spec.nodeName=${onNode}` } : {}),
-      required: true,
-      field: 'agentPods',
-      slim: slimPod,
-    });
-  }
-  for (const cm of DETECTION_CONFIGMAPS) {
-    sources.push({
-      name: `configmap/${cm}`,
-      ref: RESOURCES.configmaps,
-      fieldSelector: `metadata.name=${cm}`,
-      required: false,
-      field: 'configMaps',
-      slim: slimConfigMap,
-    });
-  }
-  sources.push(
-    { name: 'calico-installations', ref: RESOURCES.installations, optional: true, required: false, field: 'calicoInstallations', slim: slimCustomResource },
-    { name: 'felix-configurations', ref: RESOURCES.felixconfigurations, optional: true, required: false, field: 'felixConfigurations', slim: slimCustomResource },
-  );
-  return sources;
-}
-
 /** Field selector of the events diagnose reads: only Warnings, only about pods. */
 export const WARNING_POD_EVENTS = 'type=Warning,involvedObject.kind=Pod';
 
@@ -128,7 +70,7 @@ export interface DiagnoseSourceSpec {
 /**
  * Sources only diagnose (CLI, /diagnose, status page) reads, kept out of `detectionSources()` so they
  * can never change a verdict: their objects are read from the SourceGroup by name. Daemonset mode
- * reads none: a cluster-wide event watch from every node would be N× the load (DESIGN.md).
+ * reads none: a cluster-wide event watch from every node would be N× the load (docs/deploy.md).
  */
 export function diagnoseSources(opts: CatalogOptions): DiagnoseSourceSpec[] {
   if (opts.mode === 'daemonset') return [];

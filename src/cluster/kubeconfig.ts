@@ -1,5 +1,5 @@
 // Where the API server is: --kubeconfig, else the in-cluster service account, else $KUBECONFIG,
-// else ~/.kube/config (DESIGN.md). client-node's loadFromDefault tries in-cluster last, which is
+// else ~/.kube/config (docs/deploy.md). client-node's loadFromDefault tries in-cluster last, which is
 // the wrong way round for a pod that happens to carry a KUBECONFIG variable.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,6 +1,6 @@
 // A list+watch mirror of one API collection, keeping only slimmed objects.
 //
-// Why not client-node's informer: it stops for good on any error but 410 (PITFALLS.md), caches
+// Why not client-node's informer: it stops for good on any error but 410, caches
 // whole objects (~14 KB per Cilium pod), and its list ignores label selectors. This one keeps
 // going: a dropped watch resumes from the last resourceVersion (no relist), 410 Gone relists,
 // 404 on an optional CRD means "absent", 403 means "forbidden"; all retry with backoff forever.

@@ -282,3 +282,39 @@ export function slimEndpointSlice(raw: unknown): SlimEndpointSlice {
     }),
   };
 }
+
+// Warning events of pods (diagnose-only source, see catalog.ts diagnoseSources).
+export interface SlimEvent {
+  namespace: string;
+  /** involvedObject.name */
+  pod: string;
+  reason: string;
+  /** truncated to MESSAGE_MAX characters */
+  message: string;
+  count: number;
+  /** ISO time of the last occurrence ('' when the event carries none) */
+  lastTimestamp: string;
+}
+
+export const MESSAGE_MAX = 240;
+
+const eventStr = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : v == null ? '' : String(v));
+
+/** core/v1 Event → SlimEvent. Newer clients report repeats in `series` and the time in `eventTime`. */
+export function slimEvent(raw: unknown): SlimEvent {
+  const o = asObj(raw);
+  const md = asObj(o.metadata);
+  const inv = asObj(o.involvedObject);
+  const series = asObj(o.series);
+  const message = eventStr(o.message).replace(/\s+/g, ' ').trim();
+  const count = typeof series.count === 'number' ? series.count : typeof o.count === 'number' ? o.count : 1;
+  return {
+    namespace: eventStr(inv.namespace) || eventStr(md.namespace),
+    pod: eventStr(inv.name),
+    reason: eventStr(o.reason),
+    message: message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX - 1)}…` : message,
+    count,
+    lastTimestamp: eventStr(series.lastObservedTime) || eventStr(o.lastTimestamp) || eventStr(o.eventTime) || eventStr(md.creationTimestamp),
+  };
+}
+

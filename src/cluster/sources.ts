@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Reflector, type ReflectorOptions, type ReflectorSpec } from './reflector.js';
 import type { SourceSpec } from './catalog.js';
-import { emptySnapshot, type ClusterSnapshot, type SourceState } from './types.js';
+import { buildSnapshot } from './snapshot.js';
+import type { ClusterSnapshot, SourceState } from './types.js';
 import type { Logger } from '../log.js';
 
 export interface SourceStatus {
@@ -18,10 +19,27 @@ export interface SourceStatus {
 
 const SETTLED: SourceState[] = ['synced', 'absent'];
 
-export class SourceGroup extends EventEmitter {
+/**
+ * The source registry as a pipeline sees it (src/app/wire.ts): each pipeline declares the sources it
+ * reads up front, reads their objects, and is re-run only when one of them changes.
+ */
+export interface SourceRegistry {
+  /** Declare a source before start(); a name declared twice is one source (the first spec wins). */
+  declare(spec: ReflectorSpec): void;
+  /** Swap a declared source for another spec (e.g. a new label selector); it lists afresh. */
+  replace(spec: ReflectorSpec): Promise<unknown>;
+  values<T>(name: string): T[];
+  statuses(): Record<string, SourceStatus>;
+  /** `fn` runs (coalesced) whenever the objects or the state of one of `names` changed. */
+  onChange(names: readonly string[], fn: () => void): void;
+}
+
+export class SourceGroup extends EventEmitter implements SourceRegistry {
   readonly reflectors = new Map<string, Reflector>();
   private readonly status = new Map<string, SourceStatus>();
   private pending?: NodeJS.Timeout;
+  /** sources changed since the last coalesced `change` event */
+  private dirty = new Set<string>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -35,11 +53,24 @@ export class SourceGroup extends EventEmitter {
     return (this.opts.now ?? Date.now)();
   }
 
+  declare(spec: ReflectorSpec): void {
+    if (!this.reflectors.has(spec.name)) this.add(spec);
+  }
+
+  onChange(names: readonly string[], fn: () => void): void {
+    const mine = new Set(names);
+    this.on('change', (changed: ReadonlySet<string>) => {
+      for (const n of changed) {
+        if (mine.has(n)) return fn();
+      }
+    });
+  }
+
   add(spec: ReflectorSpec): Reflector {
     const r = new Reflector(this.kc, spec, this.opts.reflector);
     this.reflectors.set(spec.name, r);
     this.status.set(spec.name, { state: 'pending', since: this.now(), everSynced: false, error: '' });
-    r.on('change', () => this.changed());
+    r.on('change', () => this.changed(spec.name));
     r.on('state', (e: { previous: SourceState; state: SourceState; error: string }) => this.stateChanged(spec.name, e));
     r.on('degraded', (why: string) => this.log.warn('watch not supported; polling instead', { source: spec.name, detail: why }));
     return r;
@@ -88,14 +119,19 @@ export class SourceGroup extends EventEmitter {
       this.log.warn('source lost', { source: name, error: e.error });
     }
     this.emit('state', name, e.state);
-    this.changed();
+    this.changed(name);
   }
 
-  private changed(): void {
-    if (this.pending || this.stopped) return;
+  /** Coalesced: one `change` event (with the names of the sources that changed) per window. */
+  private changed(name: string): void {
+    if (this.stopped) return;
+    this.dirty.add(name);
+    if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
-      this.emit('change');
+      const changed = this.dirty;
+      this.dirty = new Set();
+      this.emit('change', changed);
     }, this.opts.coalesceMs ?? 50);
   }
 
@@ -162,25 +198,17 @@ export function assembleSnapshot(
   specs: SourceSpec[],
   opts: { nodeName?: string; graceMs: number; now: number },
 ): ClusterSnapshot {
-  const snap: ClusterSnapshot = emptySnapshot();
   const statuses = group.statuses();
-  const seenPods = new Set<string>();
-  for (const spec of specs) {
-    const st = statuses[spec.name];
-    let state: SourceState = st?.state ?? 'pending';
-    if (st && st.everSynced && (state === 'error' || state === 'forbidden') && opts.now - st.since < opts.graceMs) state = 'synced';
-    snap.sources[spec.name] = state;
-    for (const item of group.values<any>(spec.name)) {
-      if (spec.field === 'agentPods') {
-        const key = `${item.namespace}/${item.name}`;
-        if (seenPods.has(key)) continue;
-        seenPods.add(key);
-      }
-      (snap[spec.field] as unknown[]).push(item);
-    }
-  }
-  if (opts.nodeName) snap.nodeName = opts.nodeName;
-  return snap;
+  return buildSnapshot(
+    specs,
+    (spec) => {
+      const st = statuses[spec.name];
+      let state: SourceState = st?.state ?? 'pending';
+      if (st && st.everSynced && (state === 'error' || state === 'forbidden') && opts.now - st.since < opts.graceMs) state = 'synced';
+      return { state, items: group.values(spec.name) };
+    },
+    opts.nodeName,
+  );
 }
 
 /** When the next grace period among failing sources runs out, if any (ms since epoch). */

@@ -1,7 +1,7 @@
 // The verdict: which component load-balances Services, whether two fight over it, which config
 // checks fail and how its agents stand. Pure and total: it never throws.
 import type { ClusterSnapshot } from '../cluster/types.js';
-import { detectionSources } from '../cluster/catalog.js';
+import { detectionSources } from '../components/registry.js';
 import { agentStates, emptyAgents } from './agents.js';
 import { activeDetectors } from './detectors.js';
 import { sourceState } from './lookup.js';

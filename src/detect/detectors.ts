@@ -1,13 +1,8 @@
-// Every detector, in one table (node_exporter-style): adding a component is one file and one row;
-// a config key can switch a row off by name.
+// The detectors are the components' (src/components/registry.ts): one row per component there; a
+// config key can switch a detector off by name.
 import type { ClusterSnapshot } from '../cluster/types.js';
+import { COMPONENTS } from '../components/registry.js';
 import type { Finding } from './types.js';
-import { detectAntrea } from './antrea.js';
-import { detectCalico } from './calico.js';
-import { detectCilium } from './cilium.js';
-import { detectKubeProxy } from './kube-proxy.js';
-import { detectKubeRouter } from './kube-router.js';
-import { detectOvnKubernetes } from './ovn-kubernetes.js';
 
 export interface Detector {
   /** the name a config key / --disable-detector flag uses */
@@ -16,14 +11,7 @@ export interface Detector {
   enabledByDefault: boolean;
 }
 
-export const DETECTORS: readonly Detector[] = [
-  { name: 'kube-proxy', detect: detectKubeProxy, enabledByDefault: true },
-  { name: 'cilium', detect: detectCilium, enabledByDefault: true },
-  { name: 'calico', detect: detectCalico, enabledByDefault: true },
-  { name: 'antrea', detect: detectAntrea, enabledByDefault: true },
-  { name: 'kube-router', detect: detectKubeRouter, enabledByDefault: true },
-  { name: 'ovn-kubernetes', detect: detectOvnKubernetes, enabledByDefault: true },
-];
+export const DETECTORS: readonly Detector[] = COMPONENTS.map((c) => ({ name: c.name, detect: c.detect, enabledByDefault: c.enabledByDefault }));
 
 export const DETECTOR_NAMES = DETECTORS.map((d) => d.name);
 

@@ -1,6 +1,7 @@
 // Small queries over a ClusterSnapshot shared by the detectors.
 import type { ClusterSnapshot, SlimConfigMap, SlimDaemonSet, SlimPod, SourceState } from '../cluster/types.js';
 import { hasLabels } from './scheduling.js';
+import type { AgentSelector } from './types.js';
 
 /** DaemonSets named one of `names` or carrying every label of `labels`. */
 export function daemonSetsFor(snap: ClusterSnapshot, names: string[], labels?: Record<string, string>): SlimDaemonSet[] {
@@ -44,4 +45,9 @@ export function mostCommon(values: string[]): string | undefined {
 
 export function dsRef(d: SlimDaemonSet | undefined): string | undefined {
   return d ? `${d.namespace}/${d.name}` : undefined;
+}
+
+/** How to recognise a component's agents: its pod labels, and its DaemonSet when there is one. */
+export function agentSelector(labels: Record<string, string>, ds: SlimDaemonSet | undefined): AgentSelector {
+  return ds ? { podLabels: [labels], daemonSet: `${ds.namespace}/${ds.name}` } : { podLabels: [labels] };
 }

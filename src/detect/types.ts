@@ -1,17 +1,12 @@
 // The verdict vocabulary. Every label value the exporter emits for detection comes from the
-// closed lists below, so series stay bounded whatever the cluster holds.
+// closed lists below (and the component table), so series stay bounded whatever the cluster holds.
 
-export const PROVIDER_TYPES = [
-  'kube-proxy',
-  'cilium-kpr',
-  'calico-ebpf',
-  'antrea-proxy',
-  'kube-router',
-  'ovn-kubernetes',
-  'none',
-  'unknown',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+/**
+ * The `type` of each component (src/components/registry.ts is keyed by it, so the compiler keeps the
+ * two in step); the runtime list, PROVIDER_TYPES, is derived from the component table.
+ */
+export type ComponentType = 'kube-proxy' | 'cilium-kpr' | 'calico-ebpf' | 'antrea-proxy' | 'kube-router' | 'ovn-kubernetes';
+export type ProviderType = ComponentType | 'none' | 'unknown';
 
 /** Providers that replace kube-proxy outright (their hooks act before kube-proxy's rules). */
 export const REPLACEMENT_TYPES = [
@@ -67,6 +62,22 @@ export interface Finding {
   evidence: string[];
   /** how to recognise this component's agent pods, and its DaemonSet if it has one */
   agents: AgentSelector;
+  /** the configuration detection read, as parsed, so diagnose reads it instead of parsing again */
+  config?: FindingConfig;
+}
+
+/** A component's configuration as detection found and parsed it (a ConfigMap key). */
+export interface FindingConfig {
+  /** "ConfigMap ns/name key k", for sentences */
+  where: string;
+  namespace: string;
+  name: string;
+  /** the ConfigMap key holding the document; absent when the ConfigMap's data itself is the configuration */
+  key?: string;
+  /** the parsed mapping (for a whole-ConfigMap configuration: its data) */
+  doc?: Record<string, unknown>;
+  /** why it did not parse, first line */
+  parseError?: string;
 }
 
 export interface AgentSelector {

@@ -4,7 +4,7 @@ import { agentChecks } from './checks/agents.js';
 import { configChecks } from './checks/config.js';
 import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
-import { datapathProgramming } from '../canary/diagnose.js';
+import { datapathProgramming } from './checks/programming.js';
 import { CHECK_GROUPS, SCHEMA_VERSION, type Check, type CheckFn, type CheckStatus, type DiagnoseInput, type DiagnoseReport } from './types.js';
 
 /** Every check, grouped provider → agents → config → data path. Adding one is one entry here. */

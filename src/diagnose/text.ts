@@ -1,6 +1,6 @@
 // The terminal rendering: grouped provider → agents → config → data path, aligned columns, details
 // and the next commands under anything that is not ok. Colour only when asked (a TTY, no --no-color).
-import { runbookUrl } from '../artifacts/rules.js';
+import { runbookUrl } from '../state/runbooks.js';
 import { CHECK_GROUPS, type Check, type CheckGroup, type CheckStatus, type DiagnoseReport } from './types.js';
 
 export interface TextOptions {

@@ -1,41 +1,18 @@
-// The diagnose report: the KubeProxyDown runbook (seed 002) and its Cilium counterparts (seeds 000,
-// 001) as data. Checks are pure functions of what the exporter already holds; the CLI, /diagnose and
+// The diagnose report: the KubeProxyDown runbook and its Cilium counterparts
+// (docs/runbooks/ServiceProxyConfigInvalid.md) as data. Checks are pure functions of what the exporter already holds; the CLI, /diagnose and
 // the status page all render the same report. The JSON shape is documented in docs/diagnose.md.
 import type { ClusterSnapshot, SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
-import type { ProbeView } from '../app/probes.js';
-import type { SlimEvent } from './events.js';
+import type { ProbeView } from '../state/probes.js';
+import type { SlimEvent } from '../cluster/slim.js';
 
 /** Bumped on any incompatible change of the JSON shape (a removed or renamed field, a changed meaning). */
-import type { CanaryView } from '../canary/index.js';
+import type { CanaryView } from '../state/canary.js';
 
 export const SCHEMA_VERSION = 1;
 
-export const CHECK_STATUSES = ['ok', 'warn', 'fail', 'skipped'] as const;
-export type CheckStatus = (typeof CHECK_STATUSES)[number];
-
-/** In the order a human works through them: who does it, are its agents up, is it configured right, does it work. */
-export const CHECK_GROUPS = ['provider', 'agents', 'config', 'datapath'] as const;
-export type CheckGroup = (typeof CHECK_GROUPS)[number];
-
-export interface Check {
-  /** stable, e.g. `agents.pods`, `config.cilium_kpr_value`, `datapath.apiserver` */
-  id: string;
-  group: CheckGroup;
-  status: CheckStatus;
-  /** one sentence: what was found */
-  summary: string;
-  /** human-readable lines (one per pod, node, probe path...), shown under a check that is not ok */
-  details?: string[];
-  /** the objects and values looked at, as data */
-  evidence: Record<string, unknown>;
-  /** the first command to run, with real namespaces and names */
-  next?: string;
-  /** further commands, in order */
-  more?: string[];
-  /** the alert runbook that covers this check (docs/runbooks/<alert>.md) */
-  runbook?: string;
-}
+export { CHECK_GROUPS, CHECK_STATUSES, type Check, type CheckGroup, type CheckStatus } from '../components/types.js';
+import type { Check, CheckStatus } from '../components/types.js';
 
 export interface SourceInfo {
   state: SourceState;

@@ -1,7 +1,7 @@
 // The human status page at `/`: server-rendered HTML from the same cached state as /diagnose, readable
 // without JavaScript. Every value from the cluster is escaped (html`` escapes all interpolations).
-import { runbookUrl } from '../artifacts/rules.js';
-import type { ProbeView } from '../app/probes.js';
+import { runbookUrl } from '../state/runbooks.js';
+import type { ProbeView } from '../state/probes.js';
 import type { SourceStatus } from '../cluster/sources.js';
 import type { ConfigCheck } from '../detect/types.js';
 import type { Check, DiagnoseReport } from '../diagnose/types.js';

@@ -4,38 +4,20 @@
 // Two kinds: `state` families are computed at scrape time from the exporter's current state
 // (one series per known state, so nothing appears or disappears but what should), and `event`
 // families are counters/histograms the probe runner feeds as probes complete.
-import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES, type Verdict } from '../detect/types.js';
+import { PROVIDER_TYPES } from '../components/registry.js';
+import { AGENT_STATES, CONFIG_CHECKS, type Verdict } from '../detect/types.js';
 import type { SourceState } from '../cluster/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
 
 export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
 
-export interface ProbeOutcome {
-  probe: string;
-  path: ProbePath;
-  success: boolean;
-}
+import type { ExporterState } from '../state/exporter.js';
 
-/** What state families are computed from. */
-export interface ExporterState {
-  verdict: Verdict | undefined;
-  sources: Record<string, SourceState>;
-  /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
-  probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
-  build: { version: string; revision: string; nodejsVersion: string };
-  /** the canary (src/canary/); undefined with --canary off */
-  canary?: CanaryState;
-}
+export type { ExporterState, ProbeOutcome } from '../state/exporter.js';
 
-/** What the canary's state families read. */
-export interface CanaryState {
-  writer: boolean;
-  /** canary changes seen (service_lb_programming_pending_seconds is absent before the first) */
-  changes: number;
-  /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
-  pendingSince?: number;
-}
+/** What the canary's state families read (src/canary/ keeps it up to date). */
+export type { CanaryState } from '../state/exporter.js';
 
 export interface Sample {
   labels: Record<string, string>;

@@ -21,10 +21,10 @@ export const VERDICTS = [
   /** no VIP result (not probed yet, or the round was aborted) */
   'unknown',
 ] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export type ProbeVerdict = (typeof VERDICTS)[number];
 
 export interface Classification {
-  verdict: Verdict;
+  verdict: ProbeVerdict;
   /** one sentence, for the status page, /diagnose and the log line on change */
   explanation: string;
 }
@@ -107,7 +107,7 @@ export function functional(results: readonly TargetResult[]): boolean {
 export interface VerdictChange {
   probe: string;
   /** undefined when the probe is new */
-  from?: Verdict;
+  from?: ProbeVerdict;
   /** undefined when the probe is gone (its Service was deleted or opted out) */
   to?: Classification;
 }

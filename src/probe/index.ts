@@ -5,6 +5,6 @@ export { reasonFromError, detailFromError } from './reason.js';
 export { statusMatches, isValidExpectedStatus } from './http.js';
 export { encodeQuery, encodeResponse, parseMessage, rcodeName, RR_TYPES } from './dnswire.js';
 export { discoverTargets, ANNOTATIONS, DEFAULT_MAX_TARGETS, type DiscoverInput, type DiscoveredTargets, type SkippedProbe } from './targets.js';
-export { classify, classifyRound, functional, verdictChanges, VERDICTS, type Verdict, type Classification, type ProbePaths, type VerdictChange } from './differential.js';
+export { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbeVerdict, type Classification, type ProbePaths, type VerdictChange } from './differential.js';
 export { runRound, type RoundOptions, type RoundResult } from './round.js';
 export { createScheduler, cronForInterval, nodeCronFactory, type ProbeScheduler, type SchedulerOptions, type IntervalSchedule, type CronFactory } from './scheduler.js';

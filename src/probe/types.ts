@@ -17,6 +17,25 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const BUILTIN_PROBES = ['apiserver', 'dns_udp', 'dns_tcp', 'me_service'] as const;
 export type BuiltinProbe = (typeof BUILTIN_PROBES)[number];
 
+/**
+ * The names users turn probes off by (`disabledProbes`, --disabled-probes), and the probes each one
+ * stands for: `dns` is both DNS probes, `annotated` every opted-in Service. The one place the two
+ * vocabularies meet.
+ */
+export const PROBE_SWITCHES = {
+  apiserver: ['apiserver'],
+  dns: ['dns_udp', 'dns_tcp'],
+  me_service: ['me_service'],
+  annotated: [],
+} as const satisfies Record<string, readonly BuiltinProbe[]>;
+export type ProbeSwitch = keyof typeof PROBE_SWITCHES;
+export const PROBE_SWITCH_NAMES = Object.keys(PROBE_SWITCHES) as ProbeSwitch[];
+
+/** The built-in probes a `disabledProbes` list turns off (unknown names are left to the caller to report). */
+export function disabledBuiltins(names: readonly string[]): BuiltinProbe[] {
+  return PROBE_SWITCH_NAMES.filter((n) => names.includes(n)).flatMap((n) => PROBE_SWITCHES[n]);
+}
+
 interface TargetBase {
   /** label `probe`: a BuiltinProbe or `<namespace>/<name>` of an opted-in Service */
   probe: string;

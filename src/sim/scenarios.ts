@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { CONFIG_CHECKS, PROVIDER_TYPES } from '../detect/types.js';
+import { PROVIDER_TYPES } from '../components/registry.js';
+import { CONFIG_CHECKS } from '../detect/types.js';
 
 export interface ScenarioExpectation {
   provider: string;

@@ -1,9 +1,9 @@
 // A ClusterSnapshot built from raw objects exactly as the live sources would build it: same
 // catalog, same selectors, same slimming. Scenarios and tests go through here, so what they
 // exercise is what production reads.
-import { detectionSources } from '../cluster/catalog.js';
-import type { ClusterSnapshot, SlimPod } from '../cluster/types.js';
-import { emptySnapshot } from '../cluster/types.js';
+import { detectionSources } from '../components/registry.js';
+import { buildSnapshot } from '../cluster/snapshot.js';
+import type { ClusterSnapshot } from '../cluster/types.js';
 import { matchesFieldSelector, matchesLabelSelector } from './apiserver/selectors.js';
 
 export interface SnapshotOptions {
@@ -19,32 +19,24 @@ function crdName(ref: { resource: string; group: string }): string {
 
 export function snapshotFromObjects(objects: any[], opts: SnapshotOptions = {}): ClusterSnapshot {
   const mode = opts.mode ?? (opts.nodeName ? 'daemonset' : 'deployment');
-  const snap = emptySnapshot();
-  if (mode === 'daemonset' && opts.nodeName) snap.nodeName = opts.nodeName;
   const installed = new Set(opts.installedCrds ?? []);
-  const seenPods = new Set<string>();
-  for (const src of detectionSources({ mode, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) })) {
-    if (src.optional && !installed.has(crdName(src.ref))) {
-      snap.sources[src.name] = 'absent';
-      continue;
-    }
-    const apiVersion = src.ref.group ? `${src.ref.group}/${src.ref.version}` : src.ref.version;
-    for (const o of objects ?? []) {
-      if (!o || typeof o !== 'object' || o.kind !== src.ref.kind) continue;
-      // Same kind, other group (e.g. a different "Installation" CRD) is not this source.
-      if (typeof o.apiVersion === 'string' && o.apiVersion !== apiVersion) continue;
-      if (!matchesLabelSelector(src.labelSelector, o.metadata?.labels)) continue;
-      if (!matchesFieldSelector(src.fieldSelector, o)) continue;
-      const slim = src.slim(o);
-      if (src.field === 'agentPods') {
-        const p = slim as SlimPod;
-        const key = `${p.namespace}/${p.name}`;
-        if (seenPods.has(key)) continue;
-        seenPods.add(key);
+  const specs = detectionSources({ mode, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) });
+  return buildSnapshot(
+    specs,
+    (src) => {
+      if (src.optional && !installed.has(crdName(src.ref))) return { state: 'absent', items: [] };
+      const apiVersion = src.ref.group ? `${src.ref.group}/${src.ref.version}` : src.ref.version;
+      const items: unknown[] = [];
+      for (const o of objects ?? []) {
+        if (!o || typeof o !== 'object' || o.kind !== src.ref.kind) continue;
+        // Same kind, other group (e.g. a different "Installation" CRD) is not this source.
+        if (typeof o.apiVersion === 'string' && o.apiVersion !== apiVersion) continue;
+        if (!matchesLabelSelector(src.labelSelector, o.metadata?.labels)) continue;
+        if (!matchesFieldSelector(src.fieldSelector, o)) continue;
+        items.push(src.slim(o));
       }
-      (snap[src.field] as unknown[]).push(slim);
-    }
-    snap.sources[src.name] = 'synced';
-  }
-  return snap;
+      return { state: 'synced', items };
+    },
+    mode === 'daemonset' ? opts.nodeName : undefined,
+  );
 }

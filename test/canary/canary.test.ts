@@ -11,7 +11,7 @@ import { Canary } from '../../src/canary/index.js';
 import { askIdentity, listenCanaryPorts } from '../../src/canary/listeners.js';
 import { sliceTarget, parseIdentity, nextTarget } from '../../src/canary/objects.js';
 import { ProgrammingTracker } from '../../src/canary/tracker.js';
-import type { CanaryState } from '../../src/metrics/families.js';
+import type { CanaryState } from '../../src/state/exporter.js';
 import { startStandIn, type StandIn } from './standin-api.js';
 
 const NAME = 'service-proxy-exporter-canary';

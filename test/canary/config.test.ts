@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSettings, ConfigError } from '../../src/config/load.js';
 import { canaryOffReason } from '../../src/canary/index.js';
-import { datapathProgramming } from '../../src/canary/diagnose.js';
+import { datapathProgramming } from '../../src/diagnose/checks/programming.js';
 import type { DiagnoseInput } from '../../src/diagnose/types.js';
 
 describe('canary settings', () => {

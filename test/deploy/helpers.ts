@@ -2,7 +2,7 @@
 // against the Kubernetes and Prometheus Operator schemas.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlAvailable, objectId, renderKustomization, renderWithKubectl, type K8sObject } from '../../src/deploy/kustomize.js';
+import { kubectlAvailable, objectId, renderKustomization, renderWithKubectl, type K8sObject } from './kustomize.js';
 
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -41,7 +41,7 @@ export function render(dir: string): K8sObject[] {
   } catch (err) {
     const e = err as { message: string; stderr?: string | Buffer };
     const detail = e.stderr ? String(e.stderr).trim() : e.message;
-    throw new Error(`cannot render ${path.relative(ROOT, dir) || '.'} with ${HAS_KUBECTL ? 'kubectl kustomize' : 'src/deploy/kustomize.ts'}: ${detail}`);
+    throw new Error(`cannot render ${path.relative(ROOT, dir) || '.'} with ${HAS_KUBECTL ? 'kubectl kustomize' : 'test/deploy/kustomize.ts'}: ${detail}`);
   }
 }
 

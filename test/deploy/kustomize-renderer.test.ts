@@ -1,11 +1,11 @@
-// The own kustomize renderer (src/deploy/kustomize.ts), on small kustomizations that use each supported
+// The own kustomize renderer (test/deploy/kustomize.ts), on small kustomizations that use each supported
 // feature; where kubectl is installed each fixture is also checked against `kubectl kustomize`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseImage, renderKustomization, renderWithKubectl } from '../../src/deploy/kustomize.js';
+import { parseImage, renderKustomization, renderWithKubectl } from './kustomize.js';
 import { HAS_KUBECTL, sortObjects } from './helpers.js';
 
 let dir: string;

@@ -4,10 +4,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DETECTION_CONFIGMAPS, RESOURCES, detectionSources, diagnoseSources } from '../../src/cluster/catalog.js';
+import { RESOURCES, diagnoseSources } from '../../src/cluster/catalog.js';
+import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/registry.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
-import { objectId, renderKustomization } from '../../src/deploy/kustomize.js';
+import { objectId, renderKustomization } from './kustomize.js';
 import { HAS_KUBECTL, INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, exporterService, find, one, render, sortObjects, validateObject, type K8sObject } from './helpers.js';
 
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -286,7 +287,7 @@ describe('RBAC', () => {
     }
   });
 
-  it('grants exactly the resources the code reads (src/cluster/catalog.ts sources, plus probe targets)', () => {
+  it('grants exactly the resources the code reads (src/components/registry.ts detection sources, src/cluster/catalog.ts diagnose sources, plus probe targets)', () => {
     const granted = new Set<string>();
     for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) granted.add(`${g}/${res}`);
     assert.deepEqual([...granted].sort(), [...codeResources()].sort());

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
-import { detectCilium, readKpr } from '../../src/detect/cilium.js';
+import { detectCilium, readKpr } from '../../src/components/cilium/detect.js';
 import { ciliumConfig, ciliumDs, ciliumPod, kubeProxyDs, kubeProxyPod, snap, twoNodes } from './fixtures.js';
 
 const HEALTHZ = { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' };
@@ -67,7 +67,7 @@ test('probe was removed in 1.13 already: flagged there while still read as parti
   assert.deepEqual(r.issues, ['cilium_kpr_legacy_value']);
 });
 
-test('seed 001: partial on 1.18.3 stays cilium-kpr with the legacy issue, and crash-looping agents show as unready', () => {
+test('cilium-partial-1.18: partial on 1.18.3 stays cilium-kpr with the legacy issue, and crash-looping agents show as unready', () => {
   const objs = [...twoNodes(), ciliumDs('v1.18.3'), ciliumPod('node-aaaa1', 'v1.18.3', { ready: false }), ciliumPod('node-bbbb2', 'v1.18.3', { ready: false }), ciliumConfig({ 'kube-proxy-replacement': 'partial', ...HEALTHZ })];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'cilium-kpr');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { snapshotFromObjects } from '../../src/sim/snapshot.js';
-import { detectionSources } from '../../src/cluster/catalog.js';
+import { detectionSources } from '../../src/components/registry.js';
 import { CALICO_CRDS, configMap, customResource, kubeProxyPod, node, pod } from './fixtures.js';
 
 test('only the objects the live sources would select reach the snapshot, slimmed', () => {

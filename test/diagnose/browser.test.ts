@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startDemo } from '../../src/sim/demo.js';
 import { silentLogger } from '../../src/log.js';
-import { nextProbeRound } from '../../src/diagnose/index.js';
+import { nextProbeRound } from '../../src/app/diagnose.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium floods a closed network with requests.

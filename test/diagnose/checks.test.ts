@@ -42,7 +42,7 @@ describe('healthy clusters', () => {
   }
 });
 
-describe('kube-proxy-crashloop (seed 002)', () => {
+describe('kube-proxy-crashloop', () => {
   const r = reportFor('kube-proxy-crashloop');
   it('fails agents.pods naming the pods, CrashLoopBackOff, restart counts and the last termination', () => {
     const c = check(r, 'agents.pods');
@@ -96,7 +96,7 @@ describe('kube-proxy-crashloop (seed 002)', () => {
 });
 
 describe('Cilium', () => {
-  it('cilium-partial-1.18 (seed 001): the legacy value fails with the fix, agents and NotReady nodes fail too', () => {
+  it('cilium-partial-1.18: the legacy value fails with the fix, agents and NotReady nodes fail too', () => {
     const r = reportFor('cilium-partial-1.18');
     const c = check(r, 'config.cilium_kpr_value');
     assert.equal(c.status, 'fail');

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FAMILIES } from '../../src/metrics/families.js';
 import { OPTIONS } from '../../src/config/options.js';
-import { CONFIG_CHECKS, PROVIDER_TYPES } from '../../src/detect/types.js';
+import { PROVIDER_TYPES } from '../../src/components/registry.js';
+import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { FAILURE_REASONS } from '../../src/probe/types.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 

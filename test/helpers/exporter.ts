@@ -107,13 +107,23 @@ export function waitForVerdict(exporter: Exporter, pred: (v: Verdict) => boolean
     const current = exporter.state.verdict;
     if (current && pred(current)) return resolve(current);
     const last = () => JSON.stringify(exporter.state.verdict && { provider: exporter.state.verdict.provider, conflict: exporter.state.verdict.conflict, agents: exporter.state.verdict.agents, reasons: exporter.state.verdict.reasons });
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last verdict: ${last()}`)), timeoutMs);
-    exporter.onVerdict((v) => {
-      if (pred(v)) {
-        clearTimeout(timer);
-        resolve(v);
-      }
-    });
+    let done = false;
+    const check = (v: Verdict | undefined) => {
+      if (done || !v || !pred(v)) return;
+      done = true;
+      clearTimeout(timer);
+      exporter.sources.off('change', onSources);
+      resolve(v);
+    };
+    // A predicate may read more than the verdict (source states): detection re-runs only on its own
+    // sources, so other sources' changes re-check the predicate against the current verdict.
+    const onSources = () => check(exporter.state.verdict);
+    const timer = setTimeout(() => {
+      exporter.sources.off('change', onSources);
+      reject(new Error(`timed out waiting for ${what}; last verdict: ${last()}`));
+    }, timeoutMs);
+    exporter.onVerdict(check);
+    exporter.sources.on('change', onSources);
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbePaths, type Verdict } from '../../src/probe/differential.js';
+import { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbePaths, type ProbeVerdict } from '../../src/probe/differential.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult, type ProbeTarget, type TargetResult } from '../../src/probe/types.js';
 
 const ok: ProbeResult = { success: true, durationSeconds: 0.01 };
@@ -13,7 +13,7 @@ const APPLICATION: FailureReason[] = ['http_status', 'dns'];
 const describeOutcome = (r: ProbeResult | undefined): string => (!r ? 'absent' : r.success ? 'ok' : r.reason!);
 
 /** The rules of the differential, stated once, independently of the implementation's branch order. */
-function expected(p: ProbePaths): Verdict {
+function expected(p: ProbePaths): ProbeVerdict {
   const { vip, endpoint, nodeport } = p;
   if (!vip) return 'unknown';
   if (vip.success) {
@@ -28,7 +28,7 @@ function expected(p: ProbePaths): Verdict {
 
 describe('classify', () => {
   it(`covers every combination of vip × endpoint × nodeport (${OUTCOMES.length ** 3})`, () => {
-    const seen = new Set<Verdict>();
+    const seen = new Set<ProbeVerdict>();
     for (const vip of OUTCOMES) {
       for (const endpoint of OUTCOMES) {
         for (const nodeport of OUTCOMES) {
@@ -107,7 +107,7 @@ describe('functional', () => {
 });
 
 describe('verdictChanges', () => {
-  const c = (verdict: Verdict) => ({ verdict, explanation: `${verdict}.` });
+  const c = (verdict: ProbeVerdict) => ({ verdict, explanation: `${verdict}.` });
   it('lists new, changed and gone probes, and nothing for unchanged ones', () => {
     const prev = { a: c('ok'), b: c('ok'), gone: c('proxy_broken') };
     const next = { a: c('ok'), b: c('proxy_broken'), fresh: c('ok') };

@@ -12,9 +12,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FAMILIES, FAILURE_REASONS, CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES } from '../../src/metrics/families.js';
-import { AGENT_STATES, CONFIG_CHECKS, PROVIDER_TYPES } from '../../src/detect/types.js';
+import { AGENT_STATES, CONFIG_CHECKS } from '../../src/detect/types.js';
+import { PROVIDER_TYPES, detectionSources } from '../../src/components/registry.js';
 import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
-import { detectionSources } from '../../src/cluster/catalog.js';
 import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
 import { freePort } from '../probe/servers.js';
 import { observedProbers, probesEnded } from './helpers.js';

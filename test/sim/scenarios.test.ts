@@ -8,7 +8,8 @@ import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
 import { DEFAULT_SCENARIO, listScenarios, loadScenario, parseScenario, resolveScenarioDir, scenarioDir, type Scenario } from '../../src/sim/scenarios.js';
-import { CONFIG_CHECKS, PROVIDER_TYPES } from '../../src/detect/types.js';
+import { PROVIDER_TYPES } from '../../src/components/registry.js';
+import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { slimNode, slimPod } from '../../src/cluster/slim.js';
 
 type Obj = Record<string, any>;
@@ -404,7 +405,7 @@ describe('scenario specifics', () => {
     }
   });
 
-  it('seed 001: every Cilium agent crash-loops on NotReady nodes and CoreDNS is Pending', () => {
+  it('cilium-partial-1.18: every Cilium agent crash-loops on NotReady nodes and CoreDNS is Pending', () => {
     const s = loadScenario('cilium-partial-1.18');
     const agents = of(s, 'Pod').filter((p) => p.metadata.labels['k8s-app'] === 'cilium');
     assert.equal(agents.length, 3);

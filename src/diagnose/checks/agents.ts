@@ -1,4 +1,4 @@
-// Seed 002 steps 1-6 for whichever component programs Services: its DaemonSet desired vs ready,
+// docs/runbooks/KubeProxyDown.md steps 1-6, for whichever component programs Services: its DaemonSet desired vs ready,
 // pods that are not Ready and why, their Warning events, nodes that lack an agent, and the
 // condition of the nodes the agents run on.
 import type { SlimNode, SlimPod } from '../../cluster/types.js';

@@ -1,6 +1,6 @@
 // Does service load-balancing work: the last probe round, per probe, with the VIP-vs-endpoint
 // differential (src/probe/differential.ts) deciding whether the service proxy is to blame.
-import type { Classification, Verdict as ProbeVerdict } from '../../probe/differential.js';
+import type { Classification, ProbeVerdict } from '../../probe/differential.js';
 import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
 import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';

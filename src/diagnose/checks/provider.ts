@@ -1,5 +1,5 @@
 // Who load-balances Services, whether two components fight over it, and whether we could look at all.
-import { detectionSources } from '../../cluster/catalog.js';
+import { detectionSources } from '../../components/registry.js';
 import type { CheckFn } from '../types.js';
 import { activeFindings, daemonSetOf, findingOf, label, sh, ciliumExec } from '../facts.js';
 

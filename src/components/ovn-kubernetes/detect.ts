@@ -1,8 +1,8 @@
 // OVN-Kubernetes always load-balances Services in OVN itself (OpenShift's default network).
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { app: 'ovnkube-node' };
 const CONTAINERS = ['ovnkube-controller', 'ovnkube-node'];
@@ -17,8 +17,7 @@ export function detectOvnKubernetes(snap: ClusterSnapshot): Finding | null {
     : imageTag(pickContainer(ds?.containers ?? [], CONTAINERS)?.image);
   const namespace = pods[0]?.namespace ?? ds?.namespace ?? '';
   const running = pods.length > 0 || dss.some((d) => d.desired > 0);
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
   return {
     type: 'ovn-kubernetes',
     active: running,

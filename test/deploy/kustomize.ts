@@ -110,7 +110,7 @@ function readKustomization(dir: string): Kustomization {
   if (docs.length !== 1 || !isObj(docs[0])) throw new Error(`${file}: expected one YAML mapping`);
   const k = docs[0];
   for (const key of Object.keys(k)) {
-    if (!SUPPORTED_FIELDS.has(key)) throw new Error(`${file}: kustomization field '${key}' is not supported by src/deploy/kustomize.ts`);
+    if (!SUPPORTED_FIELDS.has(key)) throw new Error(`${file}: kustomization field '${key}' is not supported by test/deploy/kustomize.ts`);
   }
   return k as Kustomization;
 }
@@ -215,7 +215,7 @@ function applyLabels(o: K8sObject, entry: LabelsEntry): void {
     addLabels(spec.podSelector, 'matchLabels', entry.pairs);
   }
   if (withSelectors && o.kind === 'ServiceMonitor') {
-    throw new Error('commonLabels/includeSelectors on a ServiceMonitor is not supported by src/deploy/kustomize.ts');
+    throw new Error('commonLabels/includeSelectors on a ServiceMonitor is not supported by test/deploy/kustomize.ts');
   }
 }
 

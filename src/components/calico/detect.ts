@@ -1,9 +1,9 @@
 // Calico in eBPF mode replaces kube-proxy. Three places can switch it on: the operator's
 // Installation, the FelixConfiguration, or FELIX_BPFENABLED on calico-node (manifest installs).
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { 'k8s-app': 'calico-node' };
 
@@ -35,8 +35,7 @@ export function detectCalico(snap: ClusterSnapshot): Finding | null {
   if (!bpf) evidence.push('Calico runs without its eBPF dataplane: it does not handle Services.');
   const running = dss.some((d) => d.desired > 0) || pods.length > 0;
   if (!running) evidence.push('No calico-node pod is wanted or running.');
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
   return {
     type: 'calico-ebpf',
     active: bpf && running,

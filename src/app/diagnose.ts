@@ -1,18 +1,25 @@
 // The shell side of diagnose: what the running exporter already holds (snapshot, verdict, source
 // states, cached events, the probe engine's last round) turned into a DiagnoseInput. No API call.
-import { diagnoseSources } from '../cluster/catalog.js';
-import type { Exporter } from '../app/exporter.js';
 import { once } from 'node:events';
-import type { ProbeEngine, ProbeView } from '../app/probes.js';
-import type { SlimEvent } from './events.js';
-import { buildReport } from './report.js';
-import type { DiagnoseInput, DiagnoseReport, SourceInfo } from './types.js';
-import { canaryOffReason, type CanaryView } from '../canary/index.js';
+import { diagnoseSources } from '../cluster/catalog.js';
+import type { SlimEvent } from '../cluster/slim.js';
+import type { SourceRegistry } from '../cluster/sources.js';
+import type { Settings } from '../config/options.js';
+import { buildReport, type DiagnoseInput, type DiagnoseReport, type SourceInfo } from '../diagnose/index.js';
+import type { ProbeView } from '../state/probes.js';
+import type { Exporter } from './exporter.js';
+import type { ProbeEngine } from './probes.js';
+import { canaryOffReason } from '../canary/index.js';
+import type { CanaryView } from '../state/canary.js';
 
-/** Add the diagnose-only sources (Warning events) to an exporter's SourceGroup, before start(). */
+/** Declare the diagnose-only sources (Warning events) into the source registry, before start(). */
+export function declareDiagnoseSources(settings: Settings, sources: SourceRegistry): void {
+  for (const spec of diagnoseSources({ mode: settings.mode, ...(settings.nodeName ? { nodeName: settings.nodeName } : {}) })) sources.declare(spec);
+}
+
+/** Add the diagnose-only sources to an exporter's source registry, before start(). */
 export function attachDiagnoseSources(exporter: Exporter): void {
-  const s = exporter.settings;
-  for (const spec of diagnoseSources({ mode: s.mode, ...(s.nodeName ? { nodeName: s.nodeName } : {}) })) exporter.sources.add(spec);
+  declareDiagnoseSources(exporter.settings, exporter.sources);
 }
 
 export function inputFromExporter(
@@ -38,7 +45,7 @@ export function inputFromExporter(
     probes: probes?.state,
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
     now: opts.now ?? Date.now(),
-    ...(opts.canary ? { canary: opts.canary } : { canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'canary not started' }),
+    ...(opts.canary ? { canary: opts.canary } : { canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'the canary runs in the serving exporter (see its /diagnose)' }),
   };
 }
 

@@ -2,11 +2,11 @@
 // standard), OpenShift's (inside openshift-sdn, or openshift-kube-proxy next to a third-party CNI),
 // and embedded in k3s or MicroK8s (no pod at all: node annotations or labels are the only trace).
 import { parse as parseYaml } from 'yaml';
-import type { ClusterSnapshot, SlimContainer, SlimDaemonSet, SlimNode, SlimPod } from '../cluster/types.js';
-import type { ConfigCheck, Finding } from './types.js';
-import { boolFlag, flagValue } from './flags.js';
-import { imageTag, pickContainer } from './image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot, SlimContainer, SlimDaemonSet, SlimNode, SlimPod } from '../../cluster/types.js';
+import type { ConfigCheck, Finding, FindingConfig } from '../../detect/types.js';
+import { boolFlag, flagValue } from '../../detect/flags.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 /** Modes kube-proxy accepts; `kernelspace` is the Windows one. (`userspace` was removed in 1.26.) */
 export const KUBE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'kernelspace'] as const;
@@ -29,7 +29,10 @@ function normaliseMode(raw: string, source: string): ModeResult {
 }
 
 /** The KubeProxyConfiguration text: EKS `kube-proxy-config`/`config`, else kubeadm `kube-proxy`/`config.conf`. */
-function configText(snap: ClusterSnapshot, namespace: string | undefined): { text: string; where: string; eks: boolean } | undefined {
+function configText(
+  snap: ClusterSnapshot,
+  namespace: string | undefined,
+): { text: string; where: string; eks: boolean; namespace: string; name: string; key: string } | undefined {
   const ns = namespace ? [namespace, 'kube-system'] : ['kube-system'];
   const candidates: [string, string, boolean][] = [
     ['kube-proxy-config', 'config', true],
@@ -37,26 +40,35 @@ function configText(snap: ClusterSnapshot, namespace: string | undefined): { tex
   ];
   for (const [name, key, eks] of candidates) {
     const cm = configMap(snap, name, ns);
-    if (cm && typeof cm.data[key] === 'string') return { text: cm.data[key]!, where: `ConfigMap ${cm.namespace}/${cm.name} key ${key}`, eks };
+    if (cm && typeof cm.data[key] === 'string') {
+      return { text: cm.data[key]!, where: `ConfigMap ${cm.namespace}/${cm.name} key ${key}`, eks, namespace: cm.namespace, name: cm.name, key };
+    }
   }
   return undefined;
 }
 
-function modeFromConfig(text: string, where: string): ModeResult {
-  let doc: unknown;
+/** Parse a KubeProxyConfiguration once; the finding carries the result for diagnose. */
+function parseConfig(cfg: NonNullable<ReturnType<typeof configText>>): FindingConfig {
+  const base = { where: cfg.where, namespace: cfg.namespace, name: cfg.name, key: cfg.key };
   try {
-    doc = parseYaml(text, { logLevel: 'error' }); // 'error': bad directives are not process warnings on stderr
-  } catch {
-    doc = undefined;
+    const doc = parseYaml(cfg.text, { logLevel: 'error' }) as unknown; // 'error': bad directives are not process warnings on stderr
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return { ...base, doc: doc as Record<string, unknown> };
+    return { ...base, parseError: 'not a mapping' };
+  } catch (e) {
+    return { ...base, parseError: String((e as Error).message).split('\n')[0] };
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+}
+
+function modeFromConfig(cfg: FindingConfig): ModeResult {
+  const where = cfg.where;
+  if (!cfg.doc) {
     return {
       mode: 'unknown',
       issues: ['provider_config_unparseable', 'kube_proxy_mode_unknown'],
       evidence: [`${where} is not a YAML KubeProxyConfiguration.`],
     };
   }
-  const mode = (doc as Record<string, unknown>).mode;
+  const mode = cfg.doc.mode;
   if (mode == null) return normaliseMode('', where);
   if (typeof mode !== 'string') {
     return { mode: 'unknown', issues: ['kube_proxy_mode_unknown'], evidence: [`${where} has a non-string mode.`] };
@@ -70,19 +82,25 @@ function modeFromConfig(text: string, where: string): ModeResult {
  * with `--config` the config file decides; without it `--proxy-mode` does; with neither, the
  * ConfigMap if there is one (argv may not be visible), else iptables.
  */
-export function kubeProxyMode(snap: ClusterSnapshot, argv: string[] | undefined, namespace: string | undefined): ModeResult & { eks: boolean } {
+export function kubeProxyMode(
+  snap: ClusterSnapshot,
+  argv: string[] | undefined,
+  namespace: string | undefined,
+): ModeResult & { eks: boolean; config?: FindingConfig } {
   const args = argv ?? [];
-  const cfg = configText(snap, namespace);
-  const eks = cfg?.eks ?? false;
+  const text = configText(snap, namespace);
+  const eks = text?.eks ?? false;
+  const cfg = text ? parseConfig(text) : undefined;
+  const withConfig = cfg ? { config: cfg } : {};
   const configFlag = flagValue(args, 'config');
   const modeFlag = flagValue(args, 'proxy-mode');
   if (configFlag !== undefined && configFlag !== '' && cfg) {
-    const r = modeFromConfig(cfg.text, cfg.where);
+    const r = modeFromConfig(cfg);
     if (modeFlag) r.evidence.push(`--proxy-mode=${modeFlag} is ignored because --config is given.`);
-    return { ...r, eks };
+    return { ...r, eks, ...withConfig };
   }
-  if (modeFlag !== undefined && modeFlag !== '') return { ...normaliseMode(modeFlag, `--proxy-mode`), eks };
-  if (cfg) return { ...modeFromConfig(cfg.text, cfg.where), eks };
+  if (modeFlag !== undefined && modeFlag !== '') return { ...normaliseMode(modeFlag, `--proxy-mode`), eks, ...withConfig };
+  if (cfg) return { ...modeFromConfig(cfg), eks, ...withConfig };
   return { mode: 'iptables', issues: [], evidence: ['No --proxy-mode flag and no kube-proxy configuration: iptables, kube-proxy\'s Linux default.'], eks };
 }
 
@@ -112,8 +130,7 @@ function fromDaemonSet(snap: ClusterSnapshot): Finding | null {
   let flavor = 'kubeadm';
   if (m.eks || labelPrefixed(labels, 'eks.amazonaws.com/') || /eksbuild/.test(version)) flavor = 'eks';
   else if (labelPrefixed(labels, 'kubernetes.azure.com/')) flavor = 'aks';
-  const agents: Finding['agents'] = { podLabels: [DS_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(DS_LABELS, ds);
   return {
     type: 'kube-proxy',
     active,
@@ -124,6 +141,7 @@ function fromDaemonSet(snap: ClusterSnapshot): Finding | null {
     issues: m.issues,
     evidence: [...evidence, ...m.evidence],
     agents,
+    ...(m.config ? { config: m.config } : {}),
   };
 }
 
@@ -143,6 +161,7 @@ function fromStaticPods(snap: ClusterSnapshot): Finding | null {
     issues: m.issues,
     evidence: [`${pods.length} static (mirror) kube-proxy pods with component=kube-proxy exist.`, ...m.evidence],
     agents: { podLabels: [STATIC_LABELS] },
+    ...(m.config ? { config: m.config } : {}),
   };
 }
 
@@ -233,7 +252,7 @@ function fromK3s(snap: ClusterSnapshot): Finding | null {
 /**
  * OpenShift: with OpenShift SDN the `sdn` pods (namespace openshift-sdn) run kube-proxy's iptables
  * proxier in-process; with a third-party CNI the network operator deploys DaemonSet
- * openshift-kube-proxy (pods app=kube-proxy). OVN-Kubernetes replaces both (see ovn-kubernetes.ts).
+ * openshift-kube-proxy (pods app=kube-proxy). OVN-Kubernetes replaces both (see ../ovn-kubernetes/detect.ts).
  */
 const OPENSHIFT = [
   { namespace: 'openshift-sdn', daemonSet: 'sdn', labels: { app: 'sdn' }, flavor: 'openshift-sdn', container: ['sdn'] },
@@ -257,6 +276,7 @@ function fromOpenShift(snap: ClusterSnapshot): Finding | null {
       issues: m.issues,
       evidence: [`${ds ? `DaemonSet ${o.namespace}/${o.daemonSet} wants ${ds.desired} pods; ` : ''}${pods.length} pods labelled ${Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${o.namespace}: OpenShift runs kube-proxy there.`],
       agents: { podLabels: [o.labels], ...(ds ? { daemonSet: `${ds.namespace}/${ds.name}` } : {}) },
+      ...(m.config ? { config: m.config } : {}),
     };
   }
   return null;

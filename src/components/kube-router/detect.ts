@@ -1,10 +1,10 @@
 // kube-router's IPVS service proxy is on unless `--run-service-proxy=false`: the flag defaults to
 // true, and many installs run kube-router only for routing/policy with the proxy switched off.
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { Finding } from './types.js';
-import { boolFlag } from './flags.js';
-import { imageTag, pickContainer } from './image.js';
-import { daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { Finding } from '../../detect/types.js';
+import { boolFlag } from '../../detect/flags.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { 'k8s-app': 'kube-router' };
 
@@ -17,8 +17,7 @@ export function detectKubeRouter(snap: ClusterSnapshot): Finding | null {
   const version = ds ? imageTag(container?.image) : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['kube-router'])?.image))) ?? 'unknown');
   const proxy = boolFlag(container?.argv ?? [], 'run-service-proxy') ?? true;
   const running = dss.some((d) => d.desired > 0) || pods.length > 0;
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
   return {
     type: 'kube-router',
     active: proxy && running,

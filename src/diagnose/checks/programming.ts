@@ -1,8 +1,7 @@
-// diagnose / status page: the canary's last programming latency and any change still pending.
-import type { CheckFn } from '../diagnose/types.js';
-
-/** Above this long pending, the data plane is considered to no longer take changes (ServiceProxyProgrammingStalled). */
-export const STALLED_AFTER_SECONDS = 60;
+// diagnose / status page: the canary's last programming latency and any change still pending
+// (what the canary pipeline, src/canary/, publishes as a CanaryView).
+import { STALLED_AFTER_SECONDS } from '../../state/canary.js';
+import type { CheckFn } from '../types.js';
 
 export const datapathProgramming: CheckFn = (input) => {
   const c = input.canary;

@@ -1,10 +1,10 @@
 // Cilium and its kube-proxy replacement (KPR). GKE Dataplane V2 runs the same agent as `anetd`.
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { ConfigCheck, Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith, sourceReadable } from './lookup.js';
-import { kubeProxyRunning } from './kube-proxy.js';
-import { atLeast } from './version.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { ConfigCheck, Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith, sourceReadable } from '../../detect/lookup.js';
+import { kubeProxyRunning } from '../kube-proxy/detect.js';
+import { atLeast } from '../../detect/version.js';
 
 const POD_LABELS = { 'k8s-app': 'cilium' };
 export const KPR_KEY = 'kube-proxy-replacement';
@@ -107,9 +107,10 @@ export function detectCilium(snap: ClusterSnapshot): Finding | null {
     }
   }
   if (!running) evidence.push('No Cilium agent is wanted or running.');
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
+  const config = cm ? { where: `ConfigMap ${cm.namespace}/${cm.name}`, namespace: cm.namespace, name: cm.name, doc: { ...cm.data } } : undefined;
   return {
+    ...(config ? { config } : {}),
     type: 'cilium-kpr',
     active: running && (full || partial),
     fullReplacement: full,

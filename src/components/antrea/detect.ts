@@ -1,10 +1,10 @@
 // Antrea replaces kube-proxy only with AntreaProxy's proxyAll; by default it handles in-cluster
 // Service traffic from pods and leaves NodePort/host traffic to kube-proxy.
 import { parse as parseYaml } from 'yaml';
-import type { ClusterSnapshot } from '../cluster/types.js';
-import type { ConfigCheck, Finding } from './types.js';
-import { imageTag, pickContainer } from './image.js';
-import { configMap, daemonSetsFor, mostCommon, podsWith } from './lookup.js';
+import type { ClusterSnapshot } from '../../cluster/types.js';
+import type { ConfigCheck, Finding } from '../../detect/types.js';
+import { imageTag, pickContainer } from '../../detect/image.js';
+import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
 const POD_LABELS = { app: 'antrea', component: 'antrea-agent' };
 
@@ -46,8 +46,7 @@ export function detectAntrea(snap: ClusterSnapshot): Finding | null {
     evidence.push('antrea-config / antrea-agent.conf not found: proxyAll is taken as off (its default).');
   }
   const running = dss.some((d) => d.desired > 0) || pods.length > 0;
-  const agents: Finding['agents'] = { podLabels: [POD_LABELS] };
-  if (ds) agents.daemonSet = `${ds.namespace}/${ds.name}`;
+  const agents = agentSelector(POD_LABELS, ds);
   return {
     type: 'antrea-proxy',
     active: proxyAll && running,

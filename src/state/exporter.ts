@@ -1,0 +1,31 @@
+// The application state: what detection and probing publish, and what metrics and HTTP read at
+// scrape/request time. Written only by the pipelines wired in src/app/wire.ts.
+import type { SourceState } from '../cluster/types.js';
+import type { Verdict } from '../detect/types.js';
+import type { ProbePath } from '../probe/types.js';
+
+export interface ProbeOutcome {
+  probe: string;
+  path: ProbePath;
+  success: boolean;
+}
+
+/** What state families are computed from. */
+export interface ExporterState {
+  verdict: Verdict | undefined;
+  sources: Record<string, SourceState>;
+  /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
+  probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
+  build: { version: string; revision: string; nodejsVersion: string };
+  /** the canary (src/canary/); undefined with --canary off */
+  canary?: CanaryState;
+}
+
+/** What the canary publishes for its state families. */
+export interface CanaryState {
+  writer: boolean;
+  /** canary changes seen (service_lb_programming_pending_seconds is absent before the first) */
+  changes: number;
+  /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
+  pendingSince?: number;
+}
