@@ -106,7 +106,7 @@ function ms(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
 
-/** The canary: last programming latency and any change still pending (src/canary/diagnose.ts). */
+/** The canary: last programming latency and any change still pending (src/diagnose/checks/programming.ts). */
 function programmingSection(r: DiagnoseReport): Html {
   const c = r.checks.find((x) => x.id === 'datapath.programming');
   if (!c) return html``;
