@@ -31,7 +31,12 @@ LABEL org.opencontainers.image.source="https://github.com/service-proxy-exporter
       org.opencontainers.image.description="Prometheus exporter: which component load-balances Kubernetes Services, is it healthy, and does Service load-balancing work" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
+# V8 heap (docs/deploy.md "Memory"): a 1 MiB semi-space keeps the young generation, where list
+# pages are parsed and dropped, from growing to its 16 MiB default (3 x 16 MiB of RSS that V8 keeps);
+# the old-space cap is a guard rail well above what 5,000 nodes need (docs/benchmarks.md) and
+# below the manifests' memory limit, so V8 collects hard before the kernel kills the pod.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=160" \
     SERVICE_PROXY_EXPORTER_REVISION=${REVISION}
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules

@@ -4,13 +4,16 @@
 // interval; requests are counted per kind and scaled to the default --canary-interval.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openConnection } from '../src/cluster/kubeconfig.js';
 import { Canary } from '../src/canary/index.js';
 import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
 import type { CanaryState } from '../src/state/exporter.js';
-import { startFakeApiServer, kubeconfigYaml } from '../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig } from '../src/sim/apiserver/index.js';
 
 export interface CanaryBench {
   changes: number;
@@ -38,14 +41,15 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   api.store.subscribe((e: { object: unknown; resource: string }) => {
     if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
   });
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfigYaml(api.url));
+  const dir = mkdtempSync(join(tmpdir(), 'spe-canary-bench-'));
+  writeKubeconfig(api.url, join(dir, 'kubeconfig'));
+  const conn = await openConnection(join(dir, 'kubeconfig'));
   const ports = await freePorts();
   const state: CanaryState = { writer: false, changes: 0 };
   const latencies: number[] = [];
   let seen = 0;
   const canary = new Canary({
-    kc,
+    conn,
     log: silentLogger(),
     settings: { serviceNamespace: NS, podIp: '127.0.0.1', canaryPorts: ports, canaryIntervalMs: intervalMs, canaryPollMs: 200, probeTimeoutMs: 1000 },
     recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {} },
@@ -61,6 +65,8 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   await canary.stop();
   await proxy.close();
   await api.close();
+  conn.close();
+  rmSync(dir, { recursive: true, force: true });
   const requests: Record<string, number> = {};
   for (const r of api.requests) {
     if (r.resource !== 'leases' && r.resource !== 'endpointslices' && !(r.resource === 'services' && r.name === undefined && r.fieldSelector?.includes(CANARY_NAME))) continue;

@@ -2,7 +2,7 @@
 // source registry) feed snapshots to detection, the verdict is published to the state, metrics and
 // HTTP read the state. Nothing here decides anything; it only moves data and logs changes.
 // src/app/wire.ts builds it beside the other pipelines.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { SourceSpec } from '../cluster/catalog.js';
 import { detectionSources } from '../components/registry.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
@@ -18,7 +18,8 @@ import { buildInfo } from './build-info.js';
 
 export interface ExporterDeps {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
@@ -35,6 +36,8 @@ export class Exporter {
   private graceTimer?: NodeJS.Timeout;
   private readonly listeners: ((v: Verdict) => void)[] = [];
   private stopped = false;
+  /** a verdict computed while every source had synced is in the state (/readyz) */
+  private publishedFromSynced = false;
   /** config checks raised by other pipelines (probe_targets_over_limit), merged into every verdict */
   private readonly externalIssues = new Map<ConfigCheck, boolean>();
 
@@ -46,7 +49,7 @@ export class Exporter {
     });
     this.sources =
       deps.sources ??
-      new SourceGroup(deps.kc, deps.log, {
+      new SourceGroup(deps.conn, deps.log, {
         ...(deps.reflector ? { reflector: deps.reflector } : {}),
         ...(deps.now ? { now: deps.now } : {}),
       });
@@ -83,8 +86,13 @@ export class Exporter {
     if (this.state.verdict) this.evaluate();
   }
 
-  onVerdict(fn: (v: Verdict) => void): void {
+  /** Calls fn after every published verdict; returns the function that stops it. */
+  onVerdict(fn: (v: Verdict) => void): () => void {
     this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   start(): void {
@@ -102,21 +110,48 @@ export class Exporter {
     await this.sources.stop();
   }
 
-  /** /readyz: every source has synced once (a forbidden optional source counts: it never will). */
+  /**
+   * /readyz: every source has synced once (a forbidden optional source counts: it never will) and a verdict
+   * computed from them is published. Sources sync before the coalesced re-evaluation runs (50 ms, about a
+   * second at 5,000 nodes), and in that gap /metrics still says proxy_provider{type="unknown"}.
+   */
   readiness(): { ready: boolean; waitingFor: string[] } {
-    const optional = new Set(this.specs.filter((s) => !s.required).map((s) => s.name));
-    const waitingFor = this.sources.unsettled((n) => optional.has(n) || !this.specs.some((s) => s.name === n));
+    const waitingFor = this.unsettledSources();
+    if (waitingFor.length === 0 && !this.publishedFromSynced) waitingFor.push('the first verdict from the synced sources');
     return { ready: waitingFor.length === 0, waitingFor };
+  }
+
+  private unsettledSources(): string[] {
+    const optional = new Set(this.specs.filter((s) => !s.required).map((s) => s.name));
+    return this.sources.unsettled((n) => optional.has(n) || !this.specs.some((s) => s.name === n));
   }
 
   /** Resolves true once /readyz would answer 200, false after timeoutMs. */
   whenReady(timeoutMs: number): Promise<boolean> {
-    return this.sources.until(() => this.readiness().ready, timeoutMs);
+    return new Promise((resolve) => {
+      if (this.readiness().ready) return resolve(true);
+      // readiness changes on a source's state change or when a verdict is published: nothing polls
+      const check = () => {
+        if (this.readiness().ready) done(true);
+      };
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.sources.off('state', check);
+        offVerdict();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.sources.on('state', check);
+      const offVerdict = this.onVerdict(check);
+    });
   }
 
   /** Recompute the verdict from what the sources hold now. */
   evaluate(): Verdict {
     const now = this.now();
+    // detection's own sources: the probe engine's (Services, EndpointSlices) do not feed this verdict
+    const detectionNames = new Set(this.specs.map((s) => s.name));
+    const fromSynced = !this.unsettledSources().some((n) => detectionNames.has(n));
     const snap = assembleSnapshot(this.sources, this.specs, {
       ...(this.settings.mode === 'daemonset' && this.settings.nodeName ? { nodeName: this.settings.nodeName } : {}),
       graceMs: this.settings.sourceGracePeriodMs,
@@ -128,9 +163,10 @@ export class Exporter {
     const previous = this.state.verdict;
     this.state.verdict = verdict;
     this.state.sources = this.sources.states();
+    if (fromSynced) this.publishedFromSynced = true;
     this.logChanges(previous, verdict);
     this.armGraceTimer(now);
-    for (const fn of this.listeners) fn(verdict);
+    for (const fn of [...this.listeners]) fn(verdict);
     return verdict;
   }
 

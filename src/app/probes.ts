@@ -16,8 +16,9 @@ import {
   createScheduler,
   discoverTargets,
   functional,
-  verdictChanges,
+  isOptedIn,
   ANNOTATIONS,
+  verdictChanges,
   type Classification,
   type IntervalSchedule,
   type ProbeScheduler,
@@ -29,6 +30,7 @@ import {
   disabledBuiltins,
 } from '../probe/index.js';
 import type { ProbeView } from '../state/probes.js';
+import type { ReflectorSpec } from '../cluster/reflector.js';
 
 export type { ProbeView } from '../state/probes.js';
 
@@ -52,8 +54,32 @@ export interface ProbeHost {
   raiseIssue(check: ConfigCheck, on: boolean): void;
 }
 
-/** The sources target discovery reads; a change of any other source does not touch the targets. */
-const PROBE_SOURCES = ['services', 'endpointslices', 'nodes'] as const;
+
+/** Label that opts a Service in like the annotation does; unlike an annotation it can be selected by the API server. */
+export const PROBE_LABEL_SELECTOR = `${ANNOTATIONS.probe}=true`;
+
+/**
+ * The Service sources. Deployment mode watches every Service: opting in by annotation needs them all,
+ * and there is one replica. Daemonset mode must not: every replica would list and hold every Service
+ * of the cluster. It watches the built-in targets by name (default/kubernetes, the DNS candidates,
+ * its own Service) and opted-in Services by the label, so what a replica reads does not grow with
+ * the cluster (docs/deploy.md "Opting Services in").
+ */
+export function serviceSources(s: Pick<Settings, 'mode' | 'serviceNamespace' | 'serviceName'>): ReflectorSpec[] {
+  const base = { ref: RESOURCES.services, optional: true, slim: slimService } as const;
+  if (s.mode !== 'daemonset') return [{ name: 'services', ...base }];
+  const named = [{ namespace: 'default', name: 'kubernetes' }, ...DNS_SERVICES, ...(s.serviceNamespace ? [{ namespace: s.serviceNamespace, name: s.serviceName }] : [])];
+  const seen = new Set<string>();
+  const specs: ReflectorSpec[] = [];
+  for (const { namespace, name } of named) {
+    const key = `${namespace}/${name}`;
+    if (!name || seen.has(key)) continue;
+    seen.add(key);
+    specs.push({ name: `services/${key}`, ...base, fieldSelector: `metadata.namespace=${namespace},metadata.name=${name}` });
+  }
+  specs.push({ name: 'services/opted-in', ...base, labelSelector: PROBE_LABEL_SELECTOR });
+  return specs;
+}
 
 /** Emits `round` (ProbeView) after every published round. */
 export class ProbeEngine extends EventEmitter {
@@ -62,6 +88,7 @@ export class ProbeEngine extends EventEmitter {
   private sliceServices = '';
   private published = new Set<string>();
   private firstRoundDone = false;
+  private serviceSourceNames: string[];
 
   constructor(
     private readonly ex: ProbeHost,
@@ -73,7 +100,11 @@ export class ProbeEngine extends EventEmitter {
       if (!(PROBE_SWITCH_NAMES as readonly string[]).includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_SWITCH_NAMES.join(',') });
     }
     // optional: an API server that does not serve them (404) leaves probes without targets, not the exporter unready
-    ex.sources.declare({ name: 'services', ref: RESOURCES.services, optional: true, slim: slimService });
+    this.serviceSourceNames = [];
+    for (const spec of serviceSources(s)) {
+      ex.sources.declare(spec);
+      this.serviceSourceNames.push(spec.name);
+    }
     this.sliceServices = this.sliceSelectorNames([]);
     ex.sources.declare(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
@@ -85,7 +116,7 @@ export class ProbeEngine extends EventEmitter {
       onError: (err) => ex.log.error('probe round failed', { error: String((err as Error)?.message ?? err) }),
     });
     this.view = { schedule: this.scheduler.schedule, targets: [], skipped: [], overLimit: false };
-    ex.sources.onChange(PROBE_SOURCES, () => this.refresh());
+    ex.sources.onChange(this.probeSources(), () => this.refresh());
   }
 
   get state(): ProbeView {
@@ -127,14 +158,27 @@ export class ProbeEngine extends EventEmitter {
 
   private ready(): boolean {
     const st = this.ex.sources.statuses();
-    return PROBE_SOURCES.every((n) => st[n]?.everSynced);
+    return this.probeSources().every((n) => st[n]?.everSynced);
+  }
+
+  /** The sources target discovery reads; a change of any other source does not touch the targets. */
+  private probeSources(): string[] {
+    return [...this.serviceSourceNames, 'endpointslices', 'nodes'];
+  }
+
+  /** Every Service the sources hold, once each (daemonset mode: a built-in one may also be labelled). */
+  private services(): SlimService[] {
+    if (this.serviceSourceNames.length === 1) return this.ex.sources.values<SlimService>(this.serviceSourceNames[0]!);
+    const byKey = new Map<string, SlimService>();
+    for (const name of this.serviceSourceNames) for (const svc of this.ex.sources.values<SlimService>(name)) byKey.set(`${svc.namespace}/${svc.name}`, svc);
+    return [...byKey.values()];
   }
 
   /** Targets follow the watches: recomputed on every change, never polled. */
   private refresh(): void {
     const s = this.ex.settings;
-    const services = this.ex.sources.values<SlimService>('services');
-    const annotated = services.filter((x) => x.annotations[ANNOTATIONS.probe] === 'true');
+    const services = this.services();
+    const annotated = services.filter(isOptedIn);
     const wanted = this.sliceSelectorNames(annotated);
     if (wanted !== this.sliceServices) {
       this.sliceServices = wanted;
@@ -146,7 +190,7 @@ export class ProbeEngine extends EventEmitter {
     const namespace = s.serviceNamespace;
     const found = discoverTargets({
       services: s.disabledProbes.includes('annotated')
-        ? services.filter((x) => x.annotations[ANNOTATIONS.probe] !== 'true')
+        ? services.filter((x) => !isOptedIn(x))
         : services,
       endpointSlices: this.ex.sources.values<SlimEndpointSlice>('endpointslices'),
       nodes: this.ex.sources.values<SlimNode>('nodes'),
@@ -204,7 +248,13 @@ export class ProbeEngine extends EventEmitter {
       lastRound: { at: startedAt.toISOString(), durationSeconds, functional: ok, results, classifications },
     };
     this.ex.publish(
-      hasVip ? { functional: ok, results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })) } : undefined,
+      hasVip
+        ? {
+            functional: ok,
+            results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })),
+            verdicts: Object.fromEntries(Object.entries(classifications).map(([probe, c]) => [probe, c.verdict])),
+          }
+        : undefined,
     );
     this.emit('round', this.view);
   }

@@ -1,6 +1,6 @@
 // Starts the wired exporter (wire.ts) and its HTTP server together, and stops them together. `serve`
 // and `demo` both go through here, so the demo is the real exporter.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { Router } from 'express';
 import type { Exporter } from './exporter.js';
 import type { Settings } from '../config/options.js';
@@ -27,7 +27,8 @@ export interface RunningExporter {
 
 export interface RunOptions {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   extraRoutes?: Router;
@@ -38,7 +39,7 @@ export interface RunOptions {
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const wired = wire({ settings: o.settings, kc: o.kc, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.canary ? { canary: o.canary } : {}) });
+  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.canary ? { canary: o.canary } : {}) });
   const { exporter } = wired;
   const probes = wired.probes!;
   const app = createApp({

@@ -11,7 +11,7 @@
 // A new pipeline: take the registry (`wired.sources`) and declare its sources with
 // `sources.declare(spec)`, subscribe with `sources.onChange([names], fn)`, publish into the state,
 // and join `pipelines` below so start/stop cover it.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import { SourceGroup } from '../cluster/sources.js';
 import type { Settings } from '../config/options.js';
@@ -32,7 +32,8 @@ export interface Pipeline {
 
 export interface WireOptions {
   settings: Settings;
-  kc: KubeConfig;
+  /** the Kubernetes API (src/cluster/connection.ts) */
+  conn: ApiConnection;
   log: Logger;
   reflector?: ReflectorOptions;
   now?: () => number;
@@ -76,11 +77,11 @@ function probeHost(exporter: Exporter): ProbeHost {
 }
 
 export function wire(o: WireOptions): Wired {
-  const sources = new SourceGroup(o.kc, o.log, {
+  const sources = new SourceGroup(o.conn, o.log, {
     ...(o.reflector ? { reflector: o.reflector } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
-  const exporter = new Exporter({ settings: o.settings, kc: o.kc, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
+  const exporter = new Exporter({ settings: o.settings, conn: o.conn, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
   const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
   declareDiagnoseSources(o.settings, sources);
   // Started with the sources. A new pipeline (canary, node health) is built here from `sources` (it
@@ -88,7 +89,7 @@ export function wire(o: WireOptions): Wired {
   // joins this list.
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
   // the canary: its own namespaced watches (Lease, slice, Service) and writes; publishes exporter.state.canary
-  const canary = o.canary === false ? undefined : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.kc, o.canary ?? {});
+  const canary = o.canary === false ? undefined : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.conn, o.canary ?? {});
   if (canary) pipelines.push(canary);
   // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
   const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : [])]);

@@ -296,6 +296,26 @@ const OK_FAIL: Mapping = { '1': { text: 'OK', color: 'green' }, '0': { text: 'Fa
 const PASS_FAIL_CHECK: Mapping = { '0': { text: 'OK', color: 'green' }, '1': { text: 'Failing', color: 'red' } };
 const INFO_COLOR = [{ value: null, color: 'blue' }];
 
+/**
+ * Verdicts ordered from best to worst for the service proxy, so `max` over replicas shows the worst one. The
+ * state timeline needs one number per probe: each one-hot series becomes its verdict's code.
+ */
+const VERDICT_ORDER: [verdict: string, text: string, color: string][] = [
+  ['ok', 'ok', 'green'],
+  ['endpoint_degraded', 'endpoint degraded', 'yellow'],
+  ['unknown', 'unknown', 'blue'],
+  ['backend_error', 'backend error', 'orange'],
+  ['no_endpoint', 'no endpoint', 'orange'],
+  ['backend_down', 'backend down', 'orange'],
+  ['nodeport_broken', 'node port broken', 'red'],
+  ['proxy_broken', 'proxy broken', 'red'],
+];
+const VERDICT_MAPPING: Mapping = Object.fromEntries(VERDICT_ORDER.map(([, text, color], i) => [String(i), { text, color }]));
+const VERDICT_CODE =
+  'max by (probe) (\n' +
+  VERDICT_ORDER.map(([v], i) => `  (${sel('service_lb_probe_verdict', `verdict="${v}"`)} == 1) * ${i}`).join('\n  or\n') +
+  '\n)';
+
 const rate = (metric: string, by: string, ...m: string[]) =>
   `sum by (${by}) (rate(${sel(metric, ...m)}[$__rate_interval]))`;
 const nrate = (metric: string, by: string, ...m: string[]) =>
@@ -336,7 +356,9 @@ export const overviewDashboard: Dashboard = dashboard(
     }),
     stat('Service load-balancing', [4, 4], [{ expr: `min(${sel('service_lb_functional')})` }], {
       mappings: OK_BROKEN,
-      description: 'service_lb_functional: every probe through a Service VIP succeeded in the last round (worst replica).',
+      description:
+        'service_lb_functional (worst replica): Broken when the last round holds evidence against the service proxy — a probe ' +
+        'proxy_broken or nodeport_broken, or no VIP reaching any backend. A backend answering with errors or down is not the proxy: see Verdict per probe.',
     }),
     stat('Failing config checks', [4, 4], [{ expr: `sum(max by (check) (${sel('proxy_provider_config_issue')}))` }], {
       thresholds: [
@@ -408,6 +430,15 @@ export const overviewDashboard: Dashboard = dashboard(
     stateTimeline('Last probe result', [12, 8], [{ expr: `min by (probe, path) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}}' }], {
       mappings: OK_FAIL,
       description: 'VIP failing while endpoint succeeds: the service proxy is broken. Both failing: the backend or network is.',
+    }),
+    stateTimeline('Verdict per probe', [12, 8], [{ expr: VERDICT_CODE, legend: '{{probe}}' }], {
+      mappings: VERDICT_MAPPING,
+      description:
+        'service_lb_probe_verdict: what the VIP and the backend reached directly say together (worst replica). proxy_broken and ' +
+        'nodeport_broken are the service proxy; backend_error, backend_down and no_endpoint are the backend, not the proxy.',
+    }),
+    table('Verdict per probe (now)', [12, 8], [{ expr: `max by (probe, verdict) (${sel('service_lb_probe_verdict')} == 1)` }], {
+      description: 'The current verdict of every probe, built-in and opted-in (service_lb_probe_verdict == 1).',
     }),
     timeseries('Probe success ratio (5m)', [12, 8], [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}}' }], {
       unit: 'percentunit',

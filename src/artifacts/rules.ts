@@ -8,7 +8,7 @@
 // provider series, in deployment mode one replica does; `max by (cluster)` is right for both.
 
 import { runbookUrl } from '../state/runbooks.js';
-import { EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
+import { BACKEND_VERDICTS, BUILTIN_PROBES, EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
 import { STALLED_AFTER_SECONDS } from '../state/canary.js';
 
 /** ServiceProxyProgrammingStalled: a canary change pending longer than this (seconds); diagnose uses the same bound. */
@@ -56,6 +56,17 @@ export function dedent(s: string): string {
 /** ` in cluster X` when the series carries a cluster label, nothing otherwise. */
 const IN_CLUSTER = '{{ with $labels.cluster }} in cluster {{ . }}{{ end }}';
 
+/**
+ * Names the probes the service proxy failed, from the firing series' own exporter (same instance and cluster; a
+ * missing label matches series without it): a template
+ * query, so the alert keeps one series per exporter and its `for:` is not reset as probes come and go.
+ */
+const BLAMED_PROBES =
+  '{{ $q := printf "max by (probe, verdict) (service_lb_probe_verdict{verdict=~\\"proxy_broken|nodeport_broken\\", instance=%q, cluster=%q} == 1)" $labels.instance $labels.cluster }}' +
+  '{{ $blamed := query $q | sortByLabel "probe" }}' +
+  '{{ if $blamed }}Probes failed by the service proxy: {{ range $i, $s := $blamed }}{{ if $i }}, {{ end }}{{ $s.Labels.probe }} ({{ $s.Labels.verdict }}){{ end }}.' +
+  '{{ else }}No probe through a Service VIP reached any backend.{{ end }}';
+
 function alert(
   name: string,
   spec: { expr: string; for: string; severity: Severity; summary: string; description: string },
@@ -94,7 +105,7 @@ export const RECORDING_RULES: RecordingRule[] = [
     `),
   },
   {
-    // Share of the last 5m during which every VIP probe succeeded (1 = always working).
+    // Share of the last 5m during which service_lb_functional was 1: no evidence against the service proxy (1 = always working).
     record: 'service_proxy:lb_functional:avg_over_time5m',
     expr: 'avg by (cluster) (avg_over_time(service_lb_functional[5m]))',
   },
@@ -167,17 +178,41 @@ export const ALERTING_RULES: AlertingRule[] = [
       'remove the component that should not run.',
   }),
   alert('ServiceLoadBalancingBroken', {
-    // A single failed probe round lasts one probe interval; `for: 5m` needs every evaluation for 5
-    // minutes to see 0, so flapping probes do not page (the dashboard shows their success ratio).
+    // service_lb_functional is 0 only on evidence against the service proxy: a probe whose VIP fails while
+    // its backend answers directly (proxy_broken), a broken node port, or no VIP reaching any backend. An
+    // application answering 500 or an opted-in Service with all pods down leaves it 1, so this never pages
+    // for a backend's own fault. A single failed probe round lasts one probe interval; `for: 5m` needs every
+    // evaluation for 5 minutes to see 0, so flapping probes do not page.
     expr: 'service_lb_functional == 0',
     for: '5m',
     severity: 'critical',
     summary: 'Service load-balancing is not working.',
     description:
-      'Synthetic probes through Service VIPs have been failing for 5 minutes' +
+      'The service proxy has failed the probes through Service VIPs for 5 minutes' +
       '{{ with $labels.node }} from node {{ . }}{{ end }}' +
       `${IN_CLUSTER} (service_lb_functional == 0). ` +
-      'Compare service_lb_probe_success by path: VIP failing while endpoint succeeds means the service proxy is broken.',
+      BLAMED_PROBES +
+      ' Compare service_lb_probe_success by path and service_lb_probe_verdict per probe.',
+  }),
+  alert('ServiceBackendUnavailable', {
+    // The built-in probes' backends (API server, cluster DNS, the exporter's own pods) are down, have no
+    // ready endpoint, or answer with errors (HTTP status, DNS RCODE) while the service proxy delivers:
+    // worth a warning — "cluster DNS is down, not the service proxy" — never a page on the proxy.
+    // Grouped by probe, not verdict, so a backend flipping between down and erroring keeps its `for:`.
+    // Opted-in application Services are left out on purpose: their own monitoring owns their backends.
+    expr: `
+      max by (cluster, probe) (
+        service_lb_probe_verdict{probe=~"${BUILTIN_PROBES.join('|')}", verdict=~"${BACKEND_VERDICTS.join('|')}"}
+      ) == 1
+    `,
+    for: '10m',
+    severity: 'warning',
+    summary: 'A cluster Service backend is down, not the service proxy.',
+    description:
+      '{{ if eq $labels.probe "apiserver" }}The API server{{ else if eq $labels.probe "me_service" }}The exporter\'s own Service{{ else }}Cluster DNS{{ end }}' +
+      ` (probe {{ $labels.probe }}) has been unreachable at its backends, without a ready endpoint, or answering with errors${IN_CLUSTER} ` +
+      'for 10 minutes (service_lb_probe_verdict backend_down, backend_error or no_endpoint). The service proxy delivers ' +
+      'the traffic: look at the backend pods, not at the proxy.',
   }),
   alert('ServiceProxyAgentsUnavailable', {
     expr: 'sum by (cluster, state) (proxy_provider_agents{state=~"unready|missing"}) > 0',

@@ -3,7 +3,7 @@
 // the exporter; nothing else in the exporter knows its parts.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,7 @@ export { CANARY_NAME } from './objects.js';
 
 
 export interface CanaryOptions {
-  kc: KubeConfig;
+  conn: ApiConnection;
   log: Logger;
   settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'>;
   recorder: CanaryRecorder;
@@ -56,9 +56,9 @@ export class Canary {
     const ns = s.serviceNamespace;
     const log = o.log;
     const identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
-    this.observer = new CanaryObserver({ kc: o.kc, namespace: ns, pollMs: s.canaryPollMs, timeoutMs: s.probeTimeoutMs, ...(o.reflector ? { reflector: o.reflector } : {}) });
-    this.elector = new LeaseElector({ kc: o.kc, namespace: ns, identity, ...(o.timing ? { timing: o.timing } : {}), ...(o.reflector ? { reflector: o.reflector } : {}) });
-    this.writer = new CanaryWriter({ kc: o.kc, namespace: ns, podIp: s.podIp, ports: s.canaryPorts, intervalMs: s.canaryIntervalMs, observer: this.observer });
+    this.observer = new CanaryObserver({ conn: o.conn, namespace: ns, pollMs: s.canaryPollMs, timeoutMs: s.probeTimeoutMs, ...(o.reflector ? { reflector: o.reflector } : {}) });
+    this.elector = new LeaseElector({ conn: o.conn, namespace: ns, identity, ...(o.timing ? { timing: o.timing } : {}), ...(o.reflector ? { reflector: o.reflector } : {}) });
+    this.writer = new CanaryWriter({ conn: o.conn, namespace: ns, podIp: s.podIp, ports: s.canaryPorts, intervalMs: s.canaryIntervalMs, observer: this.observer });
 
     this.observer.on('change', () => {
       o.recorder.change();
@@ -168,7 +168,7 @@ export class Canary {
 /** The canary for an exporter, when it can run; logs one line saying why not otherwise. The caller starts and stops it. */
 export function attachCanary(
   ex: { settings: Settings; log: Logger; metrics: { canary: CanaryRecorder }; state: { canary?: CanaryState } },
-  kc: KubeConfig,
+  conn: ApiConnection,
   opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
 ): Canary | undefined {
   const off = canaryOffReason(ex.settings);
@@ -178,5 +178,5 @@ export function attachCanary(
   }
   const state: CanaryState = { writer: false, changes: 0 };
   ex.state.canary = state;
-  return new Canary({ kc, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
+  return new Canary({ conn, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
 }

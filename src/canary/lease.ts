@@ -8,11 +8,10 @@
 // the one Lease (fieldSelector metadata.name, so followers cost the API server nothing but that
 // watch), timers, and the writes.
 import { EventEmitter } from 'node:events';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import { Reflector, type ReflectorOptions } from '../cluster/reflector.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError, httpStatusOf } from '../cluster/lister.js';
-import { requestJson } from '../cluster/request.js';
 import { Backoff } from '../cluster/backoff.js';
 import { CANARY_NAME, CANARY_REFS, resourceVersionOf } from './objects.js';
 
@@ -115,7 +114,7 @@ export function writeErrorReason(err: unknown): WriteErrorReason {
 }
 
 export interface LeaseElectorOptions {
-  kc: KubeConfig;
+  conn: ApiConnection;
   namespace: string;
   identity: string;
   timing?: Partial<LeaseTiming>;
@@ -155,7 +154,7 @@ export class LeaseElector extends EventEmitter {
     this.forbiddenBackoff = new Backoff(this.timing.forbiddenBackoff.initialMs, this.timing.forbiddenBackoff.maxMs);
     this.path = collectionPath(CANARY_REFS.leases, o.namespace);
     this.reflector = new Reflector(
-      o.kc,
+      o.conn,
       { name: 'canary-lease', ref: CANARY_REFS.leases, namespace: o.namespace, fieldSelector: `metadata.name=${CANARY_NAME}`, slim: (x) => x },
       o.reflector,
     );
@@ -337,10 +336,7 @@ export class LeaseElector extends EventEmitter {
       metadata: { name: CANARY_NAME, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
       spec,
     };
-    return requestJson(this.o.kc, {
-      method,
-      path: method === 'POST' ? this.path : `${this.path}/${CANARY_NAME}`,
-      body,
+    return this.o.conn.request(method, method === 'POST' ? this.path : `${this.path}/${CANARY_NAME}`, { body,
       timeoutMs: timeoutMs ?? Math.max(1000, this.timing.renewDeadlineMs - this.timing.renewPeriodMs),
     });
   }

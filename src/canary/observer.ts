@@ -4,7 +4,7 @@
 // arriving on the watch to that first answer is the programming latency.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import { Reflector, type ReflectorOptions } from '../cluster/reflector.js';
 import { CANARY_NAME, CANARY_REFS, serviceAddress, sliceTarget } from './objects.js';
 import { askIdentity, type AskResult } from './listeners.js';
@@ -14,7 +14,7 @@ import { ProgrammingTracker } from './tracker.js';
 const MAX_IN_FLIGHT = 10;
 
 export interface ObserverOptions {
-  kc: KubeConfig;
+  conn: ApiConnection;
   namespace: string;
   pollMs: number;
   /** per connection attempt (the probe timeout) */
@@ -51,8 +51,8 @@ export class CanaryObserver extends EventEmitter {
   constructor(private readonly o: ObserverOptions) {
     super();
     const byName = { namespace: o.namespace, fieldSelector: `metadata.name=${CANARY_NAME}`, slim: (x: unknown) => x };
-    this.slices = new Reflector(o.kc, { name: 'canary-endpointslice', ref: CANARY_REFS.endpointslices, ...byName }, o.reflector);
-    this.services = new Reflector(o.kc, { name: 'canary-service', ref: CANARY_REFS.services, ...byName }, o.reflector);
+    this.slices = new Reflector(o.conn, { name: 'canary-endpointslice', ref: CANARY_REFS.endpointslices, ...byName }, o.reflector);
+    this.services = new Reflector(o.conn, { name: 'canary-service', ref: CANARY_REFS.services, ...byName }, o.reflector);
     this.slices.on('change', () => this.onSlice());
     this.services.on('change', () => this.onService());
     for (const r of [this.slices, this.services]) r.on('state', (e: { state: string; error: string }) => this.emit('source', { name: r.name, ...e }));

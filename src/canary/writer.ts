@@ -8,16 +8,15 @@
 // stall would look programmed. The pending time then keeps growing, which is what should page.
 // Without the canary Service (no VIP) it writes nothing.
 import { EventEmitter } from 'node:events';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../cluster/connection.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError, httpStatusOf } from '../cluster/lister.js';
-import { requestJson } from '../cluster/request.js';
 import { CANARY_NAME, CANARY_REFS, canarySlice, nextTarget, resourceVersionOf, sliceBody, sliceIsOurs, sliceTarget, type CanaryTarget } from './objects.js';
 import { writeErrorReason, type WriteErrorReason } from './lease.js';
 import type { CanaryObserver } from './observer.js';
 
 export interface WriterOptions {
-  kc: KubeConfig;
+  conn: ApiConnection;
   namespace: string;
   podIp: string;
   ports: readonly [number, number];
@@ -111,7 +110,7 @@ export class CanaryWriter extends EventEmitter {
   private async get(): Promise<unknown> {
     this.stats.gets++;
     try {
-      return await requestJson(this.o.kc, { method: 'GET', path: `${this.path}/${CANARY_NAME}`, timeoutMs: this.o.timeoutMs ?? 10_000 });
+      return await this.o.conn.request('GET', `${this.path}/${CANARY_NAME}`, { timeoutMs: this.o.timeoutMs ?? 10_000 });
     } catch (e) {
       if (httpStatusOf(e) === 404) return undefined;
       throw e;
@@ -127,18 +126,15 @@ export class CanaryWriter extends EventEmitter {
     this.stats.writes++;
     try {
       if (!cur) {
-        await requestJson(this.o.kc, { method: 'POST', path: this.path, body: canarySlice(this.o.namespace, target, owner), timeoutMs });
+        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner), timeoutMs });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
-        await requestJson(this.o.kc, {
-          method: 'PATCH',
-          path: `${this.path}/${CANARY_NAME}`,
-          contentType: 'application/merge-patch+json',
+        await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, { contentType: 'application/merge-patch+json',
           body: { metadata: { resourceVersion: rv }, ...sliceBody(target) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
-        await requestJson(this.o.kc, { method: 'PUT', path: `${this.path}/${CANARY_NAME}`, body: canarySlice(this.o.namespace, target, owner, rv), timeoutMs });
+        await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, { body: canarySlice(this.o.namespace, target, owner, rv), timeoutMs });
       }
       this.emit('wrote', target);
     } catch (err) {

@@ -5,7 +5,7 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from './args.js';
 import { resolveSettings, ConfigError } from '../config/load.js';
 import { envName } from '../config/options.js';
-import { loadKubeconfig } from '../cluster/kubeconfig.js';
+import { openConnection } from '../cluster/kubeconfig.js';
 import { createLogger } from '../log.js';
 import type { Exporter } from '../app/exporter.js';
 import type { ProbeEngine } from '../app/probes.js';
@@ -36,13 +36,13 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
   const output = args.flags.output ?? 'text';
   if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`--output: "${output}" is not one of ${OUTPUTS.join(', ')}`);
   const settings = resolveSettings(args.flags, process.env);
-  const { kc } = loadKubeconfig(settings.kubeconfig, process.env);
-  const server = kc.getCurrentCluster()?.server ?? '(no server)';
+  const conn = await openConnection(settings.kubeconfig, process.env);
+  const server = conn.server;
   // stdout carries the report; the log (stderr) only speaks when asked to.
   const explicitLevel = args.flags['log-level'] ?? process.env[envName('log-level')];
   const log = createLogger({ level: explicitLevel ? settings.logLevel : 'error', format: settings.logFormat });
   const skip = probesSkipReason(args, process.env);
-  const wired = wire({ settings, kc, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } }, probes: !skip, scheduleProbes: false, canary: false });
+  const wired = wire({ settings, conn, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } }, probes: !skip, scheduleProbes: false, canary: false });
   const { exporter, probes } = wired;
   wired.start();
   try {
@@ -59,6 +59,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     return exitCodeOf(report);
   } finally {
     await wired.stop();
+    conn.close();
   }
 }
 

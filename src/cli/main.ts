@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 // The one binary. Parses, dispatches, and turns every configuration mistake into one line on
-// stderr and exit code 2; nothing past start-up is allowed to crash the process.
+// stderr and exit code 2; nothing past start-up is allowed to crash the process. Commands are
+// imported when chosen: `serve` loads its heavy modules only after the connection is resolved.
 import { parseCommandLine, UsageError } from './args.js';
 import { usage } from './usage.js';
 import { ConfigError } from '../config/load.js';
 import { KubeconfigError } from '../cluster/kubeconfig.js';
 import { buildInfo } from '../app/build-info.js';
-import { serveCommand } from './serve.js';
-import { demoCommand } from './demo.js';
-import { diagnoseCommand } from './diagnose.js';
 
 /** A failure the user can fix: printed as one line, exit code 2. */
 function isUserError(e: unknown): e is Error {
@@ -28,11 +26,11 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (args.command) {
     case 'serve':
-      return serveCommand(args);
+      return (await import('./serve.js')).serveCommand(args);
     case 'demo':
-      return demoCommand(args);
+      return (await import('./demo.js')).demoCommand(args);
     case 'diagnose':
-      return diagnoseCommand(args);
+      return (await import('./diagnose.js')).diagnoseCommand(args);
   }
 }
 

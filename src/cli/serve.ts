@@ -1,25 +1,35 @@
 import type { ParsedArgs } from './args.js';
 import { resolveSettings, ConfigError } from '../config/load.js';
 import { formatListen } from '../config/listen.js';
-import { loadKubeconfig } from '../cluster/kubeconfig.js';
-import { createLogger } from '../log.js';
-import { runExporter } from '../app/run.js';
+import { openConnection } from '../cluster/kubeconfig.js';
+import type { Logger } from '../log.js';
 import { onShutdown } from './shutdown.js';
 
 export async function serveCommand(args: ParsedArgs): Promise<number> {
   const settings = resolveSettings(args.flags, process.env);
-  const { kc, origin } = loadKubeconfig(settings.kubeconfig);
-  const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
-  log.info('using Kubernetes API', { server: kc.getCurrentCluster()?.server ?? '', kubeconfig: origin });
+  // The connection first, while the process is small: the resolver worker imports client-node, and
+  // its transient memory should not add to the HTTP server's, the logger's and the metrics'.
+  let log: Logger | undefined;
+  const conn = await openConnection(settings.kubeconfig, undefined, {
+    onEvent: (event, detail) => {
+      if (event === 'resolve_failed') log?.warn('Kubernetes credentials not renewed', { detail });
+      else log?.info(event === 'resolved' ? 'Kubernetes credentials renewed' : 'Kubernetes token file re-read', { detail });
+    },
+  });
+  const [{ createLogger }, { runExporter }] = await Promise.all([import('../log.js'), import('../app/run.js')]);
+  log = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  log.info('using Kubernetes API', { server: conn.server, kubeconfig: conn.origin });
   let running;
   try {
-    running = await runExporter({ settings, kc, log });
+    running = await runExporter({ settings, conn, log });
   } catch (e) {
+    conn.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       throw new ConfigError(`--listen: cannot listen on ${formatListen(settings.listen)} (${code}); choose another address`);
     }
     throw e;
   }
-  return onShutdown(log, running.stop);
+  const r = running;
+  return onShutdown(log, () => r.stop().finally(() => conn.close()));
 }

@@ -1,10 +1,8 @@
-// One paginated list call per resource. The request is authenticated and routed exactly as
-// client-node does it (kc.applyToHTTPSOptions: credentials, CA, client certs, proxies), but the
-// body is parsed with JSON.parse rather than client-node's typed ObjectSerializer: at 5,000 nodes
-// that deserialiser cost ~2 s of CPU and doubled the garbage of every 500-item page of ~16 KB
-// pods, only for the reflector to slim the result at once (docs/benchmarks.md).
-import type { KubeConfig } from '@kubernetes/client-node';
-import { sendJson } from './request.js';
+// One paginated list call per resource, over the exporter's ApiConnection (credentials, CA, client
+// certs as client-node resolved them). The body is parsed with JSON.parse rather than client-node's
+// typed ObjectSerializer: at 5,000 nodes that deserialiser cost ~2 s of CPU and doubled the garbage
+// of every page, only for the reflector to slim the result at once (docs/benchmarks.md).
+import type { ApiConnection } from './connection.js';
 import { collectionPath, type ResourceRef } from './catalog.js';
 
 export interface ListParams {
@@ -21,16 +19,11 @@ export interface ListPage {
 }
 
 /** Builds the list function for a resource (cluster-wide collection unless a namespace is given; plain JSON objects). */
-export function makeLister(kc: KubeConfig, ref: ResourceRef, namespace?: string): (p: ListParams) => Promise<ListPage> {
+export function makeLister(conn: ApiConnection, ref: ResourceRef, namespace?: string): (p: ListParams) => Promise<ListPage> {
   return async (p) => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('No currently active cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + collectionPath(ref, namespace));
-    if (p.labelSelector) url.searchParams.set('labelSelector', p.labelSelector);
-    if (p.fieldSelector) url.searchParams.set('fieldSelector', p.fieldSelector);
-    if (p.limit) url.searchParams.set('limit', String(p.limit));
-    if (p._continue) url.searchParams.set('continue', p._continue);
-    const res = (await getJson(kc, url)) as { items?: unknown[]; metadata?: Record<string, unknown> } | null;
+    const res = await conn.request<{ items?: unknown[]; metadata?: Record<string, unknown> } | null>('GET', collectionPath(ref, namespace), {
+      query: { labelSelector: p.labelSelector || undefined, fieldSelector: p.fieldSelector || undefined, limit: p.limit || undefined, continue: p._continue || undefined },
+    });
     const md = res?.metadata ?? {};
     const cont = md.continue ?? md._continue;
     return {
@@ -41,13 +34,7 @@ export function makeLister(kc: KubeConfig, ref: ResourceRef, namespace?: string)
   };
 }
 
-const LIST_TIMEOUT_MS = 60_000;
-
-function getJson(kc: KubeConfig, url: URL): Promise<unknown> {
-  return sendJson(kc, url, { method: 'GET', timeoutMs: LIST_TIMEOUT_MS });
-}
-
-/** HTTP status of a client-node failure: ApiException `.code`, a failed watch's `.statusCode`. */
+/** HTTP status of a failed request: ApiError `.code` (also client-node's ApiException), a failed watch's `.statusCode`. */
 export function httpStatusOf(err: unknown): number | undefined {
   const e = err as { code?: unknown; statusCode?: unknown };
   if (typeof e?.code === 'number') return e.code;

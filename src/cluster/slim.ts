@@ -249,9 +249,20 @@ export function slimService(raw: unknown): SlimService {
       if (typeof p.nodePort === 'number') port.nodePort = p.nodePort;
       return port;
     }),
-    annotations: pick(stringMap(md.annotations), (k) => k.startsWith(SERVICE_ANNOTATION_PREFIX)),
+    annotations: optIn(pick(stringMap(md.annotations), (k) => k.startsWith(SERVICE_ANNOTATION_PREFIX)), stringMap(md.labels)),
     selector: stringMap(spec.selector),
   };
+}
+
+/**
+ * The label `service-proxy-exporter.io/probe: "true"` opts a Service in like the annotation: a label
+ * can be selected by the API server, so daemonset replicas watch only those Services. The other
+ * settings (port, path, scheme) stay annotations.
+ */
+function optIn(annotations: Record<string, string>, labels: Record<string, string>): Record<string, string> {
+  const key = `${SERVICE_ANNOTATION_PREFIX}probe`;
+  if (labels[key]?.trim().toLowerCase() === 'true' && annotations[key] === undefined) annotations[key] = 'true';
+  return annotations;
 }
 
 export function slimEndpointSlice(raw: unknown): SlimEndpointSlice {

@@ -1,7 +1,7 @@
 // A set of reflectors started and stopped together, with their states, change notifications
 // coalesced into one, and the detection snapshot assembled from what they hold.
 import { EventEmitter } from 'node:events';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from './connection.js';
 import { Reflector, type ReflectorOptions, type ReflectorSpec } from './reflector.js';
 import type { SourceSpec } from './catalog.js';
 import { buildSnapshot } from './snapshot.js';
@@ -42,7 +42,7 @@ export class SourceGroup extends EventEmitter implements SourceRegistry {
   private dirty = new Set<string>();
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly conn: ApiConnection,
     private readonly log: Logger,
     private readonly opts: { reflector?: ReflectorOptions; coalesceMs?: number; now?: () => number } = {},
   ) {
@@ -67,7 +67,7 @@ export class SourceGroup extends EventEmitter implements SourceRegistry {
   }
 
   add(spec: ReflectorSpec): Reflector {
-    const r = new Reflector(this.kc, spec, this.opts.reflector);
+    const r = new Reflector(this.conn, spec, this.opts.reflector);
     this.reflectors.set(spec.name, r);
     this.status.set(spec.name, { state: 'pending', since: this.now(), everSynced: false, error: '' });
     r.on('change', () => this.changed(spec.name));

@@ -9,6 +9,7 @@ import { AGENT_STATES, CONFIG_CHECKS, type Verdict } from '../detect/types.js';
 import type { SourceState } from '../cluster/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
+import { VERDICTS } from '../probe/differential.js';
 
 export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
 
@@ -121,9 +122,25 @@ export const FAMILIES: readonly Family[] = [
     kind: 'state',
     type: 'gauge',
     name: 'service_lb_functional',
-    help: '1 when every enabled probe through a Service VIP succeeded in the last round, else 0. Absent until the first probe round.',
+    help:
+      '0 when the last probe round holds evidence against the service proxy (a probe is proxy_broken or nodeport_broken, ' +
+      'or no probe through a Service VIP reached any backend), else 1. A backend answering with an error, or one ' +
+      "Service's backends down while others are reached, is not the proxy's fault. Absent until the first probe round.",
     labelNames: [],
     collect: (s) => (s.probes ? [{ labels: {}, value: flag(s.probes.functional) }] : []),
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_probe_verdict',
+    help:
+      'One series per probe and verdict, exactly one 1 per probe: what the VIP and the backend reached directly say ' +
+      'together (ok, endpoint_degraded, nodeport_broken, proxy_broken, backend_down, backend_error, no_endpoint, unknown).',
+    labelNames: ['probe', 'verdict'],
+    collect: (s) =>
+      Object.entries(s.probes?.verdicts ?? {}).flatMap(([probe, current]) =>
+        VERDICTS.map((verdict) => ({ labels: { probe, verdict }, value: flag(verdict === current) })),
+      ),
   },
   {
     kind: 'state',

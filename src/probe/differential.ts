@@ -94,14 +94,39 @@ export function classifyRound(results: readonly TargetResult[]): Record<string, 
   return out;
 }
 
+/** Verdicts that are evidence against the service proxy on their own. */
+export const PROXY_FAULTS: readonly ProbeVerdict[] = ['proxy_broken', 'nodeport_broken'];
+
+/** Verdicts of a VIP probe that reached no backend (and cannot tell whose fault that is). */
+const UNREACHED: readonly ProbeVerdict[] = ['backend_down', 'no_endpoint'];
+
 /**
- * `service_lb_functional`: every VIP probe of the round succeeded. A round without any VIP result
- * (nothing discovered yet) is not evidence that Services work, so it is false; the shell should
- * not publish the gauge before the first round over synced sources.
+ * `service_lb_functional` from one round's verdicts: false when the round holds evidence against the
+ * service proxy, true otherwise.
+ * - some probe is `proxy_broken` (VIP fails, the backend answers directly) or `nodeport_broken`: false;
+ * - no VIP probe reached any backend (every one `backend_down` or `no_endpoint`): from here nothing works
+ *   through a Service, which the proxy cannot be cleared of: false;
+ * - anything else is true: a backend answering with an error (`backend_error`) or one Service whose
+ *   backends are down while others are reached is the application's fault, not the proxy's.
+ * `unknown` (no VIP result) is no evidence either way; a round of nothing but `unknown` is false (nothing
+ * proves Services work), and the shell does not publish the gauge before a round with a VIP result.
  */
+export function functionalFromVerdicts(verdicts: Iterable<ProbeVerdict>): boolean {
+  const vip = [...verdicts].filter((v) => v !== 'unknown');
+  if (vip.some((v) => PROXY_FAULTS.includes(v))) return false;
+  return vip.length > 0 && !vip.every((v) => UNREACHED.includes(v));
+}
+
+/** `service_lb_functional` for a round's results (see functionalFromVerdicts). */
 export function functional(results: readonly TargetResult[]): boolean {
-  const vips = results.filter((r) => r.target.path === 'vip');
-  return vips.length > 0 && vips.every((r) => r.result.success);
+  return functionalFromVerdicts(Object.values(classifyRound(results)).map((c) => c.verdict));
+}
+
+/** Probes whose verdict says the service proxy failed them (for the status page and /diagnose). */
+export function blamedProbes(classifications: Record<string, Classification>): string[] {
+  return Object.entries(classifications)
+    .filter(([, c]) => PROXY_FAULTS.includes(c.verdict))
+    .map(([probe]) => probe);
 }
 
 export interface VerdictChange {

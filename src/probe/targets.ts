@@ -7,7 +7,7 @@ import { isValidExpectedStatus } from './http.js';
 import type { BuiltinProbe, ProbePath, ProbeTarget } from './types.js';
 
 export const ANNOTATIONS = {
-  /** `"true"` opts a Service in */
+  /** `"true"` (case and surrounding spaces ignored) opts a Service in; see isOptedIn */
   probe: 'service-proxy-exporter.io/probe',
   /** port name or number (the Service port, not the target port); default: the first port */
   port: 'service-proxy-exporter.io/port',
@@ -197,7 +197,14 @@ function meService(ctx: Ctx): void {
   addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, { kind: 'http', scheme: 'http', httpPath: '/healthz', expectedStatus: '2xx' });
 }
 
-const isOptedIn = (svc: SlimService): boolean => svc.annotations[ANNOTATIONS.probe]?.trim().toLowerCase() === 'true';
+/**
+ * Whether a Service opted in to probing: the one place that decides it (target discovery and the
+ * EndpointSlice watch both ask here). Read tolerantly, as people write YAML: `"true"`, `"True"`, `" TRUE "`
+ * opt in; anything else (`"yes"`, `"1"`, absent) does not.
+ */
+export function isOptedIn(svc: Pick<SlimService, 'annotations'>): boolean {
+  return svc.annotations[ANNOTATIONS.probe]?.trim().toLowerCase() === 'true';
+}
 
 /** The probe shape an opted-in Service asks for, or why its annotations cannot be honoured. */
 function annotatedShape(svc: SlimService): { port: SlimServicePort; shape: Shape } | { why: string } {

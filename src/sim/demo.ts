@@ -1,6 +1,6 @@
 // `demo`: the real exporter against a simulated cluster, so a newcomer sees live metrics with no
 // cluster at all. Everything but the API server is the production code path.
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection, type ApiConnection } from '../cluster/kubeconfig.js';
 import { Router } from 'express';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { resolveSettings } from '../config/load.js';
@@ -56,30 +56,32 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const settings: Settings = resolveSettings(flags, env);
   const cluster = await startSimulatedCluster(opts.scenario ?? DEFAULT_SCENARIO);
   const log = opts.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
   const serviceNamespace = settings.serviceNamespace || 'service-proxy-exporter';
   let dataPlane: DemoDataPlane | undefined;
   let running: RunningExporter;
+  let conn: ApiConnection | undefined;
   try {
     dataPlane = await startDemoDataPlane(cluster.api, {
       clusterDomain: settings.clusterDomain,
       canary: { namespace: serviceNamespace, ...(opts.canaryDelayMs !== undefined ? { delayMs: opts.canaryDelayMs } : {}) },
     });
+    conn = await openConnection(cluster.kubeconfigPath);
     running = await runExporter({
       settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace },
-      kc,
+      conn,
       log,
       extraRoutes: demoControls(() => dataPlane!, log),
     });
     const u = new URL(running.url);
     await dataPlane.addSelfService({ namespace: serviceNamespace, name: settings.serviceName, host: u.hostname, port: Number(u.port) });
   } catch (e) {
+    conn?.close();
     await dataPlane?.close();
     await cluster.close();
     throw e;
   }
   const plane = dataPlane;
+  const opened = conn!;
   return {
     dataPlane: plane,
     url: running.url,
@@ -91,6 +93,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     running,
     close: async () => {
       await running.stop();
+      opened.close();
       await plane.close();
       await cluster.close();
     },

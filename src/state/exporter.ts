@@ -3,6 +3,7 @@
 import type { SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
 import type { ProbePath } from '../probe/types.js';
+import type { ProbeVerdict } from '../probe/differential.js';
 
 export interface ProbeOutcome {
   probe: string;
@@ -15,7 +16,7 @@ export interface ExporterState {
   verdict: Verdict | undefined;
   sources: Record<string, SourceState>;
   /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
-  probes: { functional: boolean; results: ProbeOutcome[] } | undefined;
+  probes: { functional: boolean; results: ProbeOutcome[]; verdicts: Record<string, ProbeVerdict> } | undefined;
   build: { version: string; revision: string; nodejsVersion: string };
   /** the canary (src/canary/); undefined with --canary off */
   canary?: CanaryState;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startHarness, sample } from '../helpers/exporter.js';
 import { ciliumConfig, ciliumDs, ciliumPod, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import { FAMILIES } from '../../src/metrics/families.js';
+import { FAMILIES, family, type StateFamily } from '../../src/metrics/families.js';
 
 const kubeProxyCluster = () => [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('ipvs')];
 const cilium = (version = 'v1.18.3') => [
@@ -95,6 +95,66 @@ describe('exporter end to end', () => {
       h.api.faults.clear();
       await h.verdict((v) => v.provider === 'none', 'none once nodes are readable');
       await request(h.url).get('/readyz').expect(200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('never answers /readyz 200 while /metrics still says proxy_provider{type="unknown"} 1 (start-up, healthy API)', async () => {
+    // Nodes list last, as on a large cluster where that list takes longest: detection can only decide once they are in.
+    const h = await startHarness({ objects: kubeProxyCluster(), beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }) });
+    const ex = h.running.exporter;
+    const unknownNow = () => (family('proxy_provider') as StateFamily).collect(ex.state).some((x) => x.labels.type === 'unknown' && x.value === 1);
+    // 1. in-process, at every moment readiness can change (a source's state, a published verdict)
+    const violations: string[] = [];
+    const check = (what: string) => () => {
+      if (ex.readiness().ready && unknownNow()) violations.push(what);
+    };
+    ex.sources.on('state', check('source state change'));
+    ex.onVerdict(check('verdict published'));
+    // 2. over HTTP, polling from the start: a 200 followed by a scrape still saying unknown is the bug
+    let stop = false;
+    let polls = 0;
+    const poller = (async () => {
+      while (!stop) {
+        const ready = (await fetch(`${h.url}/readyz`)).status === 200;
+        const text = await (await fetch(`${h.url}/metrics`)).text();
+        polls++;
+        if (ready && sample(text, 'proxy_provider{type="unknown"}') === 1) violations.push('HTTP: /readyz 200 then /metrics unknown 1');
+        if (ready) return;
+      }
+    })();
+    try {
+      const first = await request(h.url).get('/readyz');
+      assert.equal(first.status, 503, 'not ready right after start');
+      await h.ready();
+      await poller;
+      assert.deepEqual(violations, []);
+      assert.ok(polls > 0);
+      const text = await h.scrape();
+      assert.equal(sample(text, 'proxy_provider{type="unknown"}'), 0);
+      assert.equal(sample(text, 'proxy_provider{type="kube-proxy"}'), 1);
+    } finally {
+      stop = true;
+      await poller.catch(() => undefined);
+      await h.close();
+    }
+  });
+
+  it('says it waits for the first verdict once the sources have synced but no verdict from them is out yet', async () => {
+    const h = await startHarness({ objects: kubeProxyCluster(), beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }) });
+    const ex = h.running.exporter;
+    try {
+      const seen: string[] = [];
+      const off = () => ex.sources.off('state', onState);
+      const onState = () => {
+        const r = ex.readiness();
+        if (!r.ready) seen.push(r.waitingFor.join(', '));
+      };
+      ex.sources.on('state', onState);
+      await h.ready();
+      off();
+      assert.ok(seen.some((w) => w === 'the first verdict from the synced sources'), `waiting reasons seen: ${JSON.stringify(seen)}`);
     } finally {
       await h.close();
     }

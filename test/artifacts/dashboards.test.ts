@@ -72,6 +72,7 @@ test('the overview covers what the issue lists', () => {
     'proxy_provider_agents',
     'service_lb_functional',
     'service_lb_probe_success',
+    'service_lb_probe_verdict',
     'service_lb_probe_duration_seconds_bucket',
     'service_lb_probe_failures_total',
   ]) {

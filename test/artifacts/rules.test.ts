@@ -19,6 +19,7 @@ const ISSUE_ALERTS = [
   'ServiceProxyMissing',
   'ServiceProxyConflict',
   'ServiceLoadBalancingBroken',
+  'ServiceBackendUnavailable',
   'ServiceProxyAgentsUnavailable',
   'ServiceProxyConfigInvalid',
   'ServiceProxyExporterDown',
@@ -80,6 +81,7 @@ test('the critical ones are the ones users are paged for', () => {
   const sev = Object.fromEntries(ALERTING_RULES.map((r) => [r.alert, r.labels.severity]));
   assert.equal(sev.KubeProxyDown, 'critical', 'drop-in for the critical kubernetes-mixin alert');
   assert.equal(sev.ServiceLoadBalancingBroken, 'critical');
+  assert.equal(sev.ServiceBackendUnavailable, 'warning', "a backend's own fault is not the proxy's: it never pages");
   assert.equal(sev.ServiceProxyProgrammingStalled, 'critical', 'the data plane no longer takes changes');
   assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
 });
@@ -116,6 +118,12 @@ test('the unit tests cover what the issue asks for', () => {
     'load-balancing broken for the for-window pages',
     'exporter target gone fires ServiceProxyExporterDown',
     'flapping probe does not page',
+    'app answering 500 pages nothing',
+    'app with every pod down pages nothing',
+    'cluster DNS down warns, does not page',
+    'VIP refused while the endpoint answers pages, naming the probe',
+    'node port broken pages, naming the probe',
+    'no VIP reaching any backend pages and warns',
     'canary change pending over 60s for 5m pages',
     'canary programmed within seconds is quiet',
     'p99 programming latency above 30s warns',

@@ -77,7 +77,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
     const c = new Canary({
-      kc: api.kc,
+      conn: api.conn,
       log: log.logger,
       settings: { serviceNamespace: 'ns', podIp: opts.podIp ?? '127.0.0.1', canaryPorts: ports, canaryIntervalMs: opts.intervalMs ?? 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
       recorder: { init() {}, change: () => rec.changes++, programmed: (s) => rec.programmed.push(s), writeError: (r, why) => rec.errors.push(`${r}/${why}`) },
@@ -235,7 +235,7 @@ describe('canary without its Service', () => {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const c = new Canary({
-      kc: api.kc,
+      conn: api.conn,
       log: log.logger,
       settings: { serviceNamespace: 'ns', podIp: '127.0.0.1', canaryPorts: [p1!, p2!], canaryIntervalMs: 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
       recorder: { init() {}, change() {}, programmed() {}, writeError() {} },

@@ -59,7 +59,7 @@ describe('LeaseElector against an API with optimistic concurrency', () => {
   });
   after(() => api.close());
 
-  const elector = (identity: string) => new LeaseElector({ kc: api.kc, namespace: 'ns', identity, timing: FAST });
+  const elector = (identity: string) => new LeaseElector({ conn: api.conn, namespace: 'ns', identity, timing: FAST });
   const leaderOf = (...es: LeaseElector[]) => es.filter((e) => e.isLeader);
   const until = async (what: string, ms: number, pred: () => boolean) => {
     const end = Date.now() + ms;

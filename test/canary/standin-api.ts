@@ -3,14 +3,18 @@
 // The project's fake API server (src/sim/apiserver) is what the end-to-end tests use.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
-import { kubeconfigYaml } from '../../src/sim/apiserver/kubeconfig.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openConnection } from '../../src/cluster/kubeconfig.js';
+import type { ApiConnection } from '../../src/cluster/connection.js';
+import { writeKubeconfig } from '../../src/sim/apiserver/kubeconfig.js';
 
 type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface StandIn {
   url: string;
-  kc: KubeConfig;
+  conn: ApiConnection;
   objects: Map<string, Obj>;
   requests: { method: string; resource: string; name?: string; status: number }[];
   /** resources whose writes answer 403 */
@@ -95,11 +99,12 @@ export async function startStandIn(): Promise<StandIn> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfigYaml(url));
+  const dir = mkdtempSync(join(tmpdir(), 'spe-standin-'));
+  writeKubeconfig(url, join(dir, 'kubeconfig'));
+  const conn = await openConnection(join(dir, 'kubeconfig'));
   return {
     url,
-    kc,
+    conn,
     objects,
     requests,
     forbidWrites,
@@ -108,6 +113,8 @@ export async function startStandIn(): Promise<StandIn> {
     get: (resource, name) => objects.get(`${resource}/${name}`),
     close: () =>
       new Promise<void>((r) => {
+        conn.close();
+        rmSync(dir, { recursive: true, force: true });
         for (const w of watchers) w.res.destroy();
         server.closeAllConnections();
         server.close(() => r());

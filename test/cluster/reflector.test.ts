@@ -1,11 +1,12 @@
-// The list+watch mirror against the project's fake API server, through @kubernetes/client-node.
+// The list+watch mirror against the project's fake API server, through the exporter's own connection
+// (src/cluster/connection.ts) and watch client.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection, type ApiConnection } from '../../src/cluster/kubeconfig.js';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../src/sim/apiserver/index.js';
 import { Reflector, type ReflectorSpec } from '../../src/cluster/reflector.js';
 import { RESOURCES } from '../../src/cluster/catalog.js';
@@ -17,16 +18,16 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const FAST = { backoff: { initialMs: 20, maxMs: 100 }, recheckMs: 100, watchTimeoutSeconds: 30 };
 
-async function withServer(opts: FakeApiServerOptions, fn: (s: FakeApiServer, kc: KubeConfig) => Promise<void>) {
+async function withServer(opts: FakeApiServerOptions, fn: (s: FakeApiServer, kc: ApiConnection) => Promise<void>) {
   const s = await startFakeApiServer(opts);
   const file = join(dir, `kc-${Math.random().toString(36).slice(2)}`);
   writeKubeconfig(s.url, file);
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
+  const kc = await openConnection(file);
   try {
     await fn(s, kc);
   } finally {
     await s.close();
+    kc.close();
   }
 }
 
@@ -204,8 +205,7 @@ describe('Reflector against an API server that does not stream watches', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const file = join(dir, 'kc-listonly');
     writeKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`, file);
-    const kc = new KubeConfig();
-    kc.loadFromFile(file);
+    const kc = await openConnection(file);
     const r = new Reflector(kc, ciliumPods, { ...FAST, degradedRelistMs: 100 });
     const degraded = once(r, 'degraded');
     r.start();
@@ -218,6 +218,7 @@ describe('Reflector against an API server that does not stream watches', () => {
       assert.ok(requests < 40, `no tight loop: ${requests} requests`);
     } finally {
       await r.stop();
+      kc.close();
       server.close();
     }
   });

@@ -8,6 +8,7 @@ import type { BackendConfig } from './netns.js';
 const config = JSON.parse(process.argv[2] ?? '{}') as BackendConfig;
 const running: Running[] = [];
 for (const port of config.http ?? []) running.push(await startHttp({ host: config.host, port }));
+for (const s of config.httpStatus ?? []) running.push(await startHttp({ host: config.host, port: s.port, status: s.status }));
 for (const s of config.https ?? []) running.push(await startHttp({ host: config.host, port: s.port, status: s.status, tls: true }));
 if (config.dns) {
   const opts = { host: config.host, port: config.dns.port, address: config.dns.address };

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection } from '../../src/cluster/kubeconfig.js';
 import winston from 'winston';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { resolveSettings } from '../../src/config/load.js';
@@ -88,11 +88,10 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
     },
     {},
   );
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const conn = await openConnection(kubeconfig);
   const running = await runExporter({
     settings,
-    kc,
+    conn,
     log,
     reflector: FAST_REFLECTOR,
     canary: {

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection } from '../../src/cluster/kubeconfig.js';
 import winston from 'winston';
 import type { ProbeView } from '../../src/app/probes.js';
 import { runExporter } from '../../src/app/run.js';
@@ -83,8 +83,7 @@ async function main(): Promise<void> {
   const kubeconfig = join(config.dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
   const settings = resolveSettings({ ...config.flags, kubeconfig }, {});
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const conn = await openConnection(kubeconfig);
 
   // Every log entry becomes a stdout line the test can wait on (verdict changes, skipped ticks).
   const sink = new Writable({
@@ -102,7 +101,7 @@ async function main(): Promise<void> {
   });
   const log = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
 
-  const running = await runExporter({ settings, kc, log, reflector: FAST_REFLECTOR });
+  const running = await runExporter({ settings, conn, log, reflector: FAST_REFLECTOR });
   const intervalMs = running.probes.state.schedule.effectiveMs;
   let seq = 0;
   let queue = Promise.resolve();

@@ -210,6 +210,8 @@ export interface BackendConfig {
   host: string;
   /** plain HTTP servers answering 200 everywhere (also TCP targets) */
   http?: number[];
+  /** plain HTTP servers answering `status` everywhere: an application that fails (HTTP 500) */
+  httpStatus?: { port: number; status: number }[];
   /** HTTPS servers (self-signed) answering `status`, standing in for the API server */
   https?: { port: number; status: number }[];
   /** a DNS server on UDP and TCP answering kubernetes.default.svc.<domain> with `address` */

@@ -198,7 +198,8 @@ describe('pod hardening', () => {
           assert.ok(flags.has(m[1]!), `${a}: unknown flag`);
         }
         assert.ok(rest.includes('--log-format=json'));
-        const knownEnv = new Set<string>(['POD_NAME']);
+        // NODE_OPTIONS: read by Node itself (the daemonset's smaller heap, docs/deploy.md "Memory")
+        const knownEnv = new Set<string>(['POD_NAME', 'NODE_OPTIONS']);
         for (const o of OPTIONS as readonly { flag?: string; envAliases?: string[] }[]) {
           if (o.flag) knownEnv.add(envName(o.flag));
           for (const a of o.envAliases ?? []) knownEnv.add(a);
@@ -236,10 +237,15 @@ describe('pod hardening', () => {
     }
     const dc = exporterContainer('deployment');
     const sc = exporterContainer('daemonset');
-    for (const k of ['image', 'securityContext', 'resources', 'ports', 'livenessProbe', 'readinessProbe', 'volumeMounts']) {
+    for (const k of ['image', 'securityContext', 'ports', 'livenessProbe', 'readinessProbe', 'volumeMounts']) {
       assert.deepEqual(sc[k], dc[k], k);
     }
-    const withoutNode = (env: any[]) => env.filter((e) => e.name !== 'NODE_NAME');
+    // memory differs by design: a replica holds its own node's objects, the Deployment the cluster's
+    // (docs/deploy.md "Memory"); the CPU request and the shape stay the same
+    assert.deepEqual(sc.resources.requests.cpu, dc.resources.requests.cpu);
+    assert.ok(parseInt(sc.resources.limits.memory) <= parseInt(dc.resources.limits.memory), 'a replica needs no more than the Deployment');
+    // NODE_NAME for --node-name, NODE_OPTIONS for a replica's smaller heap
+    const withoutNode = (env: any[]) => env.filter((e) => e.name !== 'NODE_NAME' && e.name !== 'NODE_OPTIONS');
     assert.deepEqual(withoutNode(sc.env), withoutNode(dc.env));
   });
 });

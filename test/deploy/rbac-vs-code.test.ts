@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { resolveSettings } from '../../src/config/load.js';
-import { loadKubeconfig } from '../../src/cluster/kubeconfig.js';
+import { openConnection } from '../../src/cluster/kubeconfig.js';
 import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
@@ -106,8 +106,8 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
   const args = parseCommandLine([...argv, `--kubeconfig=${cluster.kubeconfigPath}`, '--listen=127.0.0.1:0', '--probe-interval=1s', '--probe-timeout=500ms', '--log-level=error', '--canary-interval=1s']);
   assert.equal(args.command, 'serve');
   const settings = resolveSettings(args.flags, env);
-  const { kc } = loadKubeconfig(settings.kubeconfig, env);
-  const running = await runExporter({ settings, kc, log: silentLogger() });
+  const conn = await openConnection(settings.kubeconfig, env);
+  const running = await runExporter({ settings, conn, log: silentLogger() });
   try {
     // a source that gets 403 never syncs: stop waiting early, the requests then say why
     await waitFor(`${mode}: /readyz 200`, 20_000, async () => {
@@ -125,6 +125,7 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     await softWait(6_000, async () => cluster.api.requests.some((r) => r.resource === 'endpointslices' && r.verb === 'patch'));
   } finally {
     await running.stop();
+    conn.close();
   }
 }
 

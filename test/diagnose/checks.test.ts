@@ -5,7 +5,7 @@ import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
 import { CHECK_GROUPS, CHECK_STATUSES, exitCodeOf, slimEvent } from '../../src/diagnose/index.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import type { ProbeView } from '../../src/app/probes.js';
-import { classifyRound } from '../../src/probe/differential.js';
+import { classifyRound, functional } from '../../src/probe/differential.js';
 import type { TargetResult } from '../../src/probe/types.js';
 import { NOW, check, failing, inputFor, reportFor, warningEvent } from './fixtures.js';
 import { buildReport } from '../../src/diagnose/report.js';
@@ -171,7 +171,20 @@ describe('data path', () => {
     targets: results.map((r) => r.target),
     skipped: [{ probe: 'me_service', why: "the exporter's own Service is not configured" }],
     overLimit: false,
-    lastRound: { at: '2025-11-08T11:59:50.000Z', durationSeconds: 1.01, functional: results.every((r) => r.target.path !== 'vip' || r.result.success), results, classifications: classifyRound(results) },
+    lastRound: { at: '2025-11-08T11:59:50.000Z', durationSeconds: 1.01, functional: functional(results), results, classifications: classifyRound(results) },
+  });
+
+  it("a backend down next to a working apiserver: datapath.probes ok, naming it as the backend's failure, not the proxy's", () => {
+    const probes = view([
+      result('apiserver', 'vip', '10.96.0.1', true),
+      result('apiserver', 'endpoint', '198.18.0.10', true),
+      result('apps/web', 'vip', '10.96.0.30', false, 'refused'),
+      result('apps/web', 'endpoint', '198.18.0.30', false, 'refused'),
+    ]);
+    const r = reportFor('cilium-kpr', { probes, probesSkipped: undefined });
+    assert.equal(check(r, 'datapath.probes').status, 'ok');
+    assert.match(check(r, 'datapath.probes').summary, /service proxy delivers.*apps\/web.*not the proxy/);
+    assert.equal(check(r, 'datapath.probe.apps/web').evidence.verdict, 'backend_down');
   });
 
   it('VIP fails while the endpoint answers: proxy_broken fails with the provider command', () => {

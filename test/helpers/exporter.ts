@@ -1,10 +1,11 @@
 // Runs the real exporter (sources, detection, metrics, HTTP) against the project's fake API
 // server, and waits on its events rather than on the clock.
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection } from '../../src/cluster/kubeconfig.js';
+import type { ApiConnection, ConnectionOptions } from '../../src/cluster/connection.js';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../src/sim/apiserver/index.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
@@ -16,6 +17,7 @@ import type { ProberTable } from '../../src/probe/types.js';
 export interface Harness {
   api: FakeApiServer;
   running: RunningExporter;
+  conn: ApiConnection;
   url: string;
   kubeconfigPath: string;
   /** resolve when the verdict satisfies pred (checks the current one first) */
@@ -46,6 +48,9 @@ export async function startHarness(
     probers?: ProberTable;
     /** run the real probers: only for objects whose Services lead to loopback or the test's own netns */
     probes?: boolean;
+    /** the kubeconfig to write for the fake API server's URL (default: bearer token, skip TLS) */
+    kubeconfig?: (apiUrl: string) => string;
+    connection?: ConnectionOptions;
   } = {},
 ): Promise<Harness> {
   const api = await startFakeApiServer(opts.api ?? {});
@@ -54,7 +59,8 @@ export async function startHarness(
   opts.beforeStart?.(api);
   const dir = mkdtempSync(join(tmpdir(), 'spx-harness-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
-  writeKubeconfig(api.url, kubeconfigPath);
+  if (opts.kubeconfig) writeFileSync(kubeconfigPath, opts.kubeconfig(api.url), { mode: 0o600 });
+  else writeKubeconfig(api.url, kubeconfigPath);
   const settings = resolveSettings(
     { listen: '127.0.0.1:0', kubeconfig: kubeconfigPath, 'source-grace-period': '1s', ...opts.flags },
     {},
@@ -62,11 +68,10 @@ export async function startHarness(
   // A fixture's ClusterIPs lead nowhere on this machine: without probers or a data plane the test
   // opted into, no probe runs (test traffic never leaves the machine).
   if (!opts.probers && !opts.probes) settings.disabledProbes = [...ALL_PROBES];
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
+  const conn = await openConnection(kubeconfigPath, undefined, opts.connection ?? {});
   const running = await runExporter({
     settings,
-    kc,
+    conn,
     log: opts.log ? createLogger({ level: 'debug', format: 'text' }) : silentLogger(),
     reflector: FAST_REFLECTOR,
     ...(opts.probers ? { probers: opts.probers } : {}),
@@ -75,6 +80,7 @@ export async function startHarness(
   return {
     api,
     running,
+    conn,
     url: running.url,
     kubeconfigPath,
     verdict: (pred, what, timeoutMs) => waitForVerdict(exporter, pred, what, timeoutMs),
@@ -96,6 +102,7 @@ export async function startHarness(
       api.faults.clear();
       await api.close();
       await running.stop();
+      conn.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createMetrics } from '../../src/metrics/registry.js';
 import type { ExporterState } from '../../src/metrics/families.js';
 import { noIssues } from '../../src/detect/types.js';
+import { VERDICTS } from '../../src/probe/differential.js';
 
 const build = { version: '1.2.3', revision: 'abc', nodejsVersion: 'v20.0.0' };
 
@@ -23,7 +24,7 @@ describe('metrics registry', () => {
   it('exports the last round, and counts failures per reason with every reason present from the first probe', async () => {
     let s = state({
       verdict: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.31.0', flavor: 'kubeadm', conflict: false, issues: noIssues(), agents: { ready: 3, unready: 0, missing: 0 }, agentNodes: [], findings: [], reasons: [] },
-      probes: { functional: false, results: [{ probe: 'apiserver', path: 'vip', success: false }] },
+      probes: { functional: false, results: [{ probe: 'apiserver', path: 'vip', success: false }], verdicts: { apiserver: 'no_endpoint' } },
     });
     const { registry, probes } = createMetrics(() => s, { defaultMetrics: false });
     probes.observe({ probe: 'apiserver', path: 'vip', success: false, durationSeconds: 0.5, reason: 'timeout' });
@@ -35,8 +36,35 @@ describe('metrics registry', () => {
     assert.match(text, /^service_lb_probes_total\{probe="apiserver",path="vip"\} 1$/m);
     // the target goes away: its series go with it
     probes.forget('apiserver', 'vip');
-    s = { ...s, probes: { functional: true, results: [] } };
+    s = { ...s, probes: { functional: true, results: [], verdicts: {} } };
     text = await registry.metrics();
     assert.doesNotMatch(text, /probe="apiserver"/);
+  });
+
+  it('exports one verdict series per probe and known verdict, exactly one of them 1, and drops a probe that goes away', async () => {
+    let s = state({
+      probes: {
+        functional: true,
+        results: [],
+        verdicts: { apiserver: 'ok', 'apps/web': 'backend_error' },
+      },
+    });
+    const { registry } = createMetrics(() => s, { defaultMetrics: false });
+    let text = await registry.metrics();
+    for (const [probe, current] of [['apiserver', 'ok'], ['apps/web', 'backend_error']] as const) {
+      for (const verdict of VERDICTS) {
+        assert.match(text, new RegExp(`^service_lb_probe_verdict\\{probe="${probe}",verdict="${verdict}"\\} ${verdict === current ? 1 : 0}$`, 'm'), `${probe} ${verdict}`);
+      }
+    }
+    assert.equal(text.match(/^service_lb_probe_verdict\{[^}]*\} 1$/gm)?.length, 2, 'one-hot per probe');
+    s = { ...s, probes: { functional: true, results: [], verdicts: { apiserver: 'proxy_broken' } } };
+    text = await registry.metrics();
+    assert.doesNotMatch(text, /service_lb_probe_verdict\{probe="apps\/web"/, 'the opted-out Service leaves no series behind');
+    assert.match(text, /^service_lb_probe_verdict\{probe="apiserver",verdict="proxy_broken"\} 1$/m);
+  });
+
+  it('exports no verdict series before the first round', async () => {
+    const { registry } = createMetrics(() => state(), { defaultMetrics: false });
+    assert.doesNotMatch(await registry.metrics(), /^service_lb_probe_verdict\{/m);
   });
 });

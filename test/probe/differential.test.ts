@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, classifyRound, functional, verdictChanges, VERDICTS, type ProbePaths, type ProbeVerdict } from '../../src/probe/differential.js';
+import { blamedProbes, classify, classifyRound, functional, functionalFromVerdicts, verdictChanges, VERDICTS, type ProbePaths, type ProbeVerdict } from '../../src/probe/differential.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult, type ProbeTarget, type TargetResult } from '../../src/probe/types.js';
 
 const ok: ProbeResult = { success: true, durationSeconds: 0.01 };
@@ -93,16 +93,56 @@ describe('classifyRound', () => {
   });
 });
 
-describe('functional', () => {
-  it('is true when every VIP probe succeeded, whatever the endpoints and node ports say', () => {
-    assert.equal(functional([tr('a', 'vip', ok), tr('a', 'endpoint', fail('refused')), tr('b', 'vip', ok), tr('b', 'nodeport', fail('timeout'))]), true);
+describe('functionalFromVerdicts: service_lb_functional blames only the service proxy', () => {
+  const f = (...v: ProbeVerdict[]) => functionalFromVerdicts(v);
+  it('is 1 when every probe is ok', () => assert.equal(f('ok', 'ok', 'ok'), true));
+  it('is 1 when an application answers with an error (HTTP 500, SERVFAIL): the proxy delivered', () => {
+    assert.equal(f('ok', 'backend_error'), true);
+    assert.equal(f('backend_error', 'backend_error'), true, 'even when every backend answers with an error');
   });
-  it('is false when any VIP probe failed', () => {
-    assert.equal(functional([tr('a', 'vip', ok), tr('b', 'vip', fail('http_status'))]), false);
+  it("is 1 when one Service's backends are down while other VIPs reach theirs", () => {
+    assert.equal(f('ok', 'backend_down'), true);
+    assert.equal(f('ok', 'no_endpoint'), true);
+    assert.equal(f('backend_error', 'backend_down', 'no_endpoint'), true, 'a backend that answers with an error was reached');
   });
-  it('is false for a round without a VIP probe (nothing proves Services work)', () => {
+  it('is 1 when the VIP routes around a bad endpoint', () => assert.equal(f('endpoint_degraded', 'ok'), true));
+  it('is 0 when some probe is proxy_broken, whatever the others say', () => {
+    assert.equal(f('ok', 'proxy_broken'), false);
+    assert.equal(f('proxy_broken'), false);
+    assert.equal(f('backend_error', 'proxy_broken', 'unknown'), false);
+  });
+  it('is 0 when some probe is nodeport_broken', () => assert.equal(f('ok', 'nodeport_broken'), false));
+  it('is 0 when no VIP probe reached any backend: from here nothing works', () => {
+    assert.equal(f('backend_down'), false);
+    assert.equal(f('backend_down', 'no_endpoint', 'no_endpoint'), false);
+    assert.equal(f('no_endpoint', 'unknown'), false, 'unknown is no evidence either way');
+  });
+  it('is 0 for a round without a VIP result (nothing proves Services work; the shell does not publish it)', () => {
+    assert.equal(f(), false);
+    assert.equal(f('unknown'), false);
+  });
+});
+
+describe('functional (from a round of results)', () => {
+  it('ignores failing endpoints and application errors', () => {
+    assert.equal(functional([tr('a', 'vip', ok), tr('a', 'endpoint', fail('refused')), tr('b', 'vip', fail('http_status'))]), true);
+  });
+  it('is 0 when a VIP is refused while the endpoint answers', () => {
+    assert.equal(functional([tr('a', 'vip', fail('refused')), tr('a', 'endpoint', ok), tr('b', 'vip', ok)]), false);
+  });
+  it('is 0 when the node port fails while the VIP works', () => {
+    assert.equal(functional([tr('a', 'vip', ok), tr('b', 'vip', ok), tr('b', 'nodeport', fail('timeout'))]), false);
+  });
+  it('is 0 for a round without a VIP probe', () => {
     assert.equal(functional([]), false);
     assert.equal(functional([tr('a', 'endpoint', ok)]), false);
+  });
+});
+
+describe('blamedProbes', () => {
+  it('names the probes the service proxy failed, in order', () => {
+    const c = (verdict: ProbeVerdict) => ({ verdict, explanation: '' });
+    assert.deepEqual(blamedProbes({ apiserver: c('proxy_broken'), dns_udp: c('backend_error'), 'apps/web': c('nodeport_broken') }), ['apiserver', 'apps/web']);
   });
 });
 

@@ -15,6 +15,7 @@ import { FAMILIES, FAILURE_REASONS, CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RES
 import { AGENT_STATES, CONFIG_CHECKS } from '../../src/detect/types.js';
 import { PROVIDER_TYPES, detectionSources } from '../../src/components/registry.js';
 import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
+import { VERDICTS } from '../../src/probe/differential.js';
 import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
 import { freePort } from '../probe/servers.js';
 import { observedProbers, probesEnded } from './helpers.js';
@@ -51,6 +52,10 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
       case 'service_lb_probe_success':
       case 'service_lb_probes_total':
         bounds[f.name] = P;
+        break;
+      case 'service_lb_probe_verdict':
+        // one series per known verdict for every probe (built-in or opted-in), whatever its paths
+        bounds[f.name] = (BUILTIN_PROBES.length + maxTargets) * VERDICTS.length;
         break;
       case 'service_lb_probe_failures_total':
         bounds[f.name] = P * FAILURE_REASONS.length;

@@ -3,7 +3,7 @@
 // service_lb_functional goes 1 → 0 (verdict proxy_broken, endpoints still up) → 1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeConfig } from '@kubernetes/client-node';
+import { openConnection, type ApiConnection } from '../../src/cluster/kubeconfig.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import type { ProbeView } from '../../src/app/probes.js';
@@ -25,6 +25,7 @@ describe('demo data plane under the real exporter', () => {
   let cluster: SimulatedCluster;
   let dp: DemoDataPlane;
   let running: RunningExporter;
+  let conn: ApiConnection | undefined;
 
   before(async () => {
     cluster = await startSimulatedCluster('cilium-kpr');
@@ -33,14 +34,14 @@ describe('demo data plane under the real exporter', () => {
       {},
     );
     dp = await startDemoDataPlane(cluster.api, { clusterDomain: settings.clusterDomain });
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfigPath);
-    running = await runExporter({ settings, kc, log: silentLogger() });
+    conn = await openConnection(cluster.kubeconfigPath);
+    running = await runExporter({ settings, conn, log: silentLogger() });
     const u = new URL(running.url);
     await dp.addSelfService({ namespace: NS, name: settings.serviceName, host: u.hostname, port: Number(u.port) });
   });
   after(async () => {
     await running?.stop();
+    conn?.close();
     await dp?.close();
     await cluster?.close();
   });

@@ -1,6 +1,6 @@
 // Does service load-balancing work: the last probe round, per probe, with the VIP-vs-endpoint
 // differential (src/probe/differential.ts) deciding whether the service proxy is to blame.
-import type { Classification, ProbeVerdict } from '../../probe/differential.js';
+import { blamedProbes, type Classification, type ProbeVerdict } from '../../probe/differential.js';
 import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
 import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
@@ -61,16 +61,24 @@ export const datapathSummary: CheckFn = (input) => {
   const evidence = { at: round.at, durationSeconds: round.durationSeconds, functional: round.functional, vipProbes: vips.length, vipFailures: failed.length, targets: round.results.length, skipped };
   const details = skipped.map((s) => `not probed: ${s.probe}${s.path ? ` (${s.path})` : ''}: ${s.why}`);
   if (vips.length === 0) {
-    return [{ ...base, status: 'warn', summary: 'No Service VIP could be probed, so nothing proves Services work (service_lb_functional stays 0).', details, evidence }];
+    return [{ ...base, status: 'warn', summary: 'No Service VIP could be probed, so nothing proves Services work (service_lb_functional stays absent).', details, evidence }];
   }
   if (round.functional) {
-    return [{ ...base, status: 'ok', summary: `All ${vips.length} probes through Service VIPs succeeded (round at ${round.at}).`, ...(details.length ? { details } : {}), evidence }];
+    // service_lb_functional 1: nothing blames the service proxy, even if some backends failed
+    const summary =
+      failed.length === 0
+        ? `All ${vips.length} probes through Service VIPs succeeded (round at ${round.at}).`
+        : `The service proxy delivers: ${failed.length} of ${vips.length} probes through Service VIPs failed at their backends (${[...new Set(failed.map((r) => r.target.probe))].join(', ')}), not the proxy (round at ${round.at}).`;
+    return [{ ...base, status: 'ok', summary, ...(details.length ? { details } : {}), evidence }];
   }
+  const blamed = blamedProbes(round.classifications);
   return [
     {
       ...base,
       status: 'fail',
-      summary: `${failed.length} of ${vips.length} probes through Service VIPs failed (service_lb_functional 0): ${[...new Set(failed.map((r) => r.target.probe))].join(', ')}.`,
+      summary: blamed.length
+        ? `The service proxy fails ${blamed.length} of ${vips.length} probes through Service VIPs (service_lb_functional 0): ${blamed.join(', ')}.`
+        : `No probe through a Service VIP reached any backend (service_lb_functional 0): ${[...new Set(failed.map((r) => r.target.probe))].join(', ')}.`,
       details: [...failed.map((r) => `${r.target.probe} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`), ...details],
       evidence,
       runbook: 'ServiceLoadBalancingBroken',

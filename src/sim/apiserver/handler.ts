@@ -33,6 +33,8 @@ export interface RecordedRequest {
   watch: boolean;
   /** HTTP status sent (200 for a watch, whatever its events) */
   status: number;
+  /** body size of a plain (not streamed) answer */
+  bytes?: number;
 }
 
 export interface HandlerContext {
@@ -45,6 +47,8 @@ export interface HandlerContext {
   roles?: () => readonly NamespacedRules[];
   /** the server sends BOOKMARK events to watches that allow them */
   bookmarks: boolean;
+  /** bearer tokens accepted; null: no authentication */
+  tokens?: () => ReadonlySet<string> | null;
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -105,8 +109,17 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
   res.writeHead = ((code: number, ...rest: unknown[]) => {
     record.status = code;
+    const headers = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+    if (headers && headers['Content-Length'] !== undefined) record.bytes = Number(headers['Content-Length']);
     return writeHead(code, ...rest);
   }) as typeof res.writeHead;
+
+  const accepted = ctx.tokens?.() ?? null;
+  if (accepted) {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    // what a real server answers a missing, expired or rotated-away token
+    if (!m || !accepted.has(m[1]!)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+  }
 
   if (isNonResourcePath(url.pathname) || !target) {
     const body = discoveryBody(url.pathname, ctx.store);

@@ -37,6 +37,8 @@ export interface FakeApiServer {
    * namespace); null: allow everything. Denied requests, reads or writes, get the server's 403.
    */
   setRbac(rules: PolicyRule[] | null, roles?: NamespacedRules[]): void;
+  /** accept only these bearer tokens (401 for any other); null: no authentication (the default) */
+  setTokens(tokens: string[] | null): void;
   /** abruptly destroy open watch sockets (all, or those the filter picks); returns how many */
   dropWatches(filter?: (w: OpenWatch) => boolean): number;
   openWatches(): number;
@@ -55,6 +57,8 @@ export interface FakeApiServerOptions {
   historyLimit?: number;
   /** resources served; default: core, apps and discovery ones, not the CRD-backed ones */
   installed?: ResourceRef[];
+  /** bearer tokens accepted (401 for any other); default: no authentication */
+  tokens?: string[];
 }
 
 export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
@@ -67,7 +71,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const requests: RecordedRequest[] = [];
   let rules: PolicyRule[] | null = null;
   let roles: NamespacedRules[] = [];
-  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, roles: () => roles, bookmarks: opts.bookmarks ?? true }));
+  let tokens: ReadonlySet<string> | null = opts.tokens ? new Set(opts.tokens) : null;
+  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, roles: () => roles, bookmarks: opts.bookmarks ?? true, tokens: () => tokens }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -85,6 +90,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     setRbac(r, namespaced = []) {
       rules = r;
       roles = namespaced;
+    },
+    setTokens(t) {
+      tokens = t ? new Set(t) : null;
     },
     dropWatches: (filter) => hub.drop(filter),
     openWatches: () => hub.count(),
