@@ -12,6 +12,7 @@
 // round, 20 replicas, 30 s replica RSS) for iterating. The exporter child runs with the image's
 // NODE_OPTIONS (Dockerfile) and the daemonset replica with the overlay's (node flags and
 // NODE_OPTIONS from manifests/overlays/daemonset/daemonset.yaml), so the figures are the shipped ones.
+import { canaryBench, canaryReport } from './canary.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -804,14 +805,16 @@ if (!flags['no-daemonset']) {
   daemonset.push(await daemonsetBench(SMALL_NODES, Math.round((PODS * SMALL_NODES) / NODES)));
   daemonset.push(await daemonsetBench(NODES, PODS));
 }
-const results = { machine: { cpus: os.cpus().length, memGiB: os.totalmem() / 2 ** 30, node: process.version }, quick: QUICK, replica, deployment, daemonset };
+const canary = await canaryBench();
+log(`canary: ${canary.cpuMsPerChange} ms CPU per change, writer ~${canary.writerPerHour} API requests/h, other replicas ~${canary.observerPerHour}/h`);
+const results = { machine: { cpus: os.cpus().length, memGiB: os.totalmem() / 2 ** 30, node: process.version }, quick: QUICK, replica, deployment, daemonset, canary };
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 if (!flags['no-write']) {
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'scale.json'), `${JSON.stringify(results, null, 2)}\n`);
   // bench/agenthealth.ts owns its marked section of the same file: keep it.
   const agentSection = /<!-- agent-health-bench:begin -->[\s\S]*<!-- agent-health-bench:end -->/.exec(readFileSync(path.join(root, 'docs', 'benchmarks.md'), 'utf8'))?.[0];
-  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), agentSection ? `${report(deployment, daemonset, replica).trimEnd()}\n\n${agentSection}\n` : report(deployment, daemonset, replica));
+  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), agentSection ? `${(report(deployment, daemonset, replica) + canaryReport(canary)).trimEnd()}\n\n${agentSection}\n` : report(deployment, daemonset, replica) + canaryReport(canary));
   log('wrote docs/benchmarks.md and bench/results/scale.json');
 }
 process.exit(0);

@@ -9,6 +9,8 @@ import { buildReport, type DiagnoseInput, type DiagnoseReport, type SourceInfo }
 import type { ProbeView } from '../state/probes.js';
 import type { Exporter } from './exporter.js';
 import type { ProbeEngine } from './probes.js';
+import { canaryOffReason } from '../canary/index.js';
+import type { CanaryView } from '../state/canary.js';
 
 /** Declare the diagnose-only sources (Warning events) into the source registry, before start(). */
 export function declareDiagnoseSources(settings: Settings, sources: SourceRegistry): void {
@@ -23,7 +25,7 @@ export function attachDiagnoseSources(exporter: Exporter): void {
 export function inputFromExporter(
   exporter: Exporter,
   probes: { state: ProbeView } | undefined,
-  opts: { probesSkipped?: string; now?: number } = {},
+  opts: { probesSkipped?: string; now?: number; canary?: CanaryView; canaryOff?: string } = {},
 ): DiagnoseInput {
   const statuses = exporter.sources.statuses();
   const sources: Record<string, SourceInfo> = {};
@@ -44,10 +46,11 @@ export function inputFromExporter(
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
     ...(exporter.state.agentHealth ? { agentHealth: exporter.state.agentHealth } : {}),
     now: opts.now ?? Date.now(),
+    ...(opts.canary ? { canary: opts.canary } : { canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'the canary runs in the serving exporter (see its /diagnose)' }),
   };
 }
 
-export function reportFromExporter(exporter: Exporter, probes: { state: ProbeView } | undefined, opts: { probesSkipped?: string; now?: number } = {}): DiagnoseReport {
+export function reportFromExporter(exporter: Exporter, probes: { state: ProbeView } | undefined, opts: { probesSkipped?: string; now?: number; canary?: CanaryView } = {}): DiagnoseReport {
   return buildReport(inputFromExporter(exporter, probes, opts));
 }
 

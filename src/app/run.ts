@@ -12,6 +12,7 @@ import type { ProbeEngine } from './probes.js';
 import type { ProberTable } from '../probe/index.js';
 import { wire, type Wired } from './wire.js';
 import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
+import type { Canary, CanaryOptions } from '../canary/index.js';
 
 export interface RunningExporter {
   /** everything wire() put together */
@@ -20,6 +21,8 @@ export interface RunningExporter {
   probes: ProbeEngine;
   /** undefined with --agent-health off */
   agentHealth?: AgentHealthEngine;
+  /** undefined with --canary off (or without pod IP / namespace) */
+  canary: Canary | undefined;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -36,10 +39,12 @@ export interface RunOptions {
   probers?: ProberTable;
   /** for tests: agent health engine options (another HTTP getter) */
   agentHealth?: AgentHealthOptions;
+  /** for tests: the canary's identity, Lease timing, watch options */
+  canary?: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}) });
+  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}), ...(o.canary ? { canary: o.canary } : {}) });
   const { exporter } = wired;
   const probes = wired.probes!;
   const app = createApp({
@@ -59,6 +64,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     exporter,
     probes,
     ...(wired.agentHealth ? { agentHealth: wired.agentHealth } : {}),
+    canary: wired.canary,
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), wired.stop()]).then(() => undefined)),

@@ -25,6 +25,7 @@ import { declareDiagnoseSources, reportFromExporter } from './diagnose.js';
 import { Exporter } from './exporter.js';
 import { ProbeEngine, type ProbeHost } from './probes.js';
 import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
+import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
 
 /** A part that runs on the shared sources and publishes into the state. */
 export interface Pipeline {
@@ -48,6 +49,8 @@ export interface WireOptions {
   /** for tests: agent health options (another HTTP getter). The pipeline runs with --agent-health on
    *  wherever probes run, and is scheduled when probes are (diagnose: one unspread round on demand). */
   agentHealth?: AgentHealthOptions;
+  /** the canary pipeline (default: run when the settings allow); false: never (diagnose); for tests: its identity, Lease timing, watch options */
+  canary?: false | Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
 }
 
 export interface Wired {
@@ -59,6 +62,8 @@ export interface Wired {
   probes: ProbeEngine | undefined;
   /** the agent health pipeline, when it runs (--agent-health on, probes not off) */
   agentHealth: AgentHealthEngine | undefined;
+  /** the canary pipeline, when it runs (src/canary/) */
+  canary: Canary | undefined;
   /** what metrics are computed from */
   state: ExporterState;
   /** the diagnose report from what the pipelines hold now (no API call) */
@@ -95,6 +100,9 @@ export function wire(o: WireOptions): Wired {
   // joins this list.
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
   if (agentHealth && !onDemand) pipelines.push(agentHealth);
+  // the canary: its own namespaced watches (Lease, slice, Service) and writes; publishes exporter.state.canary
+  const canary = o.canary === false ? undefined : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.conn, o.canary ?? {});
+  if (canary) pipelines.push(canary);
   // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
   const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : []), ...(agentHealth ? [agentHealth] : [])]);
   let stopping: Promise<void> | undefined;
@@ -103,8 +111,9 @@ export function wire(o: WireOptions): Wired {
     exporter,
     probes,
     agentHealth,
+    canary,
     state: exporter.state,
-    report: (opts = {}) => reportFromExporter(exporter, probes, opts),
+    report: (opts = {}) => reportFromExporter(exporter, probes, { ...opts, ...(canary ? { canary: canary.view } : {}) }),
     start() {
       exporter.start();
       for (const p of pipelines) p.start();

@@ -479,6 +479,69 @@ export const overviewDashboard: Dashboard = dashboard(
       min: 0,
       description: 'Largest currentTime - lastUpdated in the agents\' health answers: 0 while they sync, growing while a proxier is stuck. See ServiceProxySyncStale.',
     }),
+    // The canary (src/canary/): changes are sparse (one per --canary-interval), so latency
+    // quantiles use a fixed 5m window rather than $__rate_interval.
+    row('Service programming'),
+    stat('Pending change (worst replica)', [6, 4], [{ expr: `max(${sel('service_lb_programming_pending_seconds')})` }], {
+      unit: 's',
+      thresholds: [
+        { value: null, color: 'green' },
+        { value: 10, color: 'orange' },
+        { value: 60, color: 'red' },
+      ],
+      description: 'service_lb_programming_pending_seconds: how long the newest canary change has waited to reach the data plane (0: programmed). Over 60 s for 5m pages ServiceProxyProgrammingStalled.',
+    }),
+    stat('Programming latency p99 (30m)', [6, 4], [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[30m])))` }], {
+      unit: 's',
+      thresholds: [
+        { value: null, color: 'green' },
+        { value: 30, color: 'orange' },
+      ],
+      description: 'Above 30 s (SIG Scalability network programming latency SLO) for 15m warns ServiceProxyProgrammingSlow.',
+    }),
+    stat('Canary changes (1h)', [6, 4], [{ expr: `sum(increase(${sel('service_lb_programming_changes_total')}[1h]))` }], { thresholds: INFO_COLOR }),
+    stat('Canary writers', [6, 4], [{ expr: `sum(${sel('service_proxy_exporter_canary_writer')})` }], {
+      thresholds: [
+        { value: null, color: 'red' },
+        { value: 1, color: 'green' },
+        { value: 2, color: 'red' },
+      ],
+      description: 'Replicas holding the canary Lease: exactly 1 (0 for longer than the 15 s lease: nobody writes; see service_proxy_exporter_canary_write_errors_total).',
+    }),
+    timeseries(
+      'Service programming latency',
+      [12, 8],
+      [
+        { expr: `histogram_quantile(0.5, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: 'p50' },
+        { expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: 'p99' },
+      ],
+      { unit: 's', min: 0, description: 'Canary EndpointSlice change seen on the watch → first answer from the new target through the canary VIP (service_lb_programming_duration_seconds).' },
+    ),
+    timeseries(
+      'p99: end to end vs the service proxy\'s own account',
+      [12, 8],
+      [
+        {
+          expr: [
+            `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m]))), "source", "canary (end to end)", "", "")`,
+            `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('kubeproxy_network_programming_duration_seconds_bucket')}[5m]))), "source", "kube-proxy (own account)", "", "")`,
+            `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('cilium_service_implementation_delay_bucket')}[5m]))), "source", "cilium (own account)", "", "")`,
+          ].join('\nor\n'),
+          legend: '{{source}}',
+        },
+      ],
+      { unit: 's', min: 0, description: 'kubeproxy_network_programming_duration_seconds and cilium_service_implementation_delay, where those are scraped, next to the canary. Theirs fast and ours slow: the delay is before the agent (watch lag) or in the kernel.' },
+    ),
+    timeseries('Pending change by replica', [12, 8], [{ expr: `max by (instance) (${sel('service_lb_programming_pending_seconds')})`, legend: '{{instance}}' }], { unit: 's', min: 0 }),
+    timeseries(
+      'Canary writes',
+      [12, 8],
+      [
+        { expr: rate('service_lb_programming_changes_total', 'instance'), legend: 'changes seen {{instance}}' },
+        { expr: rate('service_proxy_exporter_canary_write_errors_total', 'resource, reason'), legend: 'write errors {{resource}} {{reason}}' },
+      ],
+      { unit: 'ops', min: 0, description: 'write errors with reason="forbidden": the canary Role (manifests/base/canary-role.yaml) is missing.' },
+    ),
     row('Exporter'),
     stateTimeline('Kubernetes sources', [12, 6], [{ expr: `min by (source) (${sel('service_proxy_exporter_source_up')})`, legend: '{{source}}' }], {
       mappings: OK_FAIL,
@@ -560,6 +623,17 @@ export const nodesDashboard: Dashboard = dashboard(
       min: 0,
       description: 'In daemonset mode each replica judges the agent on its own node.',
     }),
+    timeseries('Service programming pending by node', [12, 8], [{ expr: `max by (node) (${nsel('service_lb_programming_pending_seconds')})`, legend: '{{node}}' }], {
+      unit: 's',
+      min: 0,
+      description: 'Each replica asks the canary VIP from its own node: a node whose service proxy agent stopped taking changes stands out here.',
+    }),
+    timeseries(
+      'Service programming latency p99 by node',
+      [12, 8],
+      [{ expr: `histogram_quantile(0.99, sum by (node, le) (rate(${nsel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: '{{node}}' }],
+      { unit: 's', min: 0 },
+    ),
     table('Exporter replicas', [24, 8], [{ expr: `max by (node, instance) (${nsel('up', `job="${EXPORTER_JOB}"`)})` }]),
   ],
 );

@@ -9,6 +9,12 @@
 
 import { runbookUrl } from '../state/runbooks.js';
 import { BACKEND_VERDICTS, BUILTIN_PROBES, EXPORTER_JOB, KUBE_PROXY_JOB } from './metrics.js';
+import { STALLED_AFTER_SECONDS } from '../state/canary.js';
+
+/** ServiceProxyProgrammingStalled: a canary change pending longer than this (seconds); diagnose uses the same bound. */
+export const PROGRAMMING_STALLED_SECONDS = STALLED_AFTER_SECONDS;
+/** ServiceProxyProgrammingSlow: p99 over 30m above this (seconds), SIG Scalability's network programming latency SLO. */
+export const PROGRAMMING_SLOW_P99_SECONDS = 30;
 
 /**
  * ServiceProxySyncStale's bound: 5 minutes without a sync. kube-proxy already answers 503 once a
@@ -277,6 +283,37 @@ export const ALERTING_RULES: AlertingRule[] = [
       `A service proxy agent${IN_CLUSTER} reports its last successful sync {{ $value | humanizeDuration }} ago ` +
       `(proxy_provider_agent_sync_age_seconds above ${SYNC_STALE_SECONDS}s for 5 minutes): ` +
       'new Services and endpoint changes are not programmed on that node.',
+  }),
+  // The canary (src/canary/): does the data plane still take changes, and how fast.
+  alert('ServiceProxyProgrammingStalled', {
+    // Per replica: in daemonset mode each node's data plane is judged on its own. The writer holds its
+    // next flip while its change is pending, so a stalled data plane keeps this growing instead of being
+    // flipped back to the target it still serves.
+    expr: `service_lb_programming_pending_seconds > ${PROGRAMMING_STALLED_SECONDS}`,
+    for: '5m',
+    severity: 'critical',
+    summary: 'The service proxy no longer programs Service changes.',
+    description:
+      'A change of the canary EndpointSlice has waited {{ $value | humanizeDuration }} to appear in the data plane' +
+      '{{ with $labels.node }} on node {{ . }}{{ end }}' +
+      `${IN_CLUSTER} (service_lb_programming_pending_seconds > ${PROGRAMMING_STALLED_SECONDS} for 5 minutes). ` +
+      'Existing Services may still forward, but new Services and endpoint changes are not being programmed.',
+  }),
+  alert('ServiceProxyProgrammingSlow', {
+    // SIG Scalability's network programming latency SLO: p99 <= 30 s. A stalled data plane yields no
+    // observations (NaN here): ServiceProxyProgrammingStalled covers it.
+    expr: `
+      histogram_quantile(0.99,
+        sum by (cluster, le) (rate(service_lb_programming_duration_seconds_bucket[30m]))
+      ) > ${PROGRAMMING_SLOW_P99_SECONDS}
+    `,
+    for: '15m',
+    severity: 'warning',
+    summary: 'Service changes take long to reach the data plane.',
+    description:
+      'The 99th percentile of service programming latency over 30 minutes is {{ $value | humanizeDuration }}' +
+      `${IN_CLUSTER}, above the ${PROGRAMMING_SLOW_P99_SECONDS} s of the Kubernetes network programming latency SLO ` +
+      '(service_lb_programming_duration_seconds).',
   }),
 ];
 

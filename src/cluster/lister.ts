@@ -18,10 +18,10 @@ export interface ListPage {
   continueToken?: string;
 }
 
-/** Builds the list function for a resource (cluster-wide collection, plain JSON objects). */
-export function makeLister(conn: ApiConnection, ref: ResourceRef): (p: ListParams) => Promise<ListPage> {
+/** Builds the list function for a resource (cluster-wide collection unless a namespace is given; plain JSON objects). */
+export function makeLister(conn: ApiConnection, ref: ResourceRef, namespace?: string): (p: ListParams) => Promise<ListPage> {
   return async (p) => {
-    const res = await conn.request<{ items?: unknown[]; metadata?: Record<string, unknown> } | null>('GET', collectionPath(ref), {
+    const res = await conn.request<{ items?: unknown[]; metadata?: Record<string, unknown> } | null>('GET', collectionPath(ref, namespace), {
       query: { labelSelector: p.labelSelector || undefined, fieldSelector: p.fieldSelector || undefined, limit: p.limit || undefined, continue: p._continue || undefined },
     });
     const md = res?.metadata ?? {};

@@ -16,6 +16,8 @@ import { Backoff } from './backoff.js';
 export interface ReflectorSpec {
   name: string;
   ref: ResourceRef;
+  /** watch one namespace instead of the whole cluster (a namespaced Role suffices) */
+  namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
   /** a CRD that may not be installed: 404 is a state ("absent"), not an error */
@@ -88,7 +90,7 @@ export class Reflector extends EventEmitter {
     super();
     this.name = spec.name;
     this.conn = conn;
-    this.list = makeLister(conn, spec.ref);
+    this.list = makeLister(conn, spec.ref, spec.namespace);
     const watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
     this.opts = {
       // 250: at 5,000 nodes a 500-item page of agent pods is ~8 MB of JSON parsed at once; half that
@@ -286,7 +288,7 @@ export class Reflector extends EventEmitter {
       if (this.spec.fieldSelector) query.fieldSelector = this.spec.fieldSelector;
       this.stats.watches++;
       armIdle();
-      watch(this.conn, collectionPath(this.spec.ref), query, onEvent, finish)
+      watch(this.conn, collectionPath(this.spec.ref, this.spec.namespace), query, onEvent, finish)
         .then((controller) => {
           this.current = controller;
           if (!settled) {

@@ -108,6 +108,14 @@ function check(s: Settings): Settings {
   if (s.agentHealthIntervalMs < 100) throw new ConfigError('--agent-health-interval: must be at least 100ms');
   if (s.agentHealthTimeoutMs < 10) throw new ConfigError('--agent-health-timeout: must be at least 10ms');
   if (s.sourceGracePeriodMs < 0) throw new ConfigError('--source-grace-period: must not be negative');
+  if (s.canaryIntervalMs < 1000) throw new ConfigError('--canary-interval: must be at least 1s');
+  if (s.canaryPollMs < 10 || s.canaryPollMs > 10_000) throw new ConfigError('--canary-poll: must be from 10ms to 10s');
+  if (s.canaryPollMs >= s.canaryIntervalMs) {
+    throw new ConfigError(`--canary-poll: ${formatDuration(s.canaryPollMs)} is not shorter than --canary-interval ${formatDuration(s.canaryIntervalMs)}; poll more often than the canary changes`);
+  }
+  if (s.canary === 'on' && s.canaryPorts.includes(s.listen.port)) {
+    throw new ConfigError(`--canary-ports: ${s.canaryPorts.join(',')} includes the --listen port ${s.listen.port}; choose two other ports`);
+  }
   if (s.mode === 'daemonset' && !s.nodeName) {
     throw new ConfigError('--node-name: required with --mode daemonset; set it from the downward API (env NODE_NAME from spec.nodeName)');
   }

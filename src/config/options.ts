@@ -1,6 +1,7 @@
 // Every setting of `serve` (and the ones `demo`/`diagnose` share), declared once: its flag, its
 // environment variable, its config-file key, its default and how to read it. --help, the config
 // file schema and the README table are all this list.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseListen, type ListenAddress } from './listen.js';
@@ -32,6 +33,13 @@ export interface Settings {
   agentHealthIntervalMs: number;
   agentHealthTimeoutMs: number;
   agentHealthConcurrency: number;
+  // The canary (src/canary/): service programming latency.
+  canary: 'on' | 'off';
+  canaryIntervalMs: number;
+  canaryPorts: [number, number];
+  canaryPollMs: number;
+  /** this pod's IP (downward API status.podIP); the canary slice's endpoint */
+  podIp: string;
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -116,6 +124,35 @@ const dnsName = {
   parse: (t: string): Parsed<string> =>
     /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(t) ? ok(t) : bad(`"${t}" is not a DNS name`),
   schema: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'not a DNS name'),
+};
+
+function portPair() {
+  const why = (t: string) => `"${t}" is not two different ports; use e.g. 9810,9811`;
+  const read = (parts: unknown[]): [number, number] | undefined => {
+    const n = parts.map((p) => (typeof p === 'number' ? p : /^\s*\d+\s*$/.test(String(p)) ? Number(p) : NaN));
+    if (n.length !== 2 || n.some((x) => !Number.isInteger(x) || x < 1 || x > 65535) || n[0] === n[1]) return undefined;
+    return [n[0]!, n[1]!];
+  };
+  const parse = (t: string): Parsed<[number, number]> => {
+    const r = read(t.split(','));
+    return r ? ok(r) : bad(why(t));
+  };
+  return {
+    parse,
+    schema: z.union([z.string(), z.array(z.union([z.number(), z.string()]))]).transform((v, ctx) => {
+      const r = read(Array.isArray(v) ? v : v.split(','));
+      if (!r) {
+        ctx.addIssue({ code: 'custom', message: why(Array.isArray(v) ? v.join(',') : v) });
+        return z.NEVER;
+      }
+      return r;
+    }) as unknown as z.ZodType<[number, number]>,
+  };
+}
+
+const ipAddress = {
+  parse: (t: string): Parsed<string> => (isIP(t.trim()) ? ok(t.trim()) : bad(`"${t}" is not an IP address; set it from the downward API (env POD_IP from status.podIP)`)),
+  schema: z.string().refine((t) => isIP(t.trim()) !== 0, 'not an IP address; set it from the downward API (env POD_IP from status.podIP)'),
 };
 
 function def<K extends keyof Settings>(d: OptionDef<K>): OptionDef<K> {
@@ -267,11 +304,29 @@ export const OPTIONS = [
     default: () => 'on' as const,
     ...oneOf(['on', 'off'] as const),
   }),
+  // The canary (src/canary/, docs/canary.md): one replica moves an EndpointSlice, every replica
+  // times how long the data plane takes to follow.
+  def({
+    key: 'canary',
+    flag: 'canary',
+    valueName: 'on|off',
+    description: 'measure service programming latency with the canary Service (off: no writes, no Lease, no canary ports)',
+    default: () => 'on' as const,
+    ...oneOf(['on', 'off'] as const),
+  }),
   def({
     key: 'agentHealthIntervalMs',
     flag: 'agent-health-interval',
     valueName: 'DURATION',
     description: 'time between agent health rounds; requests are spread across it',
+    default: () => 30_000,
+    ...duration('30s'),
+  }),
+  def({
+    key: 'canaryIntervalMs',
+    flag: 'canary-interval',
+    valueName: 'DURATION',
+    description: 'how often the writer moves the canary EndpointSlice to its other port',
     default: () => 30_000,
     ...duration('30s'),
   }),
@@ -290,6 +345,31 @@ export const OPTIONS = [
     description: 'agent health requests in flight at once (deployment mode)',
     default: () => 32,
     ...positiveInt(1024),
+  }),
+  def({
+    key: 'canaryPorts',
+    flag: 'canary-ports',
+    valueName: 'PORT,PORT',
+    description: 'the two TCP ports every replica answers on with the port\'s identity',
+    default: () => [9810, 9811] as [number, number],
+    ...portPair(),
+  }),
+  def({
+    key: 'canaryPollMs',
+    flag: 'canary-poll',
+    valueName: 'DURATION',
+    description: 'after a canary change, how often to ask the canary VIP until it reaches the new port',
+    default: () => 200,
+    ...duration('200ms'),
+  }),
+  def({
+    key: 'podIp',
+    flag: 'pod-ip',
+    envAliases: ['POD_IP'],
+    valueName: 'IP',
+    description: 'this pod\'s IP, the canary endpoint (set from the downward API status.podIP; without it the canary is off)',
+    default: () => '',
+    ...ipAddress,
   }),
 ] as const satisfies readonly OptionDef<any>[];
 

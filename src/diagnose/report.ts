@@ -5,10 +5,11 @@ import { agentHealthChecks } from './checks/agent-health.js';
 import { configChecks } from './checks/config.js';
 import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
+import { datapathProgramming } from './checks/programming.js';
 import { CHECK_GROUPS, SCHEMA_VERSION, type Check, type CheckFn, type CheckStatus, type DiagnoseInput, type DiagnoseReport } from './types.js';
 
 /** Every check, grouped provider → agents → config → data path. Adding one is one entry here. */
-export const CHECKS: readonly CheckFn[] = [...providerChecks, ...agentChecks, ...agentHealthChecks, ...configChecks, ...datapathChecks];
+export const CHECKS: readonly CheckFn[] = [...providerChecks, ...agentChecks, ...agentHealthChecks, ...configChecks, ...datapathChecks, datapathProgramming];
 
 /** A check that throws becomes a failed check naming the error, never a crashed diagnose. */
 function run(fn: CheckFn, input: DiagnoseInput): Check[] {

@@ -8,6 +8,8 @@ import type { SlimEvent } from '../cluster/slim.js';
 import type { AgentHealthView } from '../agenthealth/types.js';
 
 /** Bumped on any incompatible change of the JSON shape (a removed or renamed field, a changed meaning). */
+import type { CanaryView } from '../state/canary.js';
+
 export const SCHEMA_VERSION = 1;
 
 export { CHECK_GROUPS, CHECK_STATUSES, type Check, type CheckGroup, type CheckStatus } from '../components/types.js';
@@ -33,6 +35,9 @@ export interface DiagnoseInput {
   agentHealth?: AgentHealthView;
   /** ms since epoch */
   now: number;
+  /** the canary (src/canary/), when it runs; else `canaryOff` says why */
+  canary?: CanaryView;
+  canaryOff?: string;
 }
 
 export interface DiagnoseReport {

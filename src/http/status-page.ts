@@ -123,6 +123,22 @@ function ms(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
 
+/** The canary: last programming latency and any change still pending (src/diagnose/checks/programming.ts). */
+function programmingSection(r: DiagnoseReport): Html {
+  const c = r.checks.find((x) => x.id === 'datapath.programming');
+  if (!c) return html``;
+  const e = c.evidence as { pendingSeconds?: number; lastLatencySeconds?: number; lastProgrammedAt?: string; writer?: boolean; holder?: string };
+  return html`<h2>Service programming</h2>
+<p id="programming">${badge(c.status, c.status === 'ok' ? 'takes changes' : c.status === 'skipped' ? 'not measured' : c.status === 'fail' ? 'stalled' : 'behind')} ${c.summary}${c.runbook ? html` — ${link(c.runbook)}` : ''}</p>
+${e.lastLatencySeconds !== undefined || e.pendingSeconds !== undefined
+    ? html`<table id="programming-table"><tbody>
+<tr><th>Last latency</th><td>${e.lastLatencySeconds !== undefined ? `${e.lastLatencySeconds.toFixed(3)} s at ${e.lastProgrammedAt ?? ''}` : 'none yet'}</td></tr>
+<tr><th>Pending</th><td>${e.pendingSeconds ? `${e.pendingSeconds.toFixed(1)} s` : 'nothing'}</td></tr>
+<tr><th>Writer</th><td>${e.writer ? 'this replica' : e.holder || 'none'}</td></tr>
+</tbody></table>`
+    : ''}`;
+}
+
 function probesSection(m: StatusPageModel): Html {
   const view = m.probes;
   const round = view?.lastRound;
@@ -180,6 +196,7 @@ ${attentionSection(r)}
 ${agentsSection(m)}
 ${agentHealthSection(m)}
 ${probesSection(m)}
+${programmingSection(r)}
 ${sourcesSection(m)}
 <h2>More</h2>
 <ul>

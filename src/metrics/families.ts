@@ -18,6 +18,9 @@ import type { ExporterState } from '../state/exporter.js';
 
 export type { ExporterState, ProbeOutcome } from '../state/exporter.js';
 
+/** What the canary's state families read (src/canary/ keeps it up to date). */
+export type { CanaryState } from '../state/exporter.js';
+
 export interface Sample {
   labels: Record<string, string>;
   value: number;
@@ -54,6 +57,13 @@ export function boundedLabel(value: string | undefined): string {
   const v = (value ?? '').replace(/[^A-Za-z0-9._+-]+/g, '_');
   return v.length > MAX_INFO_LABEL_LENGTH ? v.slice(0, MAX_INFO_LABEL_LENGTH) : v;
 }
+
+/** Canary programming latency: from a quick eBPF/iptables update to SIG Scalability's 30 s SLO and well past it. */
+export const PROGRAMMING_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 300];
+
+/** Why a canary write (Lease or EndpointSlice) failed: a closed set. */
+export const CANARY_WRITE_RESOURCES = ['lease', 'endpointslice'] as const;
+export const CANARY_WRITE_ERROR_REASONS = ['forbidden', 'conflict', 'not_found', 'other'] as const;
 
 export const PROBE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -207,6 +217,49 @@ export const FAMILIES: readonly Family[] = [
     help: "Largest currentTime - lastUpdated in the agents' health answers (kube-proxy, Cilium, Calico eBPF): how long the most stuck proxier has not synced. Absent when no answer carries them.",
     labelNames: [],
     collect: (s) => (s.agentHealth?.maxSyncAgeSeconds !== undefined ? [{ labels: {}, value: s.agentHealth.maxSyncAgeSeconds }] : []),
+  },
+  // The canary (src/canary/): service programming latency, end to end.
+  {
+    kind: 'event',
+    type: 'histogram',
+    name: 'service_lb_programming_duration_seconds',
+    help: 'Service programming latency: a canary EndpointSlice change seen on the watch to the first answer from its new target through the canary Service VIP.',
+    labelNames: [],
+    buckets: PROGRAMMING_DURATION_BUCKETS,
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_programming_pending_seconds',
+    help: 'How long the newest canary change has been waiting to appear in the data plane; 0 once it has. Absent before the first change.',
+    labelNames: [],
+    collect: (s) => {
+      const c = s.canary;
+      if (!c || c.changes === 0) return [];
+      return [{ labels: {}, value: c.pendingSince === undefined ? 0 : Math.max(0, (Date.now() - c.pendingSince) / 1000) }];
+    },
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_lb_programming_changes_total',
+    help: 'Canary EndpointSlice changes seen on the watch.',
+    labelNames: [],
+  },
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_proxy_exporter_canary_writer',
+    help: '1 on the replica that holds the canary Lease and writes the canary EndpointSlice, else 0. Absent with --canary off.',
+    labelNames: [],
+    collect: (s) => (s.canary ? [{ labels: {}, value: flag(s.canary.writer) }] : []),
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_proxy_exporter_canary_write_errors_total',
+    help: 'Failed canary writes, per resource (lease, endpointslice) and reason (forbidden, conflict, not_found, other). forbidden: the Role in manifests/base/canary-role.yaml is missing.',
+    labelNames: ['resource', 'reason'],
   },
 ];
 

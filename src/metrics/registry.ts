@@ -1,7 +1,7 @@
 // Turns the family table into a prom-client registry. State families read the exporter's state
 // at scrape time; event families are handed to the probe recorder.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FAILURE_REASONS, FAMILIES, type ExporterState, type ProbePath, type FailureReason } from './families.js';
+import { CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES, FAILURE_REASONS, FAMILIES, type ExporterState, type ProbePath, type FailureReason } from './families.js';
 
 export interface ProbeObservation {
   probe: string;
@@ -19,17 +19,29 @@ export interface ProbeRecorder {
   crashed(): void;
 }
 
+/** What the canary feeds into its event families. */
+export interface CanaryRecorder {
+  /** start the canary's counters at 0 (called when the canary is on) */
+  init(): void;
+  change(): void;
+  programmed(seconds: number): void;
+  writeError(resource: (typeof CANARY_WRITE_RESOURCES)[number], reason: (typeof CANARY_WRITE_ERROR_REASONS)[number]): void;
+}
+
 export interface ExporterMetrics {
   registry: Registry;
   probes: ProbeRecorder;
+  canary: CanaryRecorder;
 }
 
 export function createMetrics(getState: () => ExporterState, opts: { defaultMetrics?: boolean } = {}): ExporterMetrics {
   const registry = new Registry();
   const counters = new Map<string, Counter<string>>();
   const histograms = new Map<string, Histogram<string>>();
+  // The canary's event families are registered by canary.init(): with --canary off they are absent.
+  const CANARY_EVENT_FAMILIES = new Set(['service_lb_programming_duration_seconds', 'service_lb_programming_changes_total', 'service_proxy_exporter_canary_write_errors_total']);
   for (const f of FAMILIES) {
-    const common = { name: f.name, help: f.help, labelNames: [...f.labelNames], registers: [registry] };
+    const common = { name: f.name, help: f.help, labelNames: [...f.labelNames], registers: CANARY_EVENT_FAMILIES.has(f.name) ? [] : [registry] };
     if (f.kind === 'state') {
       const collect = f.collect;
       new Gauge({
@@ -82,5 +94,20 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       crashes.inc();
     },
   };
-  return { registry, probes };
+  const changes = counters.get('service_lb_programming_changes_total')!;
+  const programming = histograms.get('service_lb_programming_duration_seconds')!;
+  const writeErrors = counters.get('service_proxy_exporter_canary_write_errors_total')!;
+  const canary: CanaryRecorder = {
+    init() {
+      for (const [name, m] of [['service_lb_programming_duration_seconds', programming], ['service_lb_programming_changes_total', changes], ['service_proxy_exporter_canary_write_errors_total', writeErrors]] as const) {
+        if (!registry.getSingleMetric(name)) registry.registerMetric(m);
+      }
+      changes.inc(0);
+      for (const resource of CANARY_WRITE_RESOURCES) for (const reason of CANARY_WRITE_ERROR_REASONS) writeErrors.inc({ resource, reason }, 0);
+    },
+    change: () => changes.inc(),
+    programmed: (seconds) => programming.observe(seconds),
+    writeError: (resource, reason) => writeErrors.inc({ resource, reason }),
+  };
+  return { registry, probes, canary };
 }

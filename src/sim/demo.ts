@@ -2,6 +2,7 @@
 // cluster at all. Everything but the API server is the production code path.
 import { openConnection, type ApiConnection } from '../cluster/kubeconfig.js';
 import { Router } from 'express';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { resolveSettings } from '../config/load.js';
 import type { Settings } from '../config/options.js';
 import { createLogger, type Logger } from '../log.js';
@@ -46,6 +47,11 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     'probe-interval': opts.probeInterval ?? '5s',
     'probe-timeout': '1s',
     'source-grace-period': '10s',
+    // The canary: this "pod" is loopback; a change every 5 s so observations show within seconds.
+    // A demo started from code (tests) gets free canary ports, so several can run at once.
+    'pod-ip': '127.0.0.1',
+    'canary-interval': '5s',
+    ...(opts.listen ? { 'canary-ports': await freePortPair() } : {}),
     ...opts.flags,
   };
   // The demo ignores the caller's cluster settings: it always talks to its own simulated API.
@@ -103,6 +109,17 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       await cluster.close();
     },
   };
+}
+
+async function freePortPair(): Promise<string> {
+  const servers = await Promise.all([0, 1].map(() => new Promise<Server>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  })));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports.join(',');
 }
 
 /**

@@ -21,4 +21,15 @@ export interface ExporterState {
   build: { version: string; revision: string; nodejsVersion: string };
   /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
   agentHealth?: AgentHealthView;
+  /** the canary (src/canary/); undefined with --canary off */
+  canary?: CanaryState;
+}
+
+/** What the canary publishes for its state families. */
+export interface CanaryState {
+  writer: boolean;
+  /** canary changes seen (service_lb_programming_pending_seconds is absent before the first) */
+  changes: number;
+  /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
+  pendingSince?: number;
 }

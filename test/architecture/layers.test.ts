@@ -9,6 +9,7 @@
 //   state        state/                    the application state the pipelines publish (neutral types)
 //   diagnose     diagnose/                 the runbook checks and the report
 //   metrics      metrics/                  metric families computed from the state
+//   canary       canary/                   the service-programming canary pipeline (Lease, writer, observer)
 //   http         http/                     server and status page, reading the state
 //   artifacts    artifacts/                alerting rules and dashboards, generated from the family table
 //   app          app/                      the composition root (wire.ts) and the pipelines' shell
@@ -30,6 +31,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['state'],
   ['diagnose'],
   ['metrics'],
+  ['canary'],
   ['http'],
   ['artifacts'],
   ['app'],

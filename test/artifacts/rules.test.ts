@@ -26,6 +26,8 @@ const ISSUE_ALERTS = [
   'ServiceProxyExporterSourceDown',
   'ServiceProxyAgentUnhealthy',
   'ServiceProxySyncStale',
+  'ServiceProxyProgrammingStalled',
+  'ServiceProxyProgrammingSlow',
 ];
 
 const rulesFile = parse(readFileSync(resolve(ROOT, RULES_FILE), 'utf8')) as { groups: unknown[] };
@@ -82,6 +84,8 @@ test('the critical ones are the ones users are paged for', () => {
   assert.equal(sev.KubeProxyDown, 'critical', 'drop-in for the critical kubernetes-mixin alert');
   assert.equal(sev.ServiceLoadBalancingBroken, 'critical');
   assert.equal(sev.ServiceBackendUnavailable, 'warning', "a backend's own fault is not the proxy's: it never pages");
+  assert.equal(sev.ServiceProxyProgrammingStalled, 'critical', 'the data plane no longer takes changes');
+  assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
 });
 
 test('promtool check rules', async (t) => {
@@ -122,6 +126,9 @@ test('the unit tests cover what the issue asks for', () => {
     'VIP refused while the endpoint answers pages, naming the probe',
     'node port broken pages, naming the probe',
     'no VIP reaching any backend pages and warns',
+    'canary change pending over 60s for 5m pages',
+    'canary programmed within seconds is quiet',
+    'p99 programming latency above 30s warns',
   ]) {
     assert.ok(text.includes(`name: ${scenario}`), scenario);
   }

@@ -12,6 +12,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
@@ -55,6 +57,8 @@ export const MODELS: Record<string, Model> = {
   'apps/v1/DaemonSet': DaemonSet,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
@@ -91,4 +95,16 @@ export interface Rule {
 
 export function clusterRoleRules(objs: K8sObject[]): Rule[] {
   return (one(objs, 'ClusterRole').rules ?? []) as Rule[];
+}
+
+/** The canary's namespaced Role rules (manifests/base/canary-role.yaml). */
+export function canaryRoleRules(objs: K8sObject[]): Rule[] {
+  return (one(objs, 'Role').rules ?? []) as Rule[];
+}
+
+/** The exporter's own Service (there is also the canary Service). */
+export function exporterService(objs: K8sObject[]): any {
+  const found = find(objs, 'Service', 'service-proxy-exporter');
+  if (found.length !== 1) throw new Error(`expected the Service service-proxy-exporter, found ${found.length}`);
+  return found[0];
 }

@@ -9,12 +9,14 @@ import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/reg
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
 import { objectId, renderKustomization } from './kustomize.js';
-import { HAS_KUBECTL, INSTALLS, ROOT, clusterRoleRules, find, one, render, sortObjects, validateObject, type K8sObject } from './helpers.js';
+import { HAS_KUBECTL, INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, exporterService, find, one, render, sortObjects, validateObject, type K8sObject } from './helpers.js';
 
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const IMAGE = `ghcr.io/service-proxy-exporter/service-proxy-exporter:${PKG.version}`;
 const NAMESPACE = 'service-proxy-exporter';
 const METRICS_PORT = 9808;
+/** --canary-ports' default */
+const CANARY_PORTS = (OPTIONS.find((o) => o.key === 'canaryPorts')!.default as () => [number, number])();
 const ALLOWED_VERBS = new Set(['get', 'list', 'watch']);
 
 const rendered = {
@@ -61,9 +63,10 @@ describe('manifests render and validate', () => {
       for (const o of objs) validateObject(o);
     });
 
-    it(`${INSTALLS[mode].command}: has every shipped kind exactly once`, () => {
+    it(`${INSTALLS[mode].command}: has every shipped kind (exactly once, Services twice)`, () => {
       const kinds = rendered[mode].map((o) => o.kind).sort();
-      const expected = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Namespace', 'NetworkPolicy', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor', WORKLOAD_KIND[mode]].sort();
+      // two Services: the exporter's own and the canary's
+      const expected = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Namespace', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', WORKLOAD_KIND[mode]].sort();
       assert.deepEqual(kinds, expected);
       const other = mode === 'deployment' ? 'DaemonSet' : 'Deployment';
       assert.equal(find(rendered[mode], other).length, 0, `no ${other} in ${mode} mode`);
@@ -158,9 +161,13 @@ describe('pod hardening', () => {
         assert.ok(quantity(r.limits.memory) >= quantity(r.requests.memory), 'limit >= request');
       });
 
-      it('liveness /healthz, readiness /readyz, on the metrics port 9808', () => {
+      it('liveness /healthz, readiness /readyz, on the metrics port 9808; the canary ports declared', () => {
         const c = exporterContainer(mode);
-        assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }]);
+        assert.deepEqual(c.ports, [
+          { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+          { name: 'canary-0', containerPort: CANARY_PORTS[0], protocol: 'TCP' },
+          { name: 'canary-1', containerPort: CANARY_PORTS[1], protocol: 'TCP' },
+        ]);
         assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
         assert.equal(c.livenessProbe?.httpGet?.port, 'metrics');
         assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
@@ -175,7 +182,8 @@ describe('pod hardening', () => {
         const c = exporterContainer(mode);
         assert.equal(envVar(c, 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
         assert.equal(envVar(c, 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
-        const svc = one(rendered[mode], 'Service');
+        assert.equal(envVar(c, 'POD_IP')?.valueFrom?.fieldRef?.fieldPath, 'status.podIP', 'the canary endpoint');
+        const svc = exporterService(rendered[mode]);
         assert.equal(envVar(c, envName('service-name'))?.value, svc.metadata.name);
       });
 
@@ -320,13 +328,65 @@ describe('RBAC', () => {
   });
 });
 
+describe('RBAC: the canary Role', () => {
+  const objs = rendered.deployment;
+  const rules = canaryRoleRules(objs);
+  const CANARY = 'service-proxy-exporter-canary';
+  const ns = { namespace: NAMESPACE };
+
+  it('is namespaced, bound to the exporter ServiceAccount, and the same in both modes', () => {
+    const role = one(objs, 'Role');
+    const rb = one(objs, 'RoleBinding');
+    assert.equal(role.metadata.namespace, NAMESPACE);
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: one(objs, 'ServiceAccount').metadata.name, namespace: NAMESPACE }]);
+    assert.deepEqual(canaryRoleRules(rendered.daemonset), rules);
+  });
+
+  it('writes only the canary EndpointSlice and Lease: create, and everything else by resourceNames', () => {
+    const resources = new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`))));
+    assert.deepEqual([...resources].sort(), ['/services', 'coordination.k8s.io/leases', 'discovery.k8s.io/endpointslices']);
+    for (const r of rules) {
+      for (const list of [r.verbs, r.resources, r.apiGroups, r.resourceNames ?? []]) assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
+      assert.ok(!r.verbs.includes('delete') && !r.verbs.includes('deletecollection'), 'never delete');
+      if (!(r.verbs.length === 1 && r.verbs[0] === 'create')) assert.deepEqual(r.resourceNames, [CANARY], `${JSON.stringify(r)} is by name`);
+    }
+  });
+
+  // write verbs, which the read-only ClusterRole tests never ask about
+  const can = (a: Record<string, unknown>) => authorize(rules, a as unknown as Parameters<typeof authorize>[1]);
+
+  it('allows exactly the canary writes, nothing beside them', () => {
+    const es = { group: 'discovery.k8s.io', resource: 'endpointslices', ...ns };
+    const lease = { group: 'coordination.k8s.io', resource: 'leases', ...ns };
+    assert.ok(can({ verb: 'create', ...es }));
+    assert.ok(can({ verb: 'update', ...es, name: CANARY }));
+    assert.ok(can({ verb: 'patch', ...es, name: CANARY }));
+    assert.ok(can({ verb: 'watch', ...es, fieldSelector: `metadata.name=${CANARY}` }));
+    assert.ok(can({ verb: 'update', ...lease, name: CANARY }));
+    assert.ok(can({ verb: 'watch', ...lease, fieldSelector: `metadata.name=${CANARY}` }));
+    assert.equal(can({ verb: 'update', ...es, name: 'kubernetes' }), false, 'another EndpointSlice');
+    assert.equal(can({ verb: 'update', ...lease, name: 'kube-controller-manager' }), false, 'another Lease');
+    assert.equal(can({ verb: 'watch', ...es }), false, 'all EndpointSlices');
+    assert.equal(can({ verb: 'delete', ...es, name: CANARY }), false);
+  });
+});
+
 describe('Service, ServiceMonitor, NetworkPolicy', () => {
   for (const mode of MODES) {
     const objs = rendered[mode];
     const podLabels = () => workload(mode).spec.template.metadata.labels as Record<string, string>;
 
+    it(`${mode}: the canary Service is selectorless ClusterIP, port 80 named canary`, () => {
+      const svc = find(objs, 'Service', 'service-proxy-exporter-canary')[0] as any;
+      assert.ok(svc, 'canary Service');
+      assert.equal(svc.spec.selector, undefined, 'selectorless: the exporter owns its EndpointSlice');
+      assert.equal(svc.spec.type, 'ClusterIP');
+      assert.deepEqual(svc.spec.ports, [{ name: 'canary', port: 80, protocol: 'TCP' }]);
+    });
+
     it(`${mode}: the Service selects the exporter pods on the port named metrics`, () => {
-      const svc = one(objs, 'Service');
+      const svc = exporterService(objs);
       assert.ok(selects(svc.spec.selector, podLabels()));
       assert.ok(selects(workload(mode).spec.selector.matchLabels, podLabels()));
       assert.deepEqual(svc.spec.ports, [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -334,7 +394,7 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
 
     it(`${mode}: the ServiceMonitor scrapes that Service's metrics port, with the node label and a release label`, () => {
       const sm = one(objs, 'ServiceMonitor');
-      const svc = one(objs, 'Service');
+      const svc = exporterService(objs);
       assert.ok(selects(sm.spec.selector.matchLabels, svc.metadata.labels));
       assert.deepEqual(sm.spec.namespaceSelector, { matchNames: [NAMESPACE] });
       assert.equal(sm.spec.endpoints.length, 1);
@@ -348,14 +408,19 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       assert.equal(sm.metadata.labels.release, one(objs, 'PrometheusRule').metadata.labels.release, 'same release label as the PrometheusRule');
     });
 
-    it(`${mode}: NetworkPolicy: ingress only to the metrics port; egress API server, DNS, TCP probe targets`, () => {
+    it(`${mode}: NetworkPolicy: ingress only to the metrics and canary ports; egress API server, DNS, TCP probe targets`, () => {
       const np = one(objs, 'NetworkPolicy');
       assert.ok(selects(np.spec.podSelector.matchLabels, podLabels()));
       assert.deepEqual([...np.spec.policyTypes].sort(), ['Egress', 'Ingress']);
+      const ingressPorts = new Set<string | number>();
       for (const rule of np.spec.ingress) {
         assert.ok(rule.ports?.length > 0, 'every ingress rule is limited to ports');
-        for (const p of rule.ports) assert.ok(p.port === 'metrics' || p.port === METRICS_PORT, `ingress port ${p.port}`);
+        for (const p of rule.ports) {
+          assert.ok(['metrics', METRICS_PORT, 'canary-0', 'canary-1'].includes(p.port), `ingress port ${p.port}`);
+          ingressPorts.add(p.port);
+        }
       }
+      assert.deepEqual([...ingressPorts].sort(), ['canary-0', 'canary-1', 'metrics'], 'the canary VIP reaches the canary ports');
       const egressPorts = (np.spec.egress as any[]).flatMap((r) => {
         assert.ok(r.ports?.length > 0, 'every egress rule is limited to ports');
         return r.ports as any[];

@@ -20,7 +20,7 @@ import { startDemoDataPlane } from '../../src/sim/dataplane/index.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 import { authorize, requestName } from '../../src/sim/apiserver/rbac.js';
 import type { RecordedRequest } from '../../src/sim/apiserver/index.js';
-import { INSTALLS, ROOT, clusterRoleRules, one, render, type Rule } from './helpers.js';
+import { INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, find, one, render, type Rule } from './helpers.js';
 
 const execFileP = promisify(execFile);
 
@@ -40,6 +40,19 @@ type Mode = (typeof MODES)[number];
 
 const rendered = { deployment: render(INSTALLS.deployment.dir), daemonset: render(INSTALLS.daemonset.dir) };
 const rules: Rule[] = clusterRoleRules(rendered.deployment);
+/** The canary's namespaced Role (manifests/base/canary-role.yaml): its writes, in the exporter's namespace only. */
+const roleRules: Rule[] = canaryRoleRules(rendered.deployment);
+const NAMESPACE = 'service-proxy-exporter';
+const CANARY = 'service-proxy-exporter-canary';
+/**
+ * The canary Service as shipped, with a ClusterIP. There is no service proxy here, so the "VIP" is the
+ * pod IP on the first canary port: a slice pointing there looks programmed and the writer flips it (a
+ * merge patch); one pointing at the other port stays pending and the writer holds.
+ */
+const canaryService = () => {
+  const svc = find(rendered.deployment, 'Service', CANARY)[0] as any;
+  return { ...svc, spec: { ...svc.spec, clusterIP: '127.0.0.2', ports: [{ ...svc.spec.ports[0], port: 9810 }] } };
+};
 
 /** The workload's container: args and literal env, with $(VAR) expanded as the kubelet does. */
 function containerCommandLine(mode: Mode, downward: Record<string, string>): { argv: string[]; env: Record<string, string> } {
@@ -87,9 +100,10 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     'metadata.namespace': 'service-proxy-exporter',
     'metadata.name': `service-proxy-exporter-${mode}-test`,
     'spec.nodeName': nodeName,
+    'status.podIP': '127.0.0.2',
   });
   // test-only additions: where the API is, a loopback port, quick probe rounds, quiet logs
-  const args = parseCommandLine([...argv, `--kubeconfig=${cluster.kubeconfigPath}`, '--listen=127.0.0.1:0', '--probe-interval=1s', '--probe-timeout=500ms', '--log-level=error']);
+  const args = parseCommandLine([...argv, `--kubeconfig=${cluster.kubeconfigPath}`, '--listen=127.0.0.1:0', '--probe-interval=1s', '--probe-timeout=500ms', '--log-level=error', '--canary-interval=1s']);
   assert.equal(args.command, 'serve');
   const settings = resolveSettings(args.flags, env);
   const conn = await openConnection(settings.kubeconfig, env);
@@ -107,6 +121,8 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     // let a probe round run (it reads Services and EndpointSlices). Not an assertion: a probe engine that
     // reads nothing shows up below as an unused ClusterRole permission.
     await softWait(3_000, async () => /^service_lb_probes_total\{/m.test(await (await fetch(`${running.url}/metrics`)).text()));
+    // and let the canary write: take the Lease, fix or create the slice, flip it once (a merge patch)
+    await softWait(6_000, async () => cluster.api.requests.some((r) => r.resource === 'endpointslices' && r.verb === 'patch'));
   } finally {
     await running.stop();
     conn.close();
@@ -137,7 +153,7 @@ function describeRequest(r: RecordedRequest): string {
 
 function attrs(r: RecordedRequest) {
   return {
-    verb: r.verb as 'get' | 'list' | 'watch',
+    verb: r.verb as 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch',
     group: r.group,
     resource: r.resource,
     ...(r.namespace ? { namespace: r.namespace } : {}),
@@ -156,14 +172,16 @@ function assertWithinRole(requests: RecordedRequest[]): void {
       assert.equal(r.method, 'GET', describeRequest(r));
       assert.ok(DEFAULT_NON_RESOURCE.some((re) => re.test(r.path)), `${describeRequest(r)}: not a path every user may read`);
     } else {
-      assert.ok(['get', 'list', 'watch'].includes(r.verb), `${describeRequest(r)}: read-only`);
-      assert.ok(authorize(rules as never, attrs(r)), `${describeRequest(r)}: outside the ClusterRole`);
+      const byRole = r.namespace === NAMESPACE && authorize(roleRules as never, attrs(r) as never);
+      if (byRole) continue;
+      assert.ok(['get', 'list', 'watch'].includes(r.verb), `${describeRequest(r)}: read-only outside the canary Role`);
+      assert.ok(authorize(rules as never, attrs(r) as never), `${describeRequest(r)}: outside the ClusterRole and the canary Role`);
     }
   }
 }
 
 /** Permissions of the role (group × resource × verb, and each resourceName) no request used. */
-function unusedPermissions(requests: RecordedRequest[]): string[] {
+function unusedPermissions(requests: RecordedRequest[], rules: Rule[]): string[] {
   const all = requests.filter((r) => !isNonResource(r) && r.status !== 403);
   const unused: string[] = [];
   for (const rule of rules) {
@@ -176,7 +194,7 @@ function unusedPermissions(requests: RecordedRequest[]): string[] {
             continue;
           }
           for (const name of rule.resourceNames) {
-            if (!matching.some((r) => requestName(attrs(r)) === name)) unused.push(`${verb} ${group || 'core'}/${resource} "${name}"`);
+            if (!matching.some((r) => requestName(attrs(r) as never) === name)) unused.push(`${verb} ${group || 'core'}/${resource} "${name}"`);
           }
         }
       }
@@ -201,7 +219,19 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
     // the scenario's ClusterIPs lead nowhere here: the probed Services go to a loopback data plane
     const dataPlane = await startDemoDataPlane(cluster.api);
     try {
-      cluster.api.setRbac(rules as never);
+      cluster.api.setRbac(rules as never, [{ namespace: NAMESPACE, rules: roleRules as never }]);
+      // the canary Service as the manifests ship it; daemonset runs also find a slice a previous writer left
+      cluster.api.store.apply(canaryService() as never);
+      if (label.endsWith('serve-daemonset')) {
+        cluster.api.store.apply({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { name: CANARY, namespace: NAMESPACE, labels: { 'kubernetes.io/service-name': CANARY, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' } },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.9.9.9'], conditions: { ready: true } }],
+          ports: [{ name: 'canary', port: 9810, protocol: 'TCP' }],
+        } as never);
+      }
       try {
         await fn(cluster);
       } finally {
@@ -231,8 +261,13 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
   }
 
   it('every permission in the ClusterRole is used by some request', () => {
-    const unused = unusedPermissions(runs.flatMap((r) => r.requests));
+    const unused = unusedPermissions(runs.flatMap((r) => r.requests), rules);
     const incomplete = runs.length === expectedRuns ? '' : ` (only ${runs.length} of ${expectedRuns} runs started: see the failures above)`;
     assert.deepEqual(unused, [], `ClusterRole permissions no request used${incomplete}: remove them from manifests/base/clusterrole.yaml or find the code that lost them`);
+  });
+
+  it('every permission in the canary Role is used by some request', () => {
+    const unused = unusedPermissions(runs.flatMap((r) => r.requests.filter((q) => q.namespace === NAMESPACE)), roleRules);
+    assert.deepEqual(unused, [], 'canary Role permissions no request used: remove them from manifests/base/canary-role.yaml or find the code that lost them');
   });
 });

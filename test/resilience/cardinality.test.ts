@@ -11,7 +11,7 @@
 // Nothing scales with nodes, pods or Services beyond --max-probe-targets.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FAMILIES, FAILURE_REASONS } from '../../src/metrics/families.js';
+import { FAMILIES, FAILURE_REASONS, CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES } from '../../src/metrics/families.js';
 import { AGENT_STATES, CONFIG_CHECKS } from '../../src/detect/types.js';
 import { PROVIDER_TYPES, detectionSources } from '../../src/components/registry.js';
 import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
@@ -71,6 +71,18 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
       case 'service_lb_probe_duration_seconds':
         // one _bucket per bound plus +Inf, then _sum and _count
         bounds[f.name] = P * ((f.kind === 'event' ? (f.buckets?.length ?? 0) : 0) + 3);
+        break;
+      // the canary: label-less, or a closed resource × reason set
+      case 'service_lb_programming_pending_seconds':
+      case 'service_lb_programming_changes_total':
+      case 'service_proxy_exporter_canary_writer':
+        bounds[f.name] = 1;
+        break;
+      case 'service_lb_programming_duration_seconds':
+        bounds[f.name] = (f.kind === 'event' ? (f.buckets?.length ?? 0) : 0) + 3;
+        break;
+      case 'service_proxy_exporter_canary_write_errors_total':
+        bounds[f.name] = CANARY_WRITE_RESOURCES.length * CANARY_WRITE_ERROR_REASONS.length;
         break;
       default:
         throw new Error(`family ${f.name} has no stated bound: add it to the cardinality guard`);

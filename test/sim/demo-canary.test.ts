@@ -151,24 +151,42 @@ describe('demo data plane: the canary', { timeout: 30_000 }, () => {
 });
 
 describe('demo: /demo/freeze and /demo/thaw', { timeout: 60_000 }, () => {
-  it('the canary Service is in the demo cluster; freeze and thaw answer with the state', async () => {
-    const demo = await startDemo({ listen: '127.0.0.1:0', probeInterval: '1s', flags: { 'probe-timeout': '500ms' }, log: silentLogger(), canaryDelayMs: 100 });
-    const idA = await identityServer();
+  /** A sample of the demo's /metrics, polled until `pred` holds (bounded). */
+  async function metric(url: string, series: string, pred: (v: number | undefined) => boolean, ms = 20_000): Promise<number | undefined> {
+    const end = Date.now() + ms;
+    let v: number | undefined;
+    while (Date.now() < end) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      v = line === undefined ? undefined : Number(line.slice(series.length + 1));
+      if (pred(v)) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${series} is ${v} after ${ms} ms`);
+  }
+
+  it('the exporter measures the demo proxy: observations, a growing pending after /demo/freeze, 0 after /demo/thaw', async () => {
+    const demo = await startDemo({ listen: '127.0.0.1:0', probeInterval: '1s', flags: { 'probe-timeout': '500ms', 'canary-interval': '1s' }, log: silentLogger(), canaryDelayMs: 100 });
     try {
       const svc = demo.cluster.api.store.get('services', 'service-proxy-exporter', DEMO_CANARY.name);
       assert.ok(svc, 'canary Service in the exporter namespace');
       const state = (await request(demo.url).get('/demo').expect(200)).body;
       assert.equal(state.frozen, false);
       assert.equal(state.canary.service, `service-proxy-exporter/${DEMO_CANARY.name}`);
-      await write(demo.cluster.api, 'POST', slice(idA.port));
-      await until(state.canary.vip, state.canary.port, String(idA.port));
+      // the exporter's writer moves the slice; the demo proxy follows after 100 ms; the observer times it
+      await metric(demo.url, 'service_lb_programming_duration_seconds_count', (v) => (v ?? 0) >= 2);
+      assert.equal(await metric(demo.url, 'service_proxy_exporter_canary_writer', (v) => v === 1), 1);
       const frozen = (await request(demo.url).post('/demo/freeze').expect(200)).body;
       assert.equal(frozen.frozen, true);
+      const pending = await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => (v ?? 0) > 2);
+      assert.ok(pending! > 2);
+      assert.equal(await metric(demo.url, 'service_lb_functional', (v) => v !== undefined), 1, 'forwarding goes on while frozen');
       const thawed = (await request(demo.url).post('/demo/thaw').expect(200)).body;
       assert.equal(thawed.frozen, false);
-      assert.equal(thawed.canary.programmed, `127.0.0.1:${idA.port}`);
+      await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => v === 0, 5_000);
+      const page = await (await fetch(`${demo.url}/`)).text();
+      assert.match(page, /Service programming/);
     } finally {
-      await idA.close();
       await demo.close();
     }
   });

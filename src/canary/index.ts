@@ -1,0 +1,182 @@
+// The canary, put together: listeners on both canary ports, the observer, and — on the replica
+// holding the Lease — the writer. `attachCanary` decides whether it runs at all and plugs it into
+// the exporter; nothing else in the exporter knows its parts.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { ApiConnection } from '../cluster/connection.js';
+import type { ReflectorOptions } from '../cluster/reflector.js';
+import type { Settings } from '../config/options.js';
+import type { Logger } from '../log.js';
+import type { CanaryState } from '../state/exporter.js';
+import type { CanaryRecorder } from '../metrics/registry.js';
+import { LeaseElector, type LeaseTiming } from './lease.js';
+import { listenCanaryPorts, type CanaryListeners } from './listeners.js';
+import { CanaryObserver } from './observer.js';
+import { CanaryWriter } from './writer.js';
+import { CANARY_NAME } from './objects.js';
+import type { CanaryView } from '../state/canary.js';
+
+export type { CanaryView } from '../state/canary.js';
+
+export { CANARY_NAME } from './objects.js';
+
+
+export interface CanaryOptions {
+  conn: ApiConnection;
+  log: Logger;
+  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'>;
+  recorder: CanaryRecorder;
+  /** kept up to date for the metric families */
+  state: CanaryState;
+  /** default: $POD_NAME (or the host name) and a random suffix, as client-go's examples do */
+  identity?: string;
+  timing?: Partial<LeaseTiming>;
+  reflector?: ReflectorOptions;
+}
+
+/** Why the canary cannot run with these settings, or undefined when it can. */
+export function canaryOffReason(s: Pick<Settings, 'canary' | 'podIp' | 'serviceNamespace'>): string | undefined {
+  if (s.canary === 'off') return '--canary off';
+  if (!s.serviceNamespace) return 'no namespace (--service-namespace / POD_NAMESPACE)';
+  if (!s.podIp) return 'no pod IP (--pod-ip / POD_IP from the downward API status.podIP)';
+  return undefined;
+}
+
+export class Canary {
+  readonly observer: CanaryObserver;
+  readonly elector: LeaseElector;
+  readonly writer: CanaryWriter;
+  private listeners?: CanaryListeners;
+  private listening?: Promise<void>;
+  private readonly o: CanaryOptions;
+
+  constructor(o: CanaryOptions) {
+    this.o = o;
+    const s = o.settings;
+    const ns = s.serviceNamespace;
+    const log = o.log;
+    const identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
+    this.observer = new CanaryObserver({ conn: o.conn, namespace: ns, pollMs: s.canaryPollMs, timeoutMs: s.probeTimeoutMs, ...(o.reflector ? { reflector: o.reflector } : {}) });
+    this.elector = new LeaseElector({ conn: o.conn, namespace: ns, identity, ...(o.timing ? { timing: o.timing } : {}), ...(o.reflector ? { reflector: o.reflector } : {}) });
+    this.writer = new CanaryWriter({ conn: o.conn, namespace: ns, podIp: s.podIp, ports: s.canaryPorts, intervalMs: s.canaryIntervalMs, observer: this.observer });
+
+    this.observer.on('change', () => {
+      o.recorder.change();
+      this.sync();
+    });
+    this.observer.on('programmed', (seconds: number) => {
+      o.recorder.programmed(seconds);
+      this.sync();
+      log.debug('canary change programmed', { seconds });
+    });
+    this.observer.on('vip', (vip?: { clusterIp: string; port: number }) => {
+      if (vip) this.writer.vipKnown();
+      else log.warn('canary Service not found or without a ClusterIP; apply manifests/base/canary-service.yaml; no canary changes until it exists', { namespace: ns, service: CANARY_NAME });
+    });
+    const watchState = (e: { name?: string; state: string; error: string }) => {
+      if (e.state === 'forbidden') log.warn('canary watch forbidden: check the canary Role (manifests/base/canary-role.yaml)', { source: e.name ?? 'canary-lease', error: e.error });
+    };
+    this.observer.on('source', watchState);
+    this.elector.on('source', watchState);
+    this.elector.on('leader', (on: boolean) => {
+      log.info(on ? 'canary writer: this replica holds the canary Lease' : 'canary writer: this replica no longer holds the canary Lease', { identity });
+      this.writer.setActive(on);
+      this.sync();
+    });
+    this.elector.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('lease', reason));
+    this.writer.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('endpointslice', reason));
+    // One line per episode: the role is given up, writes are retried with backoff, observing goes on.
+    this.elector.on('forbidden', (error: string) => {
+      log.warn('canary writes forbidden: not writing the canary, retrying with backoff; observing continues', { error });
+      this.sync();
+    });
+    this.elector.on('allowed', () => {
+      log.info('canary writes allowed again');
+      this.sync();
+    });
+    this.writer.on('forbidden', (error: string) => this.elector.relinquish(error));
+    this.writer.on('wrote', () => this.elector.confirmWritable());
+    o.recorder.init();
+    this.sync();
+  }
+
+  private sync(): void {
+    const st = this.o.state;
+    st.writer = this.elector.isLeader;
+    st.changes = this.observer.tracker.view.changes;
+    const since = this.observer.tracker.view.pendingSince;
+    if (since === undefined) delete st.pendingSince;
+    else st.pendingSince = since;
+  }
+
+  get view(): CanaryView {
+    const t = this.observer.tracker;
+    const v = t.view;
+    const pending = t.pendingSeconds(Date.now());
+    const a = this.observer.lastAnswer;
+    return {
+      namespace: this.o.settings.serviceNamespace,
+      identity: this.elector.identity,
+      writer: this.elector.isLeader,
+      holder: this.elector.holder,
+      writesForbidden: this.elector.forbidden,
+      ports: this.o.settings.canaryPorts,
+      listening: this.listeners !== undefined,
+      ...(this.observer.vip ? { vip: { clusterIp: this.observer.vip.clusterIp, port: this.observer.vip.port } } : {}),
+      ...(v.target ? { target: v.target } : {}),
+      changes: v.changes,
+      ...(pending !== undefined ? { pendingSeconds: pending } : {}),
+      ...(v.last ? { last: { seconds: v.last.seconds, at: new Date(v.last.at).toISOString() } } : {}),
+      ...(a ? { lastAnswer: 'port' in a ? `port ${a.port}` : a.error } : {}),
+    };
+  }
+
+  start(): void {
+    const s = this.o.settings;
+    this.listening = listenCanaryPorts(s.podIp, s.canaryPorts).then(
+      (l) => {
+        this.listeners = l;
+      },
+      (e: NodeJS.ErrnoException) => {
+        this.o.log.warn('canary ports: cannot listen; this replica cannot be the canary target', { address: s.podIp, ports: s.canaryPorts.join(','), error: e.code ?? e.message });
+      },
+    );
+    this.observer.start();
+    // Only a replica that can answer on the canary ports may become the canary's target.
+    void this.listening.then(() => {
+      if (this.listeners) this.elector.start();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.writer.stop();
+    await this.listening;
+    await this.elector.stop({ release: true });
+    await Promise.all([this.observer.stop(), this.listeners?.close()]);
+    this.sync();
+  }
+
+  /** For tests: stop as a crashed replica would — no Lease release, sockets gone. */
+  async abandon(): Promise<void> {
+    await this.writer.stop();
+    await this.listening;
+    await this.elector.stop({ release: false });
+    await Promise.all([this.observer.stop(), this.listeners?.close()]);
+  }
+}
+
+/** The canary for an exporter, when it can run; logs one line saying why not otherwise. The caller starts and stops it. */
+export function attachCanary(
+  ex: { settings: Settings; log: Logger; metrics: { canary: CanaryRecorder }; state: { canary?: CanaryState } },
+  conn: ApiConnection,
+  opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
+): Canary | undefined {
+  const off = canaryOffReason(ex.settings);
+  if (off) {
+    if (ex.settings.canary === 'on') ex.log.warn('canary off: service programming latency is not measured', { reason: off });
+    return undefined;
+  }
+  const state: CanaryState = { writer: false, changes: 0 };
+  ex.state.canary = state;
+  return new Canary({ conn, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
+}

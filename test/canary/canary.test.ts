@@ -1,0 +1,261 @@
+// The canary's parts together against a stand-in API server, with a loopback forwarder standing in
+// for the service proxy (it follows the canary slice after a delay, and can be frozen). The real
+// data plane (iptables DNAT in a netns) is test/dataplane/canary.test.ts.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import winston from 'winston';
+import { Canary } from '../../src/canary/index.js';
+import { askIdentity, listenCanaryPorts } from '../../src/canary/listeners.js';
+import { sliceTarget, parseIdentity, nextTarget } from '../../src/canary/objects.js';
+import { ProgrammingTracker } from '../../src/canary/tracker.js';
+import type { CanaryState } from '../../src/state/exporter.js';
+import { startStandIn, type StandIn } from './standin-api.js';
+
+const NAME = 'service-proxy-exporter-canary';
+
+describe('canary pieces', () => {
+  it('a canary port answers every connection with its identity', async () => {
+    const [p1, p2] = await freePorts(2);
+    const l = await listenCanaryPorts('127.0.0.1', [p1!, p2!]);
+    try {
+      assert.deepEqual(await askIdentity('127.0.0.1', p1!, 1000), { port: p1 });
+      assert.deepEqual(await askIdentity('127.0.0.1', p2!, 1000), { port: p2 });
+      assert.deepEqual(await askIdentity('127.0.0.1', (await freePorts(1))[0]!, 1000), { error: 'ECONNREFUSED' });
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('parses only its own identity line', () => {
+    assert.equal(parseIdentity('service-proxy-exporter-canary 9811\n'), 9811);
+    assert.equal(parseIdentity('HTTP/1.1 400 Bad Request\r\n'), undefined);
+  });
+
+  it('the next target is this pod on the other port; a foreign slice starts at the first port', () => {
+    assert.deepEqual(nextTarget({ address: '10.0.0.9', port: 9810 }, '10.0.0.1', [9810, 9811]), { address: '10.0.0.1', port: 9811 });
+    assert.deepEqual(nextTarget({ address: '10.0.0.1', port: 80 }, '10.0.0.1', [9810, 9811]), { address: '10.0.0.1', port: 9810 });
+    assert.deepEqual(nextTarget(undefined, '10.0.0.1', [9810, 9811]), { address: '10.0.0.1', port: 9810 });
+  });
+
+  it('tracker: pending from the oldest unshown change, 0 once shown, absent before the first', () => {
+    const t = new ProgrammingTracker();
+    t.baseline({ address: 'a', port: 1 });
+    assert.equal(t.pendingSeconds(0), undefined);
+    assert.equal(t.change({ address: 'a', port: 1 }, 0), false, 'same target is no change');
+    assert.equal(t.change({ address: 'a', port: 2 }, 1_000), true);
+    assert.equal(t.answer(1, 1_500), undefined, 'old target answering does not count');
+    assert.equal(t.pendingSeconds(3_000), 2);
+    t.change({ address: 'a', port: 1 }, 4_000);
+    assert.equal(t.pendingSeconds(5_000), 4, 'a newer change keeps the older arrival');
+    assert.equal(t.answer(1, 6_000), 5);
+    assert.equal(t.pendingSeconds(7_000), 0);
+    assert.equal(t.view.changes, 2);
+  });
+});
+
+describe('canary against a stand-in API and a loopback service proxy', () => {
+  let api: StandIn;
+  let proxy: FakeProxy;
+  let ports: [number, number];
+  before(async () => {
+    api = await startStandIn();
+    proxy = await fakeProxy(api, 300);
+    const p = await freePorts(2);
+    ports = [p[0]!, p[1]!];
+    api.put('services', { metadata: { name: NAME, namespace: 'ns' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] } });
+  });
+  after(async () => {
+    await proxy.close();
+    await api.close();
+  });
+
+  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string } = {}) {
+    const log = capture();
+    const state: CanaryState = { writer: false, changes: 0 };
+    const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
+    const c = new Canary({
+      conn: api.conn,
+      log: log.logger,
+      settings: { serviceNamespace: 'ns', podIp: opts.podIp ?? '127.0.0.1', canaryPorts: ports, canaryIntervalMs: opts.intervalMs ?? 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
+      recorder: { init() {}, change: () => rec.changes++, programmed: (s) => rec.programmed.push(s), writeError: (r, why) => rec.errors.push(`${r}/${why}`) },
+      state,
+      identity: opts.identity ?? 'replica-a',
+      timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100, forbiddenBackoff: { initialMs: 500, maxMs: 2_000 } },
+      reflector: { backoff: { initialMs: 20, maxMs: 200 } },
+    });
+    return { c, state, rec, log };
+  }
+
+  it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
+    const { c, state, rec } = canary();
+    c.start();
+    try {
+      await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
+      const slice = api.get('endpointslices', NAME)!;
+      assert.deepEqual(slice.metadata.labels, { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' });
+      assert.equal((slice.metadata.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
+      assert.equal((slice as { addressType?: string }).addressType, 'IPv4');
+      assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
+      assert.ok(ports.includes(sliceTarget(slice)!.port));
+      for (const s of rec.programmed) assert.ok(s >= 0.3 && s < 0.3 + 0.05 + 0.3, `latency ${s} s for a 300 ms proxy delay`);
+      assert.equal(state.writer, true);
+      assert.equal(state.pendingSince, undefined);
+      assert.ok(rec.changes >= 3);
+      assert.equal(c.view.pendingSeconds, 0);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('frozen proxy: pending grows and the writer holds its next flip; thawed: programmed within a poll', async () => {
+    const { c, state, rec } = canary({ intervalMs: 1_000 });
+    c.start();
+    try {
+      await until('programmed once', 5_000, () => rec.programmed.length >= 1);
+      proxy.freeze();
+      const changesAtFreeze = rec.changes;
+      await until('a pending change', 3_000, () => state.pendingSince !== undefined);
+      const writesBefore = api.requests.filter((r) => r.resource === 'endpointslices' && r.method !== 'GET').length;
+      await new Promise((r) => setTimeout(r, 2_500)); // more than two intervals
+      assert.ok(c.view.pendingSeconds! > 2, `pending ${c.view.pendingSeconds}`);
+      assert.equal(rec.changes, changesAtFreeze + 1, 'no flip while the change is pending');
+      assert.equal(api.requests.filter((r) => r.resource === 'endpointslices' && r.method !== 'GET').length, writesBefore);
+      const before = rec.programmed.length;
+      const thawedAt = Date.now();
+      proxy.thaw();
+      await until('programmed after thaw', 2_000, () => rec.programmed.length > before);
+      assert.ok(Date.now() - thawedAt < 50 + 150, `seen ${Date.now() - thawedAt} ms after thaw`);
+      assert.ok(rec.programmed.at(-1)! > 2.5, 'the latency covers the frozen time');
+      assert.equal(c.view.pendingSeconds, 0);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('EndpointSlice writes forbidden: one log line, the role given up, observing continues', async () => {
+    api.forbidWrites.add('endpointslices');
+    const { c, state, rec, log } = canary({ identity: 'replica-b' });
+    c.start();
+    try {
+      await until('a forbidden write', 3_000, () => rec.errors.includes('endpointslice/forbidden'));
+      await until('role given up', 2_000, () => !state.writer && c.elector.forbidden);
+      // someone else (an admin, another writer) moves the slice: still measured
+      const cur = api.get('endpointslices', NAME)!;
+      const t = sliceTarget(cur)!;
+      const next = t.port === ports[0] ? ports[1] : ports[0];
+      api.put('endpointslices', { ...cur, ports: [{ name: 'canary', port: next, protocol: 'TCP' }] } as never);
+      await until('the foreign change programmed', 3_000, () => rec.programmed.length >= 1);
+      await new Promise((r) => setTimeout(r, 1_500)); // backoff retries happen, quietly
+      assert.equal(log.lines.filter((l) => l.includes('canary writes forbidden')).length, 1, log.lines.join('\n'));
+    } finally {
+      api.forbidWrites.delete('endpointslices');
+      await c.stop();
+    }
+  });
+});
+
+interface FakeProxy {
+  port: number;
+  freeze(): void;
+  thaw(): void;
+  close(): Promise<void>;
+}
+
+/** A "VIP" on loopback that forwards to the canary slice's port, `delayMs` after each slice change. */
+async function fakeProxy(api: StandIn, delayMs: number): Promise<FakeProxy> {
+  let programmed: number | undefined;
+  let wanted: number | undefined;
+  let frozen = false;
+  const timers = new Set<NodeJS.Timeout>();
+  api.onChange((resource, obj) => {
+    if (resource !== 'endpointslices') return;
+    const port = sliceTarget(obj)?.port;
+    wanted = port;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!frozen) programmed = port;
+    }, delayMs);
+    timers.add(t);
+  });
+  const server = net.createServer((client) => {
+    client.on('error', () => undefined);
+    if (programmed === undefined) return client.destroy();
+    const up = net.connect({ host: '127.0.0.1', port: programmed });
+    up.on('error', () => client.destroy());
+    client.pipe(up).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: () => void (frozen = true),
+    thaw: () => {
+      frozen = false;
+      programmed = wanted;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const t of timers) clearTimeout(t);
+        server.close(() => r());
+      }),
+  };
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => r(s)); })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function capture() {
+  const lines: string[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+  const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
+  return { logger, lines };
+}
+
+async function until(what: string, ms: number, pred: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) assert.fail(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('canary without its Service', () => {
+  it('writes nothing and logs one line until the canary Service exists, then starts', async () => {
+    const api = await startStandIn();
+    const [p1, p2] = await freePorts(2);
+    const log = capture();
+    const state: CanaryState = { writer: false, changes: 0 };
+    const c = new Canary({
+      conn: api.conn,
+      log: log.logger,
+      settings: { serviceNamespace: 'ns', podIp: '127.0.0.1', canaryPorts: [p1!, p2!], canaryIntervalMs: 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
+      recorder: { init() {}, change() {}, programmed() {}, writeError() {} },
+      state,
+      identity: 'solo',
+      timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
+      reflector: { backoff: { initialMs: 20, maxMs: 200 } },
+    });
+    c.start();
+    try {
+      await until('writer', 3_000, () => state.writer);
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(api.get('endpointslices', NAME), undefined, 'no slice without the Service');
+      assert.equal(state.pendingSince, undefined);
+      assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
+      api.put('services', { metadata: { name: NAME, namespace: 'ns' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: 1, protocol: 'TCP' }] } });
+      await until('the slice', 2_000, () => api.get('endpointslices', NAME) !== undefined);
+    } finally {
+      await c.stop();
+      await api.close();
+    }
+  });
+});
