@@ -128,7 +128,8 @@ if (!flags['no-write']) {
   const text = readFileSync(doc, 'utf8');
   const i = text.indexOf(BEGIN);
   const j = text.indexOf(END);
-  const next = i >= 0 && j > i ? `${text.slice(0, i)}${section(results)}${text.slice(j + END.length)}` : `${text.trimEnd()}\n\n${section(results)}\n`;
+  const next =
+    i >= 0 && j > i ? `${text.slice(0, i)}${section(results)}${text.slice(j + END.length)}` : `${text.trimEnd()}\n\n${section(results)}\n`;
   writeFileSync(doc, next);
   console.error('wrote bench/results/agenthealth.json and docs/benchmarks.md');
 }

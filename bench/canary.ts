@@ -37,7 +37,12 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   const intervalMs = opts.intervalMs ?? 1000;
   const api = await startFakeApiServer({ host: '127.0.0.1' });
   const proxy = await loopbackProxy();
-  api.store.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: CANARY_NAME, namespace: NS, uid: 'u1' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] } } as never);
+  api.store.apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: CANARY_NAME, namespace: NS, uid: 'u1' },
+    spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
+  } as never);
   api.store.subscribe((e: { object: unknown; resource: string }) => {
     if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
   });
@@ -51,7 +56,14 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   const canary = new Canary({
     conn,
     log: silentLogger(),
-    settings: { serviceNamespace: NS, podIp: '127.0.0.1', canaryPorts: ports, canaryIntervalMs: intervalMs, canaryPollMs: 200, probeTimeoutMs: 1000 },
+    settings: {
+      serviceNamespace: NS,
+      podIp: '127.0.0.1',
+      canaryPorts: ports,
+      canaryIntervalMs: intervalMs,
+      canaryPollMs: 200,
+      probeTimeoutMs: 1000,
+    },
     recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {} },
     state,
     timing: DEFAULT_LEASE_TIMING,
@@ -69,12 +81,21 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   rmSync(dir, { recursive: true, force: true });
   const requests: Record<string, number> = {};
   for (const r of api.requests) {
-    if (r.resource !== 'leases' && r.resource !== 'endpointslices' && !(r.resource === 'services' && r.name === undefined && r.fieldSelector?.includes(CANARY_NAME))) continue;
+    if (
+      r.resource !== 'leases' &&
+      r.resource !== 'endpointslices' &&
+      !(r.resource === 'services' && r.name === undefined && r.fieldSelector?.includes(CANARY_NAME))
+    )
+      continue;
     const key = `${r.resource} ${r.watch ? 'watch' : r.method}`;
     requests[key] = (requests[key] ?? 0) + 1;
   }
   const leaseWrites = (requests['leases PUT'] ?? 0) + (requests['leases POST'] ?? 0);
-  const sliceWrites = (requests['endpointslices PUT'] ?? 0) + (requests['endpointslices PATCH'] ?? 0) + (requests['endpointslices POST'] ?? 0) + (requests['endpointslices GET'] ?? 0);
+  const sliceWrites =
+    (requests['endpointslices PUT'] ?? 0) +
+    (requests['endpointslices PATCH'] ?? 0) +
+    (requests['endpointslices POST'] ?? 0) +
+    (requests['endpointslices GET'] ?? 0);
   // Watches reconnect every 300–600 s (server-side timeout): ~8 an hour for each of the three.
   const watchesPerHour = 3 * 8;
   const perHour = 3600 / (DEFAULT_LEASE_TIMING.renewPeriodMs / 1000) + (sliceWrites / Math.max(1, seen)) * (3600 / 30) + watchesPerHour;
@@ -93,7 +114,10 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
 
 /** The section docs/benchmarks.md gets. */
 export function canaryReport(c: CanaryBench): string {
-  const kinds = Object.entries(c.requests).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+  const kinds = Object.entries(c.requests)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return `
 ## The canary (service programming latency)
 
@@ -129,7 +153,15 @@ async function loopbackProxy(): Promise<{ port: number; follow(port: number | un
 }
 
 async function freePorts(): Promise<[number, number]> {
-  const s = await Promise.all([0, 1].map(() => new Promise<net.Server>((r) => { const x = net.createServer(); x.listen(0, '127.0.0.1', () => r(x)); })));
+  const s = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<net.Server>((r) => {
+          const x = net.createServer();
+          x.listen(0, '127.0.0.1', () => r(x));
+        }),
+    ),
+  );
   const p = s.map((x) => (x.address() as AddressInfo).port);
   await Promise.all(s.map((x) => new Promise((r) => x.close(r))));
   return [p[0]!, p[1]!];

@@ -54,7 +54,10 @@ function prng(seed: number): () => number {
 
 const hex = (rnd: () => number, n: number): string => {
   let s = '';
-  while (s.length < n) s += Math.floor(rnd() * 0xffffffff).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(rnd() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 };
 
@@ -83,7 +86,7 @@ export function nodeName(i: number): string {
 const nodeIP = (i: number): string => `198.18.${(i >> 8) & 255}.${i & 255}`;
 
 /** A managedFields entry of roughly `bytes` bytes: real objects carry several KB of these. */
-function managedFields(manager: string, bytes: number, rnd: () => number): Obj[] {
+function managedFields(manager: string, bytes: number, _rnd: () => number): Obj[] {
   const fields: Obj = {};
   let size = 0;
   for (let i = 0; size < bytes; i++) {
@@ -133,10 +136,38 @@ function node(i: number, rnd: () => number): Obj {
       capacity: { cpu: '8', memory: '32386520Ki', pods: '110', 'ephemeral-storage': '104845292Ki' },
       allocatable: { cpu: '7910m', memory: '31369688Ki', pods: '110', 'ephemeral-storage': '95551679124' },
       conditions: [
-        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: CREATED, lastTransitionTime: CREATED, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-        { type: 'DiskPressure', status: 'False', lastHeartbeatTime: CREATED, lastTransitionTime: CREATED, reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-        { type: 'PIDPressure', status: 'False', lastHeartbeatTime: CREATED, lastTransitionTime: CREATED, reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-        { type: 'Ready', status: 'True', lastHeartbeatTime: CREATED, lastTransitionTime: CREATED, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          lastHeartbeatTime: CREATED,
+          lastTransitionTime: CREATED,
+          reason: 'KubeletHasSufficientMemory',
+          message: 'kubelet has sufficient memory available',
+        },
+        {
+          type: 'DiskPressure',
+          status: 'False',
+          lastHeartbeatTime: CREATED,
+          lastTransitionTime: CREATED,
+          reason: 'KubeletHasNoDiskPressure',
+          message: 'kubelet has no disk pressure',
+        },
+        {
+          type: 'PIDPressure',
+          status: 'False',
+          lastHeartbeatTime: CREATED,
+          lastTransitionTime: CREATED,
+          reason: 'KubeletHasSufficientPID',
+          message: 'kubelet has sufficient PID available',
+        },
+        {
+          type: 'Ready',
+          status: 'True',
+          lastHeartbeatTime: CREATED,
+          lastTransitionTime: CREATED,
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        },
       ],
       addresses: [
         { type: 'InternalIP', address: nodeIP(i) },
@@ -166,12 +197,29 @@ const env = (pairs: [string, string][]): Obj[] => pairs.map(([name, value]) => (
 function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
   const node = nodeName(i);
   const image = `quay.io/cilium/cilium:${version}@sha256:${hex(rnd, 64)}`;
-  const mounts = ['bpf-maps:/sys/fs/bpf', 'cilium-run:/var/run/cilium', 'cni-path:/host/opt/cni/bin', 'etc-cni-netd:/host/etc/cni/net.d', 'clustermesh-secrets:/var/lib/cilium/clustermesh', 'lib-modules:/lib/modules', 'xtables-lock:/run/xtables.lock', 'hubble-tls:/var/lib/cilium/tls/hubble', 'tmp:/tmp', 'cilium-config-path:/tmp/cilium/config-map'];
+  const mounts = [
+    'bpf-maps:/sys/fs/bpf',
+    'cilium-run:/var/run/cilium',
+    'cni-path:/host/opt/cni/bin',
+    'etc-cni-netd:/host/etc/cni/net.d',
+    'clustermesh-secrets:/var/lib/cilium/clustermesh',
+    'lib-modules:/lib/modules',
+    'xtables-lock:/run/xtables.lock',
+    'hubble-tls:/var/lib/cilium/tls/hubble',
+    'tmp:/tmp',
+    'cilium-config-path:/tmp/cilium/config-map',
+  ];
   const volumeMounts = mounts.map((m) => {
     const [n, p] = m.split(':');
     return { name: n, mountPath: p, ...(n === 'cilium-config-path' ? { readOnly: true } : {}) };
   });
-  const probe = (path: string) => ({ httpGet: { host: '127.0.0.1', path, port: 9879, scheme: 'HTTP', httpHeaders: [{ name: 'brief', value: 'true' }] }, periodSeconds: 30, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 10 });
+  const probe = (path: string) => ({
+    httpGet: { host: '127.0.0.1', path, port: 9879, scheme: 'HTTP', httpHeaders: [{ name: 'brief', value: 'true' }] },
+    periodSeconds: 30,
+    timeoutSeconds: 5,
+    successThreshold: 1,
+    failureThreshold: 10,
+  });
   const suffix = uniqueSuffix(i);
   return {
     apiVersion: 'v1',
@@ -182,9 +230,20 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
       namespace: 'kube-system',
       uid: `${hex(rnd, 8)}-${hex(rnd, 4)}-${hex(rnd, 4)}-${hex(rnd, 4)}-${hex(rnd, 12)}`,
       creationTimestamp: CREATED,
-      labels: { 'app.kubernetes.io/name': 'cilium-agent', 'app.kubernetes.io/part-of': 'cilium', 'controller-revision-hash': '7d9f8c6b5d', 'k8s-app': 'cilium', 'pod-template-generation': '3' },
-      annotations: { 'kubectl.kubernetes.io/default-container': 'cilium-agent', 'container.apparmor.security.beta.kubernetes.io/cilium-agent': 'unconfined' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'cilium', uid: 'ds-cilium', controller: true, blockOwnerDeletion: true }],
+      labels: {
+        'app.kubernetes.io/name': 'cilium-agent',
+        'app.kubernetes.io/part-of': 'cilium',
+        'controller-revision-hash': '7d9f8c6b5d',
+        'k8s-app': 'cilium',
+        'pod-template-generation': '3',
+      },
+      annotations: {
+        'kubectl.kubernetes.io/default-container': 'cilium-agent',
+        'container.apparmor.security.beta.kubernetes.io/cilium-agent': 'unconfined',
+      },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'cilium', uid: 'ds-cilium', controller: true, blockOwnerDeletion: true },
+      ],
       managedFields: managedFields('kubelet', 1800, rnd),
     },
     spec: {
@@ -194,15 +253,35 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
       priorityClassName: 'system-node-critical',
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: 1,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }],
+          },
+        },
+      },
       tolerations: [{ operator: 'Exists' }, { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
-      initContainers: ['config', 'mount-cgroup', 'apply-sysctl-overwrites', 'mount-bpf-fs', 'clean-cilium-state', 'install-cni-binaries'].map((name) => ({
+      initContainers: [
+        'config',
+        'mount-cgroup',
+        'apply-sysctl-overwrites',
+        'mount-bpf-fs',
+        'clean-cilium-state',
+        'install-cni-binaries',
+      ].map((name) => ({
         name,
         image,
         command: ['/bin/sh', '-c', `echo ${name}`],
-        env: env([['K8S_NODE_NAME', node], ['CILIUM_K8S_NAMESPACE', 'kube-system'], ['BIN_PATH', '/opt/cni/bin']]),
+        env: env([
+          ['K8S_NODE_NAME', node],
+          ['CILIUM_K8S_NAMESPACE', 'kube-system'],
+          ['BIN_PATH', '/opt/cni/bin'],
+        ]),
         volumeMounts: volumeMounts.slice(0, 3),
-        securityContext: { capabilities: { add: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'], drop: ['ALL'] }, seLinuxOptions: { level: 's0', type: 'spc_t' } },
+        securityContext: {
+          capabilities: { add: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'], drop: ['ALL'] },
+          seLinuxOptions: { level: 's0', type: 'spc_t' },
+        },
         terminationMessagePolicy: 'FallbackToLogsOnError',
       })),
       containers: [
@@ -212,12 +291,49 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
           imagePullPolicy: 'IfNotPresent',
           command: ['cilium-agent'],
           args: ['--config-dir=/tmp/cilium/config-map'],
-          env: env([['K8S_NODE_NAME', node], ['CILIUM_K8S_NAMESPACE', 'kube-system'], ['CILIUM_CLUSTERMESH_CONFIG', '/var/lib/cilium/clustermesh/'], ['GOMEMLIMIT', '1717986918'], ['KUBERNETES_SERVICE_HOST', 'api.internal'], ['KUBERNETES_SERVICE_PORT', '443']]),
-          lifecycle: { postStart: { exec: { command: ['bash', '-c', 'set -o errexit\nset -o pipefail\nset -o nounset\n# When running in AWS ENI mode, it\'s likely that \'aws-node\' has\n# had a chance to install SNAT iptables rules.\n'] } }, preStop: { exec: { command: ['/cni-uninstall.sh'] } } },
+          env: env([
+            ['K8S_NODE_NAME', node],
+            ['CILIUM_K8S_NAMESPACE', 'kube-system'],
+            ['CILIUM_CLUSTERMESH_CONFIG', '/var/lib/cilium/clustermesh/'],
+            ['GOMEMLIMIT', '1717986918'],
+            ['KUBERNETES_SERVICE_HOST', 'api.internal'],
+            ['KUBERNETES_SERVICE_PORT', '443'],
+          ]),
+          lifecycle: {
+            postStart: {
+              exec: {
+                command: [
+                  'bash',
+                  '-c',
+                  "set -o errexit\nset -o pipefail\nset -o nounset\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules.\n",
+                ],
+              },
+            },
+            preStop: { exec: { command: ['/cni-uninstall.sh'] } },
+          },
           livenessProbe: probe('/healthz'),
           readinessProbe: probe('/healthz'),
           startupProbe: { ...probe('/healthz'), failureThreshold: 105, periodSeconds: 2 },
-          securityContext: { capabilities: { add: ['CHOWN', 'KILL', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'SYS_MODULE', 'SYS_ADMIN', 'SYS_RESOURCE', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], drop: ['ALL'] }, seLinuxOptions: { level: 's0', type: 'spc_t' } },
+          securityContext: {
+            capabilities: {
+              add: [
+                'CHOWN',
+                'KILL',
+                'NET_ADMIN',
+                'NET_RAW',
+                'IPC_LOCK',
+                'SYS_MODULE',
+                'SYS_ADMIN',
+                'SYS_RESOURCE',
+                'DAC_OVERRIDE',
+                'FOWNER',
+                'SETGID',
+                'SETUID',
+              ],
+              drop: ['ALL'],
+            },
+            seLinuxOptions: { level: 's0', type: 'spc_t' },
+          },
           volumeMounts,
           terminationMessagePolicy: 'FallbackToLogsOnError',
           resources: { requests: { cpu: '100m', memory: '512Mi' } },
@@ -232,8 +348,20 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
       podIPs: [{ ip: nodeIP(i) }],
       startTime: CREATED,
       qosClass: 'Burstable',
-      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: CREATED })),
-      initContainerStatuses: ['config', 'mount-cgroup', 'apply-sysctl-overwrites', 'mount-bpf-fs', 'clean-cilium-state', 'install-cni-binaries'].map((name) => ({
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: CREATED,
+      })),
+      initContainerStatuses: [
+        'config',
+        'mount-cgroup',
+        'apply-sysctl-overwrites',
+        'mount-bpf-fs',
+        'clean-cilium-state',
+        'install-cni-binaries',
+      ].map((name) => ({
         name,
         image,
         imageID: image,
@@ -241,9 +369,28 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
         restartCount: 0,
         started: false,
         containerID: `containerd://${hex(rnd, 64)}`,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: CREATED, finishedAt: CREATED, containerID: `containerd://${hex(rnd, 64)}` } },
+        state: {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: CREATED,
+            finishedAt: CREATED,
+            containerID: `containerd://${hex(rnd, 64)}`,
+          },
+        },
       })),
-      containerStatuses: [{ name: 'cilium-agent', image, imageID: image, ready: true, started: true, restartCount: 0, containerID: `containerd://${hex(rnd, 64)}`, state: { running: { startedAt: CREATED } } }],
+      containerStatuses: [
+        {
+          name: 'cilium-agent',
+          image,
+          imageID: image,
+          ready: true,
+          started: true,
+          restartCount: 0,
+          containerID: `containerd://${hex(rnd, 64)}`,
+          state: { running: { startedAt: CREATED } },
+        },
+      ],
     },
   };
 }
@@ -268,15 +415,37 @@ function kubeProxyPod(i: number, rnd: () => number): Obj {
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
       tolerations: [{ operator: 'Exists' }],
-      containers: [{ name: 'kube-proxy', image, command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config', '--hostname-override=$(NODE_NAME)'], env: env([['NODE_NAME', node]]), securityContext: { privileged: true } }],
+      containers: [
+        {
+          name: 'kube-proxy',
+          image,
+          command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config', '--hostname-override=$(NODE_NAME)'],
+          env: env([['NODE_NAME', node]]),
+          securityContext: { privileged: true },
+        },
+      ],
     },
     status: {
       phase: 'Running',
       hostIP: nodeIP(i),
       podIP: nodeIP(i),
       startTime: CREATED,
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: CREATED })),
-      containerStatuses: [{ name: 'kube-proxy', image, imageID: image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: CREATED } } }],
+      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: 'True',
+        lastTransitionTime: CREATED,
+      })),
+      containerStatuses: [
+        {
+          name: 'kube-proxy',
+          image,
+          imageID: image,
+          ready: true,
+          started: true,
+          restartCount: 0,
+          state: { running: { startedAt: CREATED } },
+        },
+      ],
     },
   };
 }
@@ -305,7 +474,11 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
           name: app,
           image,
           ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-          env: env([['APP_NAME', app], ['LOG_LEVEL', 'info'], ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://otel-collector.observability:4317']]),
+          env: env([
+            ['APP_NAME', app],
+            ['LOG_LEVEL', 'info'],
+            ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://otel-collector.observability:4317'],
+          ]),
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
           readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10 },
         },
@@ -316,18 +489,44 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
       hostIP: nodeIP(nodeIndex),
       podIP: `198.19.${128 + ((k >> 8) & 127)}.${k & 255}`,
       startTime: CREATED,
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: CREATED })),
-      containerStatuses: [{ name: app, image, imageID: image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: CREATED } } }],
+      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: 'True',
+        lastTransitionTime: CREATED,
+      })),
+      containerStatuses: [
+        { name: app, image, imageID: image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: CREATED } } },
+      ],
     },
   };
 }
 
-function service(ns: string, name: string, clusterIP: string, ports: Obj[], extra: { annotations?: Obj; labels?: Obj; selector?: Obj; type?: string } = {}): Obj {
+function service(
+  ns: string,
+  name: string,
+  clusterIP: string,
+  ports: Obj[],
+  extra: { annotations?: Obj; labels?: Obj; selector?: Obj; type?: string } = {},
+): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { namespace: ns, name, labels: extra.labels ?? { app: name }, annotations: extra.annotations ?? {}, creationTimestamp: CREATED },
-    spec: { type: extra.type ?? 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ipFamilies: ['IPv4'], ports, selector: extra.selector ?? { app: name }, sessionAffinity: 'None' },
+    metadata: {
+      namespace: ns,
+      name,
+      labels: extra.labels ?? { app: name },
+      annotations: extra.annotations ?? {},
+      creationTimestamp: CREATED,
+    },
+    spec: {
+      type: extra.type ?? 'ClusterIP',
+      clusterIP,
+      clusterIPs: [clusterIP],
+      ipFamilies: ['IPv4'],
+      ports,
+      selector: extra.selector ?? { app: name },
+      sessionAffinity: 'None',
+    },
     status: { loadBalancer: {} },
   };
 }
@@ -336,10 +535,18 @@ function slice(ns: string, svc: string, ports: Obj[], endpoints: { ip: string; n
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { namespace: ns, name: `${svc}-abcde`, labels: { 'kubernetes.io/service-name': svc, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    metadata: {
+      namespace: ns,
+      name: `${svc}-abcde`,
+      labels: { 'kubernetes.io/service-name': svc, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+    },
     addressType: 'IPv4',
     ports,
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: e.node })),
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: true, serving: true, terminating: false },
+      nodeName: e.node,
+    })),
   };
 }
 
@@ -364,14 +571,44 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { namespace: 'kube-system', name: 'cilium', labels: { 'k8s-app': 'cilium' } },
-      spec: { selector: { matchLabels: { 'k8s-app': 'cilium' } }, template: { metadata: { labels: { 'k8s-app': 'cilium' } }, spec: { tolerations: [{ operator: 'Exists' }], containers: [{ name: 'cilium-agent', image: `quay.io/cilium/cilium:${version}`, command: ['cilium-agent'], args: ['--config-dir=/tmp/cilium/config-map'] }] } } },
-      status: { desiredNumberScheduled: opts.nodes, currentNumberScheduled: opts.nodes, numberReady: opts.nodes, numberAvailable: opts.nodes, updatedNumberScheduled: opts.nodes, numberMisscheduled: 0 },
+      spec: {
+        selector: { matchLabels: { 'k8s-app': 'cilium' } },
+        template: {
+          metadata: { labels: { 'k8s-app': 'cilium' } },
+          spec: {
+            tolerations: [{ operator: 'Exists' }],
+            containers: [
+              {
+                name: 'cilium-agent',
+                image: `quay.io/cilium/cilium:${version}`,
+                command: ['cilium-agent'],
+                args: ['--config-dir=/tmp/cilium/config-map'],
+              },
+            ],
+          },
+        },
+      },
+      status: {
+        desiredNumberScheduled: opts.nodes,
+        currentNumberScheduled: opts.nodes,
+        numberReady: opts.nodes,
+        numberAvailable: opts.nodes,
+        updatedNumberScheduled: opts.nodes,
+        numberMisscheduled: 0,
+      },
     };
     yield {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: 'kube-system', name: 'cilium-config' },
-      data: { 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256', 'cluster-name': 'bench', ipam: 'eni', 'enable-ipv4': 'true', 'routing-mode': 'native' },
+      data: {
+        'kube-proxy-replacement': 'true',
+        'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256',
+        'cluster-name': 'bench',
+        ipam: 'eni',
+        'enable-ipv4': 'true',
+        'routing-mode': 'native',
+      },
     };
     for (let i = 0; i < opts.nodes; i++) yield ciliumAgentPod(i, version, rnd);
   }
@@ -379,11 +616,42 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     yield {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
-      metadata: { namespace: 'kube-system', name: 'kube-proxy', labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' } },
-      spec: { selector: { matchLabels: { 'k8s-app': 'kube-proxy' } }, template: { metadata: { labels: { 'k8s-app': 'kube-proxy' } }, spec: { tolerations: [{ operator: 'Exists' }], containers: [{ name: 'kube-proxy', image: '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3', command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'] }] } } },
-      status: { desiredNumberScheduled: opts.nodes, currentNumberScheduled: opts.nodes, numberReady: opts.nodes, numberAvailable: opts.nodes, updatedNumberScheduled: opts.nodes, numberMisscheduled: 0 },
+      metadata: {
+        namespace: 'kube-system',
+        name: 'kube-proxy',
+        labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' },
+      },
+      spec: {
+        selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
+        template: {
+          metadata: { labels: { 'k8s-app': 'kube-proxy' } },
+          spec: {
+            tolerations: [{ operator: 'Exists' }],
+            containers: [
+              {
+                name: 'kube-proxy',
+                image: '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3',
+                command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'],
+              },
+            ],
+          },
+        },
+      },
+      status: {
+        desiredNumberScheduled: opts.nodes,
+        currentNumberScheduled: opts.nodes,
+        numberReady: opts.nodes,
+        numberAvailable: opts.nodes,
+        updatedNumberScheduled: opts.nodes,
+        numberMisscheduled: 0,
+      },
     };
-    yield { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'kube-system', name: 'kube-proxy-config' }, data: { config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n' } };
+    yield {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'kube-system', name: 'kube-proxy-config' },
+      data: { config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n' },
+    };
     for (let i = 0; i < opts.nodes; i++) yield kubeProxyPod(i, rnd);
   }
 
@@ -394,15 +662,40 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     yield p;
   }
   const host = t?.host;
-  yield service('default', 'kubernetes', host ?? '198.19.0.1', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP', targetPort: t?.apiPort ?? 443 }], { labels: { component: 'apiserver', provider: 'kubernetes' }, selector: {} });
-  yield slice('default', 'kubernetes', [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP' }], [{ ip: host ?? '198.18.255.10', node: '' }]);
+  yield service(
+    'default',
+    'kubernetes',
+    host ?? '198.19.0.1',
+    [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP', targetPort: t?.apiPort ?? 443 }],
+    { labels: { component: 'apiserver', provider: 'kubernetes' }, selector: {} },
+  );
+  yield slice(
+    'default',
+    'kubernetes',
+    [{ name: 'https', port: t?.apiPort ?? 443, protocol: 'TCP' }],
+    [{ ip: host ?? '198.18.255.10', node: '' }],
+  );
   const dnsPort = t?.dnsPort ?? 53;
-  yield service('kube-system', 'kube-dns', host ?? '198.19.0.10', [
-    { name: 'dns', port: dnsPort, protocol: 'UDP', targetPort: dnsPort },
-    { name: 'dns-tcp', port: dnsPort, protocol: 'TCP', targetPort: dnsPort },
-    { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
-  ], { labels: { 'k8s-app': 'kube-dns' }, selector: { 'k8s-app': 'kube-dns' } });
-  yield slice('kube-system', 'kube-dns', [{ name: 'dns', port: dnsPort, protocol: 'UDP' }, { name: 'dns-tcp', port: dnsPort, protocol: 'TCP' }], Array.from({ length: counts.corednsPods }, (_, k) => ({ ip: host ?? `198.19.255.${k + 2}`, node: nodeName(k % opts.nodes) })));
+  yield service(
+    'kube-system',
+    'kube-dns',
+    host ?? '198.19.0.10',
+    [
+      { name: 'dns', port: dnsPort, protocol: 'UDP', targetPort: dnsPort },
+      { name: 'dns-tcp', port: dnsPort, protocol: 'TCP', targetPort: dnsPort },
+      { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+    ],
+    { labels: { 'k8s-app': 'kube-dns' }, selector: { 'k8s-app': 'kube-dns' } },
+  );
+  yield slice(
+    'kube-system',
+    'kube-dns',
+    [
+      { name: 'dns', port: dnsPort, protocol: 'UDP' },
+      { name: 'dns-tcp', port: dnsPort, protocol: 'TCP' },
+    ],
+    Array.from({ length: counts.corednsPods }, (_, k) => ({ ip: host ?? `198.19.255.${k + 2}`, node: nodeName(k % opts.nodes) })),
+  );
 
   // Application namespaces, Services and pods: what a cluster is mostly made of.
   const namespaces = Math.max(1, Math.min(200, Math.ceil(counts.services / 25)));
@@ -411,9 +704,18 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     const name = `svc-${s}`;
     const annotated = s < (opts.annotatedServices ?? 0);
     const port = annotated && t ? t.httpPorts[s % t.httpPorts.length]! : 80;
-    const annotations = annotated ? { 'service-proxy-exporter.io/probe': 'true', 'service-proxy-exporter.io/path': '/' } : { 'meta.helm.sh/release-name': ns };
-    yield service(ns, name, annotated && host ? host : svcIP(s + 100), [{ name: 'http', port, protocol: 'TCP', targetPort: 8080 }], { annotations });
-    yield slice(ns, name, [{ name: 'http', port: annotated && t ? port : 8080, protocol: 'TCP' }], [{ ip: annotated && host ? host : `198.19.${128 + ((s >> 8) & 127)}.${s & 255}`, node: nodeName(s % opts.nodes) }]);
+    const annotations = annotated
+      ? { 'service-proxy-exporter.io/probe': 'true', 'service-proxy-exporter.io/path': '/' }
+      : { 'meta.helm.sh/release-name': ns };
+    yield service(ns, name, annotated && host ? host : svcIP(s + 100), [{ name: 'http', port, protocol: 'TCP', targetPort: 8080 }], {
+      annotations,
+    });
+    yield slice(
+      ns,
+      name,
+      [{ name: 'http', port: annotated && t ? port : 8080, protocol: 'TCP' }],
+      [{ ip: annotated && host ? host : `198.19.${128 + ((s >> 8) & 127)}.${s & 255}`, node: nodeName(s % opts.nodes) }],
+    );
   }
   for (let k = 0; k < counts.appPods; k++) {
     const s = k % Math.max(1, counts.services);

@@ -35,7 +35,8 @@ function run(cmd, args, env) {
 
 const why = cannotIsolate();
 if (why) {
-  if (why !== 'already isolated') console.error(`note: running in the host network namespace (${why}); probes of scenario addresses may leave this machine`);
+  if (why !== 'already isolated')
+    console.error(`note: running in the host network namespace (${why}); probes of scenario addresses may leave this machine`);
   run(argv[0], argv.slice(1), process.env);
 } else {
   const inner = 'mkdir -p /run/netns && mount -t tmpfs spx-netns /run/netns && ip link set lo up && exec "$@"';

@@ -124,9 +124,16 @@ async function main(): Promise<void> {
     const ports = JSON.parse(await readLine(targetsProc)) as { tcp: number[]; http: number[] };
     const targets: ProbeTarget[] = [
       ...ports.tcp.map((port, i): ProbeTarget => ({ kind: 'tcp', probe: `tcp${i}`, path: 'vip', host: '127.0.0.1', port })),
-      ...ports.http.map(
-        (port, i): ProbeTarget => ({ kind: 'http', probe: `http${i}`, path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' }),
-      ),
+      ...ports.http.map((port, i): ProbeTarget => ({
+        kind: 'http',
+        probe: `http${i}`,
+        path: 'vip',
+        host: '127.0.0.1',
+        port,
+        scheme: 'http',
+        httpPath: '/',
+        expectedStatus: '2xx',
+      })),
     ];
 
     // --- ours
@@ -185,7 +192,10 @@ async function main(): Promise<void> {
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
     if (!ready) throw new Error('blackbox_exporter did not become healthy');
-    const urls = targets.map((t) => `${base}/probe?module=${t.kind === 'tcp' ? 'tcp_connect' : 'http_2xx'}&target=${encodeURIComponent(t.kind === 'tcp' ? `127.0.0.1:${t.port}` : `http://127.0.0.1:${t.port}/`)}`);
+    const urls = targets.map(
+      (t) =>
+        `${base}/probe?module=${t.kind === 'tcp' ? 'tcp_connect' : 'http_2xx'}&target=${encodeURIComponent(t.kind === 'tcp' ? `127.0.0.1:${t.port}` : `http://127.0.0.1:${t.port}/`)}`,
+    );
     const bbRound = async (): Promise<number> => {
       let ok = 0;
       await pool(urls, CONCURRENCY, async (url) => {
@@ -213,7 +223,10 @@ async function main(): Promise<void> {
       succeeded: bbOk / ROUNDS,
       rssMiB: procRssMiB(bb.pid!),
       driverCpuSecondsPerRound: (drv1.user + drv1.system) / 1e6 / ROUNDS,
-      version: execFileSync(BLACKBOX, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().split('\n')[0]!.trim(),
+      version: execFileSync(BLACKBOX, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+        .toString()
+        .split('\n')[0]!
+        .trim(),
     };
     agent.destroy();
 
@@ -231,12 +244,18 @@ async function main(): Promise<void> {
     console.log(row('RSS MiB (process)', 'n/a', f(blackbox.rssMiB, 1)));
     console.log(`driver CPU for /probe requests (not counted above): ${f(blackbox.driverCpuSecondsPerRound)} s / round`);
     console.log(`ratio blackbox/ours: wall ×${f(ratio.wall, 2)}, CPU ×${f(ratio.cpu, 2)}  (CPU resolution of /proc: ${1000 / clkTck} ms)`);
-    if (ours.succeeded !== targets.length || blackbox.succeeded !== urls.length) console.log('WARNING: not every probe succeeded; numbers are not comparable');
+    if (ours.succeeded !== targets.length || blackbox.succeeded !== urls.length)
+      console.log('WARNING: not every probe succeeded; numbers are not comparable');
 
     const out = {
       benchmark: 'probe round cost: service-proxy-exporter round runner vs prometheus-blackbox-exporter',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? '',
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
       params: { tcpTargets: COUNT, httpTargets: COUNT, concurrency: CONCURRENCY, rounds: ROUNDS, timeoutMs: TIMEOUT_MS },
       ours,
       blackbox,

@@ -2,12 +2,12 @@
 // Cilium (Helm, GKE anetd), Calico (manifest, operator), Antrea, kube-router, OVN-Kubernetes
 // (OpenShift), flannel, CoreDNS/kube-dns.
 import {
-  Ctx,
+  type Ctx,
   DaemonSetBuilder,
   DS_TOLERATE_ALL,
   NODE_NAME_ENV,
-  Obj,
-  PodPlacement,
+  type Obj,
+  type PodPlacement,
   apiserverService,
   at,
   configMap,
@@ -234,7 +234,10 @@ oomScoreAdj: -998
 portRange: ""
 `;
 
-export function eksKubeProxy(ctx: Ctx, o: { image: string; apiserver: string; created: string; now: string; placements: Placement[] }): Obj[] {
+export function eksKubeProxy(
+  ctx: Ctx,
+  o: { image: string; apiserver: string; created: string; now: string; placements: Placement[] },
+): Obj[] {
   const labels = { 'eks.amazonaws.com/component': 'kube-proxy', 'k8s-app': 'kube-proxy' };
   const cfg = configMap(ctx, 'kube-system', 'kube-proxy-config', { config: EKS_CONFIG }, o.created, labels);
   const kc = configMap(
@@ -344,8 +347,18 @@ export function rke2KubeProxyMirrorPod(ctx: Ctx, n: Obj, o: { image: string; clu
           '--kubeconfig=/var/lib/rancher/rke2/agent/kubeproxy.kubeconfig',
           '--proxy-mode=iptables',
         ],
-        env: [{ name: 'FILE_HASH', value: ctx.hex(`filehash/${name}`) }, { name: 'NO_PROXY', value: '.svc,.cluster.local,198.18.128.0/17,198.19.0.0/16' }],
-        livenessProbe: { failureThreshold: 8, httpGet: { host: 'localhost', path: '/healthz', port: 10256, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 15 },
+        env: [
+          { name: 'FILE_HASH', value: ctx.hex(`filehash/${name}`) },
+          { name: 'NO_PROXY', value: '.svc,.cluster.local,198.18.128.0/17,198.19.0.0/16' },
+        ],
+        livenessProbe: {
+          failureThreshold: 8,
+          httpGet: { host: 'localhost', path: '/healthz', port: 10256, scheme: 'HTTP' },
+          initialDelaySeconds: 10,
+          periodSeconds: 10,
+          successThreshold: 1,
+          timeoutSeconds: 15,
+        },
         resources: { requests: { cpu: '250m', memory: '128Mi' } },
         securityContext: { privileged: true },
         volumeMounts: [
@@ -497,14 +510,26 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
   const image = ciliumImage(ctx, repo, tplVersion, !!o.digest);
   const old = ciliumImage(ctx, repo, o.version, !!o.digest);
   const dsName = o.gke ? 'anetd' : 'cilium';
-  const cm = configMap(ctx, 'kube-system', 'cilium-config', ciliumConfigData(o), o.created, o.gke ? { 'addonmanager.kubernetes.io/mode': 'Reconcile' } : { 'app.kubernetes.io/managed-by': 'Helm' }, o.gke ? undefined : { 'meta.helm.sh/release-name': 'cilium', 'meta.helm.sh/release-namespace': 'kube-system' });
+  const cm = configMap(
+    ctx,
+    'kube-system',
+    'cilium-config',
+    ciliumConfigData(o),
+    o.created,
+    o.gke ? { 'addonmanager.kubernetes.io/mode': 'Reconcile' } : { 'app.kubernetes.io/managed-by': 'Helm' },
+    o.gke ? undefined : { 'meta.helm.sh/release-name': 'cilium', 'meta.helm.sh/release-namespace': 'kube-system' },
+  );
   const env: Obj[] = [
     fieldEnv('K8S_NODE_NAME', 'spec.nodeName'),
     fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace'),
     { name: 'CILIUM_CLUSTERMESH_CONFIG', value: '/var/lib/cilium/clustermesh/' },
     { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { divisor: '1', resource: 'limits.memory' } } },
   ];
-  if (o.k8sServiceHost) env.push({ name: 'KUBERNETES_SERVICE_HOST', value: o.k8sServiceHost }, { name: 'KUBERNETES_SERVICE_PORT', value: o.k8sServicePort ?? '6443' });
+  if (o.k8sServiceHost)
+    env.push(
+      { name: 'KUBERNETES_SERVICE_HOST', value: o.k8sServiceHost },
+      { name: 'KUBERNETES_SERVICE_PORT', value: o.k8sServicePort ?? '6443' },
+    );
   const initImage = image;
   const podLabels: Record<string, string> = o.legacyKeys
     ? { 'k8s-app': 'cilium' }
@@ -516,11 +541,18 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
     name: dsName,
     labels: o.gke
       ? { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'cilium' }
-      : { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/name': 'cilium-agent', 'app.kubernetes.io/part-of': 'cilium', 'k8s-app': 'cilium' },
+      : {
+          'app.kubernetes.io/managed-by': 'Helm',
+          'app.kubernetes.io/name': 'cilium-agent',
+          'app.kubernetes.io/part-of': 'cilium',
+          'k8s-app': 'cilium',
+        },
     annotations: o.gke ? undefined : { 'meta.helm.sh/release-name': 'cilium', 'meta.helm.sh/release-namespace': 'kube-system' },
     selector: { 'k8s-app': 'cilium' },
     podLabels,
-    podAnnotations: o.gke ? { 'components.gke.io/component-name': 'advanceddatapath', 'components.gke.io/component-version': tplVersion.replace(/^v/, '') } : { 'kubectl.kubernetes.io/default-container': 'cilium-agent' },
+    podAnnotations: o.gke
+      ? { 'components.gke.io/component-name': 'advanceddatapath', 'components.gke.io/component-version': tplVersion.replace(/^v/, '') }
+      : { 'kubectl.kubernetes.io/default-container': 'cilium-agent' },
     created: o.created,
     generation: o.templateVersion ? 2 : 1,
     maxUnavailable: o.maxUnavailable ?? 2,
@@ -535,18 +567,61 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
           args: ['--config-dir=/tmp/cilium/config-map'],
           env,
           lifecycle: {
-            postStart: { exec: { command: ['bash', '-c', 'set -o errexit\nset -o pipefail\nset -o nounset\n\n# When running in AWS ENI mode, it\'s likely that \'aws-node\' has\n# had a chance to install SNAT iptables rules. These can result\n# in dropped traffic, so we should attempt to remove them.\n'] } },
+            postStart: {
+              exec: {
+                command: [
+                  'bash',
+                  '-c',
+                  "set -o errexit\nset -o pipefail\nset -o nounset\n\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules. These can result\n# in dropped traffic, so we should attempt to remove them.\n",
+                ],
+              },
+            },
             preStop: { exec: { command: ['/cni-uninstall.sh'] } },
           },
-          livenessProbe: { failureThreshold: 10, httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' }, periodSeconds: 30, successThreshold: 1, timeoutSeconds: 5 },
-          readinessProbe: { failureThreshold: 3, httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' }, periodSeconds: 30, successThreshold: 1, timeoutSeconds: 5 },
-          startupProbe: { failureThreshold: 105, httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' }, initialDelaySeconds: 5, periodSeconds: 2, successThreshold: 1, timeoutSeconds: 1 },
+          livenessProbe: {
+            failureThreshold: 10,
+            httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' },
+            periodSeconds: 30,
+            successThreshold: 1,
+            timeoutSeconds: 5,
+          },
+          readinessProbe: {
+            failureThreshold: 3,
+            httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' },
+            periodSeconds: 30,
+            successThreshold: 1,
+            timeoutSeconds: 5,
+          },
+          startupProbe: {
+            failureThreshold: 105,
+            httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' },
+            initialDelaySeconds: 5,
+            periodSeconds: 2,
+            successThreshold: 1,
+            timeoutSeconds: 1,
+          },
           ports: [
             { containerPort: 4244, hostPort: 4244, name: 'peer-service', protocol: 'TCP' },
             { containerPort: 9962, hostPort: 9962, name: 'prometheus', protocol: 'TCP' },
           ],
           securityContext: {
-            capabilities: { add: ['CHOWN', 'KILL', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'SYS_MODULE', 'SYS_ADMIN', 'SYS_RESOURCE', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'], drop: ['ALL'] },
+            capabilities: {
+              add: [
+                'CHOWN',
+                'KILL',
+                'NET_ADMIN',
+                'NET_RAW',
+                'IPC_LOCK',
+                'SYS_MODULE',
+                'SYS_ADMIN',
+                'SYS_RESOURCE',
+                'DAC_OVERRIDE',
+                'FOWNER',
+                'SETGID',
+                'SETUID',
+              ],
+              drop: ['ALL'],
+            },
             seLinuxOptions: { level: 's0', type: 'spc_t' },
           },
           terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -564,12 +639,67 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
         },
       ],
       initContainers: [
-        { name: 'config', image: initImage, command: ['cilium-dbg', 'build-config'], env: [fieldEnv('K8S_NODE_NAME', 'spec.nodeName'), fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace')], terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }] },
-        { name: 'mount-cgroup', image: initImage, command: ['sh', '-ec', 'cp /usr/bin/cilium-mount /hostbin/cilium-mount;\nnsenter --cgroup=/hostproc/1/ns/cgroup --mount=/hostproc/1/ns/mnt "${BIN_PATH}/cilium-mount" $CGROUP_ROOT;\nrm /hostbin/cilium-mount\n'], env: [{ name: 'CGROUP_ROOT', value: '/run/cilium/cgroupv2' }, { name: 'BIN_PATH', value: '/opt/cni/bin' }], securityContext: { privileged: false }, terminationMessagePolicy: 'FallbackToLogsOnError' },
-        { name: 'apply-sysctl-overwrites', image: initImage, command: ['sh', '-ec', 'cp /usr/bin/cilium-sysctlfix /hostbin/cilium-sysctlfix;\nnsenter --mount=/hostproc/1/ns/mnt "${BIN_PATH}/cilium-sysctlfix";\nrm /hostbin/cilium-sysctlfix\n'], env: [{ name: 'BIN_PATH', value: '/opt/cni/bin' }], terminationMessagePolicy: 'FallbackToLogsOnError' },
-        { name: 'mount-bpf-fs', image: initImage, command: ['/bin/bash', '-c', '--'], args: ['mount | grep "/sys/fs/bpf type bpf" || mount -t bpf bpf /sys/fs/bpf'], securityContext: { privileged: true }, terminationMessagePolicy: 'FallbackToLogsOnError' },
-        { name: 'clean-cilium-state', image: initImage, command: ['/init-container.sh'], env: [{ name: 'CILIUM_ALL_STATE', valueFrom: { configMapKeyRef: { key: 'clean-cilium-state', name: 'cilium-config', optional: true } } }], terminationMessagePolicy: 'FallbackToLogsOnError' },
-        { name: 'install-cni-binaries', image: initImage, command: ['/install-plugin.sh'], resources: { requests: { cpu: '100m', memory: '10Mi' } }, terminationMessagePolicy: 'FallbackToLogsOnError' },
+        {
+          name: 'config',
+          image: initImage,
+          command: ['cilium-dbg', 'build-config'],
+          env: [fieldEnv('K8S_NODE_NAME', 'spec.nodeName'), fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace')],
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+          volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
+        },
+        {
+          name: 'mount-cgroup',
+          image: initImage,
+          command: [
+            'sh',
+            '-ec',
+            'cp /usr/bin/cilium-mount /hostbin/cilium-mount;\nnsenter --cgroup=/hostproc/1/ns/cgroup --mount=/hostproc/1/ns/mnt "${BIN_PATH}/cilium-mount" $CGROUP_ROOT;\nrm /hostbin/cilium-mount\n',
+          ],
+          env: [
+            { name: 'CGROUP_ROOT', value: '/run/cilium/cgroupv2' },
+            { name: 'BIN_PATH', value: '/opt/cni/bin' },
+          ],
+          securityContext: { privileged: false },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+        {
+          name: 'apply-sysctl-overwrites',
+          image: initImage,
+          command: [
+            'sh',
+            '-ec',
+            'cp /usr/bin/cilium-sysctlfix /hostbin/cilium-sysctlfix;\nnsenter --mount=/hostproc/1/ns/mnt "${BIN_PATH}/cilium-sysctlfix";\nrm /hostbin/cilium-sysctlfix\n',
+          ],
+          env: [{ name: 'BIN_PATH', value: '/opt/cni/bin' }],
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+        {
+          name: 'mount-bpf-fs',
+          image: initImage,
+          command: ['/bin/bash', '-c', '--'],
+          args: ['mount | grep "/sys/fs/bpf type bpf" || mount -t bpf bpf /sys/fs/bpf'],
+          securityContext: { privileged: true },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+        {
+          name: 'clean-cilium-state',
+          image: initImage,
+          command: ['/init-container.sh'],
+          env: [
+            {
+              name: 'CILIUM_ALL_STATE',
+              valueFrom: { configMapKeyRef: { key: 'clean-cilium-state', name: 'cilium-config', optional: true } },
+            },
+          ],
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+        {
+          name: 'install-cni-binaries',
+          image: initImage,
+          command: ['/install-plugin.sh'],
+          resources: { requests: { cpu: '100m', memory: '10Mi' } },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
       ],
       hostNetwork: true,
       nodeSelector: { 'kubernetes.io/os': 'linux' },
@@ -586,7 +716,10 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
         hostPathVol('etc-cni-netd', '/etc/cni/net.d', 'DirectoryOrCreate'),
         hostPathVol('lib-modules', '/lib/modules', ''),
         hostPathVol('xtables-lock', '/run/xtables.lock', 'FileOrCreate'),
-        { name: 'clustermesh-secrets', projected: { defaultMode: 256, sources: [{ secret: { name: 'cilium-clustermesh', optional: true } }] } },
+        {
+          name: 'clustermesh-secrets',
+          projected: { defaultMode: 256, sources: [{ secret: { name: 'cilium-clustermesh', optional: true } }] },
+        },
         hostPathVol('host-proc-sys-net', '/proc/sys/net', 'Directory'),
         hostPathVol('host-proc-sys-kernel', '/proc/sys/kernel', 'Directory'),
       ],
@@ -611,9 +744,20 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
       ...deployment(ctx, {
         ns: 'kube-system',
         name: 'cilium-operator',
-        labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/name': 'cilium-operator', 'app.kubernetes.io/part-of': 'cilium', 'io.cilium/app': 'operator', name: 'cilium-operator' },
+        labels: {
+          'app.kubernetes.io/managed-by': 'Helm',
+          'app.kubernetes.io/name': 'cilium-operator',
+          'app.kubernetes.io/part-of': 'cilium',
+          'io.cilium/app': 'operator',
+          name: 'cilium-operator',
+        },
         selector: { 'io.cilium/app': 'operator', name: 'cilium-operator' },
-        podLabels: { 'app.kubernetes.io/name': 'cilium-operator', 'app.kubernetes.io/part-of': 'cilium', 'io.cilium/app': 'operator', name: 'cilium-operator' },
+        podLabels: {
+          'app.kubernetes.io/name': 'cilium-operator',
+          'app.kubernetes.io/part-of': 'cilium',
+          'io.cilium/app': 'operator',
+          name: 'cilium-operator',
+        },
         created: o.created,
         replicas: crashing ? 1 : 2,
         podSpec: {
@@ -623,7 +767,11 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
               image: opImage,
               command: ['cilium-operator-generic'],
               args: ['--config-dir=/tmp/cilium/config-map', '--debug=$(CILIUM_DEBUG)'],
-              env: [fieldEnv('K8S_NODE_NAME', 'spec.nodeName'), fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace'), { name: 'CILIUM_DEBUG', valueFrom: { configMapKeyRef: { key: 'debug', name: 'cilium-config', optional: true } } }],
+              env: [
+                fieldEnv('K8S_NODE_NAME', 'spec.nodeName'),
+                fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace'),
+                { name: 'CILIUM_DEBUG', valueFrom: { configMapKeyRef: { key: 'debug', name: 'cilium-config', optional: true } } },
+              ],
               volumeMounts: [{ mountPath: '/tmp/cilium/config-map', name: 'cilium-config-path', readOnly: true }],
             },
           ],
@@ -643,7 +791,10 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
 
 // ---------------------------------------------------------------- Calico
 
-export function calicoNodeManifest(ctx: Ctx, o: { version: string; created: string; now: string; placements: Placement[]; bpf?: boolean }): Obj[] {
+export function calicoNodeManifest(
+  ctx: Ctx,
+  o: { version: string; created: string; now: string; placements: Placement[]; bpf?: boolean },
+): Obj[] {
   const image = `docker.io/calico/node:${o.version}`;
   const env: Obj[] = [
     { name: 'DATASTORE_TYPE', value: 'kubernetes' },
@@ -678,8 +829,21 @@ export function calicoNodeManifest(ctx: Ctx, o: { version: string; created: stri
           image,
           env,
           envFrom: [{ configMapRef: { name: 'kubernetes-services-endpoint', optional: true } }],
-          livenessProbe: { exec: { command: ['/bin/calico-node', '-felix-live', '-bird-live'] }, failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 10 },
-          readinessProbe: { exec: { command: ['/bin/calico-node', '-felix-ready', '-bird-ready'] }, failureThreshold: 3, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 10 },
+          livenessProbe: {
+            exec: { command: ['/bin/calico-node', '-felix-live', '-bird-live'] },
+            failureThreshold: 6,
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
+          readinessProbe: {
+            exec: { command: ['/bin/calico-node', '-felix-ready', '-bird-ready'] },
+            failureThreshold: 3,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
           resources: { requests: { cpu: '250m' } },
           securityContext: { privileged: true },
           volumeMounts: [
@@ -698,7 +862,11 @@ export function calicoNodeManifest(ctx: Ctx, o: { version: string; created: stri
       serviceAccount: 'calico-node',
       serviceAccountName: 'calico-node',
       terminationGracePeriodSeconds: 0,
-      tolerations: [{ effect: 'NoSchedule', operator: 'Exists' }, { key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }],
+      tolerations: [
+        { effect: 'NoSchedule', operator: 'Exists' },
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoExecute', operator: 'Exists' },
+      ],
       volumes: [
         hostPathVol('lib-modules', '/lib/modules', ''),
         hostPathVol('var-run-calico', '/var/run/calico', 'DirectoryOrCreate'),
@@ -710,21 +878,62 @@ export function calicoNodeManifest(ctx: Ctx, o: { version: string; created: stri
     },
   });
   o.placements.forEach((p, i) => ds.addPod(place(p, at(o.created, 3 + i), o.now)));
-  const cm = configMap(ctx, 'kube-system', 'calico-config', { calico_backend: 'bird', cni_network_config: '{\n  "name": "k8s-pod-network",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "calico",\n      "datastore_type": "kubernetes",\n      "nodename": "__KUBERNETES_NODE_NAME__",\n      "mtu": __CNI_MTU__,\n      "ipam": { "type": "calico-ipam" },\n      "policy": { "type": "k8s" },\n      "kubernetes": { "kubeconfig": "__KUBECONFIG_FILEPATH__" }\n    },\n    { "type": "portmap", "snat": true, "capabilities": {"portMappings": true} },\n    { "type": "bandwidth", "capabilities": {"bandwidth": true} }\n  ]\n}', typha_service_name: 'none', veth_mtu: '0' }, o.created);
+  const cm = configMap(
+    ctx,
+    'kube-system',
+    'calico-config',
+    {
+      calico_backend: 'bird',
+      cni_network_config:
+        '{\n  "name": "k8s-pod-network",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "calico",\n      "datastore_type": "kubernetes",\n      "nodename": "__KUBERNETES_NODE_NAME__",\n      "mtu": __CNI_MTU__,\n      "ipam": { "type": "calico-ipam" },\n      "policy": { "type": "k8s" },\n      "kubernetes": { "kubeconfig": "__KUBECONFIG_FILEPATH__" }\n    },\n    { "type": "portmap", "snat": true, "capabilities": {"portMappings": true} },\n    { "type": "bandwidth", "capabilities": {"bandwidth": true} }\n  ]\n}',
+      typha_service_name: 'none',
+      veth_mtu: '0',
+    },
+    o.created,
+  );
   return [cm, ...ds.finish(o.placements.length)];
 }
 
-export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: string; dataplane: 'BPF' | 'Iptables' | 'Nftables'; created: string; now: string; placements: Placement[]; apiserverHost: string; bpfFelix?: boolean }): Obj[] {
+export function calicoOperator(
+  ctx: Ctx,
+  o: {
+    version: string;
+    operatorVersion: string;
+    dataplane: 'BPF' | 'Iptables' | 'Nftables';
+    created: string;
+    now: string;
+    placements: Placement[];
+    apiserverHost: string;
+    bpfFelix?: boolean;
+  },
+): Obj[] {
   const image = `quay.io/calico/node:${o.version}`;
   const installation = {
     apiVersion: 'operator.tigera.io/v1',
     kind: 'Installation',
-    metadata: { name: 'default', uid: ctx.uid('installation/default'), generation: o.dataplane === 'BPF' ? 2 : 1, creationTimestamp: o.created, finalizers: ['operator.tigera.io/installation-controller', 'tigera.io/operator-cleanup'] },
+    metadata: {
+      name: 'default',
+      uid: ctx.uid('installation/default'),
+      generation: o.dataplane === 'BPF' ? 2 : 1,
+      creationTimestamp: o.created,
+      finalizers: ['operator.tigera.io/installation-controller', 'tigera.io/operator-cleanup'],
+    },
     spec: {
       calicoNetwork: {
         bgp: 'Disabled',
         hostPorts: 'Enabled',
-        ipPools: [{ allowedUses: ['Workload', 'Tunnel'], blockSize: 26, cidr: '198.18.128.0/17', disableBGPExport: false, encapsulation: 'VXLAN', name: 'default-ipv4-ippool', natOutgoing: 'Enabled', nodeSelector: 'all()' }],
+        ipPools: [
+          {
+            allowedUses: ['Workload', 'Tunnel'],
+            blockSize: 26,
+            cidr: '198.18.128.0/17',
+            disableBGPExport: false,
+            encapsulation: 'VXLAN',
+            name: 'default-ipv4-ippool',
+            natOutgoing: 'Enabled',
+            nodeSelector: 'all()',
+          },
+        ],
         linuxDataplane: o.dataplane,
         linuxPolicySetupTimeoutSeconds: 0,
         multiInterfaceMode: 'None',
@@ -744,9 +953,30 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
     status: {
       calicoVersion: o.version,
       conditions: [
-        { lastTransitionTime: at(o.created, 6), message: 'All Objects Available', observedGeneration: o.dataplane === 'BPF' ? 2 : 1, reason: 'AllObjectsAvailable', status: 'False', type: 'Degraded' },
-        { lastTransitionTime: at(o.created, 6), message: 'All objects available', observedGeneration: o.dataplane === 'BPF' ? 2 : 1, reason: 'AllObjectsAvailable', status: 'True', type: 'Ready' },
-        { lastTransitionTime: at(o.created, 6), message: 'All Objects Available', observedGeneration: o.dataplane === 'BPF' ? 2 : 1, reason: 'AllObjectsAvailable', status: 'False', type: 'Progressing' },
+        {
+          lastTransitionTime: at(o.created, 6),
+          message: 'All Objects Available',
+          observedGeneration: o.dataplane === 'BPF' ? 2 : 1,
+          reason: 'AllObjectsAvailable',
+          status: 'False',
+          type: 'Degraded',
+        },
+        {
+          lastTransitionTime: at(o.created, 6),
+          message: 'All objects available',
+          observedGeneration: o.dataplane === 'BPF' ? 2 : 1,
+          reason: 'AllObjectsAvailable',
+          status: 'True',
+          type: 'Ready',
+        },
+        {
+          lastTransitionTime: at(o.created, 6),
+          message: 'All Objects Available',
+          observedGeneration: o.dataplane === 'BPF' ? 2 : 1,
+          reason: 'AllObjectsAvailable',
+          status: 'False',
+          type: 'Progressing',
+        },
       ],
       mtu: 1450,
       variant: 'Calico',
@@ -775,7 +1005,13 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
     },
     spec: felixSpec,
   };
-  const endpointCM = configMap(ctx, 'tigera-operator', 'kubernetes-services-endpoint', { KUBERNETES_SERVICE_HOST: o.apiserverHost, KUBERNETES_SERVICE_PORT: '6443' }, o.created);
+  const endpointCM = configMap(
+    ctx,
+    'tigera-operator',
+    'kubernetes-services-endpoint',
+    { KUBERNETES_SERVICE_HOST: o.apiserverHost, KUBERNETES_SERVICE_PORT: '6443' },
+    o.created,
+  );
   const operator = deployment(ctx, {
     ns: 'tigera-operator',
     name: 'tigera-operator',
@@ -791,14 +1027,22 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
           image: `quay.io/tigera/operator:${o.operatorVersion}`,
           command: ['operator'],
           args: ['-manage-crds=true'],
-          env: [{ name: 'WATCH_NAMESPACE', value: '' }, fieldEnv('POD_NAME', 'metadata.name'), { name: 'OPERATOR_NAME', value: 'tigera-operator' }, { name: 'TIGERA_OPERATOR_INIT_IMAGE_VERSION', value: o.operatorVersion }],
+          env: [
+            { name: 'WATCH_NAMESPACE', value: '' },
+            fieldEnv('POD_NAME', 'metadata.name'),
+            { name: 'OPERATOR_NAME', value: 'tigera-operator' },
+            { name: 'TIGERA_OPERATOR_INIT_IMAGE_VERSION', value: o.operatorVersion },
+          ],
           envFrom: [{ configMapRef: { name: 'kubernetes-services-endpoint', optional: true } }],
         },
       ],
       hostNetwork: true,
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       serviceAccountName: 'tigera-operator',
-      tolerations: [{ effect: 'NoExecute', operator: 'Exists' }, { effect: 'NoSchedule', operator: 'Exists' }],
+      tolerations: [
+        { effect: 'NoExecute', operator: 'Exists' },
+        { effect: 'NoSchedule', operator: 'Exists' },
+      ],
     },
   });
   const ds = new DaemonSetBuilder(ctx, {
@@ -807,7 +1051,11 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
     labels: {},
     selector: { 'k8s-app': 'calico-node' },
     podLabels: { 'app.kubernetes.io/name': 'calico-node', 'k8s-app': 'calico-node' },
-    podAnnotations: { 'hash.operator.tigera.io/cni-config': ctx.hex('cni-config', 40), 'hash.operator.tigera.io/system': ctx.hex('system', 40), 'tigera-operator.hash.operator.tigera.io/tigera-ca-private': ctx.hex('ca', 40) },
+    podAnnotations: {
+      'hash.operator.tigera.io/cni-config': ctx.hex('cni-config', 40),
+      'hash.operator.tigera.io/system': ctx.hex('system', 40),
+      'tigera-operator.hash.operator.tigera.io/tigera-ca-private': ctx.hex('ca', 40),
+    },
     created: at(o.created, 2),
     generation: o.dataplane === 'BPF' ? 2 : 1,
     podSpec: {
@@ -839,9 +1087,29 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
             { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
           ],
           lifecycle: { preStop: { exec: { command: ['/bin/calico-node', '-shutdown'] } } },
-          livenessProbe: { failureThreshold: 3, httpGet: { host: 'localhost', path: '/liveness', port: 9099, scheme: 'HTTP' }, periodSeconds: 60, successThreshold: 1, timeoutSeconds: 10 },
-          readinessProbe: { exec: { command: ['/bin/calico-node', '-felix-ready'] }, failureThreshold: 3, periodSeconds: 30, successThreshold: 1, timeoutSeconds: 10 },
-          securityContext: { allowPrivilegeEscalation: true, capabilities: { drop: ['ALL'] }, privileged: true, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } },
+          livenessProbe: {
+            failureThreshold: 3,
+            httpGet: { host: 'localhost', path: '/liveness', port: 9099, scheme: 'HTTP' },
+            periodSeconds: 60,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
+          readinessProbe: {
+            exec: { command: ['/bin/calico-node', '-felix-ready'] },
+            failureThreshold: 3,
+            periodSeconds: 30,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
+          securityContext: {
+            allowPrivilegeEscalation: true,
+            capabilities: { drop: ['ALL'] },
+            privileged: true,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            runAsUser: 0,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           volumeMounts: [
             { mountPath: '/etc/pki/tls/certs', name: 'tigera-ca-bundle', readOnly: true },
             { mountPath: '/lib/modules', name: 'lib-modules', readOnly: true },
@@ -859,7 +1127,11 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
       serviceAccount: 'calico-node',
       serviceAccountName: 'calico-node',
       terminationGracePeriodSeconds: 5,
-      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoSchedule', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }],
+      tolerations: [
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoSchedule', operator: 'Exists' },
+        { effect: 'NoExecute', operator: 'Exists' },
+      ],
       volumes: [
         hostPathVol('lib-modules', '/lib/modules', ''),
         hostPathVol('xtables-lock', '/run/xtables.lock', 'FileOrCreate'),
@@ -877,13 +1149,17 @@ export function calicoOperator(ctx: Ctx, o: { version: string; operatorVersion: 
 
 // ---------------------------------------------------------------- Flannel
 
-export function flannel(ctx: Ctx, o: { version: string; cniPluginVersion: string; created: string; now: string; placements: Placement[]; podCIDR: string }): Obj[] {
+export function flannel(
+  ctx: Ctx,
+  o: { version: string; cniPluginVersion: string; created: string; now: string; placements: Placement[]; podCIDR: string },
+): Obj[] {
   const cm = configMap(
     ctx,
     'kube-flannel',
     'kube-flannel-cfg',
     {
-      'cni-conf.json': '{\n  "name": "cbr0",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "flannel",\n      "delegate": {\n        "hairpinMode": true,\n        "isDefaultGateway": true\n      }\n    },\n    {\n      "type": "portmap",\n      "capabilities": {\n        "portMappings": true\n      }\n    }\n  ]\n}\n',
+      'cni-conf.json':
+        '{\n  "name": "cbr0",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "flannel",\n      "delegate": {\n        "hairpinMode": true,\n        "isDefaultGateway": true\n      }\n    },\n    {\n      "type": "portmap",\n      "capabilities": {\n        "portMappings": true\n      }\n    }\n  ]\n}\n',
       'net-conf.json': `{\n  "Network": "${o.podCIDR}",\n  "EnableNFTables": false,\n  "Backend": {\n    "Type": "vxlan"\n  }\n}\n`,
     },
     o.created,
@@ -897,14 +1173,25 @@ export function flannel(ctx: Ctx, o: { version: string; cniPluginVersion: string
     podLabels: { app: 'flannel', 'k8s-app': 'flannel', tier: 'node' },
     created: o.created,
     podSpec: {
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }],
+          },
+        },
+      },
       containers: [
         {
           name: 'kube-flannel',
           image: `ghcr.io/flannel-io/flannel:${o.version}`,
           command: ['/opt/bin/flanneld'],
           args: ['--ip-masq', '--kube-subnet-mgr'],
-          env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), { name: 'EVENT_QUEUE_DEPTH', value: '5000' }, { name: 'CONT_WHEN_CACHE_NOT_READY', value: 'false' }],
+          env: [
+            fieldEnv('POD_NAME', 'metadata.name'),
+            fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+            { name: 'EVENT_QUEUE_DEPTH', value: '5000' },
+            { name: 'CONT_WHEN_CACHE_NOT_READY', value: 'false' },
+          ],
           resources: { requests: { cpu: '100m', memory: '50Mi' } },
           securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] }, privileged: false },
           volumeMounts: [
@@ -915,8 +1202,23 @@ export function flannel(ctx: Ctx, o: { version: string; cniPluginVersion: string
         },
       ],
       initContainers: [
-        { name: 'install-cni-plugin', image: `ghcr.io/flannel-io/flannel-cni-plugin:${o.cniPluginVersion}`, command: ['cp'], args: ['-f', '/flannel', '/opt/cni/bin/flannel'], volumeMounts: [{ mountPath: '/opt/cni/bin', name: 'cni-plugin' }] },
-        { name: 'install-cni', image: `ghcr.io/flannel-io/flannel:${o.version}`, command: ['cp'], args: ['-f', '/etc/kube-flannel/cni-conf.json', '/etc/cni/net.d/10-flannel.conflist'], volumeMounts: [{ mountPath: '/etc/cni/net.d', name: 'cni' }, { mountPath: '/etc/kube-flannel/', name: 'flannel-cfg' }] },
+        {
+          name: 'install-cni-plugin',
+          image: `ghcr.io/flannel-io/flannel-cni-plugin:${o.cniPluginVersion}`,
+          command: ['cp'],
+          args: ['-f', '/flannel', '/opt/cni/bin/flannel'],
+          volumeMounts: [{ mountPath: '/opt/cni/bin', name: 'cni-plugin' }],
+        },
+        {
+          name: 'install-cni',
+          image: `ghcr.io/flannel-io/flannel:${o.version}`,
+          command: ['cp'],
+          args: ['-f', '/etc/kube-flannel/cni-conf.json', '/etc/cni/net.d/10-flannel.conflist'],
+          volumeMounts: [
+            { mountPath: '/etc/cni/net.d', name: 'cni' },
+            { mountPath: '/etc/kube-flannel/', name: 'flannel-cfg' },
+          ],
+        },
       ],
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
@@ -1002,7 +1304,10 @@ antreaProxy:
 `;
 }
 
-export function antrea(ctx: Ctx, o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string; controllerNode: Obj }): Obj[] {
+export function antrea(
+  ctx: Ctx,
+  o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string; controllerNode: Obj },
+): Obj[] {
   const image = `antrea/antrea-agent-ubuntu:${o.version}`;
   const labels = { app: 'antrea' };
   const cm = configMap(
@@ -1011,8 +1316,10 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
     'antrea-config',
     {
       'antrea-agent.conf': antreaAgentConf(o.apiserver, true),
-      'antrea-cni.conflist': '{\n    "cniVersion":"0.3.0",\n    "name": "antrea",\n    "plugins": [\n        {\n            "type": "antrea",\n            "ipam": {\n                "type": "host-local"\n            }\n        }\n        ,\n        {\n            "type": "portmap",\n            "capabilities": {"portMappings": true}\n        }\n        ,\n        {\n            "type": "bandwidth",\n            "capabilities": {"bandwidth": true}\n        }\n    ]\n}\n',
-      'antrea-controller.conf': '# FeatureGates is a map of feature names to bools that enable or disable experimental features.\nfeatureGates:\n  Traceflow: true\n  AntreaPolicy: true\n  Egress: true\n  NetworkPolicyStats: true\n\n# The port for the antrea-controller APIServer to serve on.\napiPort: 10349\n\n# Enable metrics exposure via Prometheus.\nenablePrometheusMetrics: true\n',
+      'antrea-cni.conflist':
+        '{\n    "cniVersion":"0.3.0",\n    "name": "antrea",\n    "plugins": [\n        {\n            "type": "antrea",\n            "ipam": {\n                "type": "host-local"\n            }\n        }\n        ,\n        {\n            "type": "portmap",\n            "capabilities": {"portMappings": true}\n        }\n        ,\n        {\n            "type": "bandwidth",\n            "capabilities": {"bandwidth": true}\n        }\n    ]\n}\n',
+      'antrea-controller.conf':
+        '# FeatureGates is a map of feature names to bools that enable or disable experimental features.\nfeatureGates:\n  Traceflow: true\n  AntreaPolicy: true\n  Egress: true\n  NetworkPolicyStats: true\n\n# The port for the antrea-controller APIServer to serve on.\napiPort: 10349\n\n# Enable metrics exposure via Prometheus.\nenablePrometheusMetrics: true\n',
     },
     o.created,
     labels,
@@ -1031,10 +1338,36 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
           name: 'antrea-agent',
           image,
           command: ['antrea-agent'],
-          args: ['--config=/etc/antrea/antrea-agent.conf', '--logtostderr=false', '--log_dir=/var/log/antrea', '--alsologtostderr', '--log_file_max_size=100', '--log_file_max_num=4'],
-          env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), fieldEnv('NODE_NAME', 'spec.nodeName'), { name: 'ANTREA_CONFIG_MAP_NAME', value: 'antrea-config' }],
-          livenessProbe: { failureThreshold: 5, httpGet: { host: 'localhost', path: '/livez', port: 'api', scheme: 'HTTPS' }, initialDelaySeconds: 10, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 5 },
-          readinessProbe: { failureThreshold: 8, httpGet: { host: 'localhost', path: '/readyz', port: 'api', scheme: 'HTTPS' }, initialDelaySeconds: 5, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 5 },
+          args: [
+            '--config=/etc/antrea/antrea-agent.conf',
+            '--logtostderr=false',
+            '--log_dir=/var/log/antrea',
+            '--alsologtostderr',
+            '--log_file_max_size=100',
+            '--log_file_max_num=4',
+          ],
+          env: [
+            fieldEnv('POD_NAME', 'metadata.name'),
+            fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+            fieldEnv('NODE_NAME', 'spec.nodeName'),
+            { name: 'ANTREA_CONFIG_MAP_NAME', value: 'antrea-config' },
+          ],
+          livenessProbe: {
+            failureThreshold: 5,
+            httpGet: { host: 'localhost', path: '/livez', port: 'api', scheme: 'HTTPS' },
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 5,
+          },
+          readinessProbe: {
+            failureThreshold: 8,
+            httpGet: { host: 'localhost', path: '/readyz', port: 'api', scheme: 'HTTPS' },
+            initialDelaySeconds: 5,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 5,
+          },
           ports: [{ containerPort: 10350, hostPort: 10350, name: 'api', protocol: 'TCP' }],
           resources: { requests: { cpu: '200m' } },
           securityContext: { privileged: true },
@@ -1054,7 +1387,14 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
           image,
           command: ['start_ovs'],
           args: ['--log_file_max_size=100', '--log_file_max_num=4'],
-          livenessProbe: { exec: { command: ['/bin/sh', '-c', 'timeout 10 container_liveness_probe ovs'] }, failureThreshold: 5, initialDelaySeconds: 5, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 10 },
+          livenessProbe: {
+            exec: { command: ['/bin/sh', '-c', 'timeout 10 container_liveness_probe ovs'] },
+            failureThreshold: 5,
+            initialDelaySeconds: 5,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
           resources: { requests: { cpu: '200m' } },
           securityContext: { capabilities: { add: ['SYS_NICE', 'NET_ADMIN', 'SYS_ADMIN', 'IPC_LOCK'] } },
           volumeMounts: [
@@ -1064,14 +1404,31 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
         },
       ],
       initContainers: [
-        { name: 'install-cni', image, command: ['install_cni'], resources: { requests: { cpu: '100m' } }, securityContext: { capabilities: { add: ['SYS_MODULE'] } }, volumeMounts: [{ mountPath: '/etc/antrea/antrea-cni.conflist', name: 'antrea-config', readOnly: true, subPath: 'antrea-cni.conflist' }, { mountPath: '/host/etc/cni/net.d', name: 'host-cni-conf' }, { mountPath: '/host/opt/cni/bin', name: 'host-cni-bin' }, { mountPath: '/lib/modules', name: 'host-lib-modules', readOnly: true }, { mountPath: '/var/run/antrea', name: 'host-var-run-antrea' }] },
+        {
+          name: 'install-cni',
+          image,
+          command: ['install_cni'],
+          resources: { requests: { cpu: '100m' } },
+          securityContext: { capabilities: { add: ['SYS_MODULE'] } },
+          volumeMounts: [
+            { mountPath: '/etc/antrea/antrea-cni.conflist', name: 'antrea-config', readOnly: true, subPath: 'antrea-cni.conflist' },
+            { mountPath: '/host/etc/cni/net.d', name: 'host-cni-conf' },
+            { mountPath: '/host/opt/cni/bin', name: 'host-cni-bin' },
+            { mountPath: '/lib/modules', name: 'host-lib-modules', readOnly: true },
+            { mountPath: '/var/run/antrea', name: 'host-var-run-antrea' },
+          ],
+        },
       ],
       hostNetwork: true,
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       priorityClassName: 'system-node-critical',
       serviceAccount: 'antrea-agent',
       serviceAccountName: 'antrea-agent',
-      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoSchedule', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }],
+      tolerations: [
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoSchedule', operator: 'Exists' },
+        { effect: 'NoExecute', operator: 'Exists' },
+      ],
       volumes: [
         { name: 'antrea-config', configMap: { name: 'antrea-config', defaultMode: 420 } },
         hostPathVol('host-cni-conf', '/etc/cni/net.d', ''),
@@ -1100,8 +1457,24 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
           name: 'antrea-controller',
           image: `antrea/antrea-controller-ubuntu:${o.version}`,
           command: ['antrea-controller'],
-          args: ['--config', '/etc/antrea/antrea-controller.conf', '--logtostderr=false', '--log_dir=/var/log/antrea', '--alsologtostderr', '--log_file_max_size=100', '--log_file_max_num=4'],
-          env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), fieldEnv('NODE_NAME', 'spec.nodeName'), { name: 'SERVICEACCOUNT_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.serviceAccountName' } } }, { name: 'ANTREA_CONFIG_MAP_NAME', value: 'antrea-config' }, { name: 'KUBERNETES_SERVICE_HOST', value: o.apiserver.replace(/^https:\/\//, '').split(':')[0]! }, { name: 'KUBERNETES_SERVICE_PORT', value: '6443' }],
+          args: [
+            '--config',
+            '/etc/antrea/antrea-controller.conf',
+            '--logtostderr=false',
+            '--log_dir=/var/log/antrea',
+            '--alsologtostderr',
+            '--log_file_max_size=100',
+            '--log_file_max_num=4',
+          ],
+          env: [
+            fieldEnv('POD_NAME', 'metadata.name'),
+            fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+            fieldEnv('NODE_NAME', 'spec.nodeName'),
+            { name: 'SERVICEACCOUNT_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.serviceAccountName' } } },
+            { name: 'ANTREA_CONFIG_MAP_NAME', value: 'antrea-config' },
+            { name: 'KUBERNETES_SERVICE_HOST', value: o.apiserver.replace(/^https:\/\//, '').split(':')[0]! },
+            { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
+          ],
           ports: [{ containerPort: 10349, name: 'api', protocol: 'TCP' }],
         },
       ],
@@ -1109,7 +1482,11 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       priorityClassName: 'system-cluster-critical',
       serviceAccountName: 'antrea-controller',
-      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoSchedule', key: 'node-role.kubernetes.io/master' }, { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' }],
+      tolerations: [
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoSchedule', key: 'node-role.kubernetes.io/master' },
+        { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' },
+      ],
     },
     pods: [{ node: o.controllerNode, started: at(o.created, 3), now: o.now }],
   });
@@ -1118,13 +1495,17 @@ export function antrea(ctx: Ctx, o: { version: string; created: string; now: str
 
 // ---------------------------------------------------------------- kube-router
 
-export function kubeRouter(ctx: Ctx, o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string }): Obj[] {
+export function kubeRouter(
+  ctx: Ctx,
+  o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string },
+): Obj[] {
   const cm = configMap(
     ctx,
     'kube-system',
     'kube-router-cfg',
     {
-      'cni-conf.json': '{\n   "cniVersion":"0.3.0",\n   "name":"mynet",\n   "plugins":[\n      {\n         "name":"kubernetes",\n         "type":"bridge",\n         "bridge":"kube-bridge",\n         "isDefaultGateway":true,\n         "hairpinMode":true,\n         "ipam":{\n            "type":"host-local"\n         }\n      },\n      {\n         "type":"portmap",\n         "capabilities":{\n            "snat":true,\n            "portMappings":true\n         }\n      }\n   ]\n}\n',
+      'cni-conf.json':
+        '{\n   "cniVersion":"0.3.0",\n   "name":"mynet",\n   "plugins":[\n      {\n         "name":"kubernetes",\n         "type":"bridge",\n         "bridge":"kube-bridge",\n         "isDefaultGateway":true,\n         "hairpinMode":true,\n         "ipam":{\n            "type":"host-local"\n         }\n      },\n      {\n         "type":"portmap",\n         "capabilities":{\n            "snat":true,\n            "portMappings":true\n         }\n      }\n   ]\n}\n',
     },
     o.created,
     { k8s_app: 'kube-router', tier: 'node' },
@@ -1133,7 +1514,9 @@ export function kubeRouter(ctx: Ctx, o: { version: string; created: string; now:
     ctx,
     'kube-system',
     'kube-router-kubeconfig',
-    { 'kubeconfig.conf': `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n    server: ${o.apiserver}\n  name: default\ncontexts:\n- context:\n    cluster: default\n    namespace: default\n    user: default\n  name: default\ncurrent-context: default\nusers:\n- name: default\n  user:\n    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n` },
+    {
+      'kubeconfig.conf': `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n    server: ${o.apiserver}\n  name: default\ncontexts:\n- context:\n    cluster: default\n    namespace: default\n    user: default\n  name: default\ncurrent-context: default\nusers:\n- name: default\n  user:\n    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n`,
+    },
     o.created,
   );
   const image = `docker.io/cloudnativelabs/kube-router:${o.version}`;
@@ -1149,9 +1532,26 @@ export function kubeRouter(ctx: Ctx, o: { version: string; created: string; now:
         {
           name: 'kube-router',
           image,
-          args: ['--run-router=true', '--run-firewall=true', '--run-service-proxy=true', '--bgp-graceful-restart=true', '--kubeconfig=/var/lib/kube-router/kubeconfig'],
-          env: [NODE_NAME_ENV, fieldEnv('POD_NAME', 'metadata.name'), { name: 'KUBE_ROUTER_CNI_CONF_FILE', value: '/etc/cni/net.d/10-kuberouter.conflist' }],
-          livenessProbe: { failureThreshold: 3, httpGet: { path: '/healthz', port: 20244, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 3, successThreshold: 1, timeoutSeconds: 1 },
+          args: [
+            '--run-router=true',
+            '--run-firewall=true',
+            '--run-service-proxy=true',
+            '--bgp-graceful-restart=true',
+            '--kubeconfig=/var/lib/kube-router/kubeconfig',
+          ],
+          env: [
+            NODE_NAME_ENV,
+            fieldEnv('POD_NAME', 'metadata.name'),
+            { name: 'KUBE_ROUTER_CNI_CONF_FILE', value: '/etc/cni/net.d/10-kuberouter.conflist' },
+          ],
+          livenessProbe: {
+            failureThreshold: 3,
+            httpGet: { path: '/healthz', port: 20244, scheme: 'HTTP' },
+            initialDelaySeconds: 10,
+            periodSeconds: 3,
+            successThreshold: 1,
+            timeoutSeconds: 1,
+          },
           resources: { requests: { cpu: '250m', memory: '250Mi' } },
           securityContext: { privileged: true },
           volumeMounts: [
@@ -1166,20 +1566,34 @@ export function kubeRouter(ctx: Ctx, o: { version: string; created: string; now:
         {
           name: 'install-cni',
           image,
-          command: ['/bin/sh', '-c', 'set -e -x;\nif [ ! -f /etc/cni/net.d/10-kuberouter.conflist ]; then\n  if [ -f /etc/cni/net.d/*.conf ]; then\n    rm -f /etc/cni/net.d/*.conf;\n  fi;\n  TMP=/etc/cni/net.d/.tmp-kuberouter-cfg;\n  cp /etc/kube-router/cni-conf.json ${TMP};\n  mv ${TMP} /etc/cni/net.d/10-kuberouter.conflist;\nfi\n'],
-          volumeMounts: [{ mountPath: '/etc/cni/net.d', name: 'cni-conf-dir' }, { mountPath: '/etc/kube-router', name: 'kube-router-cfg' }],
+          command: [
+            '/bin/sh',
+            '-c',
+            'set -e -x;\nif [ ! -f /etc/cni/net.d/10-kuberouter.conflist ]; then\n  if [ -f /etc/cni/net.d/*.conf ]; then\n    rm -f /etc/cni/net.d/*.conf;\n  fi;\n  TMP=/etc/cni/net.d/.tmp-kuberouter-cfg;\n  cp /etc/kube-router/cni-conf.json ${TMP};\n  mv ${TMP} /etc/cni/net.d/10-kuberouter.conflist;\nfi\n',
+          ],
+          volumeMounts: [
+            { mountPath: '/etc/cni/net.d', name: 'cni-conf-dir' },
+            { mountPath: '/etc/kube-router', name: 'kube-router-cfg' },
+          ],
         },
       ],
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
       serviceAccount: 'kube-router',
       serviceAccountName: 'kube-router',
-      tolerations: [{ effect: 'NoSchedule', operator: 'Exists' }, { key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }],
+      tolerations: [
+        { effect: 'NoSchedule', operator: 'Exists' },
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoExecute', operator: 'Exists' },
+      ],
       volumes: [
         hostPathVol('lib-modules', '/lib/modules', ''),
         hostPathVol('cni-conf-dir', '/etc/cni/net.d', ''),
         { name: 'kube-router-cfg', configMap: { name: 'kube-router-cfg', defaultMode: 420 } },
-        { name: 'kubeconfig', configMap: { name: 'kube-router-kubeconfig', defaultMode: 420, items: [{ key: 'kubeconfig.conf', path: 'kubeconfig' }] } },
+        {
+          name: 'kubeconfig',
+          configMap: { name: 'kube-router-kubeconfig', defaultMode: 420, items: [{ key: 'kubeconfig.conf', path: 'kubeconfig' }] },
+        },
         hostPathVol('xtables-lock', '/run/xtables.lock', 'FileOrCreate'),
       ],
     },
@@ -1194,41 +1608,122 @@ export function ovnKubernetesOpenShift(ctx: Ctx, o: { created: string; now: stri
   const img = (what: string) => `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${ctx.hex(`ocp/${what}`)}`;
   const ovn = img('ovn-kubernetes');
   const rbac = img('kube-rbac-proxy');
-  const c = (name: string, image: string, command: string[], extra: Obj = {}) => ({ name, image, command, resources: { requests: { cpu: '10m', memory: '50Mi' } }, terminationMessagePolicy: 'FallbackToLogsOnError', ...extra });
+  const c = (name: string, image: string, command: string[], extra: Obj = {}) => ({
+    name,
+    image,
+    command,
+    resources: { requests: { cpu: '10m', memory: '50Mi' } },
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    ...extra,
+  });
   const ds = new DaemonSetBuilder(ctx, {
     ns: 'openshift-ovn-kubernetes',
     name: 'ovnkube-node',
     labels: { 'networkoperator.openshift.io/generates-operator-status': 'stand-alone' },
-    annotations: { 'kubernetes.io/description': 'This daemonset launches the ovn-kubernetes per node networking components.', 'networkoperator.openshift.io/cluster-network-cidr': '198.18.128.0/17', 'networkoperator.openshift.io/hybrid-overlay-status': 'disabled', 'networkoperator.openshift.io/ip-family-mode': 'single-stack', 'release.openshift.io/version': '4.18.21' },
+    annotations: {
+      'kubernetes.io/description': 'This daemonset launches the ovn-kubernetes per node networking components.',
+      'networkoperator.openshift.io/cluster-network-cidr': '198.18.128.0/17',
+      'networkoperator.openshift.io/hybrid-overlay-status': 'disabled',
+      'networkoperator.openshift.io/ip-family-mode': 'single-stack',
+      'release.openshift.io/version': '4.18.21',
+    },
     selector: { app: 'ovnkube-node' },
-    podLabels: { app: 'ovnkube-node', component: 'network', 'kubernetes.io/os': 'linux', 'openshift.io/component': 'network', 'ovn-db-pod': 'true', type: 'infra' },
-    podAnnotations: { 'network.operator.openshift.io/ovnkube-script-lib-hash': ctx.hex('ovn-script', 40), 'networkoperator.openshift.io/ovnkube-config-hash': ctx.hex('ovn-config', 40), 'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}' },
+    podLabels: {
+      app: 'ovnkube-node',
+      component: 'network',
+      'kubernetes.io/os': 'linux',
+      'openshift.io/component': 'network',
+      'ovn-db-pod': 'true',
+      type: 'infra',
+    },
+    podAnnotations: {
+      'network.operator.openshift.io/ovnkube-script-lib-hash': ctx.hex('ovn-script', 40),
+      'networkoperator.openshift.io/ovnkube-config-hash': ctx.hex('ovn-config', 40),
+      'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}',
+    },
     created: o.created,
     maxUnavailable: '10%',
     podSpec: {
       containers: [
-        c('ovn-controller', ovn, ['/bin/bash', '-c', 'set -e\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-ovn-controller ${OVN_LOG_LEVEL}\n'], { securityContext: { privileged: true } }),
-        c('ovn-acl-logging', ovn, ['/bin/bash', '-c', 'set -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-audit-log-rotation\n']),
-        c('kube-rbac-proxy-node', rbac, ['/bin/bash', '-c', '#!/bin/bash\nset -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-rbac-proxy-node ovn-node-metrics 9103 29103 /etc/pki/tls/metrics-cert/tls.key /etc/pki/tls/metrics-cert/tls.crt\n'], { ports: [{ containerPort: 9103, name: 'https', protocol: 'TCP' }] }),
-        c('kube-rbac-proxy-ovn-metrics', rbac, ['/bin/bash', '-c', '#!/bin/bash\nset -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-rbac-proxy-node ovn-metrics 9105 29105 /etc/pki/tls/metrics-cert/tls.key /etc/pki/tls/metrics-cert/tls.crt\n'], { ports: [{ containerPort: 9105, name: 'https', protocol: 'TCP' }] }),
-        c('northd', ovn, ['/bin/bash', '-c', 'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-ovn-northd TERM INT\nstart-ovn-northd "${OVN_LOG_LEVEL}"\n']),
-        c('nbdb', ovn, ['/bin/bash', '-c', 'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-nbdb TERM INT\nstart-nbdb ${OVN_LOG_LEVEL}\n']),
-        c('sbdb', ovn, ['/bin/bash', '-c', 'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-sbdb TERM INT\nstart-sbdb ${OVN_LOG_LEVEL}\n']),
-        c('ovnkube-controller', ovn, ['/bin/bash', '-c', 'set -xe\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-ovnkube-node ${OVN_KUBE_LOG_LEVEL} 29103 29105\n'], {
-          env: [
-            { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
-            { name: 'KUBERNETES_SERVICE_HOST', value: 'api-int.ocp.example.test' },
-            { name: 'OVN_CONTROLLER_INACTIVITY_PROBE', value: '180000' },
-            { name: 'OVN_KUBE_LOG_LEVEL', value: '4' },
-            fieldEnv('K8S_NODE', 'spec.nodeName'),
-            fieldEnv('POD_NAME', 'metadata.name'),
+        c(
+          'ovn-controller',
+          ovn,
+          ['/bin/bash', '-c', 'set -e\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-ovn-controller ${OVN_LOG_LEVEL}\n'],
+          { securityContext: { privileged: true } },
+        ),
+        c('ovn-acl-logging', ovn, [
+          '/bin/bash',
+          '-c',
+          'set -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-audit-log-rotation\n',
+        ]),
+        c(
+          'kube-rbac-proxy-node',
+          rbac,
+          [
+            '/bin/bash',
+            '-c',
+            '#!/bin/bash\nset -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-rbac-proxy-node ovn-node-metrics 9103 29103 /etc/pki/tls/metrics-cert/tls.key /etc/pki/tls/metrics-cert/tls.crt\n',
           ],
-          ports: [{ containerPort: 29105, name: 'metrics-port', protocol: 'TCP' }],
-          readinessProbe: { exec: { command: ['test', '-f', '/etc/cni/net.d/10-ovn-kubernetes.conf'] }, failureThreshold: 3, initialDelaySeconds: 5, periodSeconds: 5, successThreshold: 1, timeoutSeconds: 1 },
-          securityContext: { privileged: true },
-        }),
+          { ports: [{ containerPort: 9103, name: 'https', protocol: 'TCP' }] },
+        ),
+        c(
+          'kube-rbac-proxy-ovn-metrics',
+          rbac,
+          [
+            '/bin/bash',
+            '-c',
+            '#!/bin/bash\nset -euo pipefail\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-rbac-proxy-node ovn-metrics 9105 29105 /etc/pki/tls/metrics-cert/tls.key /etc/pki/tls/metrics-cert/tls.crt\n',
+          ],
+          { ports: [{ containerPort: 9105, name: 'https', protocol: 'TCP' }] },
+        ),
+        c('northd', ovn, [
+          '/bin/bash',
+          '-c',
+          'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-ovn-northd TERM INT\nstart-ovn-northd "${OVN_LOG_LEVEL}"\n',
+        ]),
+        c('nbdb', ovn, [
+          '/bin/bash',
+          '-c',
+          'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-nbdb TERM INT\nstart-nbdb ${OVN_LOG_LEVEL}\n',
+        ]),
+        c('sbdb', ovn, [
+          '/bin/bash',
+          '-c',
+          'set -xem\nif [[ -f /env/_master ]]; then\n  set -o allexport\n  source /env/_master\n  set +o allexport\nfi\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\n\ntrap quit-sbdb TERM INT\nstart-sbdb ${OVN_LOG_LEVEL}\n',
+        ]),
+        c(
+          'ovnkube-controller',
+          ovn,
+          ['/bin/bash', '-c', 'set -xe\n. /ovnkube-lib/ovnkube-lib.sh || exit 1\nstart-ovnkube-node ${OVN_KUBE_LOG_LEVEL} 29103 29105\n'],
+          {
+            env: [
+              { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
+              { name: 'KUBERNETES_SERVICE_HOST', value: 'api-int.ocp.example.test' },
+              { name: 'OVN_CONTROLLER_INACTIVITY_PROBE', value: '180000' },
+              { name: 'OVN_KUBE_LOG_LEVEL', value: '4' },
+              fieldEnv('K8S_NODE', 'spec.nodeName'),
+              fieldEnv('POD_NAME', 'metadata.name'),
+            ],
+            ports: [{ containerPort: 29105, name: 'metrics-port', protocol: 'TCP' }],
+            readinessProbe: {
+              exec: { command: ['test', '-f', '/etc/cni/net.d/10-ovn-kubernetes.conf'] },
+              failureThreshold: 3,
+              initialDelaySeconds: 5,
+              periodSeconds: 5,
+              successThreshold: 1,
+              timeoutSeconds: 1,
+            },
+            securityContext: { privileged: true },
+          },
+        ),
       ],
-      initContainers: [c('kubecfg-setup', ovn, ['/bin/bash', '-c', 'cat << EOF > /etc/ovn/kubeconfig\napiVersion: v1\nclusters:\n  - cluster:\n      certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n      server: https://api-int.ocp.example.test:6443\n    name: default-cluster\nEOF\n'])],
+      initContainers: [
+        c('kubecfg-setup', ovn, [
+          '/bin/bash',
+          '-c',
+          'cat << EOF > /etc/ovn/kubeconfig\napiVersion: v1\nclusters:\n  - cluster:\n      certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n      server: https://api-int.ocp.example.test:6443\n    name: default-cluster\nEOF\n',
+        ]),
+      ],
       dnsPolicy: 'Default',
       hostNetwork: true,
       hostPID: true,
@@ -1256,7 +1751,8 @@ export function ovnKubernetesOpenShift(ctx: Ctx, o: { created: string; now: stri
     'openshift-ovn-kubernetes',
     'ovnkube-config',
     {
-      'ovnkube.conf': '[default]\nmtu="1400"\ncluster-subnets="198.18.128.0/17/23"\nencap-port="6081"\nenable-lflow-cache=true\nlflow-cache-limit-kb=1048576\nenable-udp-aggregation=true\nudn-allowed-default-services="default/kubernetes,openshift-dns/dns-default"\n\n[kubernetes]\nservice-cidrs="198.19.0.0/16"\novn-config-namespace="openshift-ovn-kubernetes"\napiserver="https://api-int.ocp.example.test:6443"\nhost-network-namespace="openshift-host-network"\nplatform-type="None"\nhealthz-bind-address="0.0.0.0:10256"\ndns-service-namespace="openshift-dns"\ndns-service-name="dns-default"\n\n[ovnkubernetesfeature]\nenable-egress-ip=true\nenable-egress-firewall=true\nenable-egress-qos=true\nenable-egress-service=true\nenable-multi-network=true\nenable-admin-network-policy=true\nenable-multi-external-gateway=true\nenable-network-segmentation=true\n\n[gateway]\nmode=shared\nnodeport=true\n',
+      'ovnkube.conf':
+        '[default]\nmtu="1400"\ncluster-subnets="198.18.128.0/17/23"\nencap-port="6081"\nenable-lflow-cache=true\nlflow-cache-limit-kb=1048576\nenable-udp-aggregation=true\nudn-allowed-default-services="default/kubernetes,openshift-dns/dns-default"\n\n[kubernetes]\nservice-cidrs="198.19.0.0/16"\novn-config-namespace="openshift-ovn-kubernetes"\napiserver="https://api-int.ocp.example.test:6443"\nhost-network-namespace="openshift-host-network"\nplatform-type="None"\nhealthz-bind-address="0.0.0.0:10256"\ndns-service-namespace="openshift-dns"\ndns-service-name="dns-default"\n\n[ovnkubernetesfeature]\nenable-egress-ip=true\nenable-egress-firewall=true\nenable-egress-qos=true\nenable-egress-service=true\nenable-multi-network=true\nenable-admin-network-policy=true\nenable-multi-external-gateway=true\nenable-network-segmentation=true\n\n[gateway]\nmode=shared\nnodeport=true\n',
     },
     o.created,
   );
@@ -1284,7 +1780,11 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
   const ns = o.flavor === 'openshift' ? 'openshift-dns' : 'kube-system';
   let depName = 'coredns';
   let svcName = 'kube-dns';
-  let svcLabels: Record<string, string> = { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' };
+  let svcLabels: Record<string, string> = {
+    'k8s-app': 'kube-dns',
+    'kubernetes.io/cluster-service': 'true',
+    'kubernetes.io/name': 'CoreDNS',
+  };
   let podLabels: Record<string, string> = { 'k8s-app': 'kube-dns' };
   let selector: Record<string, string> = { 'k8s-app': 'kube-dns' };
   let svcAnnotations: Record<string, string> | undefined = { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' };
@@ -1294,25 +1794,51 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
       name: 'coredns',
       image: o.image,
       args: ['-conf', '/etc/coredns/Corefile'],
-      livenessProbe: { failureThreshold: 5, httpGet: { path: '/health', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 60, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 5 },
-      readinessProbe: { failureThreshold: 3, httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+      livenessProbe: {
+        failureThreshold: 5,
+        httpGet: { path: '/health', port: 8080, scheme: 'HTTP' },
+        initialDelaySeconds: 60,
+        periodSeconds: 10,
+        successThreshold: 1,
+        timeoutSeconds: 5,
+      },
+      readinessProbe: {
+        failureThreshold: 3,
+        httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' },
+        periodSeconds: 10,
+        successThreshold: 1,
+        timeoutSeconds: 1,
+      },
       ports: [
         { containerPort: 53, name: 'dns', protocol: 'UDP' },
         { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
         { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
       ],
       resources: { limits: { memory: '170Mi' }, requests: { cpu: '100m', memory: '70Mi' } },
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] }, readOnlyRootFilesystem: true },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+      },
       volumeMounts: [{ mountPath: '/etc/coredns', name: 'config-volume', readOnly: true }],
     },
   ];
-  let corefile = '.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30 {\n       disable success cluster.local\n       disable denial cluster.local\n    }\n    loop\n    reload\n    loadbalance\n}\n';
+  let corefile =
+    '.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30 {\n       disable success cluster.local\n       disable denial cluster.local\n    }\n    loop\n    reload\n    loadbalance\n}\n';
   let cmName = 'coredns';
   if (o.flavor === 'rke2') {
     depName = 'rke2-coredns-rke2-coredns';
     svcName = 'rke2-coredns-rke2-coredns';
     cmName = 'rke2-coredns-rke2-coredns';
-    svcLabels = { 'app.kubernetes.io/instance': 'rke2-coredns', 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/name': 'rke2-coredns', 'helm.sh/chart': 'rke2-coredns-1.43.300', 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' };
+    svcLabels = {
+      'app.kubernetes.io/instance': 'rke2-coredns',
+      'app.kubernetes.io/managed-by': 'Helm',
+      'app.kubernetes.io/name': 'rke2-coredns',
+      'helm.sh/chart': 'rke2-coredns-1.43.300',
+      'k8s-app': 'kube-dns',
+      'kubernetes.io/cluster-service': 'true',
+      'kubernetes.io/name': 'CoreDNS',
+    };
     podLabels = { 'app.kubernetes.io/instance': 'rke2-coredns', 'app.kubernetes.io/name': 'rke2-coredns', 'k8s-app': 'kube-dns' };
     selector = podLabels;
     ports = [
@@ -1327,7 +1853,12 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
   } else if (o.flavor === 'gke-kube-dns') {
     depName = 'kube-dns';
     cmName = 'kube-dns';
-    svcLabels = { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS' };
+    svcLabels = {
+      'addonmanager.kubernetes.io/mode': 'Reconcile',
+      'k8s-app': 'kube-dns',
+      'kubernetes.io/cluster-service': 'true',
+      'kubernetes.io/name': 'KubeDNS',
+    };
     svcAnnotations = undefined;
     ports = [
       { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
@@ -1335,16 +1866,73 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     ];
     const tag = o.image.split(':').pop()!;
     containers = [
-      { name: 'kubedns', image: o.image, args: ['--domain=cluster.local.', '--dns-port=10053', '--config-dir=/kube-dns-config', '--v=2'], ports: [{ containerPort: 10053, name: 'dns-local', protocol: 'UDP' }, { containerPort: 10053, name: 'dns-tcp-local', protocol: 'TCP' }, { containerPort: 10055, name: 'metrics', protocol: 'TCP' }], readinessProbe: { failureThreshold: 3, httpGet: { path: '/readiness', port: 8081, scheme: 'HTTP' }, initialDelaySeconds: 3, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 5 }, resources: { limits: { memory: '210Mi' }, requests: { cpu: '100m', memory: '70Mi' } } },
-      { name: 'dnsmasq', image: `gke.gcr.io/k8s-dns-dnsmasq-nanny:${tag}`, args: ['-v=2', '-logtostderr', '-configDir=/etc/k8s/dns/dnsmasq-nanny', '-restartDnsmasq=true', '--', '-k', '--cache-size=1000', '--no-negcache', '--dns-forward-max=1500', '--log-facility=-', '--server=/cluster.local/127.0.0.1#10053', '--server=/in-addr.arpa/127.0.0.1#10053', '--server=/ip6.arpa/127.0.0.1#10053', '--max-ttl=30', '--max-cache-ttl=30'], ports: [{ containerPort: 53, name: 'dns', protocol: 'UDP' }, { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' }], resources: { requests: { cpu: '150m', memory: '20Mi' } } },
-      { name: 'sidecar', image: `gke.gcr.io/k8s-dns-sidecar:${tag}`, args: ['--v=2', '--logtostderr', '--probe=kubedns,127.0.0.1:10053,kubernetes.default.svc.cluster.local,5,SRV', '--probe=dnsmasq,127.0.0.1:53,kubernetes.default.svc.cluster.local,5,SRV'], ports: [{ containerPort: 10054, name: 'metrics', protocol: 'TCP' }], resources: { requests: { cpu: '10m', memory: '20Mi' } } },
+      {
+        name: 'kubedns',
+        image: o.image,
+        args: ['--domain=cluster.local.', '--dns-port=10053', '--config-dir=/kube-dns-config', '--v=2'],
+        ports: [
+          { containerPort: 10053, name: 'dns-local', protocol: 'UDP' },
+          { containerPort: 10053, name: 'dns-tcp-local', protocol: 'TCP' },
+          { containerPort: 10055, name: 'metrics', protocol: 'TCP' },
+        ],
+        readinessProbe: {
+          failureThreshold: 3,
+          httpGet: { path: '/readiness', port: 8081, scheme: 'HTTP' },
+          initialDelaySeconds: 3,
+          periodSeconds: 10,
+          successThreshold: 1,
+          timeoutSeconds: 5,
+        },
+        resources: { limits: { memory: '210Mi' }, requests: { cpu: '100m', memory: '70Mi' } },
+      },
+      {
+        name: 'dnsmasq',
+        image: `gke.gcr.io/k8s-dns-dnsmasq-nanny:${tag}`,
+        args: [
+          '-v=2',
+          '-logtostderr',
+          '-configDir=/etc/k8s/dns/dnsmasq-nanny',
+          '-restartDnsmasq=true',
+          '--',
+          '-k',
+          '--cache-size=1000',
+          '--no-negcache',
+          '--dns-forward-max=1500',
+          '--log-facility=-',
+          '--server=/cluster.local/127.0.0.1#10053',
+          '--server=/in-addr.arpa/127.0.0.1#10053',
+          '--server=/ip6.arpa/127.0.0.1#10053',
+          '--max-ttl=30',
+          '--max-cache-ttl=30',
+        ],
+        ports: [
+          { containerPort: 53, name: 'dns', protocol: 'UDP' },
+          { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
+        ],
+        resources: { requests: { cpu: '150m', memory: '20Mi' } },
+      },
+      {
+        name: 'sidecar',
+        image: `gke.gcr.io/k8s-dns-sidecar:${tag}`,
+        args: [
+          '--v=2',
+          '--logtostderr',
+          '--probe=kubedns,127.0.0.1:10053,kubernetes.default.svc.cluster.local,5,SRV',
+          '--probe=dnsmasq,127.0.0.1:53,kubernetes.default.svc.cluster.local,5,SRV',
+        ],
+        ports: [{ containerPort: 10054, name: 'metrics', protocol: 'TCP' }],
+        resources: { requests: { cpu: '10m', memory: '20Mi' } },
+      },
     ];
   } else if (o.flavor === 'openshift') {
     depName = 'dns-default';
     svcName = 'dns-default';
     cmName = 'dns-default';
     svcLabels = { 'dns.operator.openshift.io/owning-dns': 'default' };
-    svcAnnotations = { 'service.beta.openshift.io/serving-cert-secret-name': 'dns-default-metrics-tls', 'service.beta.openshift.io/serving-cert-signed-by': 'openshift-service-serving-signer@1700000000' };
+    svcAnnotations = {
+      'service.beta.openshift.io/serving-cert-secret-name': 'dns-default-metrics-tls',
+      'service.beta.openshift.io/serving-cert-signed-by': 'openshift-service-serving-signer@1700000000',
+    };
     podLabels = { 'dns.operator.openshift.io/daemonset-dns': 'default' };
     selector = podLabels;
     ports = [
@@ -1353,9 +1941,30 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
       { name: 'metrics', port: 9154, protocol: 'TCP', targetPort: 'metrics' },
     ];
     containers = [
-      { name: 'dns', image: o.image, command: ['coredns'], args: ['-conf', '/etc/coredns/Corefile'], ports: [{ containerPort: 5353, name: 'dns', protocol: 'UDP' }, { containerPort: 5353, name: 'dns-tcp', protocol: 'TCP' }], readinessProbe: { failureThreshold: 3, httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 3, successThreshold: 1, timeoutSeconds: 3 }, resources: { requests: { cpu: '50m', memory: '70Mi' } }, terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: [{ mountPath: '/etc/coredns', name: 'config-volume', readOnly: true }] },
+      {
+        name: 'dns',
+        image: o.image,
+        command: ['coredns'],
+        args: ['-conf', '/etc/coredns/Corefile'],
+        ports: [
+          { containerPort: 5353, name: 'dns', protocol: 'UDP' },
+          { containerPort: 5353, name: 'dns-tcp', protocol: 'TCP' },
+        ],
+        readinessProbe: {
+          failureThreshold: 3,
+          httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' },
+          initialDelaySeconds: 10,
+          periodSeconds: 3,
+          successThreshold: 1,
+          timeoutSeconds: 3,
+        },
+        resources: { requests: { cpu: '50m', memory: '70Mi' } },
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [{ mountPath: '/etc/coredns', name: 'config-volume', readOnly: true }],
+      },
     ];
-    corefile = '.:5353 {\n    bufsize 1232\n    errors\n    log . {\n        class error\n    }\n    health {\n        lameduck 20s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus 127.0.0.1:9153\n    forward . /etc/resolv.conf {\n        policy sequential\n    }\n    cache 900 {\n        denial 9984 30\n    }\n    reload\n}\nhostname.bind:5353 {\n    chaos\n}\n';
+    corefile =
+      '.:5353 {\n    bufsize 1232\n    errors\n    log . {\n        class error\n    }\n    health {\n        lameduck 20s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus 127.0.0.1:9153\n    forward . /etc/resolv.conf {\n        policy sequential\n    }\n    cache 900 {\n        denial 9984 30\n    }\n    reload\n}\nhostname.bind:5353 {\n    chaos\n}\n';
   }
   const out: Obj[] = [configMap(ctx, ns, cmName, { Corefile: corefile }, o.created)];
   const podSpec: Obj = {
@@ -1365,7 +1974,10 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     priorityClassName: 'system-cluster-critical',
     serviceAccount: o.flavor === 'gke-kube-dns' ? 'kube-dns' : 'coredns',
     serviceAccountName: o.flavor === 'gke-kube-dns' ? 'kube-dns' : 'coredns',
-    tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' }],
+    tolerations: [
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+      { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' },
+    ],
     volumes: [{ name: 'config-volume', configMap: { name: cmName, defaultMode: 420, items: [{ key: 'Corefile', path: 'Corefile' }] } }],
   };
   let pods: Obj[];
@@ -1390,7 +2002,12 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     const dep = deployment(ctx, {
       ns,
       name: depName,
-      labels: o.flavor === 'gke-kube-dns' ? { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'kube-dns' } : o.flavor === 'eks' ? { 'eks.amazonaws.com/component': 'coredns', 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' } : { 'k8s-app': 'kube-dns' },
+      labels:
+        o.flavor === 'gke-kube-dns'
+          ? { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'kube-dns' }
+          : o.flavor === 'eks'
+            ? { 'eks.amazonaws.com/component': 'coredns', 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' }
+            : { 'k8s-app': 'kube-dns' },
       selector,
       podLabels: o.flavor === 'eks' ? { 'eks.amazonaws.com/component': 'coredns', ...podLabels } : podLabels,
       created: o.created,
@@ -1401,9 +2018,22 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     out.push(...dep);
     pods = dep.slice(1);
   }
-  const svc = service(ctx, { ns, name: svcName, labels: svcLabels, annotations: svcAnnotations, clusterIP: '198.19.0.10', ports, selector, created: o.created });
+  const svc = service(ctx, {
+    ns,
+    name: svcName,
+    labels: svcLabels,
+    annotations: svcAnnotations,
+    clusterIP: '198.19.0.10',
+    ports,
+    selector,
+    created: o.created,
+  });
   out.push(svc);
-  const epsPorts = ports.map((p) => ({ name: p.name, port: typeof p.targetPort === 'number' ? p.targetPort : p.name === 'metrics' ? 9154 : 5353, protocol: p.protocol }));
+  const epsPorts = ports.map((p) => ({
+    name: p.name,
+    port: typeof p.targetPort === 'number' ? p.targetPort : p.name === 'metrics' ? 9154 : 5353,
+    protocol: p.protocol,
+  }));
   out.push(endpointSliceForPods(ctx, svc, pods, epsPorts, o.now));
   return out;
 }

@@ -4,9 +4,22 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { ScenarioExpectation } from '../../src/sim/scenarios.js';
-import { Ctx, DS_TOLERATE_ALL, DaemonSetBuilder, NodeOpts, Obj, POD_BASES, at, fieldEnv, hostPathVol, namespace, node, nodeIP } from './lib.js';
 import {
-  Placement,
+  Ctx,
+  DS_TOLERATE_ALL,
+  DaemonSetBuilder,
+  type NodeOpts,
+  type Obj,
+  POD_BASES,
+  at,
+  fieldEnv,
+  hostPathVol,
+  namespace,
+  node,
+  nodeIP,
+} from './lib.js';
+import {
+  type Placement,
   antrea,
   apiserverService,
   calicoNodeManifest,
@@ -56,7 +69,18 @@ function write(h: Header, ctx: Ctx): void {
 
 const UBUNTU = { runtime: 'containerd://1.7.28', osImage: 'Ubuntu 24.04.3 LTS', kernel: '6.8.0-85-generic' };
 
-function kubeadmNodes(ctx: Ctx, count: number, o: { prefix?: string; kubelet?: string; kubeProxyVersion?: string; network?: NodeOpts['networkCondition']; base?: typeof UBUNTU; overrides?: Record<number, Partial<NodeOpts>> } = {}): Obj[] {
+function kubeadmNodes(
+  ctx: Ctx,
+  count: number,
+  o: {
+    prefix?: string;
+    kubelet?: string;
+    kubeProxyVersion?: string;
+    network?: NodeOpts['networkCondition'];
+    base?: typeof UBUNTU;
+    overrides?: Record<number, Partial<NodeOpts>>;
+  } = {},
+): Obj[] {
   const prefix = o.prefix ?? 'k8s';
   const base = o.base ?? UBUNTU;
   const nodes: Obj[] = [];
@@ -85,7 +109,6 @@ function kubeadmNodes(ctx: Ctx, count: number, o: { prefix?: string; kubelet?: s
 
 const CILIUM_UP = { reason: 'CiliumIsUp', message: 'Cilium is running on this node' };
 const CALICO_UP = { reason: 'CalicoIsUp', message: 'Calico is running on this node' };
-const FLANNEL_UP = { reason: 'FlannelIsUp', message: 'Flannel is running on this node' };
 
 const ready = (nodes: Obj[]): Placement[] => nodes.map((n) => ({ node: n }));
 
@@ -96,11 +119,20 @@ function namespaces(ctx: Ctx, ...extra: string[]): Obj[] {
 /** default/kubernetes + CoreDNS on the first two schedulable nodes */
 function basics(ctx: Ctx, nodes: Obj[], dns: Partial<Parameters<typeof coreDNS>[1]> = {}): Obj[] {
   const cps = nodes.filter((n) => 'node-role.kubernetes.io/control-plane' in n.metadata.labels);
-  const workers = nodes.filter((n) => !('node-role.kubernetes.io/control-plane' in n.metadata.labels) && n.metadata.labels['kubernetes.io/os'] === 'linux');
+  const workers = nodes.filter(
+    (n) => !('node-role.kubernetes.io/control-plane' in n.metadata.labels) && n.metadata.labels['kubernetes.io/os'] === 'linux',
+  );
   const dnsNodes = (workers.length >= 2 ? workers : nodes).slice(0, 2);
   return [
     ...apiserverService(ctx, CREATED, cps.map(nodeIP)),
-    ...coreDNS(ctx, { created: CREATED, now: NOW, nodes: dnsNodes, image: 'registry.k8s.io/coredns/coredns:v1.12.0', flavor: 'coredns', ...dns }),
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: dnsNodes,
+      image: 'registry.k8s.io/coredns/coredns:v1.12.0',
+      flavor: 'coredns',
+      ...dns,
+    }),
   ];
 }
 
@@ -119,16 +151,37 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   const ctx = new Ctx('kubeadm-iptables');
   const nodes = kubeadmNodes(ctx, 3, { network: CALICO_UP });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: ready(nodes), desired: 3 }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      desired: 3,
+    }),
+  );
   ctx.add(...calicoNodeManifest(ctx, { version: 'v3.30.3', created: CREATED, now: NOW, placements: ready(nodes) }));
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'kubeadm-iptables',
-      description: 'kubeadm v1.33.5, 3 nodes, kube-proxy DaemonSet with the kubeadm default config (mode: ""), Calico v3.30.3 from the manifest (iptables dataplane)',
-      basedOn: 'kubeadm v1.33 kube-proxy addon (DaemonSet, ConfigMap kube-proxy with config.conf/kubeconfig.conf as `kubeadm init` writes them); calico.yaml v3.30 manifest in kube-system',
+      description:
+        'kubeadm v1.33.5, 3 nodes, kube-proxy DaemonSet with the kubeadm default config (mode: ""), Calico v3.30.3 from the manifest (iptables dataplane)',
+      basedOn:
+        'kubeadm v1.33 kube-proxy addon (DaemonSet, ConfigMap kube-proxy with config.conf/kubeconfig.conf as `kubeadm init` writes them); calico.yaml v3.30 manifest in kube-system',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -138,16 +191,46 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   const ctx = new Ctx('kubeadm-ipvs');
   const nodes = kubeadmNodes(ctx, 3, { network: undefined });
   ctx.add(...namespaces(ctx, 'kube-flannel'), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: 'ipvs', ipvs: { strictARP: true, scheduler: 'rr' }, clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: ready(nodes), desired: 3 }));
-  ctx.add(...flannel(ctx, { version: 'v0.27.3', cniPluginVersion: 'v1.7.1-flannel2', created: CREATED, now: NOW, placements: ready(nodes), podCIDR: CLUSTER_CIDR }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: 'ipvs',
+      ipvs: { strictARP: true, scheduler: 'rr' },
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      desired: 3,
+    }),
+  );
+  ctx.add(
+    ...flannel(ctx, {
+      version: 'v0.27.3',
+      cniPluginVersion: 'v1.7.1-flannel2',
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      podCIDR: CLUSTER_CIDR,
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'kubeadm-ipvs',
       description: 'kubeadm v1.33.5, 3 nodes, kube-proxy in ipvs mode (strictARP for MetalLB, rr scheduler), flannel v0.27.3',
-      basedOn: 'kubeadm v1.33 kube-proxy addon with KubeProxyConfiguration mode: "ipvs"; kube-flannel.yml v0.27 (namespace kube-flannel, DaemonSet kube-flannel-ds)',
+      basedOn:
+        'kubeadm v1.33 kube-proxy addon with KubeProxyConfiguration mode: "ipvs"; kube-flannel.yml v0.27 (namespace kube-flannel, DaemonSet kube-flannel-ds)',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'ipvs', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'ipvs',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -157,16 +240,47 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   const ctx = new Ctx('kubeadm-nftables');
   const nodes = kubeadmNodes(ctx, 3, { network: CALICO_UP });
   ctx.add(...namespaces(ctx, 'tigera-operator', 'calico-system'), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: 'nftables', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: ready(nodes), desired: 3 }));
-  ctx.add(...calicoOperator(ctx, { version: 'v3.30.3', operatorVersion: 'v1.38.6', dataplane: 'Nftables', created: CREATED, now: NOW, placements: ready(nodes), apiserverHost: '198.18.0.10' }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: 'nftables',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      desired: 3,
+    }),
+  );
+  ctx.add(
+    ...calicoOperator(ctx, {
+      version: 'v3.30.3',
+      operatorVersion: 'v1.38.6',
+      dataplane: 'Nftables',
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      apiserverHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'kubeadm-nftables',
-      description: 'kubeadm v1.33.5, 3 nodes, kube-proxy in nftables mode (GA in 1.33); Calico v3.30.3 via the Tigera operator with linuxDataplane Nftables (an Installation that is not BPF)',
-      basedOn: 'kubeadm v1.33 kube-proxy addon with mode: "nftables"; Tigera operator v1.38 Installation/FelixConfiguration shapes (operator.tigera.io/v1, crd.projectcalico.org/v1)',
+      description:
+        'kubeadm v1.33.5, 3 nodes, kube-proxy in nftables mode (GA in 1.33); Calico v3.30.3 via the Tigera operator with linuxDataplane Nftables (an Installation that is not BPF)',
+      basedOn:
+        'kubeadm v1.33 kube-proxy addon with mode: "nftables"; Tigera operator v1.38 Installation/FelixConfiguration shapes (operator.tigera.io/v1, crd.projectcalico.org/v1)',
       crds: ['installations.operator.tigera.io', 'felixconfigurations.crd.projectcalico.org'],
-      expected: { provider: 'kube-proxy', mode: 'nftables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'nftables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -178,36 +292,88 @@ function ciliumKpr(name: string, healthz: string, description: string, issues: s
   const ctx = new Ctx(name);
   const nodes = kubeadmNodes(ctx, 3, { network: CILIUM_UP });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...cilium(ctx, { version: 'v1.18.3', digest: true, kpr: 'true', healthz, created: CREATED, now: NOW, placements: ready(nodes), k8sServiceHost: '198.18.0.10' }));
+  ctx.add(
+    ...cilium(ctx, {
+      version: 'v1.18.3',
+      digest: true,
+      kpr: 'true',
+      healthz,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      k8sServiceHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: name,
       description,
-      basedOn: 'Cilium 1.18 Helm chart (kubeProxyReplacement=true, k8sServiceHost/k8sServicePort set, image pinned by digest); kubeadm v1.33 init with --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet or ConfigMap)',
+      basedOn:
+        'Cilium 1.18 Helm chart (kubeProxyReplacement=true, k8sServiceHost/k8sServicePort set, image pinned by digest); kubeadm v1.33 init with --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet or ConfigMap)',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues, agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.18.3',
+        flavor: 'daemonset',
+        conflict: false,
+        issues,
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
 }
-ciliumKpr('cilium-kpr', '0.0.0.0:10256', 'Cilium 1.18.3 with kubeProxyReplacement=true and a kube-proxy-compatible healthz bind address on 3 kubeadm nodes, no kube-proxy (healthy)', []);
-ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=true on 3 kubeadm nodes, no kube-proxy; kube-proxy-replacement-healthz-bind-address left empty as the chart renders it by default', ['kpr_healthz_unset']);
+ciliumKpr(
+  'cilium-kpr',
+  '0.0.0.0:10256',
+  'Cilium 1.18.3 with kubeProxyReplacement=true and a kube-proxy-compatible healthz bind address on 3 kubeadm nodes, no kube-proxy (healthy)',
+  [],
+);
+ciliumKpr(
+  'cilium-kpr-no-healthz',
+  '',
+  'Cilium 1.18.3 with kubeProxyReplacement=true on 3 kubeadm nodes, no kube-proxy; kube-proxy-replacement-healthz-bind-address left empty as the chart renders it by default',
+  ['kpr_healthz_unset'],
+);
 
 {
   const ctx = new Ctx('cilium-with-kube-proxy');
   const nodes = kubeadmNodes(ctx, 3, { network: CILIUM_UP });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: ready(nodes), desired: 3 }));
-  ctx.add(...cilium(ctx, { version: 'v1.17.8', digest: true, kpr: 'false', healthz: '', created: CREATED, now: NOW, placements: ready(nodes) }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      desired: 3,
+    }),
+  );
+  ctx.add(
+    ...cilium(ctx, { version: 'v1.17.8', digest: true, kpr: 'false', healthz: '', created: CREATED, now: NOW, placements: ready(nodes) }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'cilium-with-kube-proxy',
-      description: 'Cilium 1.17.8 as CNI only (kube-proxy-replacement: "false") next to the kubeadm kube-proxy DaemonSet in iptables mode: kube-proxy serves Services, no conflict',
+      description:
+        'Cilium 1.17.8 as CNI only (kube-proxy-replacement: "false") next to the kubeadm kube-proxy DaemonSet in iptables mode: kube-proxy serves Services, no conflict',
       basedOn: 'Cilium 1.17 Helm chart defaults (kubeProxyReplacement=false); kubeadm v1.33 kube-proxy addon',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -222,15 +388,36 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
     base: { runtime: 'containerd://1.6.28', osImage: 'Ubuntu 22.04.3 LTS', kernel: '5.15.0-91-generic' },
   });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...cilium(ctx, { version: 'v1.12.19', kpr: 'strict', healthz: '0.0.0.0:10256', legacyKeys: true, created: CREATED, now: NOW, placements: ready(nodes), k8sServiceHost: '198.18.0.10' }));
+  ctx.add(
+    ...cilium(ctx, {
+      version: 'v1.12.19',
+      kpr: 'strict',
+      healthz: '0.0.0.0:10256',
+      legacyKeys: true,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      k8sServiceHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...basics(ctx, nodes, { image: 'registry.k8s.io/coredns/coredns:v1.9.3' }));
   write(
     {
       scenario: 'cilium-legacy-strict',
-      description: 'An older cluster: Kubernetes v1.25.16 with Cilium 1.12.19 and kube-proxy-replacement: strict (valid before 1.14), no kube-proxy',
-      basedOn: 'Cilium 1.12 Helm chart (kubeProxyReplacement=strict, tunnel: vxlan); kubeadm v1.25 without the kube-proxy addon; nodeInfo.kubeProxyVersion still set by the 1.25 kubelet',
+      description:
+        'An older cluster: Kubernetes v1.25.16 with Cilium 1.12.19 and kube-proxy-replacement: strict (valid before 1.14), no kube-proxy',
+      basedOn:
+        'Cilium 1.12 Helm chart (kubeProxyReplacement=strict, tunnel: vxlan); kubeadm v1.25 without the kube-proxy addon; nodeInfo.kubeProxyVersion still set by the 1.25 kubelet',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.12.19', flavor: 'daemonset', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.12.19',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -257,7 +444,12 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
     }),
   );
   const created = '2025-11-08T09:22:00Z';
-  ctx.add(...['default', 'kube-node-lease', 'kube-public', 'kube-system', 'local-path-storage'].map((n) => namespace(ctx, n, '2025-11-08T09:20:00Z')), ...nodes);
+  ctx.add(
+    ...['default', 'kube-node-lease', 'kube-public', 'kube-system', 'local-path-storage'].map((n) =>
+      namespace(ctx, n, '2025-11-08T09:20:00Z'),
+    ),
+    ...nodes,
+  );
   ctx.add(
     ...cilium(ctx, {
       version: 'v1.18.3',
@@ -270,14 +462,32 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
     }),
   );
   ctx.add(...apiserverService(ctx, '2025-11-08T09:20:00Z', ['198.18.0.10']));
-  ctx.add(...coreDNS(ctx, { created: '2025-11-08T09:20:30Z', now: NOW, nodes: [null, null], image: 'registry.k8s.io/coredns/coredns:v1.12.1', flavor: 'coredns' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: '2025-11-08T09:20:30Z',
+      now: NOW,
+      nodes: [null, null],
+      image: 'registry.k8s.io/coredns/coredns:v1.12.1',
+      flavor: 'coredns',
+    }),
+  );
   write(
     {
       scenario: 'cilium-partial-1.18',
-      description: 'KIND cluster (disableDefaultCNI, kubeProxyMode none) with Cilium v1.18.3 and kube-proxy-replacement: partial, a value removed in 1.15: every agent crash-loops, nodes stay NotReady, CoreDNS is Pending',
-      basedOn: 'Helm values (kubeProxyReplacement: partial, kubeProxyReplacementHealthzBindAddr 0.0.0.0:10256, image tag v1.18.3, maglev/snat, L2 announcements); kindest/node v1.34.0 node shapes (providerID kind://docker/<cluster>/<node>)',
+      description:
+        'KIND cluster (disableDefaultCNI, kubeProxyMode none) with Cilium v1.18.3 and kube-proxy-replacement: partial, a value removed in 1.15: every agent crash-loops, nodes stay NotReady, CoreDNS is Pending',
+      basedOn:
+        'Helm values (kubeProxyReplacement: partial, kubeProxyReplacementHealthzBindAddr 0.0.0.0:10256, image tag v1.18.3, maglev/snat, L2 announcements); kindest/node v1.34.0 node shapes (providerID kind://docker/<cluster>/<node>)',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues: ['cilium_kpr_legacy_value'], agents: { ready: 0, unready: 3, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.18.3',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: ['cilium_kpr_legacy_value'],
+        agents: { ready: 0, unready: 3, missing: 0 },
+      },
     },
     ctx,
   );
@@ -305,10 +515,20 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
   write(
     {
       scenario: 'cilium-version-skew',
-      description: 'Cilium mid-upgrade from v1.17.4 to v1.18.3 on 4 nodes: the DaemonSet template and 3 agents run v1.18.3, one agent still runs v1.17.4 (all Ready)',
-      basedOn: 'Cilium 1.18 Helm upgrade with rollingUpdate maxUnavailable 1 (updatedNumberScheduled 3 of 4); cluster layout as in the cilium-kpr scenario',
+      description:
+        'Cilium mid-upgrade from v1.17.4 to v1.18.3 on 4 nodes: the DaemonSet template and 3 agents run v1.18.3, one agent still runs v1.17.4 (all Ready)',
+      basedOn:
+        'Cilium 1.18 Helm upgrade with rollingUpdate maxUnavailable 1 (updatedNumberScheduled 3 of 4); cluster layout as in the cilium-kpr scenario',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues: ['cilium_version_skew'], agents: { ready: 4, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.18.3',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: ['cilium_version_skew'],
+        agents: { ready: 4, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -318,16 +538,48 @@ ciliumKpr('cilium-kpr-no-healthz', '', 'Cilium 1.18.3 with kubeProxyReplacement=
   const ctx = new Ctx('migration-conflict');
   const nodes = kubeadmNodes(ctx, 3, { network: CILIUM_UP });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: ready(nodes), desired: 3 }));
-  ctx.add(...cilium(ctx, { version: 'v1.18.3', digest: true, kpr: 'true', healthz: '0.0.0.0:10256', created: '2025-11-07T16:00:00Z', now: NOW, placements: ready(nodes), k8sServiceHost: '198.18.0.10' }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      desired: 3,
+    }),
+  );
+  ctx.add(
+    ...cilium(ctx, {
+      version: 'v1.18.3',
+      digest: true,
+      kpr: 'true',
+      healthz: '0.0.0.0:10256',
+      created: '2025-11-07T16:00:00Z',
+      now: NOW,
+      placements: ready(nodes),
+      k8sServiceHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'migration-conflict',
-      description: 'Half-done migration to Cilium KPR: Cilium 1.18.3 with kubeProxyReplacement=true installed yesterday while the kubeadm kube-proxy DaemonSet still runs on every node',
-      basedOn: 'Cilium kube-proxy-free guide (delete the kube-proxy DaemonSet and ConfigMap, flush KUBE-* rules) with that step not yet done; kubeadm v1.33',
+      description:
+        'Half-done migration to Cilium KPR: Cilium 1.18.3 with kubeProxyReplacement=true installed yesterday while the kubeadm kube-proxy DaemonSet still runs on every node',
+      basedOn:
+        'Cilium kube-proxy-free guide (delete the kube-proxy DaemonSet and ConfigMap, flush KUBE-* rules) with that step not yet done; kubeadm v1.33',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: true, issues: ['kpr_with_kube_proxy'], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.18.3',
+        flavor: 'daemonset',
+        conflict: true,
+        issues: ['kpr_with_kube_proxy'],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -342,7 +594,10 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
     [`${distro}.io/hostname`]: name,
     [`${distro}.io/internal-ip`]: ip,
     [`${distro}.io/node-args`]: JSON.stringify(args),
-    [`${distro}.io/node-config-hash`]: ctx.hex(`cfg/${name}`, 52).toUpperCase().replace(/[0-9]/g, (d) => 'ABCDEFGHIJ'[+d]!),
+    [`${distro}.io/node-config-hash`]: ctx
+      .hex(`cfg/${name}`, 52)
+      .toUpperCase()
+      .replace(/[0-9]/g, (d) => 'ABCDEFGHIJ'[+d]!),
     [`${distro}.io/node-env`]: '{}',
   };
   if (flannelAnn) {
@@ -376,20 +631,58 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
 {
   const ctx = new Ctx('k3s');
   const nodes = [
-    k3sNode(ctx, 'k3s-server-1', 0, ['server', '--write-kubeconfig-mode', '0644', '--disable', 'traefik', '--cluster-cidr', CLUSTER_CIDR, '--service-cidr', '198.19.0.0/16', '--cluster-dns', '198.19.0.10'], true, true, 'k3s'),
+    k3sNode(
+      ctx,
+      'k3s-server-1',
+      0,
+      [
+        'server',
+        '--write-kubeconfig-mode',
+        '0644',
+        '--disable',
+        'traefik',
+        '--cluster-cidr',
+        CLUSTER_CIDR,
+        '--service-cidr',
+        '198.19.0.0/16',
+        '--cluster-dns',
+        '198.19.0.10',
+      ],
+      true,
+      true,
+      'k3s',
+    ),
     k3sNode(ctx, 'k3s-agent-1', 1, ['agent', '--server', 'https://198.18.0.10:6443', '--token', '********'], false, true, 'k3s'),
     k3sNode(ctx, 'k3s-agent-2', 2, ['agent', '--server', 'https://198.18.0.10:6443', '--token', '********'], false, true, 'k3s'),
   ];
   ctx.add(...namespaces(ctx), ...nodes);
   ctx.add(...apiserverService(ctx, CREATED, ['198.18.0.10']));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes: [nodes[1]!, nodes[2]!], image: 'rancher/mirrored-coredns-coredns:1.12.3', flavor: 'k3s' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: [nodes[1]!, nodes[2]!],
+      image: 'rancher/mirrored-coredns-coredns:1.12.3',
+      flavor: 'k3s',
+    }),
+  );
   write(
     {
       scenario: 'k3s',
-      description: 'k3s v1.33.5+k3s1, one server and two agents: kube-proxy and flannel run inside the k3s process, so kube-system holds no kube-proxy pod at all',
-      basedOn: 'k3s node annotations k3s.io/node-args (JSON array of the CLI/config flags, --token redacted as ********), k3s.io/hostname, k3s.io/internal-ip, flannel.alpha.coreos.com/*; providerID k3s://<node>; kubelet v1.33 leaves nodeInfo.kubeProxyVersion empty (KEP-4004)',
+      description:
+        'k3s v1.33.5+k3s1, one server and two agents: kube-proxy and flannel run inside the k3s process, so kube-system holds no kube-proxy pod at all',
+      basedOn:
+        'k3s node annotations k3s.io/node-args (JSON array of the CLI/config flags, --token redacted as ********), k3s.io/hostname, k3s.io/internal-ip, flannel.alpha.coreos.com/*; providerID k3s://<node>; kubelet v1.33 leaves nodeInfo.kubeProxyVersion empty (KEP-4004)',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.33.5+k3s1', flavor: 'k3s-embedded', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: 'v1.33.5+k3s1',
+        flavor: 'k3s-embedded',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -397,26 +690,75 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
 
 {
   const ctx = new Ctx('k3s-cilium');
-  const common = ['--flannel-backend', 'none', '--disable-network-policy', '--disable-kube-proxy', '--disable', 'servicelb,traefik', '--cluster-cidr', CLUSTER_CIDR, '--service-cidr', '198.19.0.0/16', '--cluster-dns', '198.19.0.10'];
+  const common = [
+    '--flannel-backend',
+    'none',
+    '--disable-network-policy',
+    '--disable-kube-proxy',
+    '--disable',
+    'servicelb,traefik',
+    '--cluster-cidr',
+    CLUSTER_CIDR,
+    '--service-cidr',
+    '198.19.0.0/16',
+    '--cluster-dns',
+    '198.19.0.10',
+  ];
   const nodes = [
     k3sNode(ctx, 'k3s-1', 0, ['server', '--cluster-init', ...common], true, false, 'k3s'),
     k3sNode(ctx, 'k3s-2', 1, ['server', '--server', 'https://198.18.0.10:6443', '--token', '********', ...common], true, false, 'k3s'),
     k3sNode(ctx, 'k3s-3', 2, ['server', '--server', 'https://198.18.0.10:6443', '--token', '********', ...common], true, false, 'k3s'),
   ];
   for (const n of nodes) {
-    n.status.conditions.unshift({ type: 'NetworkUnavailable', status: 'False', lastHeartbeatTime: at(n.metadata.creationTimestamp, 3), lastTransitionTime: at(n.metadata.creationTimestamp, 3), reason: CILIUM_UP.reason, message: CILIUM_UP.message });
+    n.status.conditions.unshift({
+      type: 'NetworkUnavailable',
+      status: 'False',
+      lastHeartbeatTime: at(n.metadata.creationTimestamp, 3),
+      lastTransitionTime: at(n.metadata.creationTimestamp, 3),
+      reason: CILIUM_UP.reason,
+      message: CILIUM_UP.message,
+    });
   }
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...cilium(ctx, { version: 'v1.18.3', digest: true, kpr: 'true', healthz: '0.0.0.0:10256', created: CREATED, now: NOW, placements: ready(nodes), k8sServiceHost: '198.18.0.10' }));
+  ctx.add(
+    ...cilium(ctx, {
+      version: 'v1.18.3',
+      digest: true,
+      kpr: 'true',
+      healthz: '0.0.0.0:10256',
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      k8sServiceHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...apiserverService(ctx, CREATED, nodes.map(nodeIP)));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes: [nodes[1]!, nodes[2]!], image: 'rancher/mirrored-coredns-coredns:1.12.3', flavor: 'k3s' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: [nodes[1]!, nodes[2]!],
+      image: 'rancher/mirrored-coredns-coredns:1.12.3',
+      flavor: 'k3s',
+    }),
+  );
   write(
     {
       scenario: 'k3s-cilium',
-      description: 'k3s v1.33.5+k3s1, three servers with embedded etcd, started with --flannel-backend none --disable-network-policy --disable-kube-proxy; Cilium 1.18.3 with kubeProxyReplacement=true serves Services',
-      basedOn: 'Cilium "Installation on k3s" guide (flannel, network policy and kube-proxy disabled on every server; k8sServiceHost set); k3s node annotations as in the k3s scenario',
+      description:
+        'k3s v1.33.5+k3s1, three servers with embedded etcd, started with --flannel-backend none --disable-network-policy --disable-kube-proxy; Cilium 1.18.3 with kubeProxyReplacement=true serves Services',
+      basedOn:
+        'Cilium "Installation on k3s" guide (flannel, network policy and kube-proxy disabled on every server; k8sServiceHost set); k3s node annotations as in the k3s scenario',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.18.3', flavor: 'daemonset', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.18.3',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -425,16 +767,45 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
 {
   const ctx = new Ctx('rke2');
   const nodes = [
-    k3sNode(ctx, 'rke2-server-1', 0, ['server', '--cni', 'canal', '--write-kubeconfig-mode', '0644', '--cluster-cidr', CLUSTER_CIDR, '--service-cidr', '198.19.0.0/16', '--cluster-dns', '198.19.0.10'], true, true, 'rke2'),
+    k3sNode(
+      ctx,
+      'rke2-server-1',
+      0,
+      [
+        'server',
+        '--cni',
+        'canal',
+        '--write-kubeconfig-mode',
+        '0644',
+        '--cluster-cidr',
+        CLUSTER_CIDR,
+        '--service-cidr',
+        '198.19.0.0/16',
+        '--cluster-dns',
+        '198.19.0.10',
+      ],
+      true,
+      true,
+      'rke2',
+    ),
     k3sNode(ctx, 'rke2-agent-1', 1, ['agent', '--server', 'https://198.18.0.10:9345', '--token', '********'], false, true, 'rke2'),
     k3sNode(ctx, 'rke2-agent-2', 2, ['agent', '--server', 'https://198.18.0.10:9345', '--token', '********'], false, true, 'rke2'),
   ];
   for (const n of nodes) {
-    n.status.conditions.unshift({ type: 'NetworkUnavailable', status: 'False', lastHeartbeatTime: at(n.metadata.creationTimestamp, 3), lastTransitionTime: at(n.metadata.creationTimestamp, 3), reason: CALICO_UP.reason, message: CALICO_UP.message });
+    n.status.conditions.unshift({
+      type: 'NetworkUnavailable',
+      status: 'False',
+      lastHeartbeatTime: at(n.metadata.creationTimestamp, 3),
+      lastTransitionTime: at(n.metadata.creationTimestamp, 3),
+      reason: CALICO_UP.reason,
+      message: CALICO_UP.message,
+    });
   }
   ctx.add(...namespaces(ctx), ...nodes);
   const image = 'index.docker.io/rancher/hardened-kubernetes:v1.33.5-rke2r1-build20250910';
-  nodes.forEach((n, i) => ctx.add(rke2KubeProxyMirrorPod(ctx, n, { image, clusterCIDR: CLUSTER_CIDR, started: at(CREATED, i * 3 + 1), now: NOW })));
+  nodes.forEach((n, i) =>
+    ctx.add(rke2KubeProxyMirrorPod(ctx, n, { image, clusterCIDR: CLUSTER_CIDR, started: at(CREATED, i * 3 + 1), now: NOW })),
+  );
   // canal: calico (policy) + flannel (networking), iptables dataplane
   const canal = new DaemonSetBuilder(ctx, {
     ns: 'kube-system',
@@ -469,18 +840,44 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
             { name: 'FELIX_FAILSAFEOUTBOUNDHOSTPORTS', value: '' },
             { name: 'FELIX_IPTABLESMARKMASK', value: '0xffff0000' },
           ],
-          livenessProbe: { exec: { command: ['/bin/calico-node', '-felix-live'] }, failureThreshold: 6, initialDelaySeconds: 10, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 10 },
-          readinessProbe: { httpGet: { host: 'localhost', path: '/readiness', port: 9099, scheme: 'HTTP' }, failureThreshold: 3, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 10 },
+          livenessProbe: {
+            exec: { command: ['/bin/calico-node', '-felix-live'] },
+            failureThreshold: 6,
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
+          readinessProbe: {
+            httpGet: { host: 'localhost', path: '/readiness', port: 9099, scheme: 'HTTP' },
+            failureThreshold: 3,
+            periodSeconds: 10,
+            successThreshold: 1,
+            timeoutSeconds: 10,
+          },
           securityContext: { privileged: true },
-          volumeMounts: [{ mountPath: '/lib/modules', name: 'lib-modules', readOnly: true }, { mountPath: '/run/xtables.lock', name: 'xtables-lock' }, { mountPath: '/var/run/calico', name: 'var-run-calico' }, { mountPath: '/var/lib/calico', name: 'var-lib-calico' }],
+          volumeMounts: [
+            { mountPath: '/lib/modules', name: 'lib-modules', readOnly: true },
+            { mountPath: '/run/xtables.lock', name: 'xtables-lock' },
+            { mountPath: '/var/run/calico', name: 'var-run-calico' },
+            { mountPath: '/var/lib/calico', name: 'var-lib-calico' },
+          ],
         },
         {
           name: 'kube-flannel',
           image: 'rancher/hardened-flannel:v0.27.3-build20250909',
           command: ['/opt/bin/flanneld', '--ip-masq', '--kube-subnet-mgr', '--iptables-forward-rules=false'],
-          env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), { name: 'FLANNELD_IFACE', valueFrom: { configMapKeyRef: { key: 'canal_iface', name: 'rke2-canal-config' } } }, { name: 'FLANNELD_IP_MASQ', valueFrom: { configMapKeyRef: { key: 'masquerade', name: 'rke2-canal-config' } } }],
+          env: [
+            fieldEnv('POD_NAME', 'metadata.name'),
+            fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+            { name: 'FLANNELD_IFACE', valueFrom: { configMapKeyRef: { key: 'canal_iface', name: 'rke2-canal-config' } } },
+            { name: 'FLANNELD_IP_MASQ', valueFrom: { configMapKeyRef: { key: 'masquerade', name: 'rke2-canal-config' } } },
+          ],
           securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] }, privileged: false },
-          volumeMounts: [{ mountPath: '/run/xtables.lock', name: 'xtables-lock' }, { mountPath: '/etc/kube-flannel/', name: 'flannel-cfg' }],
+          volumeMounts: [
+            { mountPath: '/run/xtables.lock', name: 'xtables-lock' },
+            { mountPath: '/etc/kube-flannel/', name: 'flannel-cfg' },
+          ],
         },
       ],
       hostNetwork: true,
@@ -489,7 +886,11 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
       serviceAccount: 'canal',
       serviceAccountName: 'canal',
       terminationGracePeriodSeconds: 0,
-      tolerations: [{ effect: 'NoSchedule', operator: 'Exists' }, { key: 'CriticalAddonsOnly', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }],
+      tolerations: [
+        { effect: 'NoSchedule', operator: 'Exists' },
+        { key: 'CriticalAddonsOnly', operator: 'Exists' },
+        { effect: 'NoExecute', operator: 'Exists' },
+      ],
       volumes: [
         hostPathVol('lib-modules', '/lib/modules', ''),
         hostPathVol('var-run-calico', '/var/run/calico', ''),
@@ -502,14 +903,32 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   nodes.forEach((n, i) => canal.addPod({ node: n, started: at(CREATED, i * 3 + 2), now: NOW }));
   ctx.add(...canal.finish(3));
   ctx.add(...apiserverService(ctx, CREATED, ['198.18.0.10']));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes: [nodes[1]!, nodes[2]!], image: 'rancher/hardened-coredns:v1.12.3-build20250909', flavor: 'rke2' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: [nodes[1]!, nodes[2]!],
+      image: 'rancher/hardened-coredns:v1.12.3-build20250909',
+      flavor: 'rke2',
+    }),
+  );
   write(
     {
       scenario: 'rke2',
-      description: 'RKE2 v1.33.5+rke2r1, one server and two agents, canal CNI (iptables): kube-proxy runs as a static pod on every node, visible as mirror pods kube-proxy-<node> owned by the Node',
-      basedOn: 'RKE2 static pod manifests (/var/lib/rancher/rke2/agent/pod-manifests/kube-proxy.yaml: --proxy-mode=iptables, --healthz-bind-address=127.0.0.1, labels component=kube-proxy,tier=control-plane) and their mirror pods (kubernetes.io/config.mirror/hash/seen/source annotations, ownerReference kind Node); rke2.io/node-args node annotation; rke2-canal and rke2-coredns charts (DNS Service is rke2-coredns-rke2-coredns, labelled k8s-app=kube-dns)',
+      description:
+        'RKE2 v1.33.5+rke2r1, one server and two agents, canal CNI (iptables): kube-proxy runs as a static pod on every node, visible as mirror pods kube-proxy-<node> owned by the Node',
+      basedOn:
+        'RKE2 static pod manifests (/var/lib/rancher/rke2/agent/pod-manifests/kube-proxy.yaml: --proxy-mode=iptables, --healthz-bind-address=127.0.0.1, labels component=kube-proxy,tier=control-plane) and their mirror pods (kubernetes.io/config.mirror/hash/seen/source annotations, ownerReference kind Node); rke2.io/node-args node annotation; rke2-canal and rke2-coredns charts (DNS Service is rke2-coredns-rke2-coredns, labelled k8s-app=kube-dns)',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.33.5-rke2r1-build20250910', flavor: 'static-pod', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: 'v1.33.5-rke2r1-build20250910',
+        flavor: 'static-pod',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -553,7 +972,9 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
       },
       annotations: {
         'container.googleapis.com/instance_id': String(4_000_000_000_000_000_000n + BigInt(i)),
-        'csi.volume.kubernetes.io/nodeid': JSON.stringify({ 'pd.csi.storage.gke.io': `projects/demo-project/zones/us-central1-a/instances/${name}` }),
+        'csi.volume.kubernetes.io/nodeid': JSON.stringify({
+          'pd.csi.storage.gke.io': `projects/demo-project/zones/us-central1-a/instances/${name}`,
+        }),
       },
       created: at(CREATED, i),
       heartbeat: HEARTBEAT,
@@ -570,18 +991,41 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
       created: CREATED,
       now: NOW,
       placements: ready(nodes),
-      extraConfig: { 'enable-gke-network-policy': 'true', ipam: 'kubernetes', 'enable-endpoint-routes': 'true', 'enable-local-node-route': 'false' },
+      extraConfig: {
+        'enable-gke-network-policy': 'true',
+        ipam: 'kubernetes',
+        'enable-endpoint-routes': 'true',
+        'enable-local-node-route': 'false',
+      },
     }),
   );
   ctx.add(...apiserverService(ctx, CREATED, ['198.18.255.2'], 443));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes: [nodes[0]!, nodes[1]!], image: 'gke.gcr.io/k8s-dns-kube-dns:1.23.0-gke.9', flavor: 'gke-kube-dns' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: [nodes[0]!, nodes[1]!],
+      image: 'gke.gcr.io/k8s-dns-kube-dns:1.23.0-gke.9',
+      flavor: 'gke-kube-dns',
+    }),
+  );
   write(
     {
       scenario: 'gke-dataplane-v2',
-      description: 'GKE Standard 1.33 with Dataplane V2: Cilium runs as the managed DaemonSet anetd (pods k8s-app=cilium, image gke.gcr.io/cilium/cilium), no kube-proxy; kube-dns instead of CoreDNS',
-      basedOn: 'GKE Dataplane V2 (kubectl -n kube-system get ds -l k8s-app=cilium shows anetd, nodeSelector kubernetes.io/os=linux, image gke.gcr.io/cilium/cilium:vX.Y.Z-gke.N); GKE node labels (cloud.google.com/gke-nodepool, ...); the exact anetd build and the cilium-config content are illustrative (kube-proxy-replacement: strict is legacy upstream, but GKE manages anetd and is never flagged)',
+      description:
+        'GKE Standard 1.33 with Dataplane V2: Cilium runs as the managed DaemonSet anetd (pods k8s-app=cilium, image gke.gcr.io/cilium/cilium), no kube-proxy; kube-dns instead of CoreDNS',
+      basedOn:
+        'GKE Dataplane V2 (kubectl -n kube-system get ds -l k8s-app=cilium shows anetd, nodeSelector kubernetes.io/os=linux, image gke.gcr.io/cilium/cilium:vX.Y.Z-gke.N); GKE node labels (cloud.google.com/gke-nodepool, ...); the exact anetd build and the cilium-config content are illustrative (kube-proxy-replacement: strict is legacy upstream, but GKE manages anetd and is never flagged)',
       crds: [],
-      expected: { provider: 'cilium-kpr', mode: 'ebpf', version: 'v1.16.12-gke.400', flavor: 'gke-dataplane-v2', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'cilium-kpr',
+        mode: 'ebpf',
+        version: 'v1.16.12-gke.400',
+        flavor: 'gke-dataplane-v2',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -625,20 +1069,82 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
     });
   });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...eksKubeProxy(ctx, { image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.33.3-minimal-eksbuild.6', apiserver: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com', created: CREATED, now: NOW, placements: ready(nodes) }));
+  ctx.add(
+    ...eksKubeProxy(ctx, {
+      image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.33.3-minimal-eksbuild.6',
+      apiserver: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com',
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+    }),
+  );
   const awsNode = new DaemonSetBuilder(ctx, {
     ns: 'kube-system',
     name: 'aws-node',
-    labels: { 'app.kubernetes.io/instance': 'aws-vpc-cni', 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/name': 'aws-node', 'app.kubernetes.io/version': 'v1.20.1', 'k8s-app': 'aws-node' },
+    labels: {
+      'app.kubernetes.io/instance': 'aws-vpc-cni',
+      'app.kubernetes.io/managed-by': 'Helm',
+      'app.kubernetes.io/name': 'aws-node',
+      'app.kubernetes.io/version': 'v1.20.1',
+      'k8s-app': 'aws-node',
+    },
     selector: { 'k8s-app': 'aws-node' },
     podLabels: { 'app.kubernetes.io/instance': 'aws-vpc-cni', 'app.kubernetes.io/name': 'aws-node', 'k8s-app': 'aws-node' },
     created: CREATED,
     maxUnavailable: '10%',
     podSpec: {
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }, { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }, { key: 'eks.amazonaws.com/compute-type', operator: 'NotIn', values: ['fargate', 'hybrid', 'auto'] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+                  { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] },
+                  { key: 'eks.amazonaws.com/compute-type', operator: 'NotIn', values: ['fargate', 'hybrid', 'auto'] },
+                ],
+              },
+            ],
+          },
+        },
+      },
       containers: [
-        { name: 'aws-node', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.20.1-eksbuild.1', env: [{ name: 'ADDITIONAL_ENI_TAGS', value: '{}' }, { name: 'AWS_VPC_CNI_NODE_PORT_SUPPORT', value: 'true' }, { name: 'AWS_VPC_ENI_MTU', value: '9001' }, { name: 'AWS_VPC_K8S_CNI_EXTERNALSNAT', value: 'false' }, { name: 'ENABLE_IPv4', value: 'true' }, { name: 'ENABLE_IPv6', value: 'false' }, { name: 'ENABLE_PREFIX_DELEGATION', value: 'false' }, { name: 'WARM_ENI_TARGET', value: '1' }, { name: 'VPC_ID', value: `vpc-0${ctx.hex('vpc', 16)}` }, { name: 'CLUSTER_NAME', value: 'demo' }, fieldEnv('MY_NODE_NAME', 'spec.nodeName'), fieldEnv('MY_POD_NAME', 'metadata.name')], ports: [{ containerPort: 61678, name: 'metrics', protocol: 'TCP' }], resources: { requests: { cpu: '25m' } }, securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } } },
-        { name: 'aws-eks-nodeagent', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.2.5-eksbuild.1', args: ['--enable-ipv6=false', '--enable-network-policy=false', '--enable-cloudwatch-logs=false', '--enable-policy-event-logs=false', '--metrics-bind-addr=:8162', '--health-probe-bind-addr=:8163', '--conntrack-cache-cleanup-period=300'], resources: { requests: { cpu: '25m' } }, securityContext: { capabilities: { add: ['NET_ADMIN'] }, privileged: true } },
+        {
+          name: 'aws-node',
+          image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.20.1-eksbuild.1',
+          env: [
+            { name: 'ADDITIONAL_ENI_TAGS', value: '{}' },
+            { name: 'AWS_VPC_CNI_NODE_PORT_SUPPORT', value: 'true' },
+            { name: 'AWS_VPC_ENI_MTU', value: '9001' },
+            { name: 'AWS_VPC_K8S_CNI_EXTERNALSNAT', value: 'false' },
+            { name: 'ENABLE_IPv4', value: 'true' },
+            { name: 'ENABLE_IPv6', value: 'false' },
+            { name: 'ENABLE_PREFIX_DELEGATION', value: 'false' },
+            { name: 'WARM_ENI_TARGET', value: '1' },
+            { name: 'VPC_ID', value: `vpc-0${ctx.hex('vpc', 16)}` },
+            { name: 'CLUSTER_NAME', value: 'demo' },
+            fieldEnv('MY_NODE_NAME', 'spec.nodeName'),
+            fieldEnv('MY_POD_NAME', 'metadata.name'),
+          ],
+          ports: [{ containerPort: 61678, name: 'metrics', protocol: 'TCP' }],
+          resources: { requests: { cpu: '25m' } },
+          securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } },
+        },
+        {
+          name: 'aws-eks-nodeagent',
+          image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.2.5-eksbuild.1',
+          args: [
+            '--enable-ipv6=false',
+            '--enable-network-policy=false',
+            '--enable-cloudwatch-logs=false',
+            '--enable-policy-event-logs=false',
+            '--metrics-bind-addr=:8162',
+            '--health-probe-bind-addr=:8163',
+            '--conntrack-cache-cleanup-period=300',
+          ],
+          resources: { requests: { cpu: '25m' } },
+          securityContext: { capabilities: { add: ['NET_ADMIN'] }, privileged: true },
+        },
       ],
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
@@ -651,14 +1157,32 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   nodes.forEach((n, i) => awsNode.addPod({ node: n, started: at(CREATED, 2 + i), now: NOW }));
   ctx.add(...awsNode.finish(3));
   ctx.add(...apiserverService(ctx, CREATED, ['198.18.255.10', '198.18.255.11'], 443));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes: [nodes[0]!, nodes[1]!], image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.12.3-eksbuild.1', flavor: 'eks' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes: [nodes[0]!, nodes[1]!],
+      image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/coredns:v1.12.3-eksbuild.1',
+      flavor: 'eks',
+    }),
+  );
   write(
     {
       scenario: 'eks-kube-proxy',
-      description: 'Amazon EKS 1.33 managed node group, 3 nodes: the kube-proxy add-on DaemonSet (eks.amazonaws.com/component=kube-proxy) configured from ConfigMap kube-proxy-config key config (mode iptables), VPC CNI aws-node',
-      basedOn: 'EKS kube-proxy add-on (command kube-proxy --config=/var/lib/kube-proxy-config/config, image <account>.dkr.ecr.<region>.amazonaws.com/eks/kube-proxy:vX.Y.Z-minimal-eksbuild.N, required node affinity excluding fargate/hybrid/auto); ConfigMap kube-proxy holds only the kubeconfig; EKS node labels (eks.amazonaws.com/nodegroup, ...); VPC CNI nodes have no spec.podCIDR',
+      description:
+        'Amazon EKS 1.33 managed node group, 3 nodes: the kube-proxy add-on DaemonSet (eks.amazonaws.com/component=kube-proxy) configured from ConfigMap kube-proxy-config key config (mode iptables), VPC CNI aws-node',
+      basedOn:
+        'EKS kube-proxy add-on (command kube-proxy --config=/var/lib/kube-proxy-config/config, image <account>.dkr.ecr.<region>.amazonaws.com/eks/kube-proxy:vX.Y.Z-minimal-eksbuild.N, required node affinity excluding fargate/hybrid/auto); ConfigMap kube-proxy holds only the kubeconfig; EKS node labels (eks.amazonaws.com/nodegroup, ...); VPC CNI nodes have no spec.podCIDR',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.33.3-minimal-eksbuild.6', flavor: 'eks', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: 'v1.33.3-minimal-eksbuild.6',
+        flavor: 'eks',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -670,16 +1194,49 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   const ctx = new Ctx('calico-ebpf');
   const nodes = kubeadmNodes(ctx, 3, { network: CALICO_UP });
   ctx.add(...namespaces(ctx, 'tigera-operator', 'calico-system'), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, placements: [], desired: 0, extraNodeSelector: { 'non-calico': 'true' } }));
-  ctx.add(...calicoOperator(ctx, { version: 'v3.30.3', operatorVersion: 'v1.38.6', dataplane: 'BPF', bpfFelix: true, created: CREATED, now: NOW, placements: ready(nodes), apiserverHost: '198.18.0.10' }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      placements: [],
+      desired: 0,
+      extraNodeSelector: { 'non-calico': 'true' },
+    }),
+  );
+  ctx.add(
+    ...calicoOperator(ctx, {
+      version: 'v3.30.3',
+      operatorVersion: 'v1.38.6',
+      dataplane: 'BPF',
+      bpfFelix: true,
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      apiserverHost: '198.18.0.10',
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'calico-ebpf',
-      description: 'Calico v3.30.3 eBPF dataplane via the Tigera operator (Installation default linuxDataplane: BPF); the kube-proxy DaemonSet is kept but patched with nodeSelector non-calico: "true", so it schedules nowhere',
-      basedOn: 'Calico "Enable the eBPF dataplane" guide: ConfigMap kubernetes-services-endpoint in tigera-operator, kubectl patch ds kube-proxy -p \'{"spec":{"template":{"spec":{"nodeSelector":{"non-calico": "true"}}}}}\', Installation spec.calicoNetwork.linuxDataplane BPF; FelixConfiguration default bpfEnabled: true',
+      description:
+        'Calico v3.30.3 eBPF dataplane via the Tigera operator (Installation default linuxDataplane: BPF); the kube-proxy DaemonSet is kept but patched with nodeSelector non-calico: "true", so it schedules nowhere',
+      basedOn:
+        'Calico "Enable the eBPF dataplane" guide: ConfigMap kubernetes-services-endpoint in tigera-operator, kubectl patch ds kube-proxy -p \'{"spec":{"template":{"spec":{"nodeSelector":{"non-calico": "true"}}}}}\', Installation spec.calicoNetwork.linuxDataplane BPF; FelixConfiguration default bpfEnabled: true',
       crds: ['installations.operator.tigera.io', 'felixconfigurations.crd.projectcalico.org'],
-      expected: { provider: 'calico-ebpf', mode: 'ebpf', version: 'v3.30.3', flavor: 'operator', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'calico-ebpf',
+        mode: 'ebpf',
+        version: 'v3.30.3',
+        flavor: 'operator',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -689,15 +1246,27 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   const ctx = new Ctx('antrea-proxyall');
   const nodes = kubeadmNodes(ctx, 3);
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...antrea(ctx, { version: 'v2.3.0', created: CREATED, now: NOW, placements: ready(nodes), apiserver: API, controllerNode: nodes[1]! }));
+  ctx.add(
+    ...antrea(ctx, { version: 'v2.3.0', created: CREATED, now: NOW, placements: ready(nodes), apiserver: API, controllerNode: nodes[1]! }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'antrea-proxyall',
-      description: 'Antrea v2.3.0 with antreaProxy.proxyAll: true and kubeAPIServerOverride set, on a kubeadm v1.33.5 cluster installed without kube-proxy',
-      basedOn: 'antrea.yml v2.x (ConfigMap antrea-config with antrea-agent.conf/antrea-controller.conf/antrea-cni.conflist, DaemonSet antrea-agent with containers antrea-agent and antrea-ovs, labels app=antrea,component=antrea-agent); Antrea "Running without kube-proxy" docs (proxyAll + kubeAPIServerOverride)',
+      description:
+        'Antrea v2.3.0 with antreaProxy.proxyAll: true and kubeAPIServerOverride set, on a kubeadm v1.33.5 cluster installed without kube-proxy',
+      basedOn:
+        'antrea.yml v2.x (ConfigMap antrea-config with antrea-agent.conf/antrea-controller.conf/antrea-cni.conflist, DaemonSet antrea-agent with containers antrea-agent and antrea-ovs, labels app=antrea,component=antrea-agent); Antrea "Running without kube-proxy" docs (proxyAll + kubeAPIServerOverride)',
       crds: [],
-      expected: { provider: 'antrea-proxy', mode: 'ovs', version: 'v2.3.0', flavor: 'daemonset', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'antrea-proxy',
+        mode: 'ovs',
+        version: 'v2.3.0',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -712,10 +1281,20 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   write(
     {
       scenario: 'kube-router',
-      description: 'kube-router v2.5.0 with --run-router, --run-firewall and --run-service-proxy on a kubeadm v1.33.5 cluster without kube-proxy',
-      basedOn: 'kube-router daemonset/kubeadm-kuberouter-all-features.yaml (DaemonSet kube-router, labels k8s-app=kube-router,tier=node, ConfigMap kube-router-cfg), kubeconfig from a ConfigMap as in the "all features, no kube-proxy" manifest',
+      description:
+        'kube-router v2.5.0 with --run-router, --run-firewall and --run-service-proxy on a kubeadm v1.33.5 cluster without kube-proxy',
+      basedOn:
+        'kube-router daemonset/kubeadm-kuberouter-all-features.yaml (DaemonSet kube-router, labels k8s-app=kube-router,tier=node, ConfigMap kube-router-cfg), kubeconfig from a ConfigMap as in the "all features, no kube-proxy" manifest',
       crds: [],
-      expected: { provider: 'kube-router', mode: 'ipvs', version: 'v2.5.0', flavor: 'daemonset', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-router',
+        mode: 'ipvs',
+        version: 'v2.5.0',
+        flavor: 'daemonset',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -753,17 +1332,45 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
       heartbeat: HEARTBEAT,
     });
   });
-  ctx.add(...['default', 'kube-system', 'openshift-ovn-kubernetes', 'openshift-dns'].map((n) => namespace(ctx, n, CREATED, n.startsWith('openshift-') ? { 'openshift.io/cluster-monitoring': 'true', 'openshift.io/run-level': '0' } : {})), ...nodes);
+  ctx.add(
+    ...['default', 'kube-system', 'openshift-ovn-kubernetes', 'openshift-dns'].map((n) =>
+      namespace(
+        ctx,
+        n,
+        CREATED,
+        n.startsWith('openshift-') ? { 'openshift.io/cluster-monitoring': 'true', 'openshift.io/run-level': '0' } : {},
+      ),
+    ),
+    ...nodes,
+  );
   ctx.add(...ovnKubernetesOpenShift(ctx, { created: CREATED, now: NOW, placements: ready(nodes) }));
   ctx.add(...apiserverService(ctx, CREATED, nodes.map(nodeIP)));
-  ctx.add(...coreDNS(ctx, { created: CREATED, now: NOW, nodes, image: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${ctx.hex('ocp/coredns')}`, flavor: 'openshift' }));
+  ctx.add(
+    ...coreDNS(ctx, {
+      created: CREATED,
+      now: NOW,
+      nodes,
+      image: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${ctx.hex('ocp/coredns')}`,
+      flavor: 'openshift',
+    }),
+  );
   write(
     {
       scenario: 'ovn-kubernetes',
-      description: 'OpenShift 4.18 compact cluster (3 schedulable control-plane nodes) with OVN-Kubernetes in interconnect mode: DaemonSet ovnkube-node in openshift-ovn-kubernetes, images pinned by digest only (so the version is unknown); DNS is openshift-dns/dns-default',
-      basedOn: 'OpenShift 4.14+ ovnkube-node DaemonSet (containers ovn-controller, ovn-acl-logging, kube-rbac-proxy-node, kube-rbac-proxy-ovn-metrics, northd, nbdb, sbdb, ovnkube-controller; labels app=ovnkube-node,component=network); OVN nodes have no spec.podCIDR (k8s.ovn.org/node-subnets annotation instead); release images quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:…',
+      description:
+        'OpenShift 4.18 compact cluster (3 schedulable control-plane nodes) with OVN-Kubernetes in interconnect mode: DaemonSet ovnkube-node in openshift-ovn-kubernetes, images pinned by digest only (so the version is unknown); DNS is openshift-dns/dns-default',
+      basedOn:
+        'OpenShift 4.14+ ovnkube-node DaemonSet (containers ovn-controller, ovn-acl-logging, kube-rbac-proxy-node, kube-rbac-proxy-ovn-metrics, northd, nbdb, sbdb, ovnkube-controller; labels app=ovnkube-node,component=network); OVN nodes have no spec.podCIDR (k8s.ovn.org/node-subnets annotation instead); release images quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:…',
       crds: [],
-      expected: { provider: 'ovn-kubernetes', mode: 'ovn', version: 'unknown', flavor: 'openshift', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'ovn-kubernetes',
+        mode: 'ovn',
+        version: 'unknown',
+        flavor: 'openshift',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );
@@ -775,12 +1382,22 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   const ctx = new Ctx('none');
   const nodes = kubeadmNodes(ctx, 3);
   ctx.add(...namespaces(ctx, 'kube-flannel'), ...nodes);
-  ctx.add(...flannel(ctx, { version: 'v0.27.3', cniPluginVersion: 'v1.7.1-flannel2', created: CREATED, now: NOW, placements: ready(nodes), podCIDR: CLUSTER_CIDR }));
+  ctx.add(
+    ...flannel(ctx, {
+      version: 'v0.27.3',
+      cniPluginVersion: 'v1.7.1-flannel2',
+      created: CREATED,
+      now: NOW,
+      placements: ready(nodes),
+      podCIDR: CLUSTER_CIDR,
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'none',
-      description: 'kubeadm v1.33.5 initialised with --skip-phases=addon/kube-proxy and flannel as CNI, but no replacement installed: pods get networking, nothing programs Service VIPs',
+      description:
+        'kubeadm v1.33.5 initialised with --skip-phases=addon/kube-proxy and flannel as CNI, but no replacement installed: pods get networking, nothing programs Service VIPs',
       basedOn: 'kubeadm init --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet/ConfigMap); kube-flannel.yml v0.27',
       crds: [],
       expected: { provider: 'none', mode: '', version: '', flavor: '', conflict: false, issues: [], agents: none },
@@ -810,10 +1427,20 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   write(
     {
       scenario: 'kube-proxy-crashloop',
-      description: 'kubeadm v1.33.5, 4 nodes: kube-proxy pods on k8s-worker-2 and k8s-worker-3 are in CrashLoopBackOff (exit 1, 15+ restarts) after those nodes were reprovisioned; the other two are fine',
-      basedOn: 'docs/runbooks/KubeProxyDown.md (kube-proxy pods in CrashLoopBackOff, DaemonSet desired 4 / ready 2); kubeadm v1.33 kube-proxy addon',
+      description:
+        'kubeadm v1.33.5, 4 nodes: kube-proxy pods on k8s-worker-2 and k8s-worker-3 are in CrashLoopBackOff (exit 1, 15+ restarts) after those nodes were reprovisioned; the other two are fine',
+      basedOn:
+        'docs/runbooks/KubeProxyDown.md (kube-proxy pods in CrashLoopBackOff, DaemonSet desired 4 / ready 2); kubeadm v1.33 kube-proxy addon',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 2, unready: 2, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 2, unready: 2, missing: 0 },
+      },
     },
     ctx,
   );
@@ -823,16 +1450,37 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   const ctx = new Ctx('kube-proxy-missing-agents');
   const nodes = kubeadmNodes(ctx, 4, { network: CALICO_UP });
   ctx.add(...namespaces(ctx), ...nodes);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, desired: 4, placements: ready(nodes.slice(0, 3)) }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      desired: 4,
+      placements: ready(nodes.slice(0, 3)),
+    }),
+  );
   ctx.add(...calicoNodeManifest(ctx, { version: 'v3.30.3', created: CREATED, now: NOW, placements: ready(nodes) }));
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'kube-proxy-missing-agents',
-      description: 'kubeadm v1.33.5, 4 nodes: k8s-worker-3 is Ready and schedulable but has no kube-proxy pod (the DaemonSet controller keeps failing to create it), DaemonSet 3/4',
-      basedOn: 'kubeadm v1.33 kube-proxy addon; DaemonSet status desiredNumberScheduled 4, currentNumberScheduled 3, numberUnavailable 1 as kubectl shows while pod creation is rejected (e.g. by an admission webhook)',
+      description:
+        'kubeadm v1.33.5, 4 nodes: k8s-worker-3 is Ready and schedulable but has no kube-proxy pod (the DaemonSet controller keeps failing to create it), DaemonSet 3/4',
+      basedOn:
+        'kubeadm v1.33 kube-proxy addon; DaemonSet status desiredNumberScheduled 4, currentNumberScheduled 3, numberUnavailable 1 as kubectl shows while pod creation is rejected (e.g. by an admission webhook)',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: ['provider_agents_missing'], agents: { ready: 3, unready: 0, missing: 1 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: ['provider_agents_missing'],
+        agents: { ready: 3, unready: 0, missing: 1 },
+      },
     },
     ctx,
   );
@@ -855,16 +1503,46 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   });
   ctx.add(...namespaces(ctx, 'kube-flannel'), ...nodes);
   const linux = nodes.slice(0, 3);
-  ctx.add(...kubeadmKubeProxy(ctx, { version: K8S, mode: '', clusterCIDR: CLUSTER_CIDR, apiserver: API, created: CREATED, now: NOW, desired: 3, placements: ready(linux) }));
-  ctx.add(...flannel(ctx, { version: 'v0.27.3', cniPluginVersion: 'v1.7.1-flannel2', created: CREATED, now: NOW, placements: ready(linux), podCIDR: CLUSTER_CIDR }));
+  ctx.add(
+    ...kubeadmKubeProxy(ctx, {
+      version: K8S,
+      mode: '',
+      clusterCIDR: CLUSTER_CIDR,
+      apiserver: API,
+      created: CREATED,
+      now: NOW,
+      desired: 3,
+      placements: ready(linux),
+    }),
+  );
+  ctx.add(
+    ...flannel(ctx, {
+      version: 'v0.27.3',
+      cniPluginVersion: 'v1.7.1-flannel2',
+      created: CREATED,
+      now: NOW,
+      placements: ready(linux),
+      podCIDR: CLUSTER_CIDR,
+    }),
+  );
   ctx.add(...basics(ctx, nodes));
   write(
     {
       scenario: 'windows-mixed',
-      description: 'kubeadm v1.33.5 with 3 Linux nodes and one Windows Server 2022 worker; the kube-proxy DaemonSet selects kubernetes.io/os=linux (3/3) and the Windows node runs kube-proxy as a host service, so it is not a missing agent',
-      basedOn: 'kubeadm kube-proxy DaemonSet nodeSelector kubernetes.io/os: linux; Windows nodes joined with kube-proxy as a Windows service (no pod); kube-flannel with required node affinity on linux',
+      description:
+        'kubeadm v1.33.5 with 3 Linux nodes and one Windows Server 2022 worker; the kube-proxy DaemonSet selects kubernetes.io/os=linux (3/3) and the Windows node runs kube-proxy as a host service, so it is not a missing agent',
+      basedOn:
+        'kubeadm kube-proxy DaemonSet nodeSelector kubernetes.io/os: linux; Windows nodes joined with kube-proxy as a Windows service (no pod); kube-flannel with required node affinity on linux',
       crds: [],
-      expected: { provider: 'kube-proxy', mode: 'iptables', version: K8S, flavor: 'kubeadm', conflict: false, issues: [], agents: { ready: 3, unready: 0, missing: 0 } },
+      expected: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: K8S,
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: [],
+        agents: { ready: 3, unready: 0, missing: 0 },
+      },
     },
     ctx,
   );

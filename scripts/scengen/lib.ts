@@ -119,18 +119,47 @@ export function node(ctx: Ctx, o: NodeOpts): Obj {
     });
   }
   conds.push(
-    { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: o.heartbeat, lastTransitionTime: o.created, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-    { type: 'DiskPressure', status: 'False', lastHeartbeatTime: o.heartbeat, lastTransitionTime: o.created, reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-    { type: 'PIDPressure', status: 'False', lastHeartbeatTime: o.heartbeat, lastTransitionTime: o.created, reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+    {
+      type: 'MemoryPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.created,
+      reason: 'KubeletHasSufficientMemory',
+      message: 'kubelet has sufficient memory available',
+    },
+    {
+      type: 'DiskPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.created,
+      reason: 'KubeletHasNoDiskPressure',
+      message: 'kubelet has no disk pressure',
+    },
+    {
+      type: 'PIDPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.created,
+      reason: 'KubeletHasSufficientPID',
+      message: 'kubelet has sufficient PID available',
+    },
     ready
-      ? { type: 'Ready', status: 'True', lastHeartbeatTime: o.heartbeat, lastTransitionTime: at(o.created, 2), reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      ? {
+          type: 'Ready',
+          status: 'True',
+          lastHeartbeatTime: o.heartbeat,
+          lastTransitionTime: at(o.created, 2),
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        }
       : {
           type: 'Ready',
           status: 'False',
           lastHeartbeatTime: o.heartbeat,
           lastTransitionTime: o.created,
           reason: 'KubeletNotReady',
-          message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+          message:
+            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
         },
   );
   const taints = [...(o.taints ?? [])];
@@ -307,7 +336,8 @@ function podConditions(p: PodPlacement, ready: boolean, unready: string[]): Obj[
         lastProbeTime: null,
         lastTransitionTime: p.started,
         reason: 'Unschedulable',
-        message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+        message:
+          '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
       },
     ];
   }
@@ -384,7 +414,15 @@ export function pod(ctx: Ctx, o: PodOpts): Obj {
         ready: true,
         restartCount: 0,
         started: false,
-        state: { terminated: { containerID: `containerd://${ctx.hex(`cid/${key}/init/${c.name}`)}`, exitCode: 0, finishedAt: at(p.started, 0), reason: 'Completed', startedAt: at(p.started, 0) } },
+        state: {
+          terminated: {
+            containerID: `containerd://${ctx.hex(`cid/${key}/init/${c.name}`)}`,
+            exitCode: 0,
+            finishedAt: at(p.started, 0),
+            reason: 'Completed',
+            startedAt: at(p.started, 0),
+          },
+        },
       }));
     }
   }
@@ -485,7 +523,12 @@ export class DaemonSetBuilder {
     spec.tolerations = [...(spec.tolerations ?? []), ...extra];
     const rev = outdated ? ctx.suffix(`rev/${this.o.ns}/${this.o.name}/old`, 10) : this.revisionHash;
     const gen = outdated ? (this.o.generation ?? 1) - 1 : (this.o.generation ?? 1);
-    const prio = spec.priorityClassName === 'system-node-critical' ? 2000001000 : spec.priorityClassName === 'system-cluster-critical' ? 2000000000 : undefined;
+    const prio =
+      spec.priorityClassName === 'system-node-critical'
+        ? 2000001000
+        : spec.priorityClassName === 'system-cluster-critical'
+          ? 2000000000
+          : undefined;
     const po = pod(ctx, {
       ns: this.o.ns,
       name: podName,
@@ -563,7 +606,12 @@ export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
       owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsName, uid: rsUid, controller: true, blockOwnerDeletion: true },
       spec,
       placement: p,
-      priority: spec.priorityClassName === 'system-cluster-critical' ? 2000000000 : spec.priorityClassName === 'system-node-critical' ? 2000001000 : 0,
+      priority:
+        spec.priorityClassName === 'system-cluster-critical'
+          ? 2000000000
+          : spec.priorityClassName === 'system-node-critical'
+            ? 2000001000
+            : 0,
     }),
   );
   const isReady = (p: Obj) => p.status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
@@ -574,9 +622,30 @@ export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
     updatedReplicas: o.replicas,
     conditions: [
       readyCount > 0
-        ? { type: 'Available', status: 'True', lastTransitionTime: at(o.created, 5), lastUpdateTime: at(o.created, 5), reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-        : { type: 'Available', status: 'False', lastTransitionTime: o.created, lastUpdateTime: o.created, reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
-      { type: 'Progressing', status: 'True', lastTransitionTime: o.created, lastUpdateTime: at(o.created, 5), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` },
+        ? {
+            type: 'Available',
+            status: 'True',
+            lastTransitionTime: at(o.created, 5),
+            lastUpdateTime: at(o.created, 5),
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            lastTransitionTime: o.created,
+            lastUpdateTime: o.created,
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
+      {
+        type: 'Progressing',
+        status: 'True',
+        lastTransitionTime: o.created,
+        lastUpdateTime: at(o.created, 5),
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${rsName}" has successfully progressed.`,
+      },
     ],
   };
   if (readyCount > 0) Object.assign(status, { readyReplicas: readyCount, availableReplicas: readyCount });
@@ -608,7 +677,15 @@ export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
 
 // ---------------------------------------------------------------- ConfigMaps
 
-export function configMap(ctx: Ctx, ns: string, name: string, data: Record<string, string>, created: string, labels?: Record<string, string>, annotations?: Record<string, string>): Obj {
+export function configMap(
+  ctx: Ctx,
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  created: string,
+  labels?: Record<string, string>,
+  annotations?: Record<string, string>,
+): Obj {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -634,7 +711,20 @@ export interface SvcPort {
   nodePort?: number;
 }
 
-export function service(ctx: Ctx, o: { ns: string; name: string; labels?: Record<string, string>; annotations?: Record<string, string>; clusterIP: string; ports: SvcPort[]; selector?: Record<string, string>; created: string; type?: string }): Obj {
+export function service(
+  ctx: Ctx,
+  o: {
+    ns: string;
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    clusterIP: string;
+    ports: SvcPort[];
+    selector?: Record<string, string>;
+    created: string;
+    type?: string;
+  },
+): Obj {
   const spec: Obj = {
     clusterIP: o.clusterIP,
     clusterIPs: [o.clusterIP],
@@ -662,7 +752,13 @@ export function service(ctx: Ctx, o: { ns: string; name: string; labels?: Record
   };
 }
 
-export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: { name: string; port: number; protocol: string }[], now: string): Obj {
+export function endpointSliceForPods(
+  ctx: Ctx,
+  svc: Obj,
+  pods: Obj[],
+  ports: { name: string; port: number; protocol: string }[],
+  now: string,
+): Obj {
   const ns = svc.metadata.namespace;
   const name = `${svc.metadata.name}-${ctx.suffix(`eps/${ns}/${svc.metadata.name}`)}`;
   const scheduled = pods.filter((p) => p.status.podIP);
@@ -682,7 +778,9 @@ export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: { n
         'kubernetes.io/service-name': svc.metadata.name,
       },
       annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': now },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
     addressType: 'IPv4',
     endpoints: scheduled.length

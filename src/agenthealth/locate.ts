@@ -8,7 +8,8 @@ import type { HealthLocation } from './types.js';
 /** The effective provider's endpoint; undefined when there is no provider (none/unknown) to ask. */
 export function locateFor(verdict: Verdict | undefined, snap: ClusterSnapshot | undefined): HealthLocation | undefined {
   if (!verdict || !snap || verdict.provider === 'none' || verdict.provider === 'unknown') return undefined;
-  const finding = verdict.findings.find((f) => f.type === verdict.provider && f.active) ?? verdict.findings.find((f) => f.type === verdict.provider);
+  const finding =
+    verdict.findings.find((f) => f.type === verdict.provider && f.active) ?? verdict.findings.find((f) => f.type === verdict.provider);
   if (!finding) return undefined;
   try {
     return componentOf(finding.type).health(snap, finding);

@@ -28,22 +28,34 @@ export const httpGet: HealthGetter = (address, port, path, timeoutMs, signal) =>
       fn();
     };
     const fail = (code: string, message: string) => finish(() => reject(Object.assign(new Error(message), { code })));
-    const req = http.request({ host: address, port, path, method: 'GET', agent: false, headers: { 'user-agent': 'service-proxy-exporter', accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        if (size >= MAX_BODY_BYTES) return;
-        chunks.push(c);
-        size += c.length;
-        if (size >= MAX_BODY_BYTES) {
-          finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') }));
-          req.destroy();
-        }
-      });
-      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
-      res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? 'ECONNRESET', e.message));
-      res.on('aborted', () => fail('ECONNRESET', 'response aborted'));
-    });
+    const req = http.request(
+      {
+        host: address,
+        port,
+        path,
+        method: 'GET',
+        agent: false,
+        headers: { 'user-agent': 'service-proxy-exporter', accept: 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size >= MAX_BODY_BYTES) return;
+          chunks.push(c);
+          size += c.length;
+          if (size >= MAX_BODY_BYTES) {
+            finish(() =>
+              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') }),
+            );
+            req.destroy();
+          }
+        });
+        res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+        res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? 'ECONNRESET', e.message));
+        res.on('aborted', () => fail('ECONNRESET', 'response aborted'));
+      },
+    );
     const timer = setTimeout(() => {
       fail('ETIMEDOUT', `no answer within ${timeoutMs}ms`);
       req.destroy();
@@ -102,7 +114,11 @@ export interface RoundOptions {
 export const DEFAULT_MAX_GAP_MS = 50;
 
 /** Ask one node. */
-export async function probeNode(t: Target, o: Pick<RoundOptions, 'location' | 'timeoutMs' | 'signal' | 'get'>, at: string): Promise<NodeHealth> {
+export async function probeNode(
+  t: Target,
+  o: Pick<RoundOptions, 'location' | 'timeoutMs' | 'signal' | 'get'>,
+  at: string,
+): Promise<NodeHealth> {
   const base = { node: t.node, address: t.address, at };
   if (!t.address) return { ...base, state: 'unreachable', reason: 'node has no InternalIP' };
   try {

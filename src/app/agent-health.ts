@@ -148,12 +148,18 @@ export class AgentHealthEngine extends EventEmitter implements Pipeline {
       log.info('agent health endpoint', { provider: view.provider, endpoint: where });
       this.lastLocation = where;
     }
-    const bad = view.nodes.filter((n) => n.state === 'unhealthy').map((n) => n.node).sort().join(',');
+    const bad = view.nodes
+      .filter((n) => n.state === 'unhealthy')
+      .map((n) => n.node)
+      .sort()
+      .join(',');
     const prevBad = this.lastBad;
     this.lastBad = bad;
     const unreach = view.counts.unreachable;
     if ((prevBad === '') !== (bad === '') || (this.viewState.counts.unreachable === 0) !== (unreach === 0)) {
-      log.log(bad || unreach ? 'warn' : 'info', bad || unreach ? 'agent health endpoints failing' : 'agent health endpoints healthy', { ...view.counts });
+      log.log(bad || unreach ? 'warn' : 'info', bad || unreach ? 'agent health endpoints failing' : 'agent health endpoints healthy', {
+        ...view.counts,
+      });
     }
     this.viewState = view;
     this.ex.state.agentHealth = view;

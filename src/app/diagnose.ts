@@ -14,7 +14,8 @@ import type { CanaryView } from '../state/canary.js';
 
 /** Declare the diagnose-only sources (Warning events) into the source registry, before start(). */
 export function declareDiagnoseSources(settings: Settings, sources: SourceRegistry): void {
-  for (const spec of diagnoseSources({ mode: settings.mode, ...(settings.nodeName ? { nodeName: settings.nodeName } : {}) })) sources.declare(spec);
+  for (const spec of diagnoseSources({ mode: settings.mode, ...(settings.nodeName ? { nodeName: settings.nodeName } : {}) }))
+    sources.declare(spec);
 }
 
 /** Add the diagnose-only sources to an exporter's source registry, before start(). */
@@ -29,13 +30,20 @@ export function inputFromExporter(
 ): DiagnoseInput {
   const statuses = exporter.sources.statuses();
   const sources: Record<string, SourceInfo> = {};
-  for (const [name, st] of Object.entries(statuses)) sources[name] = st.error && st.state !== 'synced' && st.state !== 'absent' ? { state: st.state, error: st.error } : { state: st.state };
+  for (const [name, st] of Object.entries(statuses))
+    sources[name] = st.error && st.state !== 'synced' && st.state !== 'absent' ? { state: st.state, error: st.error } : { state: st.state };
   const ev = statuses.events;
   let events: SlimEvent[] | undefined;
   let eventsNote: string | undefined;
-  if (!ev) eventsNote = exporter.settings.mode === 'daemonset' ? 'daemonset mode does not watch events (run diagnose from the CLI)' : 'no events source';
+  if (!ev)
+    eventsNote =
+      exporter.settings.mode === 'daemonset' ? 'daemonset mode does not watch events (run diagnose from the CLI)' : 'no events source';
   else if (ev.everSynced) events = exporter.sources.values<SlimEvent>('events');
-  else eventsNote = ev.state === 'forbidden' ? 'listing events is forbidden (RBAC: get/list/watch events)' : `the events source is ${ev.state}${ev.error ? ` (${ev.error})` : ''}`;
+  else
+    eventsNote =
+      ev.state === 'forbidden'
+        ? 'listing events is forbidden (RBAC: get/list/watch events)'
+        : `the events source is ${ev.state}${ev.error ? ` (${ev.error})` : ''}`;
   return {
     verdict: exporter.state.verdict,
     snapshot: exporter.snapshot,
@@ -46,11 +54,19 @@ export function inputFromExporter(
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
     ...(exporter.state.agentHealth ? { agentHealth: exporter.state.agentHealth } : {}),
     now: opts.now ?? Date.now(),
-    ...(opts.canary ? { canary: opts.canary } : { canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'the canary runs in the serving exporter (see its /diagnose)' }),
+    ...(opts.canary
+      ? { canary: opts.canary }
+      : {
+          canaryOff: opts.canaryOff ?? canaryOffReason(exporter.settings) ?? 'the canary runs in the serving exporter (see its /diagnose)',
+        }),
   };
 }
 
-export function reportFromExporter(exporter: Exporter, probes: { state: ProbeView } | undefined, opts: { probesSkipped?: string; now?: number; canary?: CanaryView } = {}): DiagnoseReport {
+export function reportFromExporter(
+  exporter: Exporter,
+  probes: { state: ProbeView } | undefined,
+  opts: { probesSkipped?: string; now?: number; canary?: CanaryView } = {},
+): DiagnoseReport {
   return buildReport(inputFromExporter(exporter, probes, opts));
 }
 

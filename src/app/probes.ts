@@ -20,11 +20,7 @@ import {
   isOptedIn,
   ANNOTATIONS,
   verdictChanges,
-  type Classification,
-  type IntervalSchedule,
   type ProbeScheduler,
-  type ProbeTarget,
-  type SkippedProbe,
   type TargetResult,
   type ProberTable,
   PROBE_SWITCH_NAMES,
@@ -55,7 +51,6 @@ export interface ProbeHost {
   raiseIssue(check: ConfigCheck, on: boolean): void;
 }
 
-
 /** Label that opts a Service in like the annotation does; unlike an annotation it can be selected by the API server. */
 export const PROBE_LABEL_SELECTOR = `${ANNOTATIONS.probe}=true`;
 
@@ -69,7 +64,11 @@ export const PROBE_LABEL_SELECTOR = `${ANNOTATIONS.probe}=true`;
 export function serviceSources(s: Pick<Settings, 'mode' | 'serviceNamespace' | 'serviceName'>): ReflectorSpec[] {
   const base = { ref: RESOURCES.services, optional: true, slim: slimService } as const;
   if (s.mode !== 'daemonset') return [{ name: 'services', ...base }];
-  const named = [{ namespace: 'default', name: 'kubernetes' }, ...DNS_SERVICES, ...(s.serviceNamespace ? [{ namespace: s.serviceNamespace, name: s.serviceName }] : [])];
+  const named = [
+    { namespace: 'default', name: 'kubernetes' },
+    ...DNS_SERVICES,
+    ...(s.serviceNamespace ? [{ namespace: s.serviceNamespace, name: s.serviceName }] : []),
+  ];
   const seen = new Set<string>();
   const specs: ReflectorSpec[] = [];
   for (const { namespace, name } of named) {
@@ -99,7 +98,8 @@ export class ProbeEngine extends EventEmitter {
     super();
     const s = ex.settings;
     for (const p of s.disabledProbes) {
-      if (!(PROBE_SWITCH_NAMES as readonly string[]).includes(p)) ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_SWITCH_NAMES.join(',') });
+      if (!(PROBE_SWITCH_NAMES as readonly string[]).includes(p))
+        ex.log.warn('unknown probe in disabledProbes; ignored', { probe: p, known: PROBE_SWITCH_NAMES.join(',') });
     }
     // optional: an API server that does not serve them (404) leaves probes without targets, not the exporter unready
     this.serviceSourceNames = [];
@@ -185,7 +185,8 @@ export class ProbeEngine extends EventEmitter {
   private services(): SlimService[] {
     if (this.serviceSourceNames.length === 1) return this.ex.sources.values<SlimService>(this.serviceSourceNames[0]!);
     const byKey = new Map<string, SlimService>();
-    for (const name of this.serviceSourceNames) for (const svc of this.ex.sources.values<SlimService>(name)) byKey.set(`${svc.namespace}/${svc.name}`, svc);
+    for (const name of this.serviceSourceNames)
+      for (const svc of this.ex.sources.values<SlimService>(name)) byKey.set(`${svc.namespace}/${svc.name}`, svc);
     return [...byKey.values()];
   }
 
@@ -204,9 +205,7 @@ export class ProbeEngine extends EventEmitter {
     const dnsService = DNS_SERVICES.find((d) => services.some((x) => x.namespace === d.namespace && x.name === d.name));
     const namespace = s.serviceNamespace;
     const found = discoverTargets({
-      services: s.disabledProbes.includes('annotated')
-        ? services.filter((x) => !isOptedIn(x))
-        : services,
+      services: s.disabledProbes.includes('annotated') ? services.filter((x) => !isOptedIn(x)) : services,
       endpointSlices: this.ex.sources.values<SlimEndpointSlice>('endpointslices'),
       nodes: this.ex.sources.values<SlimNode>('nodes'),
       ...(namespace ? { self: { namespace, service: s.serviceName } } : {}),

@@ -44,14 +44,28 @@ export interface RunOptions {
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
-  const wired = wire({ settings: o.settings, conn: o.conn, log: o.log, ...(o.reflector ? { reflector: o.reflector } : {}), ...(o.probers ? { probers: o.probers } : {}), ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}), ...(o.canary ? { canary: o.canary } : {}) });
+  const wired = wire({
+    settings: o.settings,
+    conn: o.conn,
+    log: o.log,
+    ...(o.reflector ? { reflector: o.reflector } : {}),
+    ...(o.probers ? { probers: o.probers } : {}),
+    ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}),
+    ...(o.canary ? { canary: o.canary } : {}),
+  });
   const { exporter } = wired;
   const probes = wired.probes!;
   const app = createApp({
     registry: exporter.metrics.registry,
     readiness: () => exporter.readiness(),
     // Both from cached state: a request costs the API server nothing.
-    statusPage: () => renderStatusPage({ report: wired.report(), probes: probes.state, sources: wired.sources.statuses(), readiness: exporter.readiness() }),
+    statusPage: () =>
+      renderStatusPage({
+        report: wired.report(),
+        probes: probes.state,
+        sources: wired.sources.statuses(),
+        readiness: exporter.readiness(),
+      }),
     diagnose: () => wired.report(),
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });

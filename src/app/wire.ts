@@ -49,7 +49,10 @@ export interface WireOptions {
   /** for tests: agent health options (another HTTP getter). The pipeline runs with --agent-health on
    *  wherever probes run, and is scheduled when probes are (diagnose: one unspread round on demand). */
   agentHealth?: AgentHealthOptions;
-  /** the canary pipeline (default: run when the settings allow); false: never (diagnose); for tests: its identity, Lease timing, watch options */
+  /**
+   * the canary pipeline (default: run when the settings allow); false: never (diagnose); for tests: its
+   * identity, Lease timing, watch options
+   */
   canary?: false | Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
 }
 
@@ -93,7 +96,9 @@ export function wire(o: WireOptions): Wired {
   const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
   const onDemand = o.scheduleProbes === false;
   const agentHealth =
-    o.settings.agentHealth === 'on' && o.probes !== false ? new AgentHealthEngine(exporter, { ...(onDemand ? { spreadMs: 0 } : {}), ...o.agentHealth }) : undefined;
+    o.settings.agentHealth === 'on' && o.probes !== false
+      ? new AgentHealthEngine(exporter, { ...(onDemand ? { spreadMs: 0 } : {}), ...o.agentHealth })
+      : undefined;
   declareDiagnoseSources(o.settings, sources);
   // Started with the sources. A new pipeline (canary, node health) is built here from `sources` (it
   // declares its sources in its constructor) and closures that publish into `exporter.state`, and
@@ -101,7 +106,10 @@ export function wire(o: WireOptions): Wired {
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
   if (agentHealth && !onDemand) pipelines.push(agentHealth);
   // the canary: its own namespaced watches (Lease, slice, Service) and writes; publishes exporter.state.canary
-  const canary = o.canary === false ? undefined : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.conn, o.canary ?? {});
+  const canary =
+    o.canary === false
+      ? undefined
+      : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.conn, o.canary ?? {});
   if (canary) pipelines.push(canary);
   // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
   const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : []), ...(agentHealth ? [agentHealth] : [])]);

@@ -112,9 +112,7 @@ export function panel(type: string, title: string, size: Size, qs: Q[], o: Panel
     defaults.mappings = [
       {
         type: 'value',
-        options: Object.fromEntries(
-          Object.entries(o.mappings).map(([v, m], index) => [v, { ...m, index }]),
-        ),
+        options: Object.fromEntries(Object.entries(o.mappings).map(([v, m], index) => [v, { ...m, index }])),
       },
     ];
   }
@@ -134,18 +132,24 @@ export function panel(type: string, title: string, size: Size, qs: Q[], o: Panel
 }
 
 export function stat(title: string, size: Size, qs: Q[], o: PanelOpts & { textMode?: string } = {}): Panel {
-  return panel('stat', title, size, qs.map((q) => ({ instant: true, ...q })), {
-    ...o,
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: 'background',
-      graphMode: 'none',
-      textMode: o.textMode ?? 'auto',
-      justifyMode: 'auto',
-      orientation: 'auto',
-      ...o.options,
+  return panel(
+    'stat',
+    title,
+    size,
+    qs.map((q) => ({ instant: true, ...q })),
+    {
+      ...o,
+      options: {
+        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+        colorMode: 'background',
+        graphMode: 'none',
+        textMode: o.textMode ?? 'auto',
+        justifyMode: 'auto',
+        orientation: 'auto',
+        ...o.options,
+      },
     },
-  });
+  );
 }
 
 export function timeseries(title: string, size: Size, qs: Q[], o: PanelOpts = {}): Panel {
@@ -170,7 +174,13 @@ export function stateTimeline(title: string, size: Size, qs: Q[], o: PanelOpts =
 
 export function table(title: string, size: Size, qs: Q[], o: PanelOpts = {}): Panel {
   return {
-    ...panel('table', title, size, qs.map((q) => ({ instant: true, format: 'table' as const, ...q })), o),
+    ...panel(
+      'table',
+      title,
+      size,
+      qs.map((q) => ({ instant: true, format: 'table' as const, ...q })),
+      o,
+    ),
     transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
   };
 }
@@ -240,20 +250,9 @@ function queryVariable(name: string, label: string, query: string, multi: boolea
 }
 
 export const clusterVariable = queryVariable('cluster', 'Cluster', 'label_values(proxy_provider, cluster)', false);
-export const nodeVariable = queryVariable(
-  'node',
-  'Node',
-  'label_values(service_lb_functional{cluster=~"$cluster"}, node)',
-  true,
-);
+export const nodeVariable = queryVariable('node', 'Node', 'label_values(service_lb_functional{cluster=~"$cluster"}, node)', true);
 
-function dashboard(
-  uid: string,
-  title: string,
-  description: string,
-  variables: TemplateVariable[],
-  panels: Panel[],
-): Dashboard {
+function dashboard(uid: string, title: string, description: string, variables: TemplateVariable[], panels: Panel[]): Dashboard {
   return {
     uid,
     title,
@@ -316,10 +315,8 @@ const VERDICT_CODE =
   VERDICT_ORDER.map(([v], i) => `  (${sel('service_lb_probe_verdict', `verdict="${v}"`)} == 1) * ${i}`).join('\n  or\n') +
   '\n)';
 
-const rate = (metric: string, by: string, ...m: string[]) =>
-  `sum by (${by}) (rate(${sel(metric, ...m)}[$__rate_interval]))`;
-const nrate = (metric: string, by: string, ...m: string[]) =>
-  `sum by (${by}) (rate(${nsel(metric, ...m)}[$__rate_interval]))`;
+const rate = (metric: string, by: string, ...m: string[]) => `sum by (${by}) (rate(${sel(metric, ...m)}[$__rate_interval]))`;
+const nrate = (metric: string, by: string, ...m: string[]) => `sum by (${by}) (rate(${nsel(metric, ...m)}[$__rate_interval]))`;
 
 // ---------------------------------------------------------------------------------------------------
 // Overview
@@ -336,7 +333,8 @@ export const overviewDashboard: Dashboard = dashboard(
     stat('Service proxy', [4, 4], [{ expr: `max by (type) (${sel('proxy_provider_info')})`, legend: '{{type}}' }], {
       textMode: 'name',
       thresholds: INFO_COLOR,
-      description: 'The effective service proxy (proxy_provider_info). `none`: nothing handles Services; `unknown`: the exporter could not read the API.',
+      description:
+        'The effective service proxy (proxy_provider_info). `none`: nothing handles Services; `unknown`: the exporter could not read the API.',
     }),
     stat('Mode', [3, 4], [{ expr: `max by (mode) (${sel('proxy_provider_info')})`, legend: '{{mode}}' }], {
       textMode: 'name',
@@ -427,10 +425,15 @@ export const overviewDashboard: Dashboard = dashboard(
       ],
       { min: 0, max: 1 },
     ),
-    stateTimeline('Last probe result', [12, 8], [{ expr: `min by (probe, path) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}}' }], {
-      mappings: OK_FAIL,
-      description: 'VIP failing while endpoint succeeds: the service proxy is broken. Both failing: the backend or network is.',
-    }),
+    stateTimeline(
+      'Last probe result',
+      [12, 8],
+      [{ expr: `min by (probe, path) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}}' }],
+      {
+        mappings: OK_FAIL,
+        description: 'VIP failing while endpoint succeeds: the service proxy is broken. Both failing: the backend or network is.',
+      },
+    ),
     stateTimeline('Verdict per probe', [12, 8], [{ expr: VERDICT_CODE, legend: '{{probe}}' }], {
       mappings: VERDICT_MAPPING,
       description:
@@ -440,11 +443,16 @@ export const overviewDashboard: Dashboard = dashboard(
     table('Verdict per probe (now)', [12, 8], [{ expr: `max by (probe, verdict) (${sel('service_lb_probe_verdict')} == 1)` }], {
       description: 'The current verdict of every probe, built-in and opted-in (service_lb_probe_verdict == 1).',
     }),
-    timeseries('Probe success ratio (5m)', [12, 8], [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}}' }], {
-      unit: 'percentunit',
-      min: 0,
-      max: 1,
-    }),
+    timeseries(
+      'Probe success ratio (5m)',
+      [12, 8],
+      [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}}' }],
+      {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+      },
+    ),
     timeseries(
       'Probe latency',
       [12, 8],
@@ -460,25 +468,41 @@ export const overviewDashboard: Dashboard = dashboard(
       ],
       { unit: 's', min: 0 },
     ),
-    timeseries('Probe failures by reason', [12, 8], [{ expr: rate('service_lb_probe_failures_total', 'probe, path, reason'), legend: '{{probe}} {{path}} {{reason}}' }], {
-      unit: 'ops',
-      min: 0,
-    }),
+    timeseries(
+      'Probe failures by reason',
+      [12, 8],
+      [{ expr: rate('service_lb_probe_failures_total', 'probe, path, reason'), legend: '{{probe}} {{path}} {{reason}}' }],
+      {
+        unit: 'ops',
+        min: 0,
+      },
+    ),
     timeseries('Probes run', [12, 8], [{ expr: rate('service_lb_probes_total', 'probe, path'), legend: '{{probe}} {{path}}' }], {
       unit: 'ops',
       min: 0,
     }),
     row("Agents' own health endpoints"),
-    timeseries('Agent health endpoints by state', [12, 8], [{ expr: `sum by (state) (${sel('proxy_provider_agent_health')})`, legend: '{{state}}' }], {
-      min: 0,
-      description:
-        "Nodes by their agent's own health endpoint (kube-proxy :10256, Cilium KPR healthz, Calico eBPF, kube-router :20244): healthy (200), unhealthy (non-200), unreachable (no answer), not_served (this provider/config has none). See ServiceProxyAgentUnhealthy.",
-    }),
-    timeseries('Agent sync age (worst node)', [12, 8], [{ expr: `max(${sel('proxy_provider_agent_sync_age_seconds')})`, legend: 'currentTime - lastUpdated' }], {
-      unit: 's',
-      min: 0,
-      description: 'Largest currentTime - lastUpdated in the agents\' health answers: 0 while they sync, growing while a proxier is stuck. See ServiceProxySyncStale.',
-    }),
+    timeseries(
+      'Agent health endpoints by state',
+      [12, 8],
+      [{ expr: `sum by (state) (${sel('proxy_provider_agent_health')})`, legend: '{{state}}' }],
+      {
+        min: 0,
+        description:
+          "Nodes by their agent's own health endpoint (kube-proxy :10256, Cilium KPR healthz, Calico eBPF, kube-router :20244): healthy (200), unhealthy (non-200), unreachable (no answer), not_served (this provider/config has none). See ServiceProxyAgentUnhealthy.",
+      },
+    ),
+    timeseries(
+      'Agent sync age (worst node)',
+      [12, 8],
+      [{ expr: `max(${sel('proxy_provider_agent_sync_age_seconds')})`, legend: 'currentTime - lastUpdated' }],
+      {
+        unit: 's',
+        min: 0,
+        description:
+          "Largest currentTime - lastUpdated in the agents' health answers: 0 while they sync, growing while a proxier is stuck. See ServiceProxySyncStale.",
+      },
+    ),
     // The canary (src/canary/): changes are sparse (one per --canary-interval), so latency
     // quantiles use a fixed 5m window rather than $__rate_interval.
     row('Service programming'),
@@ -489,36 +513,56 @@ export const overviewDashboard: Dashboard = dashboard(
         { value: 10, color: 'orange' },
         { value: 60, color: 'red' },
       ],
-      description: 'service_lb_programming_pending_seconds: how long the newest canary change has waited to reach the data plane (0: programmed). Over 60 s for 5m pages ServiceProxyProgrammingStalled.',
+      description:
+        'service_lb_programming_pending_seconds: how long the newest canary change has waited to reach the data plane (0: programmed). Over 60 s for 5m pages ServiceProxyProgrammingStalled.',
     }),
-    stat('Programming latency p99 (30m)', [6, 4], [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[30m])))` }], {
-      unit: 's',
-      thresholds: [
-        { value: null, color: 'green' },
-        { value: 30, color: 'orange' },
-      ],
-      description: 'Above 30 s (SIG Scalability network programming latency SLO) for 15m warns ServiceProxyProgrammingSlow.',
+    stat(
+      'Programming latency p99 (30m)',
+      [6, 4],
+      [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[30m])))` }],
+      {
+        unit: 's',
+        thresholds: [
+          { value: null, color: 'green' },
+          { value: 30, color: 'orange' },
+        ],
+        description: 'Above 30 s (SIG Scalability network programming latency SLO) for 15m warns ServiceProxyProgrammingSlow.',
+      },
+    ),
+    stat('Canary changes (1h)', [6, 4], [{ expr: `sum(increase(${sel('service_lb_programming_changes_total')}[1h]))` }], {
+      thresholds: INFO_COLOR,
     }),
-    stat('Canary changes (1h)', [6, 4], [{ expr: `sum(increase(${sel('service_lb_programming_changes_total')}[1h]))` }], { thresholds: INFO_COLOR }),
     stat('Canary writers', [6, 4], [{ expr: `sum(${sel('service_proxy_exporter_canary_writer')})` }], {
       thresholds: [
         { value: null, color: 'red' },
         { value: 1, color: 'green' },
         { value: 2, color: 'red' },
       ],
-      description: 'Replicas holding the canary Lease: exactly 1 (0 for longer than the 15 s lease: nobody writes; see service_proxy_exporter_canary_write_errors_total).',
+      description:
+        'Replicas holding the canary Lease: exactly 1 (0 for longer than the 15 s lease: nobody writes; see service_proxy_exporter_canary_write_errors_total).',
     }),
     timeseries(
       'Service programming latency',
       [12, 8],
       [
-        { expr: `histogram_quantile(0.5, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: 'p50' },
-        { expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: 'p99' },
+        {
+          expr: `histogram_quantile(0.5, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          legend: 'p50',
+        },
+        {
+          expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          legend: 'p99',
+        },
       ],
-      { unit: 's', min: 0, description: 'Canary EndpointSlice change seen on the watch → first answer from the new target through the canary VIP (service_lb_programming_duration_seconds).' },
+      {
+        unit: 's',
+        min: 0,
+        description:
+          'Canary EndpointSlice change seen on the watch → first answer from the new target through the canary VIP (service_lb_programming_duration_seconds).',
+      },
     ),
     timeseries(
-      'p99: end to end vs the service proxy\'s own account',
+      "p99: end to end vs the service proxy's own account",
       [12, 8],
       [
         {
@@ -530,23 +574,49 @@ export const overviewDashboard: Dashboard = dashboard(
           legend: '{{source}}',
         },
       ],
-      { unit: 's', min: 0, description: 'kubeproxy_network_programming_duration_seconds and cilium_service_implementation_delay, where those are scraped, next to the canary. Theirs fast and ours slow: the delay is before the agent (watch lag) or in the kernel.' },
+      {
+        unit: 's',
+        min: 0,
+        description:
+          'kubeproxy_network_programming_duration_seconds and cilium_service_implementation_delay, where those are scraped, next to the canary. Theirs fast and ours slow: the delay is before the agent (watch lag) or in the kernel.',
+      },
     ),
-    timeseries('Pending change by replica', [12, 8], [{ expr: `max by (instance) (${sel('service_lb_programming_pending_seconds')})`, legend: '{{instance}}' }], { unit: 's', min: 0 }),
+    timeseries(
+      'Pending change by replica',
+      [12, 8],
+      [{ expr: `max by (instance) (${sel('service_lb_programming_pending_seconds')})`, legend: '{{instance}}' }],
+      { unit: 's', min: 0 },
+    ),
     timeseries(
       'Canary writes',
       [12, 8],
       [
         { expr: rate('service_lb_programming_changes_total', 'instance'), legend: 'changes seen {{instance}}' },
-        { expr: rate('service_proxy_exporter_canary_write_errors_total', 'resource, reason'), legend: 'write errors {{resource}} {{reason}}' },
+        {
+          expr: rate('service_proxy_exporter_canary_write_errors_total', 'resource, reason'),
+          legend: 'write errors {{resource}} {{reason}}',
+        },
       ],
-      { unit: 'ops', min: 0, description: 'write errors with reason="forbidden": the canary Role (manifests/base/canary-role.yaml) is missing.' },
+      {
+        unit: 'ops',
+        min: 0,
+        description: 'write errors with reason="forbidden": the canary Role (manifests/base/canary-role.yaml) is missing.',
+      },
     ),
     row('Exporter'),
-    stateTimeline('Kubernetes sources', [12, 6], [{ expr: `min by (source) (${sel('service_proxy_exporter_source_up')})`, legend: '{{source}}' }], {
-      mappings: OK_FAIL,
-    }),
-    table('Exporter build', [12, 6], [{ expr: `count by (version, revision, nodejs_version) (${sel('service_proxy_exporter_build_info')})` }]),
+    stateTimeline(
+      'Kubernetes sources',
+      [12, 6],
+      [{ expr: `min by (source) (${sel('service_proxy_exporter_source_up')})`, legend: '{{source}}' }],
+      {
+        mappings: OK_FAIL,
+      },
+    ),
+    table(
+      'Exporter build',
+      [12, 6],
+      [{ expr: `count by (version, revision, nodejs_version) (${sel('service_proxy_exporter_build_info')})` }],
+    ),
   ],
 );
 
@@ -579,16 +649,21 @@ export const nodesDashboard: Dashboard = dashboard(
         { value: 1, color: 'green' },
       ],
     }),
-    stateTimeline('Service load-balancing by node', [24, 8], [{ expr: `min by (node) (${nsel('service_lb_functional')})`, legend: '{{node}}' }], {
-      mappings: OK_BROKEN,
-    }),
+    stateTimeline(
+      'Service load-balancing by node',
+      [24, 8],
+      [{ expr: `min by (node) (${nsel('service_lb_functional')})`, legend: '{{node}}' }],
+      {
+        mappings: OK_BROKEN,
+      },
+    ),
     stateTimeline(
       'Last probe result by node',
       [24, 10],
       [{ expr: `min by (node, probe, path) (${nsel('service_lb_probe_success')})`, legend: '{{node}} {{probe}} {{path}}' }],
       {
         mappings: OK_FAIL,
-        description: 'VIP failing while endpoint succeeds on a node: that node\'s service proxy agent is broken.',
+        description: "VIP failing while endpoint succeeds on a node: that node's service proxy agent is broken.",
       },
     ),
     timeseries(
@@ -615,23 +690,44 @@ export const nodesDashboard: Dashboard = dashboard(
       ],
       { unit: 's', min: 0 },
     ),
-    timeseries('Probe failures by node and reason', [12, 8], [{ expr: nrate('service_lb_probe_failures_total', 'node, reason'), legend: '{{node}} {{reason}}' }], {
-      unit: 'ops',
-      min: 0,
-    }),
-    timeseries('Proxy agent state by node', [12, 8], [{ expr: `sum by (node, state) (${nsel('proxy_provider_agents')})`, legend: '{{node}} {{state}}' }], {
-      min: 0,
-      description: 'In daemonset mode each replica judges the agent on its own node.',
-    }),
-    timeseries('Service programming pending by node', [12, 8], [{ expr: `max by (node) (${nsel('service_lb_programming_pending_seconds')})`, legend: '{{node}}' }], {
-      unit: 's',
-      min: 0,
-      description: 'Each replica asks the canary VIP from its own node: a node whose service proxy agent stopped taking changes stands out here.',
-    }),
+    timeseries(
+      'Probe failures by node and reason',
+      [12, 8],
+      [{ expr: nrate('service_lb_probe_failures_total', 'node, reason'), legend: '{{node}} {{reason}}' }],
+      {
+        unit: 'ops',
+        min: 0,
+      },
+    ),
+    timeseries(
+      'Proxy agent state by node',
+      [12, 8],
+      [{ expr: `sum by (node, state) (${nsel('proxy_provider_agents')})`, legend: '{{node}} {{state}}' }],
+      {
+        min: 0,
+        description: 'In daemonset mode each replica judges the agent on its own node.',
+      },
+    ),
+    timeseries(
+      'Service programming pending by node',
+      [12, 8],
+      [{ expr: `max by (node) (${nsel('service_lb_programming_pending_seconds')})`, legend: '{{node}}' }],
+      {
+        unit: 's',
+        min: 0,
+        description:
+          'Each replica asks the canary VIP from its own node: a node whose service proxy agent stopped taking changes stands out here.',
+      },
+    ),
     timeseries(
       'Service programming latency p99 by node',
       [12, 8],
-      [{ expr: `histogram_quantile(0.99, sum by (node, le) (rate(${nsel('service_lb_programming_duration_seconds_bucket')}[5m])))`, legend: '{{node}}' }],
+      [
+        {
+          expr: `histogram_quantile(0.99, sum by (node, le) (rate(${nsel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          legend: '{{node}}',
+        },
+      ],
       { unit: 's', min: 0 },
     ),
     table('Exporter replicas', [24, 8], [{ expr: `max by (node, instance) (${nsel('up', `job="${EXPORTER_JOB}"`)})` }]),

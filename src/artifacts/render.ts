@@ -40,8 +40,10 @@ export function ruleGroupsDocument(groups: RuleGroup[] = RULE_GROUPS) {
 }
 
 export function renderRulesFile(): string {
-  return HEADER('Prometheus rules for service-proxy-exporter (load with `rule_files:`).') +
-    stringify({ groups: ruleGroupsDocument() }, YAML_OPTS);
+  return (
+    HEADER('Prometheus rules for service-proxy-exporter (load with `rule_files:`).') +
+    stringify({ groups: ruleGroupsDocument() }, YAML_OPTS)
+  );
 }
 
 export function prometheusRuleObject() {

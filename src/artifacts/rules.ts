@@ -54,9 +54,7 @@ export function isAlertingRule(r: AlertingRule | RecordingRule): r is AlertingRu
 /** Trim the common indentation of a template literal, so expressions read well in code and in YAML. */
 export function dedent(s: string): string {
   const lines = s.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
-  const indent = Math.min(
-    ...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
-  );
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }
 
@@ -74,10 +72,7 @@ const BLAMED_PROBES =
   '{{ if $blamed }}Probes failed by the service proxy: {{ range $i, $s := $blamed }}{{ if $i }}, {{ end }}{{ $s.Labels.probe }} ({{ $s.Labels.verdict }}){{ end }}.' +
   '{{ else }}No probe through a Service VIP reached any backend.{{ end }}';
 
-function alert(
-  name: string,
-  spec: { expr: string; for: string; severity: Severity; summary: string; description: string },
-): AlertingRule {
+function alert(name: string, spec: { expr: string; for: string; severity: Severity; summary: string; description: string }): AlertingRule {
   return {
     alert: name,
     expr: dedent(spec.expr),
@@ -270,7 +265,7 @@ export const ALERTING_RULES: AlertingRule[] = [
     severity: 'warning',
     summary: "Service proxy agents' own health endpoints fail on some nodes.",
     description:
-      "{{ $value }} node(s) have a service proxy agent whose own health endpoint is {{ $labels.state }}" +
+      '{{ $value }} node(s) have a service proxy agent whose own health endpoint is {{ $labels.state }}' +
       `${IN_CLUSTER} for 15 minutes (unhealthy: it answered non-200, e.g. kube-proxy's 503 when its rules ` +
       'have not synced; unreachable: no answer from the node). Services may not follow changes on those nodes.',
   }),

@@ -20,7 +20,6 @@ export type { CanaryView } from '../state/canary.js';
 
 export { CANARY_NAME } from './objects.js';
 
-
 export interface CanaryOptions {
   conn: ApiConnection;
   log: Logger;
@@ -56,9 +55,28 @@ export class Canary {
     const ns = s.serviceNamespace;
     const log = o.log;
     const identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
-    this.observer = new CanaryObserver({ conn: o.conn, namespace: ns, pollMs: s.canaryPollMs, timeoutMs: s.probeTimeoutMs, ...(o.reflector ? { reflector: o.reflector } : {}) });
-    this.elector = new LeaseElector({ conn: o.conn, namespace: ns, identity, ...(o.timing ? { timing: o.timing } : {}), ...(o.reflector ? { reflector: o.reflector } : {}) });
-    this.writer = new CanaryWriter({ conn: o.conn, namespace: ns, podIp: s.podIp, ports: s.canaryPorts, intervalMs: s.canaryIntervalMs, observer: this.observer });
+    this.observer = new CanaryObserver({
+      conn: o.conn,
+      namespace: ns,
+      pollMs: s.canaryPollMs,
+      timeoutMs: s.probeTimeoutMs,
+      ...(o.reflector ? { reflector: o.reflector } : {}),
+    });
+    this.elector = new LeaseElector({
+      conn: o.conn,
+      namespace: ns,
+      identity,
+      ...(o.timing ? { timing: o.timing } : {}),
+      ...(o.reflector ? { reflector: o.reflector } : {}),
+    });
+    this.writer = new CanaryWriter({
+      conn: o.conn,
+      namespace: ns,
+      podIp: s.podIp,
+      ports: s.canaryPorts,
+      intervalMs: s.canaryIntervalMs,
+      observer: this.observer,
+    });
 
     this.observer.on('change', () => {
       o.recorder.change();
@@ -71,15 +89,25 @@ export class Canary {
     });
     this.observer.on('vip', (vip?: { clusterIp: string; port: number }) => {
       if (vip) this.writer.vipKnown();
-      else log.warn('canary Service not found or without a ClusterIP; apply manifests/base/canary-service.yaml; no canary changes until it exists', { namespace: ns, service: CANARY_NAME });
+      else
+        log.warn(
+          'canary Service not found or without a ClusterIP; apply manifests/base/canary-service.yaml; no canary changes until it exists',
+          { namespace: ns, service: CANARY_NAME },
+        );
     });
     const watchState = (e: { name?: string; state: string; error: string }) => {
-      if (e.state === 'forbidden') log.warn('canary watch forbidden: check the canary Role (manifests/base/canary-role.yaml)', { source: e.name ?? 'canary-lease', error: e.error });
+      if (e.state === 'forbidden')
+        log.warn('canary watch forbidden: check the canary Role (manifests/base/canary-role.yaml)', {
+          source: e.name ?? 'canary-lease',
+          error: e.error,
+        });
     };
     this.observer.on('source', watchState);
     this.elector.on('source', watchState);
     this.elector.on('leader', (on: boolean) => {
-      log.info(on ? 'canary writer: this replica holds the canary Lease' : 'canary writer: this replica no longer holds the canary Lease', { identity });
+      log.info(on ? 'canary writer: this replica holds the canary Lease' : 'canary writer: this replica no longer holds the canary Lease', {
+        identity,
+      });
       this.writer.setActive(on);
       this.sync();
     });
@@ -138,7 +166,11 @@ export class Canary {
         this.listeners = l;
       },
       (e: NodeJS.ErrnoException) => {
-        this.o.log.warn('canary ports: cannot listen; this replica cannot be the canary target', { address: s.podIp, ports: s.canaryPorts.join(','), error: e.code ?? e.message });
+        this.o.log.warn('canary ports: cannot listen; this replica cannot be the canary target', {
+          address: s.podIp,
+          ports: s.canaryPorts.join(','),
+          error: e.code ?? e.message,
+        });
       },
     );
     this.observer.start();

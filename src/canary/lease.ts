@@ -71,7 +71,10 @@ export function decideLease(observed: ObservedLease | undefined, me: string, now
   const durationSeconds = Math.max(1, Math.round(timing.leaseDurationMs / 1000));
   const stamp = microTime(now);
   if (!observed) {
-    return { kind: 'create', spec: { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 } };
+    return {
+      kind: 'create',
+      spec: { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 },
+    };
   }
   const s = observed.spec;
   if (s.holderIdentity === me) {
@@ -88,7 +91,13 @@ export function decideLease(observed: ObservedLease | undefined, me: string, now
     kind: 'update',
     takeover: true,
     resourceVersion: observed.resourceVersion,
-    spec: { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: (s.leaseTransitions ?? 0) + 1 },
+    spec: {
+      holderIdentity: me,
+      leaseDurationSeconds: durationSeconds,
+      acquireTime: stamp,
+      renewTime: stamp,
+      leaseTransitions: (s.leaseTransitions ?? 0) + 1,
+    },
   };
 }
 
@@ -155,7 +164,13 @@ export class LeaseElector extends EventEmitter {
     this.path = collectionPath(CANARY_REFS.leases, o.namespace);
     this.reflector = new Reflector(
       o.conn,
-      { name: 'canary-lease', ref: CANARY_REFS.leases, namespace: o.namespace, fieldSelector: `metadata.name=${CANARY_NAME}`, slim: (x) => x },
+      {
+        name: 'canary-lease',
+        ref: CANARY_REFS.leases,
+        namespace: o.namespace,
+        fieldSelector: `metadata.name=${CANARY_NAME}`,
+        slim: (x) => x,
+      },
       o.reflector,
     );
     this.reflector.on('change', () => this.onWatch());
@@ -191,7 +206,13 @@ export class LeaseElector extends EventEmitter {
     if (this.timer) clearTimeout(this.timer);
     if (this.isLeader && opts.release !== false && this.observed) {
       const now = this.now();
-      const spec: LeaseSpec = { ...this.observed.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) };
+      const spec: LeaseSpec = {
+        ...this.observed.spec,
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        renewTime: microTime(now),
+        acquireTime: microTime(now),
+      };
       await this.write('PUT', spec, this.observed.resourceVersion, 2_000).catch(() => undefined);
     }
     this.setLeader(false);
@@ -228,7 +249,8 @@ export class LeaseElector extends EventEmitter {
     if (this.observed && this.observed.resourceVersion === rv) return;
     const spec = leaseSpecOf(obj);
     // A record that did not change (same holder and renewTime) keeps its observation time, as in client-go.
-    const same = this.observed && this.observed.spec.holderIdentity === spec.holderIdentity && this.observed.spec.renewTime === spec.renewTime;
+    const same =
+      this.observed && this.observed.spec.holderIdentity === spec.holderIdentity && this.observed.spec.renewTime === spec.renewTime;
     this.observed = { spec, resourceVersion: rv, observedAt: same ? this.observed!.observedAt : this.now() };
   }
 
@@ -276,7 +298,8 @@ export class LeaseElector extends EventEmitter {
       return this.schedule(action.untilMs - now + 10);
     }
     try {
-      const res = action.kind === 'create' ? await this.write('POST', action.spec) : await this.write('PUT', action.spec, action.resourceVersion);
+      const res =
+        action.kind === 'create' ? await this.write('POST', action.spec) : await this.write('PUT', action.spec, action.resourceVersion);
       this.observe(res);
       this.lastRenewAt = now;
       this.writesAllowed();
@@ -336,7 +359,8 @@ export class LeaseElector extends EventEmitter {
       metadata: { name: CANARY_NAME, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
       spec,
     };
-    return this.o.conn.request(method, method === 'POST' ? this.path : `${this.path}/${CANARY_NAME}`, { body,
+    return this.o.conn.request(method, method === 'POST' ? this.path : `${this.path}/${CANARY_NAME}`, {
+      body,
       timeoutMs: timeoutMs ?? Math.max(1000, this.timing.renewDeadlineMs - this.timing.renewPeriodMs),
     });
   }

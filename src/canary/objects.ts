@@ -38,7 +38,12 @@ export interface SliceOwner {
 }
 
 /** The whole canary EndpointSlice pointing at `target`. */
-export function canarySlice(namespace: string, target: CanaryTarget, owner: SliceOwner = {}, resourceVersion?: string): Record<string, unknown> {
+export function canarySlice(
+  namespace: string,
+  target: CanaryTarget,
+  owner: SliceOwner = {},
+  resourceVersion?: string,
+): Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -47,7 +52,11 @@ export function canarySlice(namespace: string, target: CanaryTarget, owner: Slic
       namespace,
       labels: { 'kubernetes.io/service-name': CANARY_NAME, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
       ...(owner.serviceUid
-        ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: CANARY_NAME, uid: owner.serviceUid, controller: true, blockOwnerDeletion: true }] }
+        ? {
+            ownerReferences: [
+              { apiVersion: 'v1', kind: 'Service', name: CANARY_NAME, uid: owner.serviceUid, controller: true, blockOwnerDeletion: true },
+            ],
+          }
         : {}),
       ...(resourceVersion ? { resourceVersion } : {}),
     },
@@ -66,9 +75,16 @@ export function sliceBody(target: CanaryTarget): { endpoints: unknown[]; ports: 
 
 /** The target of a canary slice as read from the API; undefined when it has no ready endpoint or no port. */
 export function sliceTarget(obj: unknown): CanaryTarget | undefined {
-  const o = obj as { endpoints?: { addresses?: unknown[]; conditions?: { ready?: unknown } }[]; ports?: { name?: unknown; port?: unknown }[] } | null;
-  const ep = (o?.endpoints ?? []).find((e) => e?.conditions?.ready !== false && Array.isArray(e?.addresses) && typeof e.addresses[0] === 'string');
-  const port = (o?.ports ?? []).find((p) => typeof p?.port === 'number' && (p.name === CANARY_PORT_NAME || p.name === undefined || p.name === ''));
+  const o = obj as {
+    endpoints?: { addresses?: unknown[]; conditions?: { ready?: unknown } }[];
+    ports?: { name?: unknown; port?: unknown }[];
+  } | null;
+  const ep = (o?.endpoints ?? []).find(
+    (e) => e?.conditions?.ready !== false && Array.isArray(e?.addresses) && typeof e.addresses[0] === 'string',
+  );
+  const port = (o?.ports ?? []).find(
+    (p) => typeof p?.port === 'number' && (p.name === CANARY_PORT_NAME || p.name === undefined || p.name === ''),
+  );
   if (!ep || !port) return undefined;
   return { address: ep.addresses![0] as string, port: port.port as number };
 }

@@ -55,7 +55,8 @@ export class CanaryObserver extends EventEmitter {
     this.services = new Reflector(o.conn, { name: 'canary-service', ref: CANARY_REFS.services, ...byName }, o.reflector);
     this.slices.on('change', () => this.onSlice());
     this.services.on('change', () => this.onService());
-    for (const r of [this.slices, this.services]) r.on('state', (e: { state: string; error: string }) => this.emit('source', { name: r.name, ...e }));
+    for (const r of [this.slices, this.services])
+      r.on('state', (e: { state: string; error: string }) => this.emit('source', { name: r.name, ...e }));
   }
 
   private now(): number {

@@ -11,7 +11,17 @@ import { EventEmitter } from 'node:events';
 import type { ApiConnection } from '../cluster/connection.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError, httpStatusOf } from '../cluster/lister.js';
-import { CANARY_NAME, CANARY_REFS, canarySlice, nextTarget, resourceVersionOf, sliceBody, sliceIsOurs, sliceTarget, type CanaryTarget } from './objects.js';
+import {
+  CANARY_NAME,
+  CANARY_REFS,
+  canarySlice,
+  nextTarget,
+  resourceVersionOf,
+  sliceBody,
+  sliceIsOurs,
+  sliceTarget,
+  type CanaryTarget,
+} from './objects.js';
 import { writeErrorReason, type WriteErrorReason } from './lease.js';
 import type { CanaryObserver } from './observer.js';
 
@@ -25,7 +35,10 @@ export interface WriterOptions {
   timeoutMs?: number;
 }
 
-/** Emits `wrote` (target), `writeError` (reason, error text), `forbidden` (error text) on a 403, `held` while a flip waits for the data plane. */
+/**
+ * Emits `wrote` (target), `writeError` (reason, error text), `forbidden` (error text) on a 403, `held` while
+ * a flip waits for the data plane.
+ */
 export class CanaryWriter extends EventEmitter {
   private active = false;
   /** the slice has been checked (and fixed) since this replica took the role */
@@ -128,13 +141,17 @@ export class CanaryWriter extends EventEmitter {
       if (!cur) {
         await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner), timeoutMs });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
-        await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, { contentType: 'application/merge-patch+json',
+        await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, {
+          contentType: 'application/merge-patch+json',
           body: { metadata: { resourceVersion: rv }, ...sliceBody(target) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
-        await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, { body: canarySlice(this.o.namespace, target, owner, rv), timeoutMs });
+        await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, {
+          body: canarySlice(this.o.namespace, target, owner, rv),
+          timeoutMs,
+        });
       }
       this.emit('wrote', target);
     } catch (err) {

@@ -17,7 +17,12 @@ export type Command = (typeof COMMANDS)[number];
 const COMMAND_FLAGS: Record<Command, Record<string, { type: 'string' | 'boolean' }>> = {
   serve: {},
   demo: { scenario: { type: 'string' }, 'api-listen': { type: 'string' } },
-  diagnose: { output: { type: 'string' }, 'no-probes': { type: 'boolean' }, 'no-color': { type: 'boolean' }, 'force-probes': { type: 'boolean' } },
+  diagnose: {
+    output: { type: 'string' },
+    'no-probes': { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    'force-probes': { type: 'boolean' },
+  },
 };
 
 export interface ParsedArgs {

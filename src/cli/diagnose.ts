@@ -42,7 +42,15 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
   const explicitLevel = args.flags['log-level'] ?? process.env[envName('log-level')];
   const log = createLogger({ level: explicitLevel ? settings.logLevel : 'error', format: settings.logFormat });
   const skip = probesSkipReason(args, process.env);
-  const wired = wire({ settings, conn, log, reflector: { backoff: { initialMs: 500, maxMs: 2000 } }, probes: !skip, scheduleProbes: false, canary: false });
+  const wired = wire({
+    settings,
+    conn,
+    log,
+    reflector: { backoff: { initialMs: 500, maxMs: 2000 } },
+    probes: !skip,
+    scheduleProbes: false,
+    canary: false,
+  });
   const { exporter, probes } = wired;
   wired.start();
   try {

@@ -9,15 +9,17 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
   const settings = resolveSettings(args.flags, process.env);
   // The connection first, while the process is small: the resolver worker imports client-node, and
   // its transient memory should not add to the HTTP server's, the logger's and the metrics'.
-  let log: Logger | undefined;
+  // the logger is made after the connection; credential events before that go unlogged
+  const logger: { current?: Logger } = {};
   const conn = await openConnection(settings.kubeconfig, undefined, {
     onEvent: (event, detail) => {
-      if (event === 'resolve_failed') log?.warn('Kubernetes credentials not renewed', { detail });
-      else log?.info(event === 'resolved' ? 'Kubernetes credentials renewed' : 'Kubernetes token file re-read', { detail });
+      if (event === 'resolve_failed') logger.current?.warn('Kubernetes credentials not renewed', { detail });
+      else logger.current?.info(event === 'resolved' ? 'Kubernetes credentials renewed' : 'Kubernetes token file re-read', { detail });
     },
   });
   const [{ createLogger }, { runExporter }] = await Promise.all([import('../log.js'), import('../app/run.js')]);
-  log = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  logger.current = log;
   log.info('using Kubernetes API', { server: conn.server, kubeconfig: conn.origin });
   let running;
   try {

@@ -22,7 +22,13 @@ export const RESOURCES = {
   daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
   installations: { group: 'operator.tigera.io', version: 'v1', resource: 'installations', kind: 'Installation', namespaced: false },
-  felixconfigurations: { group: 'crd.projectcalico.org', version: 'v1', resource: 'felixconfigurations', kind: 'FelixConfiguration', namespaced: false },
+  felixconfigurations: {
+    group: 'crd.projectcalico.org',
+    version: 'v1',
+    resource: 'felixconfigurations',
+    kind: 'FelixConfiguration',
+    namespaced: false,
+  },
 } as const satisfies Record<string, ResourceRef>;
 
 /** URL path of a collection, optionally in one namespace: /api/v1/pods, /apis/apps/v1/namespaces/x/daemonsets */

@@ -90,7 +90,9 @@ export function resolveInWorker(req: ResolveRequest, env?: NodeJS.ProcessEnv): P
   const file = source
     ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(new URL('./resolve-worker.ts', here).href)}))`
     : new URL('./resolve-worker.js', here);
-  const workerEnv = env ? Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string')) : undefined;
+  const workerEnv = env
+    ? Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    : undefined;
   return new Promise((resolve, reject) => {
     const w = new Worker(file, {
       ...(source ? { eval: true } : {}),
@@ -182,7 +184,7 @@ export class ApiConnection {
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      throw new Error(`${method} ${path}: response is not JSON (${(e as Error).message})`);
+      throw new Error(`${method} ${path}: response is not JSON (${(e as Error).message})`, { cause: e });
     }
   }
 
@@ -229,7 +231,8 @@ export class ApiConnection {
       const req = mod.request(url, { method, headers, agent: this.agent, ...(opts.signal ? { signal: opts.signal } : {}) }, resolve);
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       // a request that hangs (half-dead connection, stuck proxy) must fail so the caller retries
-      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: no response in ${timeoutMs / 1000} s`)));
+      if (timeoutMs > 0)
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: no response in ${timeoutMs / 1000} s`)));
       req.on('error', reject);
       req.end(payload);
     });
@@ -305,7 +308,13 @@ export class ApiConnection {
 
   private async applyResolved(next: ResolvedConnection): Promise<void> {
     const prev = this.resolved;
-    const tlsChanged = prev.ca !== next.ca || prev.cert !== next.cert || prev.key !== next.key || prev.servername !== next.servername || prev.rejectUnauthorized !== next.rejectUnauthorized || prev.proxyUrl !== next.proxyUrl;
+    const tlsChanged =
+      prev.ca !== next.ca ||
+      prev.cert !== next.cert ||
+      prev.key !== next.key ||
+      prev.servername !== next.servername ||
+      prev.rejectUnauthorized !== next.rejectUnauthorized ||
+      prev.proxyUrl !== next.proxyUrl;
     this.resolved = next;
     if (!this.agentReady || tlsChanged) {
       const old = this.agentReady ? this.agent : undefined;
@@ -354,7 +363,9 @@ async function makeAgent(r: ResolvedConnection): Promise<http.Agent> {
       return new SocksProxyAgent(r.proxyUrl, tls) as http.Agent;
     }
     const { HttpsProxyAgent, HttpProxyAgent } = await import('hpagent' as string);
-    return r.server.startsWith('https:') ? new HttpsProxyAgent({ ...tls, proxy: r.proxyUrl }) : new HttpProxyAgent({ keepAlive: true, proxy: r.proxyUrl });
+    return r.server.startsWith('https:')
+      ? new HttpsProxyAgent({ ...tls, proxy: r.proxyUrl })
+      : new HttpProxyAgent({ keepAlive: true, proxy: r.proxyUrl });
   }
   return r.server.startsWith('http:') ? new http.Agent({ keepAlive: true }) : new https.Agent(tls);
 }
@@ -362,7 +373,10 @@ async function makeAgent(r: ResolvedConnection): Promise<http.Agent> {
 function readBody(res: http.IncomingMessage, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const timer = timeoutMs > 0 ? setTimeout(() => res.destroy(new Error(`response body not complete in ${timeoutMs / 1000} s`)), timeoutMs) : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => res.destroy(new Error(`response body not complete in ${timeoutMs / 1000} s`)), timeoutMs)
+        : undefined;
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('error', (e) => {
       if (timer) clearTimeout(timer);
@@ -380,6 +394,12 @@ function readBody(res: http.IncomingMessage, timeoutMs: number): Promise<string>
  * Resolves with the parsed answer; a non-2xx answer throws ApiError (`.code`, `.reason`: 409
  * Conflict on a stale resourceVersion, 404 NotFound, ...).
  */
-export function request<T = unknown>(conn: ApiConnection, method: string, path: string, body?: unknown, opts: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+export function request<T = unknown>(
+  conn: ApiConnection,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: Omit<RequestOptions, 'body'> = {},
+): Promise<T> {
   return conn.request<T>(method, path, { ...opts, ...(body !== undefined ? { body } : {}) });
 }

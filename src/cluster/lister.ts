@@ -21,9 +21,18 @@ export interface ListPage {
 /** Builds the list function for a resource (cluster-wide collection unless a namespace is given; plain JSON objects). */
 export function makeLister(conn: ApiConnection, ref: ResourceRef, namespace?: string): (p: ListParams) => Promise<ListPage> {
   return async (p) => {
-    const res = await conn.request<{ items?: unknown[]; metadata?: Record<string, unknown> } | null>('GET', collectionPath(ref, namespace), {
-      query: { labelSelector: p.labelSelector || undefined, fieldSelector: p.fieldSelector || undefined, limit: p.limit || undefined, continue: p._continue || undefined },
-    });
+    const res = await conn.request<{ items?: unknown[]; metadata?: Record<string, unknown> } | null>(
+      'GET',
+      collectionPath(ref, namespace),
+      {
+        query: {
+          labelSelector: p.labelSelector || undefined,
+          fieldSelector: p.fieldSelector || undefined,
+          limit: p.limit || undefined,
+          continue: p._continue || undefined,
+        },
+      },
+    );
     const md = res?.metadata ?? {};
     const cont = md.continue ?? md._continue;
     return {

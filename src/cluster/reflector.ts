@@ -159,7 +159,10 @@ export class Reflector extends EventEmitter {
           // Relist on a fixed interval instead, so changes still show within seconds.
           if (!this.degraded) {
             this.degraded = true;
-            this.emit('degraded', `the API server does not stream watches for ${this.spec.ref.resource}; relisting every ${this.opts.degradedRelistMs / 1000} s`);
+            this.emit(
+              'degraded',
+              `the API server does not stream watches for ${this.spec.ref.resource}; relisting every ${this.opts.degradedRelistMs / 1000} s`,
+            );
           }
           await this.pause(this.opts.degradedRelistMs);
           this.stats.relists++;
@@ -198,7 +201,7 @@ export class Reflector extends EventEmitter {
     this.stats.lists++;
     const next = new Map<string, unknown>();
     let token: string | undefined;
-    let rv = '';
+    let rv: string;
     do {
       const params: ListParams = { limit: this.opts.pageSize };
       if (this.spec.labelSelector) params.labelSelector = this.spec.labelSelector;
@@ -319,7 +322,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false;
   }
   return true;
 }

@@ -41,7 +41,12 @@ interface KubeConfigLike {
   loadFromFile(path: string): void;
   loadFromCluster(): void;
   getCurrentCluster(): { server: string; proxyUrl?: string; skipTLSVerify?: boolean } | null;
-  getCurrentUser(): { name: string; authProvider?: { name?: string; config?: Record<string, unknown> }; exec?: unknown; token?: string } | null;
+  getCurrentUser(): {
+    name: string;
+    authProvider?: { name?: string; config?: Record<string, unknown> };
+    exec?: unknown;
+    token?: string;
+  } | null;
   applyToHTTPSOptions(opts: Record<string, unknown>): Promise<void>;
 }
 
@@ -60,7 +65,8 @@ async function loadClientNode(): Promise<{ KubeConfig: new () => KubeConfigLike 
 /** --kubeconfig, else the in-cluster service account, else $KUBECONFIG, else ~/.kube/config. */
 function choose(req: ResolveRequest, env: NodeJS.ProcessEnv): { how: 'file' | 'cluster'; path: string; where: string; origin: string } {
   if (req.explicit) return { how: 'file', path: req.explicit, where: '--kubeconfig', origin: req.explicit };
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) return { how: 'cluster', path: '', where: 'in-cluster', origin: 'in-cluster service account' };
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN))
+    return { how: 'cluster', path: '', where: 'in-cluster', origin: 'in-cluster service account' };
   if (env.KUBECONFIG) {
     const first = env.KUBECONFIG.split(':').find(Boolean) ?? '';
     return { how: 'file', path: first, where: 'KUBECONFIG', origin: first };
@@ -112,7 +118,9 @@ async function resolveConnection(req: ResolveRequest): Promise<ResolvedConnectio
     throw new ConfigProblem(`${choice.where}: ${choice.path}: cluster server "${cluster.server}" is not an http(s) URL`);
   }
   if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
-    throw new ConfigProblem(`${choice.where}: ${choice.path}: an http:// server needs insecure-skip-tls-verify: true on the cluster (and a user in the context)`);
+    throw new ConfigProblem(
+      `${choice.where}: ${choice.path}: an http:// server needs insecure-skip-tls-verify: true on the cluster (and a user in the context)`,
+    );
   }
   const opts: Record<string, unknown> = { headers: {} };
   // the same call client-node's own list/watch requests make: CA, client certs, TLS flags, headers,
@@ -132,11 +140,13 @@ async function resolveConnection(req: ResolveRequest): Promise<ResolvedConnectio
   if (typeof opts.auth === 'string' && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
   const user = kc.getCurrentUser();
   const provider = user?.authProvider;
-  const tokenFile = provider && typeof provider.config?.tokenFile === 'string' && !provider.config.exec ? provider.config.tokenFile : undefined;
+  const tokenFile =
+    provider && typeof provider.config?.tokenFile === 'string' && !provider.config.exec ? provider.config.tokenFile : undefined;
   // exec plugins say when their credential expires (client.authentication.k8s.io status.expirationTimestamp)
   let expiresAt: number | undefined;
   const exec = ((kc as unknown as { authenticators?: unknown[] }).authenticators ?? []).find(
-    (a): a is { tokenCache: Record<string, { status?: { expirationTimestamp?: string } } | null> } => typeof (a as { tokenCache?: unknown })?.tokenCache === 'object',
+    (a): a is { tokenCache: Record<string, { status?: { expirationTimestamp?: string } } | null> } =>
+      typeof (a as { tokenCache?: unknown })?.tokenCache === 'object',
   );
   const stamp = user ? exec?.tokenCache[user.name]?.status?.expirationTimestamp : undefined;
   if (stamp && Number.isFinite(Date.parse(stamp))) expiresAt = Date.parse(stamp);

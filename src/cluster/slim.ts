@@ -194,7 +194,9 @@ export function slimNode(raw: unknown): SlimNode {
     const s = conditionStatus(st.conditions, t);
     if (s !== undefined) conditions[t] = s;
   }
-  const internal = asArr(st.addresses).map(asObj).find((a) => a.type === 'InternalIP');
+  const internal = asArr(st.addresses)
+    .map(asObj)
+    .find((a) => a.type === 'InternalIP');
   const info = asObj(st.nodeInfo);
   return {
     name: str(md.name),
@@ -249,7 +251,10 @@ export function slimService(raw: unknown): SlimService {
       if (typeof p.nodePort === 'number') port.nodePort = p.nodePort;
       return port;
     }),
-    annotations: optIn(pick(stringMap(md.annotations), (k) => k.startsWith(SERVICE_ANNOTATION_PREFIX)), stringMap(md.labels)),
+    annotations: optIn(
+      pick(stringMap(md.annotations), (k) => k.startsWith(SERVICE_ANNOTATION_PREFIX)),
+      stringMap(md.labels),
+    ),
     selector: stringMap(spec.selector),
   };
 }
@@ -325,7 +330,7 @@ export function slimEvent(raw: unknown): SlimEvent {
     reason: eventStr(o.reason),
     message: message.length > MESSAGE_MAX ? `${message.slice(0, MESSAGE_MAX - 1)}…` : message,
     count,
-    lastTimestamp: eventStr(series.lastObservedTime) || eventStr(o.lastTimestamp) || eventStr(o.eventTime) || eventStr(md.creationTimestamp),
+    lastTimestamp:
+      eventStr(series.lastObservedTime) || eventStr(o.lastTimestamp) || eventStr(o.eventTime) || eventStr(md.creationTimestamp),
   };
 }
-

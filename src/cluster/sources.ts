@@ -182,9 +182,7 @@ export class SourceGroup extends EventEmitter implements SourceRegistry {
 
   /** Names of sources that have not yet settled (synced, absent, or forbidden on an optional one). */
   unsettled(optional: (name: string) => boolean): string[] {
-    return [...this.status]
-      .filter(([name, s]) => !(s.everSynced || (s.state === 'forbidden' && optional(name))))
-      .map(([name]) => name);
+    return [...this.status].filter(([name, s]) => !(s.everSynced || (s.state === 'forbidden' && optional(name)))).map(([name]) => name);
   }
 }
 

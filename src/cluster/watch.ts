@@ -9,7 +9,13 @@ import type { ApiConnection, Query } from './connection.js';
 
 export type WatchEventHandler = (type: string, object: unknown) => void;
 
-export async function watch(conn: ApiConnection, path: string, query: Query, onEvent: WatchEventHandler, done: (err: Error | null) => void): Promise<AbortController> {
+export async function watch(
+  conn: ApiConnection,
+  path: string,
+  query: Query,
+  onEvent: WatchEventHandler,
+  done: (err: Error | null) => void,
+): Promise<AbortController> {
   const controller = new AbortController();
   let finished = false;
   const finish = (err: Error | null): void => {
@@ -46,6 +52,8 @@ export async function watch(conn: ApiConnection, path: string, query: Query, onE
   });
   res.on('end', () => finish(null));
   res.on('error', (e) => finish(controller.signal.aborted ? null : e));
-  res.on('close', () => finish(res.complete || controller.signal.aborted ? null : new Error('watch connection closed before the stream ended')));
+  res.on('close', () =>
+    finish(res.complete || controller.signal.aborted ? null : new Error('watch connection closed before the stream ended')),
+  );
   return controller;
 }

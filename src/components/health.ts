@@ -34,9 +34,7 @@ export type HealthLocation = ServedLocation | NotServedLocation;
 export type HealthLocator = (snap: ClusterSnapshot, finding: Finding) => HealthLocation;
 
 export type BindReading =
-  | { kind: 'off' }
-  | { kind: 'invalid'; raw: string }
-  | { kind: 'listen'; host: string; port: number; loopback: boolean };
+  { kind: 'off' } | { kind: 'invalid'; raw: string } | { kind: 'listen'; host: string; port: number; loopback: boolean };
 
 export function parseBindAddress(raw: string | undefined): BindReading {
   const v = (raw ?? '').trim();

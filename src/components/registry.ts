@@ -30,7 +30,10 @@ export function componentOf(type: Finding['type']): Component {
 }
 
 /** Every value of service_proxy_provider's `type` label: the components', then `none` and `unknown`. */
-export const PROVIDER_TYPES = [...COMPONENTS.map((c) => c.provider), 'none', 'unknown'] as unknown as readonly [ProviderType, ...ProviderType[]];
+export const PROVIDER_TYPES = [...COMPONENTS.map((c) => c.provider), 'none', 'unknown'] as unknown as readonly [
+  ProviderType,
+  ...ProviderType[],
+];
 
 /** ConfigMaps detection reads, by name, in whatever namespace the component was installed into (the ClusterRole's resourceNames). */
 export const DETECTION_CONFIGMAPS: readonly string[] = COMPONENTS.flatMap((c) => c.reads.configMaps ?? []);

@@ -43,7 +43,10 @@ export type ComponentCheck = (input: ComponentCheckInput) => Check[];
 
 /** Agent pods read through one label-selected pod watch (`source` names the watch). */
 export interface PodRead {
-  /** the watch's name (the `source` label of service_proxy_exporter_source_up); components sharing a name and label key share one set-based watch */
+  /**
+   * the watch's name (the `source` label of service_proxy_exporter_source_up); components sharing a name
+   * and label key share one set-based watch
+   */
   source: string;
   labels: Record<string, string>;
   /** a distribution's own packaging of the component (OpenShift): its watches come after the components' own */

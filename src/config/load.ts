@@ -7,7 +7,9 @@ import { formatDuration } from './duration.js';
 
 /** Control characters (a value with a newline) escaped, so an error stays the one line the user sees. */
 export function singleLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export class ConfigError extends Error {
@@ -26,7 +28,9 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`--config: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}); pass an existing YAML or JSON file`);
+    throw new ConfigError(
+      `--config: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}); pass an existing YAML or JSON file`,
+    );
   }
   let doc: unknown;
   try {
@@ -111,7 +115,9 @@ function check(s: Settings): Settings {
   if (s.canaryIntervalMs < 1000) throw new ConfigError('--canary-interval: must be at least 1s');
   if (s.canaryPollMs < 10 || s.canaryPollMs > 10_000) throw new ConfigError('--canary-poll: must be from 10ms to 10s');
   if (s.canaryPollMs >= s.canaryIntervalMs) {
-    throw new ConfigError(`--canary-poll: ${formatDuration(s.canaryPollMs)} is not shorter than --canary-interval ${formatDuration(s.canaryIntervalMs)}; poll more often than the canary changes`);
+    throw new ConfigError(
+      `--canary-poll: ${formatDuration(s.canaryPollMs)} is not shorter than --canary-interval ${formatDuration(s.canaryIntervalMs)}; poll more often than the canary changes`,
+    );
   }
   if (s.canary === 'on' && s.canaryPorts.includes(s.listen.port)) {
     throw new ConfigError(`--canary-ports: ${s.canaryPorts.join(',')} includes the --listen port ${s.listen.port}; choose two other ports`);

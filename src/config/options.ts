@@ -101,7 +101,13 @@ const text = {
 };
 
 const list = {
-  parse: (t: string): Parsed<string[]> => ok(t.split(',').map((s) => s.trim()).filter(Boolean)),
+  parse: (t: string): Parsed<string[]> =>
+    ok(
+      t
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   schema: z.array(z.string()),
 };
 
@@ -151,7 +157,8 @@ function portPair() {
 }
 
 const ipAddress = {
-  parse: (t: string): Parsed<string> => (isIP(t.trim()) ? ok(t.trim()) : bad(`"${t}" is not an IP address; set it from the downward API (env POD_IP from status.podIP)`)),
+  parse: (t: string): Parsed<string> =>
+    isIP(t.trim()) ? ok(t.trim()) : bad(`"${t}" is not an IP address; set it from the downward API (env POD_IP from status.podIP)`),
   schema: z.string().refine((t) => isIP(t.trim()) !== 0, 'not an IP address; set it from the downward API (env POD_IP from status.podIP)'),
 };
 
@@ -205,7 +212,7 @@ export const OPTIONS = [
     flag: 'node-name',
     envAliases: ['NODE_NAME'],
     valueName: 'NAME',
-    description: 'this replica\'s node (daemonset mode; set from the downward API spec.nodeName)',
+    description: "this replica's node (daemonset mode; set from the downward API spec.nodeName)",
     default: () => '',
     ...text,
   }),
@@ -253,7 +260,7 @@ export const OPTIONS = [
     key: 'serviceName',
     flag: 'service-name',
     valueName: 'NAME',
-    description: 'the exporter\'s own Service, probed as me_service',
+    description: "the exporter's own Service, probed as me_service",
     default: () => 'service-proxy-exporter',
     ...text,
   }),
@@ -262,7 +269,7 @@ export const OPTIONS = [
     flag: 'service-namespace',
     envAliases: ['POD_NAMESPACE'],
     valueName: 'NAMESPACE',
-    description: 'namespace of the exporter\'s own Service (default: the pod\'s namespace)',
+    description: "namespace of the exporter's own Service (default: the pod's namespace)",
     default: () => '',
     ...text,
   }),
@@ -350,7 +357,7 @@ export const OPTIONS = [
     key: 'canaryPorts',
     flag: 'canary-ports',
     valueName: 'PORT,PORT',
-    description: 'the two TCP ports every replica answers on with the port\'s identity',
+    description: "the two TCP ports every replica answers on with the port's identity",
     default: () => [9810, 9811] as [number, number],
     ...portPair(),
   }),
@@ -367,7 +374,7 @@ export const OPTIONS = [
     flag: 'pod-ip',
     envAliases: ['POD_IP'],
     valueName: 'IP',
-    description: 'this pod\'s IP, the canary endpoint (set from the downward API status.podIP; without it the canary is off)',
+    description: "this pod's IP, the canary endpoint (set from the downward API status.podIP; without it the canary is off)",
     default: () => '',
     ...ipAddress,
   }),

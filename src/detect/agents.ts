@@ -50,7 +50,8 @@ export function agentStates(snap: ClusterSnapshot, finding: Finding | undefined)
     const agents = (snap.agentPods ?? []).filter(
       (p) =>
         !p.deleting &&
-        (finding.agents.podLabels.some((l) => hasLabels(p.labels, l)) || (ownedBy !== undefined && p.namespace === ownedBy.namespace && p.owner === ownedBy.owner)),
+        (finding.agents.podLabels.some((l) => hasLabels(p.labels, l)) ||
+          (ownedBy !== undefined && p.namespace === ownedBy.namespace && p.owner === ownedBy.owner)),
     );
     for (const n of nodes) {
       const mine = agents.filter((p) => p.nodeName === n.name);

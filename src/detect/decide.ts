@@ -77,7 +77,8 @@ function decide(snap: ClusterSnapshot, opts: DetectOptions): Verdict {
   for (const f of findings) for (const c of f.issues) issues[c] = true;
   if (conflict) {
     issues.kpr_with_kube_proxy = true;
-    if (kubeProxy && full.length) reasons.push(`Conflict: ${full[0]!.type} replaces kube-proxy, yet kube-proxy (${kubeProxy.flavor}) is also running.`);
+    if (kubeProxy && full.length)
+      reasons.push(`Conflict: ${full[0]!.type} replaces kube-proxy, yet kube-proxy (${kubeProxy.flavor}) is also running.`);
     if (full.length > 1) reasons.push(`Conflict: several full replacements are active: ${full.map((f) => f.type).join(', ')}.`);
   }
 

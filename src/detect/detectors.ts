@@ -11,7 +11,11 @@ export interface Detector {
   enabledByDefault: boolean;
 }
 
-export const DETECTORS: readonly Detector[] = COMPONENTS.map((c) => ({ name: c.name, detect: c.detect, enabledByDefault: c.enabledByDefault }));
+export const DETECTORS: readonly Detector[] = COMPONENTS.map((c) => ({
+  name: c.name,
+  detect: c.detect,
+  enabledByDefault: c.enabledByDefault,
+}));
 
 export const DETECTOR_NAMES = DETECTORS.map((d) => d.name);
 

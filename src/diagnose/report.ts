@@ -6,17 +6,40 @@ import { configChecks } from './checks/config.js';
 import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
 import { datapathProgramming } from './checks/programming.js';
-import { CHECK_GROUPS, SCHEMA_VERSION, type Check, type CheckFn, type CheckStatus, type DiagnoseInput, type DiagnoseReport } from './types.js';
+import {
+  CHECK_GROUPS,
+  SCHEMA_VERSION,
+  type Check,
+  type CheckFn,
+  type CheckStatus,
+  type DiagnoseInput,
+  type DiagnoseReport,
+} from './types.js';
 
 /** Every check, grouped provider → agents → config → data path. Adding one is one entry here. */
-export const CHECKS: readonly CheckFn[] = [...providerChecks, ...agentChecks, ...agentHealthChecks, ...configChecks, ...datapathChecks, datapathProgramming];
+export const CHECKS: readonly CheckFn[] = [
+  ...providerChecks,
+  ...agentChecks,
+  ...agentHealthChecks,
+  ...configChecks,
+  ...datapathChecks,
+  datapathProgramming,
+];
 
 /** A check that throws becomes a failed check naming the error, never a crashed diagnose. */
 function run(fn: CheckFn, input: DiagnoseInput): Check[] {
   try {
     return fn(input);
   } catch (e) {
-    return [{ id: `internal.${fn.name || 'check'}`, group: 'provider', status: 'fail', summary: `The check failed to run: ${(e as Error)?.message ?? String(e)}.`, evidence: {} }];
+    return [
+      {
+        id: `internal.${fn.name || 'check'}`,
+        group: 'provider',
+        status: 'fail',
+        summary: `The check failed to run: ${(e as Error)?.message ?? String(e)}.`,
+        evidence: {},
+      },
+    ];
   }
 }
 
@@ -35,7 +58,10 @@ function uniqueIds(checks: Check[]): Check[] {
 export function buildReport(input: DiagnoseInput): DiagnoseReport {
   const all = uniqueIds(CHECKS.flatMap((fn) => run(fn, input)));
   const order = (c: Check) => CHECK_GROUPS.indexOf(c.group);
-  const checks = all.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => order(a) - order(b) || i - j).map(([c]) => c);
+  const checks = all
+    .map((c, i) => [c, i] as const)
+    .sort(([a, i], [b, j]) => order(a) - order(b) || i - j)
+    .map(([c]) => c);
   const counts: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skipped: 0 };
   for (const c of checks) counts[c.status]++;
   const v = input.verdict;

@@ -46,7 +46,9 @@ export function renderText(report: DiagnoseReport, opts: TextOptions): string {
   const what = [p.mode, p.version, p.flavor].filter(Boolean).join(', ');
   const out: string[] = [];
   out.push(`${paint('1', 'Service proxy:')} ${p.type}${what ? ` (${what})` : ''}${p.conflict ? paint(SGR.fail, ' CONFLICT') : ''}`);
-  out.push(`Agents: ${p.agents.ready} ready, ${p.agents.unready} unready, ${p.agents.missing} missing   Config issues: ${p.issues.length ? p.issues.join(', ') : 'none'}`);
+  out.push(
+    `Agents: ${p.agents.ready} ready, ${p.agents.unready} unready, ${p.agents.missing} missing   Config issues: ${p.issues.length ? p.issues.join(', ') : 'none'}`,
+  );
   const pad = ' '.repeat(2 + 4 + 2 + idWidth + 2);
   for (const g of CHECK_GROUPS) {
     const checks = report.checks.filter((c) => c.group === g);

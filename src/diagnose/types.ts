@@ -1,6 +1,6 @@
 // The diagnose report: the KubeProxyDown runbook and its Cilium counterparts
-// (docs/runbooks/ServiceProxyConfigInvalid.md) as data. Checks are pure functions of what the exporter already holds; the CLI, /diagnose and
-// the status page all render the same report. The JSON shape is documented in docs/diagnose.md.
+// (docs/runbooks/ServiceProxyConfigInvalid.md) as data. Checks are pure functions of what the exporter
+// already holds; the CLI, /diagnose and the status page all render the same report. The JSON shape is documented in docs/diagnose.md.
 import type { ClusterSnapshot, SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
 import type { ProbeView } from '../state/probes.js';

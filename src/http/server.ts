@@ -24,7 +24,10 @@ export function createApp(h: HttpHandlers): express.Express {
       const body = await h.registry.metrics();
       res.type(h.registry.contentType).send(body);
     } catch (e) {
-      res.status(500).type('text/plain').send(`error collecting metrics: ${(e as Error).message}\n`);
+      res
+        .status(500)
+        .type('text/plain')
+        .send(`error collecting metrics: ${(e as Error).message}\n`);
     }
   });
   app.get('/healthz', (_req, res) => {
@@ -33,7 +36,11 @@ export function createApp(h: HttpHandlers): express.Express {
   app.get('/readyz', (_req, res) => {
     const r = h.readiness();
     if (r.ready) res.type('text/plain').send('ok\n');
-    else res.status(503).type('text/plain').send(`not ready: waiting for ${r.waitingFor.join(', ')}\n`);
+    else
+      res
+        .status(503)
+        .type('text/plain')
+        .send(`not ready: waiting for ${r.waitingFor.join(', ')}\n`);
   });
   app.get('/diagnose', (_req, res) => {
     res.json(h.diagnose());

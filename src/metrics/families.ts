@@ -5,8 +5,7 @@
 // (one series per known state, so nothing appears or disappears but what should), and `event`
 // families are counters/histograms the probe runner feeds as probes complete.
 import { PROVIDER_TYPES } from '../components/registry.js';
-import { AGENT_STATES, CONFIG_CHECKS, type Verdict } from '../detect/types.js';
-import type { SourceState } from '../cluster/types.js';
+import { AGENT_STATES, CONFIG_CHECKS } from '../detect/types.js';
 
 import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
 import { HEALTH_STATES } from '../agenthealth/types.js';
@@ -89,7 +88,12 @@ export const FAMILIES: readonly Family[] = [
       const v = s.verdict;
       return [
         {
-          labels: { type: v?.provider ?? 'unknown', mode: boundedLabel(v?.mode), version: boundedLabel(v?.version), flavor: boundedLabel(v?.flavor) },
+          labels: {
+            type: v?.provider ?? 'unknown',
+            mode: boundedLabel(v?.mode),
+            version: boundedLabel(v?.version),
+            flavor: boundedLabel(v?.flavor),
+          },
           value: 1,
         },
       ];
@@ -186,9 +190,7 @@ export const FAMILIES: readonly Family[] = [
     name: 'service_proxy_exporter_build_info',
     help: 'Build information of service-proxy-exporter. Always 1.',
     labelNames: ['version', 'revision', 'nodejs_version'],
-    collect: (s) => [
-      { labels: { version: s.build.version, revision: s.build.revision, nodejs_version: s.build.nodejsVersion }, value: 1 },
-    ],
+    collect: (s) => [{ labels: { version: s.build.version, revision: s.build.revision, nodejs_version: s.build.nodejsVersion }, value: 1 }],
   },
   {
     kind: 'state',

@@ -1,7 +1,15 @@
 // Turns the family table into a prom-client registry. State families read the exporter's state
 // at scrape time; event families are handed to the probe recorder.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES, FAILURE_REASONS, FAMILIES, type ExporterState, type ProbePath, type FailureReason } from './families.js';
+import {
+  CANARY_WRITE_ERROR_REASONS,
+  CANARY_WRITE_RESOURCES,
+  FAILURE_REASONS,
+  FAMILIES,
+  type ExporterState,
+  type ProbePath,
+  type FailureReason,
+} from './families.js';
 
 export interface ProbeObservation {
   probe: string;
@@ -39,9 +47,18 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const counters = new Map<string, Counter<string>>();
   const histograms = new Map<string, Histogram<string>>();
   // The canary's event families are registered by canary.init(): with --canary off they are absent.
-  const CANARY_EVENT_FAMILIES = new Set(['service_lb_programming_duration_seconds', 'service_lb_programming_changes_total', 'service_proxy_exporter_canary_write_errors_total']);
+  const CANARY_EVENT_FAMILIES = new Set([
+    'service_lb_programming_duration_seconds',
+    'service_lb_programming_changes_total',
+    'service_proxy_exporter_canary_write_errors_total',
+  ]);
   for (const f of FAMILIES) {
-    const common = { name: f.name, help: f.help, labelNames: [...f.labelNames], registers: CANARY_EVENT_FAMILIES.has(f.name) ? [] : [registry] };
+    const common = {
+      name: f.name,
+      help: f.help,
+      labelNames: [...f.labelNames],
+      registers: CANARY_EVENT_FAMILIES.has(f.name) ? [] : [registry],
+    };
     if (f.kind === 'state') {
       const collect = f.collect;
       new Gauge({
@@ -99,11 +116,16 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const writeErrors = counters.get('service_proxy_exporter_canary_write_errors_total')!;
   const canary: CanaryRecorder = {
     init() {
-      for (const [name, m] of [['service_lb_programming_duration_seconds', programming], ['service_lb_programming_changes_total', changes], ['service_proxy_exporter_canary_write_errors_total', writeErrors]] as const) {
+      for (const [name, m] of [
+        ['service_lb_programming_duration_seconds', programming],
+        ['service_lb_programming_changes_total', changes],
+        ['service_proxy_exporter_canary_write_errors_total', writeErrors],
+      ] as const) {
         if (!registry.getSingleMetric(name)) registry.registerMetric(m);
       }
       changes.inc(0);
-      for (const resource of CANARY_WRITE_RESOURCES) for (const reason of CANARY_WRITE_ERROR_REASONS) writeErrors.inc({ resource, reason }, 0);
+      for (const resource of CANARY_WRITE_RESOURCES)
+        for (const reason of CANARY_WRITE_ERROR_REASONS) writeErrors.inc({ resource, reason }, 0);
     },
     change: () => changes.inc(),
     programmed: (seconds) => programming.observe(seconds),

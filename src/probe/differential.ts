@@ -41,7 +41,8 @@ const why = (r: ProbeResult): string => (r.reason ? `${r.reason}${r.detail ? `: 
 
 export function classify(paths: ProbePaths): Classification {
   const { vip, endpoint, nodeport } = paths;
-  if (!vip) return { verdict: 'unknown', explanation: 'The Service VIP has not been probed, so nothing can be said about the service proxy yet.' };
+  if (!vip)
+    return { verdict: 'unknown', explanation: 'The Service VIP has not been probed, so nothing can be said about the service proxy yet.' };
   if (vip.success) {
     if (endpoint && !endpoint.success) {
       return {

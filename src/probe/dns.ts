@@ -27,7 +27,10 @@ function probeUdp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA',
     if (stray) a.failWith('dns', `no reply to our query; ${stray}`);
   };
   // On a connected UDP socket an ICMP port-unreachable surfaces as ECONNREFUSED.
-  socket.on('error', a.wrap((err: Error) => a.fail(err)));
+  socket.on(
+    'error',
+    a.wrap((err: Error) => a.fail(err)),
+  );
   socket.on(
     'message',
     a.wrap((reply: Buffer) => {
@@ -44,7 +47,10 @@ function probeUdp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA',
     a.wrap((err?: Error) => {
       if (err) return a.fail(err);
       if (a.settled) return;
-      socket.send(query, a.wrap((sendErr: Error | null) => sendErr && a.fail(sendErr)));
+      socket.send(
+        query,
+        a.wrap((sendErr: Error | null) => sendErr && a.fail(sendErr)),
+      );
     }),
   );
 }
@@ -53,7 +59,10 @@ function probeTcp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA',
   const socket = net.connect({ host: target.host, port: target.port });
   a.onSettle(() => socket.destroy());
   const framer = new TcpDnsFramer();
-  socket.once('connect', a.wrap(() => socket.write(frameTcp(query))));
+  socket.once(
+    'connect',
+    a.wrap(() => socket.write(frameTcp(query))),
+  );
   socket.on(
     'data',
     a.wrap((chunk: Buffer) => {
@@ -62,11 +71,17 @@ function probeTcp(a: Attempt, target: DnsTarget, id: number, type: 'A' | 'AAAA',
       if (reply) settle(a, judgeReply(reply, id, type));
     }),
   );
-  socket.once('error', a.wrap((err: Error) => a.fail(err)));
+  socket.once(
+    'error',
+    a.wrap((err: Error) => a.fail(err)),
+  );
   socket.once(
     'end',
     a.wrap(() =>
-      a.failWith('reset', framer.pending > 0 ? 'connection closed in the middle of a DNS response' : 'connection closed before a DNS response'),
+      a.failWith(
+        'reset',
+        framer.pending > 0 ? 'connection closed in the middle of a DNS response' : 'connection closed before a DNS response',
+      ),
     ),
   );
 }

@@ -10,7 +10,8 @@ export type DnsQueryType = 'A' | 'AAAA';
 export function encodeQuery(id: number, name: string, type: DnsQueryType = 'A'): Buffer {
   // dns-packet writes any label length it is given; RFC 1035 2.3.4 allows 63 bytes a label, 255 a name.
   const labels = name.replace(/\.$/, '').split('.');
-  if (labels.some((l) => Buffer.byteLength(l) > 63) || Buffer.byteLength(name) > 253) throw new RangeError(`not a valid DNS name: ${name.slice(0, 80)}`);
+  if (labels.some((l) => Buffer.byteLength(l) > 63) || Buffer.byteLength(name) > 253)
+    throw new RangeError(`not a valid DNS name: ${name.slice(0, 80)}`);
   return dnsPacket.encode({
     type: 'query',
     id: id & 0xffff,
@@ -27,7 +28,10 @@ export type ReplyVerdict =
   /** a well-formed message that is not the answer to our query (wrong ID, or not a response) */
   | { kind: 'not_ours'; detail: string };
 
-const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 120);
+const firstLine = (err: unknown): string =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 120);
 
 /**
  * Judges a reply: success needs a response with our ID, RCODE NOERROR and at least one answer of
@@ -119,7 +123,13 @@ export function answerQuery(query: Buffer, rcode: RcodeName, addresses: string[]
     id: q.id ?? 0,
     flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | RCODES[rcode],
     questions: q.questions ?? [],
-    answers: addresses.map((data) => ({ type: data.includes(':') ? ('AAAA' as const) : ('A' as const), name, ttl, class: 'IN' as const, data })),
+    answers: addresses.map((data) => ({
+      type: data.includes(':') ? ('AAAA' as const) : ('A' as const),
+      name,
+      ttl,
+      class: 'IN' as const,
+      data,
+    })),
   });
 }
 

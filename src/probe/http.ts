@@ -86,9 +86,18 @@ export const probeHttp: Prober<HttpTarget> = (target, opts) =>
         // Read the (discarded) body to its end or the limit: a backend that resets mid-body is not
         // healthy, one that streams past the limit has answered.
         let read = 0;
-        res.on('error', a.wrap((err: Error) => a.fail(err)));
-        res.once('aborted', a.wrap(() => a.failWith('reset', 'response aborted')));
-        res.once('end', a.wrap(() => a.succeed(`HTTP ${status}`)));
+        res.on(
+          'error',
+          a.wrap((err: Error) => a.fail(err)),
+        );
+        res.once(
+          'aborted',
+          a.wrap(() => a.failWith('reset', 'response aborted')),
+        );
+        res.once(
+          'end',
+          a.wrap(() => a.succeed(`HTTP ${status}`)),
+        );
         res.once(
           'close',
           a.wrap(() => {

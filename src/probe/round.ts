@@ -48,8 +48,17 @@ async function guarded(target: ProbeTarget, opts: RoundOptions): Promise<ProbeRe
     // A prober from another table than ours may not run in an attempt (attempt.ts); this context
     // lets the crash guard end its probe too.
     const run = runInProbeContext(
-      { label, crashed: (err) => crash?.({ success: false, reason: 'other', detail: `prober crashed: ${String(err)}`.slice(0, 200), durationSeconds: elapsed() }) },
-      () => probe(target, { timeoutMs: opts.timeoutMs, label, ...(opts.signal ? { signal: opts.signal } : {}) }, opts.probers ?? defaultProbers),
+      {
+        label,
+        crashed: (err) =>
+          crash?.({ success: false, reason: 'other', detail: `prober crashed: ${String(err)}`.slice(0, 200), durationSeconds: elapsed() }),
+      },
+      () =>
+        probe(
+          target,
+          { timeoutMs: opts.timeoutMs, label, ...(opts.signal ? { signal: opts.signal } : {}) },
+          opts.probers ?? defaultProbers,
+        ),
     );
     return await Promise.race([run, overrun]);
   } catch (err) {

@@ -122,12 +122,15 @@ export function createScheduler(opts: SchedulerOptions): ProbeScheduler {
   // however late this one fired; ticks the process slept through are not replayed.
   const arm = (): void => {
     if (!armed) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      if (!armed) return;
-      arm();
-      void runNow();
-    }, msUntilNextTick(clock.now(), schedule.effectiveMs));
+    timer = clock.setTimeout(
+      () => {
+        timer = undefined;
+        if (!armed) return;
+        arm();
+        void runNow();
+      },
+      msUntilNextTick(clock.now(), schedule.effectiveMs),
+    );
   };
 
   return {

@@ -121,7 +121,11 @@ function pickNode(input: DiscoverInput): SlimNode | undefined {
 }
 
 /** A target without its address: what to do, not where. (Distributes over the union.) */
-type Shape = ProbeTarget extends infer T ? (T extends ProbeTarget ? Omit<T, 'probe' | 'path' | 'host' | 'port' | 'service'> : never) : never;
+type Shape = ProbeTarget extends infer T
+  ? T extends ProbeTarget
+    ? Omit<T, 'probe' | 'path' | 'host' | 'port' | 'service'>
+    : never
+  : never;
 
 /** Adds the VIP target and, when the Service has a ready endpoint, the same probe to that endpoint. */
 function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: string, port: SlimServicePort, shape: Shape): void {
@@ -129,7 +133,12 @@ function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: strin
   ctx.targets.push({ ...shape, probe, path: 'vip', host: vip, port: port.port, service } as ProbeTarget);
   const ep = pickEndpoint(ctx.input, svc, port, familyOf(vip));
   if (ep) ctx.targets.push({ ...shape, probe, path: 'endpoint', host: ep.host, port: ep.port, service } as ProbeTarget);
-  else ctx.skipped.push({ probe, path: 'endpoint', why: `Service ${service} has no ready ${familyOf(vip)} endpoint for port ${portLabel(port)}` });
+  else
+    ctx.skipped.push({
+      probe,
+      path: 'endpoint',
+      why: `Service ${service} has no ready ${familyOf(vip)} endpoint for port ${portLabel(port)}`,
+    });
 }
 
 const portLabel = (p: SlimServicePort): string => (p.name ? `${p.name} (${p.port}/${p.protocol})` : `${p.port}/${p.protocol}`);
@@ -137,7 +146,11 @@ const portLabel = (p: SlimServicePort): string => (p.name ? `${p.name} (${p.port
 /** Looks a built-in probe's Service up; records why when it cannot be probed. */
 function builtinService(ctx: Ctx, probes: string[], ns: string, name: string): { svc: SlimService; vip: string } | undefined {
   const svc = findService(ctx.input, ns, name);
-  const why = !svc ? `Service ${key(ns, name)} not found` : !vipOf(svc) ? `Service ${key(ns, name)} has no cluster IP (headless or ExternalName)` : undefined;
+  const why = !svc
+    ? `Service ${key(ns, name)} not found`
+    : !vipOf(svc)
+      ? `Service ${key(ns, name)} has no cluster IP (headless or ExternalName)`
+      : undefined;
   if (why || !svc) {
     for (const probe of probes) ctx.skipped.push({ probe, why: why ?? 'not found' });
     return undefined;
@@ -193,8 +206,17 @@ function meService(ctx: Ctx): void {
   const found = builtinService(ctx, ['me_service'], self.namespace, self.service);
   if (!found) return;
   const port = self.port !== undefined ? found.svc.ports.find((p) => p.port === self.port) : found.svc.ports[0];
-  if (!port) return void ctx.skipped.push({ probe: 'me_service', why: `Service ${key(self.namespace, self.service)} has no port ${self.port ?? ''}`.trim() });
-  addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, { kind: 'http', scheme: 'http', httpPath: '/healthz', expectedStatus: '2xx' });
+  if (!port)
+    return void ctx.skipped.push({
+      probe: 'me_service',
+      why: `Service ${key(self.namespace, self.service)} has no port ${self.port ?? ''}`.trim(),
+    });
+  addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, {
+    kind: 'http',
+    scheme: 'http',
+    httpPath: '/healthz',
+    expectedStatus: '2xx',
+  });
 }
 
 /**
@@ -225,19 +247,19 @@ function annotatedShape(svc: SlimService): { port: SlimServicePort; shape: Shape
   if (!path) return { port, shape: scheme === 'https' ? { kind: 'tls' } : { kind: 'tcp' } };
   const expectedStatus = a[ANNOTATIONS.expectedStatus]?.trim() || '2xx';
   if (!isValidExpectedStatus(expectedStatus)) {
-    return { why: `annotation ${ANNOTATIONS.expectedStatus}="${expectedStatus}" is not a status, a class like 2xx, a comma list of those, or "any"` };
+    return {
+      why: `annotation ${ANNOTATIONS.expectedStatus}="${expectedStatus}" is not a status, a class like 2xx, a comma list of those, or "any"`,
+    };
   }
   return { port, shape: { kind: 'http', scheme, httpPath: path.startsWith('/') ? path : `/${path}`, expectedStatus } };
 }
 
 function annotated(ctx: Ctx): boolean {
-  const optedIn = ctx.input.services
-    .filter(isOptedIn)
-    .sort((x, y) => {
-      const kx = key(x.namespace, x.name);
-      const ky = key(y.namespace, y.name);
-      return kx < ky ? -1 : kx > ky ? 1 : 0;
-    });
+  const optedIn = ctx.input.services.filter(isOptedIn).sort((x, y) => {
+    const kx = key(x.namespace, x.name);
+    const ky = key(y.namespace, y.name);
+    return kx < ky ? -1 : kx > ky ? 1 : 0;
+  });
   const max = Math.max(0, Math.floor(ctx.input.maxTargets));
   for (const svc of optedIn.slice(max)) {
     ctx.skipped.push({ probe: key(svc.namespace, svc.name), why: `over the limit of ${max} opted-in Services (--max-probe-targets)` });
@@ -258,7 +280,14 @@ function annotated(ctx: Ctx): boolean {
     addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape);
     if ((svc.type === 'NodePort' || svc.type === 'LoadBalancer') && s.port.nodePort) {
       if (node) {
-        ctx.targets.push({ ...s.shape, probe, path: 'nodeport', host: node.internalIP, port: s.port.nodePort, service: probe } as ProbeTarget);
+        ctx.targets.push({
+          ...s.shape,
+          probe,
+          path: 'nodeport',
+          host: node.internalIP,
+          port: s.port.nodePort,
+          service: probe,
+        } as ProbeTarget);
       } else {
         const why = ctx.input.nodeName ? `node ${ctx.input.nodeName} not found or has no InternalIP` : 'no Ready node with an InternalIP';
         ctx.skipped.push({ probe, path: 'nodeport', why });
@@ -273,7 +302,10 @@ export function discoverTargets(input: DiscoverInput): DiscoveredTargets {
   const off = new Set<string>(input.disabled ?? []);
   for (const p of off) ctx.skipped.push({ probe: p, why: 'disabled by configuration' });
   if (!off.has('apiserver')) apiserver(ctx);
-  dns(ctx, (['dns_udp', 'dns_tcp'] as const).filter((p) => !off.has(p)));
+  dns(
+    ctx,
+    (['dns_udp', 'dns_tcp'] as const).filter((p) => !off.has(p)),
+  );
   if (!off.has('me_service')) meService(ctx);
   const overLimit = annotated(ctx);
   return { targets: ctx.targets, skipped: ctx.skipped, overLimit };

@@ -9,6 +9,12 @@ export const probeTcp: Prober<TcpTarget> = (target, opts) =>
   runAttempt(opts, (a) => {
     const socket = net.connect({ host: target.host, port: target.port });
     a.onSettle(() => socket.destroy());
-    socket.once('connect', a.wrap(() => a.succeed()));
-    socket.on('error', a.wrap((err: Error) => a.fail(err)));
+    socket.once(
+      'connect',
+      a.wrap(() => a.succeed()),
+    );
+    socket.on(
+      'error',
+      a.wrap((err: Error) => a.fail(err)),
+    );
   });

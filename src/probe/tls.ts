@@ -13,8 +13,17 @@ export const probeTls: Prober<TlsTarget> = (target, opts) =>
       ...(target.serverName ? { servername: target.serverName } : {}),
     });
     a.onSettle(() => socket.destroy());
-    socket.once('secureConnect', a.wrap(() => a.succeed(socket.getProtocol() ?? undefined)));
-    socket.on('error', a.wrap((err: Error) => a.fail(err)));
+    socket.once(
+      'secureConnect',
+      a.wrap(() => a.succeed(socket.getProtocol() ?? undefined)),
+    );
+    socket.on(
+      'error',
+      a.wrap((err: Error) => a.fail(err)),
+    );
     // A peer that closes cleanly mid-handshake emits 'close' without 'error' on some versions.
-    socket.once('close', a.wrap(() => a.failWith('reset', 'connection closed before the TLS handshake completed')));
+    socket.once(
+      'close',
+      a.wrap(() => a.failWith('reset', 'connection closed before the TLS handshake completed')),
+    );
   });

@@ -30,10 +30,7 @@ export function loadInto(api: FakeApiServer, objects: readonly Record<string, an
   }
 }
 
-export async function startSimulatedCluster(
-  scenarioName: string,
-  opts: FakeApiServerOptions = {},
-): Promise<SimulatedCluster> {
+export async function startSimulatedCluster(scenarioName: string, opts: FakeApiServerOptions = {}): Promise<SimulatedCluster> {
   const scenario = loadScenario(scenarioName);
   const api = await startFakeApiServer(opts);
   for (const crd of scenario.crds) api.store.install(crdResource(crd));

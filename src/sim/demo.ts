@@ -112,11 +112,16 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 }
 
 async function freePortPair(): Promise<string> {
-  const servers = await Promise.all([0, 1].map(() => new Promise<Server>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  })));
+  const servers = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const srv = createServer();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports.join(',');
@@ -148,7 +153,9 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
   });
   r.post('/demo/freeze', (_req, res) => {
     plane().freeze();
-    log.warn('demo: service proxy frozen (no more programming; existing VIPs keep forwarding); watch service_lb_programming_pending_seconds grow');
+    log.warn(
+      'demo: service proxy frozen (no more programming; existing VIPs keep forwarding); watch service_lb_programming_pending_seconds grow',
+    );
     res.json(state());
   });
   r.post('/demo/thaw', (_req, res) => {

@@ -87,7 +87,7 @@ export function listScenarios(): string[] {
   try {
     files = readdirSync(dir);
   } catch (err) {
-    throw new Error(`cannot read scenario folder ${dir}: ${(err as Error).message}`);
+    throw new Error(`cannot read scenario folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
   return files
     .filter((f) => f.endsWith('.yaml'))
@@ -127,7 +127,8 @@ export function parseScenario(text: string, file: string, expectedName?: string)
     for (const f of ['apiVersion', 'kind'] as const) {
       if (typeof o[f] !== 'string' || !o[f]) throw new Error(`${file}: document ${i}: missing ${f}`);
     }
-    if (typeof o.metadata?.name !== 'string' || !o.metadata.name) throw new Error(`${file}: document ${i} (${o.kind}): missing metadata.name`);
+    if (typeof o.metadata?.name !== 'string' || !o.metadata.name)
+      throw new Error(`${file}: document ${i} (${o.kind}): missing metadata.name`);
     objects.push(o);
   });
   return { name: h.scenario, description: h.description, basedOn: h.basedOn, crds: [...h.crds], expected: h.expected, objects };

@@ -22,7 +22,15 @@ const view = (o: Partial<AgentHealthView> = {}): AgentHealthView => ({
   intervalMs: 30_000,
   ...o,
 });
-const input = (agentHealth?: AgentHealthView): DiagnoseInput => ({ verdict: undefined, snapshot: undefined, sources: {}, events: undefined, probes: undefined, now: Date.parse(at), ...(agentHealth ? { agentHealth } : {}) });
+const input = (agentHealth?: AgentHealthView): DiagnoseInput => ({
+  verdict: undefined,
+  snapshot: undefined,
+  sources: {},
+  events: undefined,
+  probes: undefined,
+  now: Date.parse(at),
+  ...(agentHealth ? { agentHealth } : {}),
+});
 const check = (agentHealth?: AgentHealthView) => buildReport(input(agentHealth)).checks.find((c) => c.id === 'agents.health')!;
 
 describe('agents.health', () => {
@@ -37,16 +45,30 @@ describe('agents.health', () => {
   });
 
   it('only unreachable nodes warn; all healthy is ok; not served is skipped with the reason', () => {
-    assert.equal(check(view({ counts: { healthy: 1, unhealthy: 0, unreachable: 1, not_served: 0 }, nodes: [nodes[0]!, nodes[2]!] })).status, 'warn');
+    assert.equal(
+      check(view({ counts: { healthy: 1, unhealthy: 0, unreachable: 1, not_served: 0 }, nodes: [nodes[0]!, nodes[2]!] })).status,
+      'warn',
+    );
     assert.equal(check(view({ counts: { healthy: 1, unhealthy: 0, unreachable: 0, not_served: 0 }, nodes: [nodes[0]!] })).status, 'ok');
-    const ns = check(view({ location: { served: false, reason: 'k3s binds it to 127.0.0.1.' }, counts: { healthy: 0, unhealthy: 0, unreachable: 0, not_served: 2 }, nodes: [] }));
+    const ns = check(
+      view({
+        location: { served: false, reason: 'k3s binds it to 127.0.0.1.' },
+        counts: { healthy: 0, unhealthy: 0, unreachable: 0, not_served: 2 },
+        nodes: [],
+      }),
+    );
     assert.equal(ns.status, 'skipped');
     assert.match(ns.summary, /127\.0\.0\.1.*2 nodes not_served/);
     assert.equal(check(undefined).status, 'skipped');
   });
 
   it('the status page shows the counts and the failing nodes', () => {
-    const page = renderStatusPage({ report: buildReport(input(view())), probes: undefined, sources: {}, readiness: { ready: true, waitingFor: [] } });
+    const page = renderStatusPage({
+      report: buildReport(input(view())),
+      probes: undefined,
+      sources: {},
+      readiness: { ready: true, waitingFor: [] },
+    });
     assert.match(page, /id="agent-health"/);
     assert.match(page, /1 unhealthy/);
     assert.match(page, /<td>node-b<\/td><td><code>198\.18\.0\.11<\/code><\/td>.*HTTP 503.*612 s/);

@@ -43,11 +43,16 @@ describe('agent health engine', () => {
     kubeProxyDs(),
     kubeProxyPod('node-aaaa1'),
     kubeProxyPod('node-bbbb2'),
-    configMap('kube-system', 'kube-proxy', { 'config.conf': `kind: KubeProxyConfiguration\nmode: ""\nhealthzBindAddress: 0.0.0.0:${port}\n` }),
+    configMap('kube-system', 'kube-proxy', {
+      'config.conf': `kind: KubeProxyConfiguration\nmode: ""\nhealthzBindAddress: 0.0.0.0:${port}\n`,
+    }),
   ];
 
   async function firstRound(flags: Record<string, string>): Promise<{ view: AgentHealthView; text: string }> {
-    const h = await startHarness({ objects: objects(), flags: { 'agent-health-interval': '1s', 'agent-health-timeout': '500ms', 'probe-interval': '30s', ...flags } });
+    const h = await startHarness({
+      objects: objects(),
+      flags: { 'agent-health-interval': '1s', 'agent-health-timeout': '500ms', 'probe-interval': '30s', ...flags },
+    });
     try {
       const engine = h.running.agentHealth!;
       let view = engine.view;
@@ -78,7 +83,10 @@ describe('agent health engine', () => {
   it('daemonset mode asks only its own node', async () => {
     for (const k of Object.keys(asked)) delete asked[k];
     const { view, text } = await firstRound({ mode: 'daemonset', 'node-name': 'node-bbbb2' });
-    assert.deepEqual(view.nodes.map((n) => n.node), ['node-bbbb2']);
+    assert.deepEqual(
+      view.nodes.map((n) => n.node),
+      ['node-bbbb2'],
+    );
     assert.equal(sample(text, 'proxy_provider_agent_health{state="healthy"}'), 1);
     assert.equal(asked['node-aaaa1'], undefined, 'the other node is never asked');
   });
@@ -97,7 +105,10 @@ describe('agent health engine', () => {
   });
 
   it('flags: a timeout longer than the interval is a one-line error naming both', () => {
-    assert.throws(() => resolveSettings({ 'agent-health-interval': '1s', 'agent-health-timeout': '2s' }, {}), /--agent-health-timeout: 2s is longer than --agent-health-interval 1s/);
+    assert.throws(
+      () => resolveSettings({ 'agent-health-interval': '1s', 'agent-health-timeout': '2s' }, {}),
+      /--agent-health-timeout: 2s is longer than --agent-health-interval 1s/,
+    );
     assert.throws(() => resolveSettings({ 'agent-health': 'maybe' }, {}), /--agent-health.*on, off/);
     assert.equal(resolveSettings({}, { SERVICE_PROXY_EXPORTER_AGENT_HEALTH_CONCURRENCY: '64' }).agentHealthConcurrency, 64);
   });

@@ -7,9 +7,27 @@ import { detect } from '../../src/detect/index.js';
 import { locateFor } from '../../src/agenthealth/locate.js';
 import { parseBindAddress } from '../../src/components/health.js';
 import type { HealthLocation } from '../../src/agenthealth/types.js';
-import { CALICO_CRDS, ciliumConfig, ciliumDs, ciliumPod, configMap, customResource, daemonSet, kubeProxyDs, kubeProxyPod, node, pod, snap, twoNodes } from '../detect/fixtures.js';
+import {
+  CALICO_CRDS,
+  ciliumConfig,
+  ciliumDs,
+  ciliumPod,
+  configMap,
+  customResource,
+  daemonSet,
+  kubeProxyDs,
+  kubeProxyPod,
+  node,
+  pod,
+  snap,
+  twoNodes,
+} from '../detect/fixtures.js';
 
-function locate(objects: object[], opts: Parameters<typeof snap>[1] = {}, sources: Record<string, 'forbidden'> = {}): HealthLocation | undefined {
+function locate(
+  objects: object[],
+  opts: Parameters<typeof snap>[1] = {},
+  sources: Record<string, 'forbidden'> = {},
+): HealthLocation | undefined {
   const s = snap(objects, opts);
   Object.assign(s.sources, sources);
   return locateFor(detect(s), s);
@@ -26,7 +44,9 @@ function notServed(l: HealthLocation | undefined, why: RegExp): void {
 }
 
 const kpConfig = (extra: string) =>
-  configMap('kube-system', 'kube-proxy', { 'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ""\n${extra}` });
+  configMap('kube-system', 'kube-proxy', {
+    'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ""\n${extra}`,
+  });
 
 const kubeProxy = (o: { image?: string; command?: string[]; config?: object } = {}) => [
   ...twoNodes(),
@@ -38,9 +58,20 @@ const kubeProxy = (o: { image?: string; command?: string[]; config?: object } = 
 
 describe('kube-proxy', () => {
   it('defaults to :10256 and asks /livez from 1.28 (KEP-3836), /healthz before', () => {
-    assert.deepEqual(served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy:v1.31.2', config: kpConfig('') }))), { port: 10256, path: '/livez', bodyFormat: 'kube-proxy-json' });
-    assert.deepEqual(served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy:v1.27.9', config: kpConfig('') }))), { port: 10256, path: '/healthz', bodyFormat: 'kube-proxy-json' });
-    assert.equal(served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy@sha256:' + 'a'.repeat(64), config: kpConfig('') }))).path, '/healthz');
+    assert.deepEqual(served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy:v1.31.2', config: kpConfig('') }))), {
+      port: 10256,
+      path: '/livez',
+      bodyFormat: 'kube-proxy-json',
+    });
+    assert.deepEqual(served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy:v1.27.9', config: kpConfig('') }))), {
+      port: 10256,
+      path: '/healthz',
+      bodyFormat: 'kube-proxy-json',
+    });
+    assert.equal(
+      served(locate(kubeProxy({ image: 'registry.k8s.io/kube-proxy@sha256:' + 'a'.repeat(64), config: kpConfig('') }))).path,
+      '/healthz',
+    );
   });
 
   it('reads healthzBindAddress from the KubeProxyConfiguration ConfigMap', () => {
@@ -49,7 +80,9 @@ describe('kube-proxy', () => {
   });
 
   it('reads the EKS ConfigMap kube-proxy-config/config', () => {
-    const eks = configMap('kube-system', 'kube-proxy-config', { config: 'kind: KubeProxyConfiguration\nhealthzBindAddress: 0.0.0.0:10300\nmode: iptables\n' });
+    const eks = configMap('kube-system', 'kube-proxy-config', {
+      config: 'kind: KubeProxyConfiguration\nhealthzBindAddress: 0.0.0.0:10300\nmode: iptables\n',
+    });
     assert.equal(served(locate(kubeProxy({ config: eks }))).port, 10300);
   });
 
@@ -60,7 +93,17 @@ describe('kube-proxy', () => {
 
   it('--healthz-bind-address without --config; ignored when --config is given (kubernetes#107156)', () => {
     assert.equal(served(locate(kubeProxy({ command: ['kube-proxy', '--healthz-bind-address=0.0.0.0:12000'] }))).port, 12000);
-    assert.equal(served(locate(kubeProxy({ command: ['kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--healthz-bind-address=0.0.0.0:12000'], config: kpConfig('') }))).port, 10256);
+    assert.equal(
+      served(
+        locate(
+          kubeProxy({
+            command: ['kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--healthz-bind-address=0.0.0.0:12000'],
+            config: kpConfig(''),
+          }),
+        ),
+      ).port,
+      10256,
+    );
   });
 
   it('an unparseable config says so instead of guessing', () => {
@@ -68,7 +111,9 @@ describe('kube-proxy', () => {
   });
 
   it('k3s binds its embedded kube-proxy to 127.0.0.1 unless --kube-proxy-arg says otherwise', () => {
-    const k3s = (args: string[]) => [node('k3s-1', { annotations: { 'k3s.io/node-args': JSON.stringify(['server', ...args]) }, kubeletVersion: 'v1.31.4+k3s1' })];
+    const k3s = (args: string[]) => [
+      node('k3s-1', { annotations: { 'k3s.io/node-args': JSON.stringify(['server', ...args]) }, kubeletVersion: 'v1.31.4+k3s1' }),
+    ];
     notServed(locate(k3s([])), /127\.0\.0\.1/);
     assert.equal(served(locate(k3s(['--kube-proxy-arg', 'healthz-bind-address=0.0.0.0:10256']))).port, 10256);
   });
@@ -78,20 +123,35 @@ describe('Cilium', () => {
   const cilium = (version: string, data: Record<string, string>, args?: string[]) => {
     const ds = ciliumDs(version) as any;
     if (args) ds.spec.template.spec.containers[0].args = args;
-    return [...twoNodes(), ds, ciliumPod('node-aaaa1', version), ciliumPod('node-bbbb2', version), ciliumConfig({ 'kube-proxy-replacement': 'true', ...data })];
+    return [
+      ...twoNodes(),
+      ds,
+      ciliumPod('node-aaaa1', version),
+      ciliumPod('node-bbbb2', version),
+      ciliumConfig({ 'kube-proxy-replacement': 'true', ...data }),
+    ];
   };
 
   it('kube-proxy-replacement-healthz-bind-address in cilium-config', () => {
-    assert.deepEqual(served(locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }))), { port: 10256, path: '/healthz', bodyFormat: 'kube-proxy-json' });
+    assert.deepEqual(served(locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }))), {
+      port: 10256,
+      path: '/healthz',
+      bodyFormat: 'kube-proxy-json',
+    });
     assert.equal(served(locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': ':10266' }))).port, 10266);
   });
 
   it('the agent flag wins over the ConfigMap', () => {
-    const l = locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }, ['--config-dir=/tmp/cilium/config-map', '--kube-proxy-replacement-healthz-bind-address=0.0.0.0:10400']));
+    const l = locate(
+      cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }, [
+        '--config-dir=/tmp/cilium/config-map',
+        '--kube-proxy-replacement-healthz-bind-address=0.0.0.0:10400',
+      ]),
+    );
     assert.equal(served(l).port, 10400);
   });
 
-  it('unset (Cilium\'s default) is not served, named after kpr_healthz_unset', () => {
+  it("unset (Cilium's default) is not served, named after kpr_healthz_unset", () => {
     notServed(locate(cilium('v1.18.3', {})), /kpr_healthz_unset/);
     notServed(locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '' })), /empty/);
   });
@@ -101,16 +161,36 @@ describe('Cilium', () => {
   });
 
   it('an unreadable cilium-config is not guessed', () => {
-    notServed(locate(cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }), {}, { 'configmap/cilium-config': 'forbidden' }), /cannot be read/);
+    notServed(
+      locate(
+        cilium('v1.18.3', { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }),
+        {},
+        { 'configmap/cilium-config': 'forbidden' },
+      ),
+      /cannot be read/,
+    );
   });
 });
 
 describe('Calico eBPF', () => {
   const calico = (version: string, felixSpec: object, env: Record<string, string> = {}) => [
     ...twoNodes(),
-    daemonSet('calico-system', 'calico-node', { podLabels: { 'k8s-app': 'calico-node' }, containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}`, env }] }),
-    pod('calico-system', 'calico-node-aaaa1', { labels: { 'k8s-app': 'calico-node' }, nodeName: 'node-aaaa1', owner: 'DaemonSet/calico-node', containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}` }] }),
-    pod('calico-system', 'calico-node-bbbb2', { labels: { 'k8s-app': 'calico-node' }, nodeName: 'node-bbbb2', owner: 'DaemonSet/calico-node', containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}` }] }),
+    daemonSet('calico-system', 'calico-node', {
+      podLabels: { 'k8s-app': 'calico-node' },
+      containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}`, env }],
+    }),
+    pod('calico-system', 'calico-node-aaaa1', {
+      labels: { 'k8s-app': 'calico-node' },
+      nodeName: 'node-aaaa1',
+      owner: 'DaemonSet/calico-node',
+      containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}` }],
+    }),
+    pod('calico-system', 'calico-node-bbbb2', {
+      labels: { 'k8s-app': 'calico-node' },
+      nodeName: 'node-bbbb2',
+      owner: 'DaemonSet/calico-node',
+      containers: [{ name: 'calico-node', image: `quay.io/calico/node:${version}` }],
+    }),
     customResource('crd.projectcalico.org/v1', 'FelixConfiguration', 'default', { bpfEnabled: true, ...felixSpec }),
   ];
   const opts = { installedCrds: CALICO_CRDS };
@@ -125,7 +205,15 @@ describe('Calico eBPF', () => {
   });
 
   it('FELIX_BPFKUBEPROXYHEALTHZPORT on calico-node wins over the FelixConfiguration', () => {
-    assert.equal(served(locate(calico('v3.30.3', { bpfKubeProxyHealthzPort: 10258 }, { FELIX_BPFENABLED: 'true', FELIX_BPFKUBEPROXYHEALTHZPORT: '10259' }), opts)).port, 10259);
+    assert.equal(
+      served(
+        locate(
+          calico('v3.30.3', { bpfKubeProxyHealthzPort: 10258 }, { FELIX_BPFENABLED: 'true', FELIX_BPFKUBEPROXYHEALTHZPORT: '10259' }),
+          opts,
+        ),
+      ).port,
+      10259,
+    );
   });
 
   it('versions before 3.30 serve none', () => {
@@ -136,8 +224,16 @@ describe('Calico eBPF', () => {
 describe('kube-router', () => {
   const kubeRouter = (args: string[]) => [
     ...twoNodes(),
-    daemonSet('kube-system', 'kube-router', { podLabels: { 'k8s-app': 'kube-router' }, containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }] }),
-    pod('kube-system', 'kube-router-aaaa1', { labels: { 'k8s-app': 'kube-router' }, nodeName: 'node-aaaa1', owner: 'DaemonSet/kube-router', containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }] }),
+    daemonSet('kube-system', 'kube-router', {
+      podLabels: { 'k8s-app': 'kube-router' },
+      containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }],
+    }),
+    pod('kube-system', 'kube-router-aaaa1', {
+      labels: { 'k8s-app': 'kube-router' },
+      nodeName: 'node-aaaa1',
+      owner: 'DaemonSet/kube-router',
+      containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }],
+    }),
   ];
 
   it('--health-port, default 20244, text body', () => {
@@ -154,12 +250,26 @@ describe('providers without an endpoint', () => {
   it('Antrea proxyAll and OVN-Kubernetes are not served, with a reason', () => {
     const antrea = [
       ...twoNodes(),
-      daemonSet('kube-system', 'antrea-agent', { podLabels: { app: 'antrea', component: 'antrea-agent' }, containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }] }),
-      pod('kube-system', 'antrea-agent-aaaa1', { labels: { app: 'antrea', component: 'antrea-agent' }, nodeName: 'node-aaaa1', containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }] }),
+      daemonSet('kube-system', 'antrea-agent', {
+        podLabels: { app: 'antrea', component: 'antrea-agent' },
+        containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }],
+      }),
+      pod('kube-system', 'antrea-agent-aaaa1', {
+        labels: { app: 'antrea', component: 'antrea-agent' },
+        nodeName: 'node-aaaa1',
+        containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }],
+      }),
       configMap('kube-system', 'antrea-config', { 'antrea-agent.conf': 'antreaProxy:\n  proxyAll: true\n' }),
     ];
     notServed(locate(antrea), /Antrea/);
-    const ovn = [...twoNodes(), pod('ovn-kubernetes', 'ovnkube-node-aaaa1', { labels: { app: 'ovnkube-node' }, nodeName: 'node-aaaa1', containers: [{ name: 'ovnkube-node', image: 'ghcr.io/ovn-org/ovn-kubernetes/ovn-kube-ubuntu:v1.0.0' }] })];
+    const ovn = [
+      ...twoNodes(),
+      pod('ovn-kubernetes', 'ovnkube-node-aaaa1', {
+        labels: { app: 'ovnkube-node' },
+        nodeName: 'node-aaaa1',
+        containers: [{ name: 'ovnkube-node', image: 'ghcr.io/ovn-org/ovn-kubernetes/ovn-kube-ubuntu:v1.0.0' }],
+      }),
+    ];
     notServed(locate(ovn), /OVN/);
   });
 
@@ -173,7 +283,10 @@ describe('bind addresses', () => {
     assert.deepEqual(parseBindAddress('0.0.0.0:10256'), { kind: 'listen', host: '0.0.0.0', port: 10256, loopback: false });
     assert.deepEqual(parseBindAddress('[::]:10256'), { kind: 'listen', host: '::', port: 10256, loopback: false });
     assert.deepEqual(parseBindAddress(':10256'), { kind: 'listen', host: '', port: 10256, loopback: false });
-    assert.equal(parseBindAddress('[::1]:10256').kind === 'listen' && (parseBindAddress('[::1]:10256') as { loopback: boolean }).loopback, true);
+    assert.equal(
+      parseBindAddress('[::1]:10256').kind === 'listen' && (parseBindAddress('[::1]:10256') as { loopback: boolean }).loopback,
+      true,
+    );
     assert.deepEqual(parseBindAddress(''), { kind: 'off' });
     assert.deepEqual(parseBindAddress('0.0.0.0:0'), { kind: 'off' });
     assert.equal(parseBindAddress('nonsense').kind, 'invalid');

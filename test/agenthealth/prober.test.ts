@@ -31,13 +31,30 @@ describe('body', () => {
 
   it('sync age is currentTime - lastUpdated; healthy kube-proxy sends equal times', () => {
     const now = Date.parse('2026-12-01T10:00:00Z');
-    assert.deepEqual(readBody('kube-proxy-json', `{"lastUpdated": "${goTime(now - 95_000)}","currentTime": "${goTime(now)}", "nodeEligible": true}`), { nodeEligible: true, syncAgeSeconds: 95 });
-    assert.deepEqual(readBody('kube-proxy-json', `{"lastUpdated": "${goTime(now)}","currentTime": "${goTime(now)}"}`), { syncAgeSeconds: 0 });
-    assert.deepEqual(readBody('kube-proxy-json', `{"lastUpdated": "0001-01-01 00:00:00 +0000 UTC","currentTime": "${goTime(now)}"}`), { note: 'never synced' });
+    assert.deepEqual(
+      readBody('kube-proxy-json', `{"lastUpdated": "${goTime(now - 95_000)}","currentTime": "${goTime(now)}", "nodeEligible": true}`),
+      { nodeEligible: true, syncAgeSeconds: 95 },
+    );
+    assert.deepEqual(readBody('kube-proxy-json', `{"lastUpdated": "${goTime(now)}","currentTime": "${goTime(now)}"}`), {
+      syncAgeSeconds: 0,
+    });
+    assert.deepEqual(readBody('kube-proxy-json', `{"lastUpdated": "0001-01-01 00:00:00 +0000 UTC","currentTime": "${goTime(now)}"}`), {
+      note: 'never synced',
+    });
   });
 
   it('garbage bodies give no age and never throw', () => {
-    for (const b of ['', 'OK\n', '{', '[]', 'null', '{"lastUpdated": 5}', '{"lastUpdated": {"toString": 1}}', '\u0000\u0001', '{"currentTime": "x"}']) {
+    for (const b of [
+      '',
+      'OK\n',
+      '{',
+      '[]',
+      'null',
+      '{"lastUpdated": 5}',
+      '{"lastUpdated": {"toString": 1}}',
+      '\u0000\u0001',
+      '{"currentTime": "x"}',
+    ]) {
       const r = readBody('kube-proxy-json', b);
       assert.equal(r.syncAgeSeconds, undefined, b);
     }
@@ -56,10 +73,14 @@ describe('probeNode over loopback', () => {
     server = http.createServer((req, res) => {
       switch (req.url) {
         case '/livez':
-          res.writeHead(200, { 'content-type': 'application/json' }).end(`{"lastUpdated": "${goTime(now)}","currentTime": "${goTime(now)}"}`);
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(`{"lastUpdated": "${goTime(now)}","currentTime": "${goTime(now)}"}`);
           return;
         case '/stale':
-          res.writeHead(503, { 'content-type': 'application/json' }).end(`{"lastUpdated": "${goTime(now - 600_000)}","currentTime": "${goTime(now)}", "nodeEligible": true}`);
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(`{"lastUpdated": "${goTime(now - 600_000)}","currentTime": "${goTime(now)}", "nodeEligible": true}`);
           return;
         case '/huge':
           res.writeHead(200);
@@ -83,7 +104,8 @@ describe('probeNode over loopback', () => {
     await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => hangs.close(r))]);
   });
 
-  const ask = (path: string, p = port, timeoutMs = 1000) => probeNode({ node: 'n', address: '127.0.0.1' }, { location: { ...kp, port: p, path }, timeoutMs }, 'now');
+  const ask = (path: string, p = port, timeoutMs = 1000) =>
+    probeNode({ node: 'n', address: '127.0.0.1' }, { location: { ...kp, port: p, path }, timeoutMs }, 'now');
 
   it('200 with equal times is healthy, age 0', async () => {
     const h = await ask('/livez');
@@ -187,19 +209,41 @@ describe('summary and the detection rule', () => {
   });
 
   it('a Ready agent whose endpoint answered non-200 counts as unready; unreachable does not change the count', () => {
-    const v = applyAgentHealth(verdict(), { provider: 'kube-proxy', counts: summarize(nodes).counts, nodes, lastRound: { at, durationSeconds: 0 }, intervalMs: 1 });
+    const v = applyAgentHealth(verdict(), {
+      provider: 'kube-proxy',
+      counts: summarize(nodes).counts,
+      nodes,
+      lastRound: { at, durationSeconds: 0 },
+      intervalMs: 1,
+    });
     assert.deepEqual(v.agents, { ready: 2, unready: 1, missing: 1 });
     assert.match(v.agentNodes[1]!.reason ?? '', /503, last sync 420s ago/);
   });
 
   it('results for another provider, or before the first round, change nothing', () => {
-    const other = applyAgentHealth(verdict(), { provider: 'cilium-kpr', counts: summarize(nodes).counts, nodes, lastRound: { at, durationSeconds: 0 }, intervalMs: 1 });
+    const other = applyAgentHealth(verdict(), {
+      provider: 'cilium-kpr',
+      counts: summarize(nodes).counts,
+      nodes,
+      lastRound: { at, durationSeconds: 0 },
+      intervalMs: 1,
+    });
     assert.deepEqual(other.agents, { ready: 3, unready: 0, missing: 1 });
-    assert.deepEqual(applyAgentHealth(verdict(), { provider: 'kube-proxy', counts: summarize(nodes).counts, nodes, intervalMs: 1 }).agents, { ready: 3, unready: 0, missing: 1 });
+    assert.deepEqual(
+      applyAgentHealth(verdict(), { provider: 'kube-proxy', counts: summarize(nodes).counts, nodes, intervalMs: 1 }).agents,
+      { ready: 3, unready: 0, missing: 1 },
+    );
   });
 
   it('targets: nodes with an agent, at their InternalIP; missing nodes are not asked', () => {
-    const snap = { nodes: [{ name: 'a', internalIP: '198.18.0.1' }, { name: 'b', internalIP: '198.18.0.2' }, { name: 'c', internalIP: '' }, { name: 'd', internalIP: '198.18.0.4' }] } as never;
+    const snap = {
+      nodes: [
+        { name: 'a', internalIP: '198.18.0.1' },
+        { name: 'b', internalIP: '198.18.0.2' },
+        { name: 'c', internalIP: '' },
+        { name: 'd', internalIP: '198.18.0.4' },
+      ],
+    } as never;
     assert.deepEqual(targetsFor(verdict(), snap), [
       { node: 'a', address: '198.18.0.1' },
       { node: 'b', address: '198.18.0.2' },

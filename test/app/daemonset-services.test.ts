@@ -8,11 +8,20 @@ import { serviceSources } from '../../src/app/probes.js';
 import { slimService } from '../../src/cluster/slim.js';
 import type { SlimService } from '../../src/cluster/types.js';
 
-const service = (namespace: string, name: string, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) => ({
+const service = (
+  namespace: string,
+  name: string,
+  meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+) => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { namespace, name, ...meta },
-  spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] },
+  spec: {
+    type: 'ClusterIP',
+    clusterIP: '10.96.0.10',
+    clusterIPs: ['10.96.0.10'],
+    ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+  },
 });
 
 const OPT_IN = { 'service-proxy-exporter.io/probe': 'true' };
@@ -61,9 +70,15 @@ describe('daemonset mode Services', () => {
 
   it('deployment mode keeps one cluster-wide Services source; daemonset mode has none', () => {
     const dep = serviceSources({ mode: 'deployment', serviceNamespace: 'spx', serviceName: 'spx' });
-    assert.deepEqual(dep.map((x) => [x.name, x.labelSelector, x.fieldSelector]), [['services', undefined, undefined]]);
+    assert.deepEqual(
+      dep.map((x) => [x.name, x.labelSelector, x.fieldSelector]),
+      [['services', undefined, undefined]],
+    );
     const ds = serviceSources({ mode: 'daemonset', serviceNamespace: 'spx', serviceName: 'spx' });
     for (const x of ds) assert.ok(x.labelSelector || x.fieldSelector, x.name);
-    assert.ok(ds.some((x) => x.fieldSelector === 'metadata.namespace=spx,metadata.name=spx'), 'its own Service');
+    assert.ok(
+      ds.some((x) => x.fieldSelector === 'metadata.namespace=spx,metadata.name=spx'),
+      'its own Service',
+    );
   });
 });

@@ -7,7 +7,13 @@ import { startHarness, sample } from '../helpers/exporter.js';
 import { ciliumConfig, ciliumDs, ciliumPod, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
 import { FAMILIES, family, type StateFamily } from '../../src/metrics/families.js';
 
-const kubeProxyCluster = () => [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('ipvs')];
+const kubeProxyCluster = () => [
+  ...twoNodes(),
+  kubeProxyDs({ desired: 2 }),
+  kubeProxyPod('node-aaaa1'),
+  kubeProxyPod('node-bbbb2'),
+  kubeadmProxyConfig('ipvs'),
+];
 const cilium = (version = 'v1.18.3') => [
   ciliumDs(version),
   ciliumPod('node-aaaa1', version),
@@ -30,7 +36,11 @@ describe('exporter end to end', () => {
       assert.equal(sample(text, 'proxy_provider_agents{state="ready"}'), 2);
       assert.equal(sample(text, 'proxy_provider_agents{state="missing"}'), 0);
       assert.equal(sample(text, 'service_proxy_exporter_source_up{source="daemonsets"}'), 1);
-      assert.equal(sample(text, 'service_proxy_exporter_source_up{source="calico-installations"}'), 1, 'a CRD that is not installed is healthy');
+      assert.equal(
+        sample(text, 'service_proxy_exporter_source_up{source="calico-installations"}'),
+        1,
+        'a CRD that is not installed is healthy',
+      );
       for (const f of FAMILIES.filter((x) => x.kind === 'state' && !x.name.startsWith('service_lb_'))) {
         assert.match(text, new RegExp(`^# TYPE ${f.name} gauge$`, 'm'), `${f.name} is exported`);
       }
@@ -54,7 +64,8 @@ describe('exporter end to end', () => {
       assert.equal(sample(text, 'proxy_provider_config_issue{check="kpr_with_kube_proxy"}'), 1);
       h.api.store.delete('daemonsets', 'kube-system', 'kube-proxy');
       for (const p of h.api.store.list('pods', 'kube-system')) {
-        if ((p.metadata?.labels as Record<string, string>)?.['k8s-app'] === 'kube-proxy') h.api.store.delete('pods', 'kube-system', p.metadata!.name!);
+        if ((p.metadata?.labels as Record<string, string>)?.['k8s-app'] === 'kube-proxy')
+          h.api.store.delete('pods', 'kube-system', p.metadata!.name!);
       }
       await h.verdict((v) => v.provider === 'cilium-kpr' && !v.conflict, 'conflict resolved');
       text = await h.scrape();
@@ -102,9 +113,13 @@ describe('exporter end to end', () => {
 
   it('never answers /readyz 200 while /metrics still says proxy_provider{type="unknown"} 1 (start-up, healthy API)', async () => {
     // Nodes list last, as on a large cluster where that list takes longest: detection can only decide once they are in.
-    const h = await startHarness({ objects: kubeProxyCluster(), beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }) });
+    const h = await startHarness({
+      objects: kubeProxyCluster(),
+      beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }),
+    });
     const ex = h.running.exporter;
-    const unknownNow = () => (family('proxy_provider') as StateFamily).collect(ex.state).some((x) => x.labels.type === 'unknown' && x.value === 1);
+    const unknownNow = () =>
+      (family('proxy_provider') as StateFamily).collect(ex.state).some((x) => x.labels.type === 'unknown' && x.value === 1);
     // 1. in-process, at every moment readiness can change (a source's state, a published verdict)
     const violations: string[] = [];
     const check = (what: string) => () => {
@@ -142,7 +157,10 @@ describe('exporter end to end', () => {
   });
 
   it('says it waits for the first verdict once the sources have synced but no verdict from them is out yet', async () => {
-    const h = await startHarness({ objects: kubeProxyCluster(), beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }) });
+    const h = await startHarness({
+      objects: kubeProxyCluster(),
+      beforeStart: (api) => api.faults.set({ resource: 'nodes', verb: 'list' }, { delayMs: 300 }),
+    });
     const ex = h.running.exporter;
     try {
       const seen: string[] = [];
@@ -154,7 +172,10 @@ describe('exporter end to end', () => {
       ex.sources.on('state', onState);
       await h.ready();
       off();
-      assert.ok(seen.some((w) => w === 'the first verdict from the synced sources'), `waiting reasons seen: ${JSON.stringify(seen)}`);
+      assert.ok(
+        seen.some((w) => w === 'the first verdict from the synced sources'),
+        `waiting reasons seen: ${JSON.stringify(seen)}`,
+      );
     } finally {
       await h.close();
     }

@@ -21,7 +21,13 @@ const rawService = (namespace: string, name: string, clusterIP: string, ports: P
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { namespace, name, uid: `uid-${namespace}-${name}`, annotations },
-  spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], selector: { app: name }, ports: ports.map((p) => ({ protocol: 'TCP', targetPort: p.port, ...p })) },
+  spec: {
+    type: 'ClusterIP',
+    clusterIP,
+    clusterIPs: [clusterIP],
+    selector: { app: name },
+    ports: ports.map((p) => ({ protocol: 'TCP', targetPort: p.port, ...p })),
+  },
 });
 const rawSlice = (namespace: string, service: string, ports: Port[], ip: string) => ({
   apiVersion: 'discovery.k8s.io/v1',
@@ -69,7 +75,10 @@ function targetsWhere(h: Harness, what: string, pred: (v: ProbeView) => boolean,
     const check = () => {
       if (pred(probes.state)) done(() => resolve(probes.state));
     };
-    const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${what}; targets: ${names(probes.state).join(' ')}`))), timeoutMs);
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`timed out waiting for ${what}; targets: ${names(probes.state).join(' ')}`))),
+      timeoutMs,
+    );
     const done = (then: () => void) => {
       clearTimeout(timer);
       sources.off('change', check);
@@ -95,7 +104,9 @@ async function roundWhere(h: Harness, pred: (v: ProbeView) => boolean, timeoutMs
 
 describe('the opt-in annotation: one reading everywhere', () => {
   it('reads "true" tolerantly (case, surrounding spaces) and nothing else', () => {
-    const svc = (v?: string): { annotations: Record<string, string> } => ({ annotations: v === undefined ? {} : { [ANNOTATIONS.probe]: v } });
+    const svc = (v?: string): { annotations: Record<string, string> } => ({
+      annotations: v === undefined ? {} : { [ANNOTATIONS.probe]: v },
+    });
     for (const v of ['true', 'True', 'TRUE', ' true ']) assert.equal(isOptedIn(svc(v)), true, JSON.stringify(v));
     for (const v of [undefined, '', 'false', 'yes', '1', 'on', 'truee']) assert.equal(isOptedIn(svc(v)), false, JSON.stringify(v));
   });
@@ -107,7 +118,10 @@ describe('the opt-in annotation: one reading everywhere', () => {
       assert.ok(names(v).includes('apps/web/vip'));
       const ep = v.targets.find((t) => t.probe === 'apps/web' && t.path === 'endpoint');
       assert.equal(`${ep?.host}:${ep?.port}`, '198.18.0.4:8080', 'the endpoint comes from the watched EndpointSlice');
-      assert.equal(v.skipped.find((s) => s.probe === 'apps/web'), undefined);
+      assert.equal(
+        v.skipped.find((s) => s.probe === 'apps/web'),
+        undefined,
+      );
     } finally {
       await h.close();
     }
@@ -118,7 +132,9 @@ describe('disabledProbes and disabledDetectors turn things off', () => {
   it('without switches every probe runs (the control)', async () => {
     const h = await startHarness({ objects: cluster('true'), probers });
     try {
-      const v = await targetsWhere(h, 'every probe with its endpoint', (x) => ['apiserver', 'dns_udp', 'dns_tcp', 'apps/web'].every((p) => names(x).includes(`${p}/endpoint`)));
+      const v = await targetsWhere(h, 'every probe with its endpoint', (x) =>
+        ['apiserver', 'dns_udp', 'dns_tcp', 'apps/web'].every((p) => names(x).includes(`${p}/endpoint`)),
+      );
       assert.ok(names(v).includes('apiserver/vip'));
     } finally {
       await h.close();
@@ -126,7 +142,11 @@ describe('disabledProbes and disabledDetectors turn things off', () => {
   });
 
   it('disabledProbes [dns, annotated] leaves only the apiserver probe, and exports nothing for the others', async () => {
-    const h = await startHarness({ objects: cluster('true'), probers, flags: { config: configFile('disabledProbes: [dns, annotated]\n') } });
+    const h = await startHarness({
+      objects: cluster('true'),
+      probers,
+      flags: { config: configFile('disabledProbes: [dns, annotated]\n') },
+    });
     try {
       const v = await targetsWhere(h, 'the apiserver probe', (x) => names(x).includes('apiserver/endpoint'));
       assert.deepEqual(names(v), ['apiserver/vip', 'apiserver/endpoint']);

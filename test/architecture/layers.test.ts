@@ -81,13 +81,18 @@ test('every layer exists, and src/ modules import only from their own layer or b
     const rel = path.relative(SRC, file).split(path.sep).join('/');
     const from = layerOf(rel);
     for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-      const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join('/').replace(/\.js$/, '.ts');
+      const target = path
+        .relative(SRC, path.resolve(path.dirname(file), spec))
+        .split(path.sep)
+        .join('/')
+        .replace(/\.js$/, '.ts');
       if (target.startsWith('..')) {
         violations.push(`src/${rel} imports ${spec}, outside src/`);
         continue;
       }
       const to = layerOf(target);
-      if (to > from) violations.push(`src/${rel} (${LAYERS[from]!.join(', ')}) imports src/${target} (${LAYERS[to]!.join(', ')}), a higher layer`);
+      if (to > from)
+        violations.push(`src/${rel} (${LAYERS[from]!.join(', ')}) imports src/${target} (${LAYERS[to]!.join(', ')}), a higher layer`);
     }
   }
   assert.deepEqual(violations, []);

@@ -46,7 +46,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startRealDemo(): Promise<Exporter> {
   const { startDemo } = await import('../../src/sim/demo.js');
   const port = await freePort();
-  const demo = await startDemo({ listen: `127.0.0.1:${port}`, probeInterval: '1s', flags: { 'probe-timeout': '500ms' }, log: silentLogger() });
+  const demo = await startDemo({
+    listen: `127.0.0.1:${port}`,
+    probeInterval: '1s',
+    flags: { 'probe-timeout': '500ms' },
+    log: silentLogger(),
+  });
   return { url: demo.url, close: () => demo.close(), what: `the embedded demo (${demo.url})` };
 }
 
@@ -146,9 +151,7 @@ test('a real Prometheus scraping the demo returns data for every recording rule 
     assert.deepEqual(errors, [], 'queries Prometheus rejected');
     assert.deepEqual([...pending.keys()], [], `queries with no data after ${QUERIES_DEADLINE_MS / 1000}s`);
 
-    const unhealthy = (
-      (await (await fetch(`${base}/api/v1/rules`)).json()) as typeof rules
-    ).data.groups
+    const unhealthy = ((await (await fetch(`${base}/api/v1/rules`)).json()) as typeof rules).data.groups
       .flatMap((g) => g.rules)
       .filter((r) => r.health !== 'ok' || r.lastError)
       .map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);

@@ -97,7 +97,9 @@ test('promtool check rules', async (t) => {
 test('promtool test rules rules/tests/*.yml', async (t) => {
   if (!requireBinary(t, PROMTOOL)) return;
   const dir = resolve(ROOT, 'rules/tests');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).map((f) => resolve(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => resolve(dir, f));
   assert.ok(files.length >= 4, 'unit test files present');
   try {
     const { stdout } = await run(PROMTOOL, ['test', 'rules', ...files]);

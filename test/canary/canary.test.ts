@@ -65,7 +65,10 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     proxy = await fakeProxy(api, 300);
     const p = await freePorts(2);
     ports = [p[0]!, p[1]!];
-    api.put('services', { metadata: { name: NAME, namespace: 'ns' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] } });
+    api.put('services', {
+      metadata: { name: NAME, namespace: 'ns' },
+      spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
+    });
   });
   after(async () => {
     await proxy.close();
@@ -79,11 +82,29 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     const c = new Canary({
       conn: api.conn,
       log: log.logger,
-      settings: { serviceNamespace: 'ns', podIp: opts.podIp ?? '127.0.0.1', canaryPorts: ports, canaryIntervalMs: opts.intervalMs ?? 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
-      recorder: { init() {}, change: () => rec.changes++, programmed: (s) => rec.programmed.push(s), writeError: (r, why) => rec.errors.push(`${r}/${why}`) },
+      settings: {
+        serviceNamespace: 'ns',
+        podIp: opts.podIp ?? '127.0.0.1',
+        canaryPorts: ports,
+        canaryIntervalMs: opts.intervalMs ?? 1_000,
+        canaryPollMs: 50,
+        probeTimeoutMs: 500,
+      },
+      recorder: {
+        init() {},
+        change: () => rec.changes++,
+        programmed: (s) => rec.programmed.push(s),
+        writeError: (r, why) => rec.errors.push(`${r}/${why}`),
+      },
       state,
       identity: opts.identity ?? 'replica-a',
-      timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100, forbiddenBackoff: { initialMs: 500, maxMs: 2_000 } },
+      timing: {
+        leaseDurationMs: 1_000,
+        renewPeriodMs: 250,
+        renewDeadlineMs: 700,
+        retryPeriodMs: 100,
+        forbiddenBackoff: { initialMs: 500, maxMs: 2_000 },
+      },
       reflector: { backoff: { initialMs: 20, maxMs: 200 } },
     });
     return { c, state, rec, log };
@@ -95,7 +116,10 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
       const slice = api.get('endpointslices', NAME)!;
-      assert.deepEqual(slice.metadata.labels, { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' });
+      assert.deepEqual(slice.metadata.labels, {
+        'kubernetes.io/service-name': NAME,
+        'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io',
+      });
       assert.equal((slice.metadata.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
       assert.equal((slice as { addressType?: string }).addressType, 'IPv4');
       assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
@@ -205,7 +229,14 @@ async function fakeProxy(api: StandIn, delayMs: number): Promise<FakeProxy> {
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => r(s)); })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((r) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => r(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -216,7 +247,11 @@ function capture() {
   const lines: string[] = [];
   const sink = new PassThrough();
   sink.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
-  const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
+  const logger = winston.createLogger({
+    level: 'info',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
   return { logger, lines };
 }
 
@@ -237,7 +272,14 @@ describe('canary without its Service', () => {
     const c = new Canary({
       conn: api.conn,
       log: log.logger,
-      settings: { serviceNamespace: 'ns', podIp: '127.0.0.1', canaryPorts: [p1!, p2!], canaryIntervalMs: 1_000, canaryPollMs: 50, probeTimeoutMs: 500 },
+      settings: {
+        serviceNamespace: 'ns',
+        podIp: '127.0.0.1',
+        canaryPorts: [p1!, p2!],
+        canaryIntervalMs: 1_000,
+        canaryPollMs: 50,
+        probeTimeoutMs: 500,
+      },
       recorder: { init() {}, change() {}, programmed() {}, writeError() {} },
       state,
       identity: 'solo',
@@ -251,7 +293,10 @@ describe('canary without its Service', () => {
       assert.equal(api.get('endpointslices', NAME), undefined, 'no slice without the Service');
       assert.equal(state.pendingSince, undefined);
       assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
-      api.put('services', { metadata: { name: NAME, namespace: 'ns' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: 1, protocol: 'TCP' }] } });
+      api.put('services', {
+        metadata: { name: NAME, namespace: 'ns' },
+        spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: 1, protocol: 'TCP' }] },
+      });
       await until('the slice', 2_000, () => api.get('endpointslices', NAME) !== undefined);
     } finally {
       await c.stop();

@@ -41,7 +41,10 @@ describe('canary settings', () => {
     [{ 'pod-ip': 'pod-a' }, /^--pod-ip: "pod-a" is not an IP address/],
   ] as const) {
     it(`rejects ${JSON.stringify(flags)} with one line naming the flag`, () => {
-      assert.throws(() => resolveSettings(flags as Record<string, string>, {}), (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('\n'));
+      assert.throws(
+        () => resolveSettings(flags as Record<string, string>, {}),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('\n'),
+      );
     });
   }
 
@@ -52,8 +55,25 @@ describe('canary settings', () => {
 });
 
 describe('diagnose: datapath.programming', () => {
-  const base = { verdict: undefined, snapshot: undefined, sources: {}, events: undefined, probes: undefined, now: 0 } satisfies DiagnoseInput;
-  const view = { namespace: 'mon', identity: 'a', writer: true, holder: 'a', writesForbidden: false, ports: [9810, 9811], listening: true, vip: { clusterIp: '10.96.0.9', port: 80 }, changes: 3 };
+  const base = {
+    verdict: undefined,
+    snapshot: undefined,
+    sources: {},
+    events: undefined,
+    probes: undefined,
+    now: 0,
+  } satisfies DiagnoseInput;
+  const view = {
+    namespace: 'mon',
+    identity: 'a',
+    writer: true,
+    holder: 'a',
+    writesForbidden: false,
+    ports: [9810, 9811],
+    listening: true,
+    vip: { clusterIp: '10.96.0.9', port: 80 },
+    changes: 3,
+  };
 
   it('skipped when the canary is off, with the reason', () => {
     const [c] = datapathProgramming({ ...base, canaryOff: 'no pod IP' });
@@ -65,7 +85,10 @@ describe('diagnose: datapath.programming', () => {
     const last = { seconds: 1.25, at: '2026-01-01T00:00:00.000Z' };
     assert.equal(datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 0, last } })[0]!.status, 'ok');
     assert.match(datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 0, last } })[0]!.summary, /1\.25 s/);
-    const pending = datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 12, last, target: { address: '10.0.0.1', port: 9811 }, lastAnswer: 'port 9810' } })[0]!;
+    const pending = datapathProgramming({
+      ...base,
+      canary: { ...view, pendingSeconds: 12, last, target: { address: '10.0.0.1', port: 9811 }, lastAnswer: 'port 9810' },
+    })[0]!;
     assert.equal(pending.status, 'warn');
     assert.match(pending.summary, /waited 12\.0 s .*want port 9811, last answer: port 9810/);
     const stalled = datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 75, last } })[0]!;

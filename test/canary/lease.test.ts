@@ -6,7 +6,13 @@ import { startStandIn, type StandIn } from './standin-api.js';
 
 const T = DEFAULT_LEASE_TIMING;
 const held = (holder: string, observedAt: number, transitions = 0): ObservedLease => ({
-  spec: { holderIdentity: holder, leaseDurationSeconds: 15, renewTime: microTime(observedAt), acquireTime: microTime(observedAt), leaseTransitions: transitions },
+  spec: {
+    holderIdentity: holder,
+    leaseDurationSeconds: 15,
+    renewTime: microTime(observedAt),
+    acquireTime: microTime(observedAt),
+    leaseTransitions: transitions,
+  },
   resourceVersion: '7',
   observedAt,
 });
@@ -50,7 +56,13 @@ describe('decideLease (client-go leader election rules)', () => {
   });
 });
 
-const FAST = { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100, forbiddenBackoff: { initialMs: 300, maxMs: 1_000 } };
+const FAST = {
+  leaseDurationMs: 1_000,
+  renewPeriodMs: 250,
+  renewDeadlineMs: 700,
+  retryPeriodMs: 100,
+  forbiddenBackoff: { initialMs: 300, maxMs: 1_000 },
+};
 
 describe('LeaseElector against an API with optimistic concurrency', () => {
   let api: StandIn;

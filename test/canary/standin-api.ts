@@ -10,7 +10,10 @@ import { openConnection } from '../../src/cluster/kubeconfig.js';
 import type { ApiConnection } from '../../src/cluster/connection.js';
 import { writeKubeconfig } from '../../src/sim/apiserver/kubeconfig.js';
 
-type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown }; [k: string]: unknown };
+type Obj = {
+  metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 export interface StandIn {
   url: string;
@@ -26,7 +29,14 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  code,
+  reason,
+  message,
+});
 
 export async function startStandIn(): Promise<StandIn> {
   const objects = new Map<string, Obj>();
@@ -40,7 +50,8 @@ export async function startStandIn(): Promise<StandIn> {
     obj.metadata.resourceVersion = String(rv);
     obj.metadata.uid ??= `uid-${rv}`;
     objects.set(`${resource}/${obj.metadata.name}`, obj);
-    for (const w of watchers) if (w.resource === resource && (!w.name || w.name === obj.metadata.name)) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
+    for (const w of watchers)
+      if (w.resource === resource && (!w.name || w.name === obj.metadata.name)) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
     for (const fn of changeFns) fn(resource, obj);
   };
   const server = http.createServer((req, res) => {
@@ -71,7 +82,9 @@ export async function startStandIn(): Promise<StandIn> {
         return;
       }
       if (method === 'GET' && !name) {
-        const items = [...objects.entries()].filter(([k, o]) => k.startsWith(`${resource}/`) && (!sel || o.metadata.name === sel)).map(([, o]) => o);
+        const items = [...objects.entries()]
+          .filter(([k, o]) => k.startsWith(`${resource}/`) && (!sel || o.metadata.name === sel))
+          .map(([, o]) => o);
         return send(200, { kind: 'List', metadata: { resourceVersion: String(rv) }, items });
       }
       if (method === 'GET') return cur ? send(200, cur) : send(404, status(404, 'NotFound', `${resource} "${name}" not found`));
@@ -84,7 +97,11 @@ export async function startStandIn(): Promise<StandIn> {
       }
       if (!cur) return send(404, status(404, 'NotFound', `${resource} "${name}" not found`));
       const want = body?.metadata?.resourceVersion;
-      if (want && want !== cur.metadata.resourceVersion) return send(409, status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again'));
+      if (want && want !== cur.metadata.resourceVersion)
+        return send(
+          409,
+          status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again'),
+        );
       if (method === 'PUT') {
         store(resource, body!, 'MODIFIED');
         return send(200, body);

@@ -36,7 +36,17 @@ describe('service-proxy-exporter CLI', () => {
     assert.match(v.stdout, /^service-proxy-exporter \d+\.\d+\.\d+ \(revision \S+, node v\d+/);
     const h = run(['--help']);
     assert.equal(h.code, 0);
-    for (const flag of ['--kubeconfig', '--listen', '--probe-interval', '--probe-timeout', '--mode', '--node-name', '--config', '--log-level', '--log-format']) {
+    for (const flag of [
+      '--kubeconfig',
+      '--listen',
+      '--probe-interval',
+      '--probe-timeout',
+      '--mode',
+      '--node-name',
+      '--config',
+      '--log-level',
+      '--log-format',
+    ]) {
       assert.ok(h.stdout.includes(flag), `help mentions ${flag}`);
     }
   });
@@ -69,15 +79,25 @@ describe('service-proxy-exporter CLI', () => {
 
   it('serve reports the provider of the cluster it is pointed at, and stops on SIGTERM', async () => {
     const api = await startFakeApiServer();
-    for (const o of [...twoNodes(), ciliumDs('v1.18.3'), ciliumPod('node-aaaa1', 'v1.18.3'), ciliumPod('node-bbbb2', 'v1.18.3'), ciliumConfig({ 'kube-proxy-replacement': 'true' })]) {
+    for (const o of [
+      ...twoNodes(),
+      ciliumDs('v1.18.3'),
+      ciliumPod('node-aaaa1', 'v1.18.3'),
+      ciliumPod('node-bbbb2', 'v1.18.3'),
+      ciliumConfig({ 'kube-proxy-replacement': 'true' }),
+    ]) {
       api.store.apply(o as never);
     }
     const kubeconfig = join(dir, 'kubeconfig');
     writeKubeconfig(api.url, kubeconfig);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--log-format', 'json'], {
-      env: { PATH: process.env.PATH ?? '', HOME: dir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'serve', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--log-format', 'json'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: dir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     try {
       // Logs are JSON lines on stderr: wait for the listen address, then for the verdict.
       const lines = createInterface({ input: child.stderr! });

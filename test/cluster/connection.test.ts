@@ -56,12 +56,20 @@ describe('API connection', () => {
       const from = h.api.requests.length;
       // every watch reconnects: each new request must carry the new token
       const signal = AbortSignal.timeout(15_000);
-      const rewatched = [...h.running.exporter.sources.reflectors.values()].filter((r) => r.watching).map((r) => once(r, 'watching', { signal }));
+      const rewatched = [...h.running.exporter.sources.reflectors.values()]
+        .filter((r) => r.watching)
+        .map((r) => once(r, 'watching', { signal }));
       assert.ok(h.api.dropWatches() > 0);
       await Promise.all(rewatched);
       const after = h.api.requests.slice(from);
-      assert.ok(after.some((r) => r.status === 401), 'the old token was refused at least once');
-      assert.ok(after.some((r) => r.watch && r.status === 200), 'watches were re-established with the new token');
+      assert.ok(
+        after.some((r) => r.status === 401),
+        'the old token was refused at least once',
+      );
+      assert.ok(
+        after.some((r) => r.watch && r.status === 200),
+        'watches were re-established with the new token',
+      );
       assert.ok(h.conn.stats.unauthorized >= 1);
       assert.equal(h.running.exporter.readiness().ready, true);
       const text = await h.scrape();
@@ -126,9 +134,21 @@ describe('API connection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spx-conn-'));
     try {
       const missing = join(dir, 'nope');
-      await assert.rejects(openConnection(missing), (e: unknown) => e instanceof KubeconfigError && /--kubeconfig: .*nope does not exist/.test(e.message));
+      await assert.rejects(
+        openConnection(missing),
+        (e: unknown) => e instanceof KubeconfigError && /--kubeconfig: .*nope does not exist/.test(e.message),
+      );
       const bad = join(dir, 'bad');
-      writeFileSync(bad, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'ftp://x' } }], contexts: [{ name: 'c', context: { cluster: 'c' } }], 'current-context': 'c' }));
+      writeFileSync(
+        bad,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'c', cluster: { server: 'ftp://x' } }],
+          contexts: [{ name: 'c', context: { cluster: 'c' } }],
+          'current-context': 'c',
+        }),
+      );
       await assert.rejects(openConnection(bad), (e: unknown) => e instanceof KubeconfigError && /not an http\(s\) URL/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -157,7 +177,22 @@ export async function resolve(specifier, context, next) {
     const registerHooks = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(registerHooks)}`, join(ROOT, 'src/cli/main.ts'), 'serve', '--kubeconfig', kc, '--listen', '127.0.0.1:0', '--log-format', 'json', '--probe-interval', '1h'],
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `data:text/javascript,${encodeURIComponent(registerHooks)}`,
+        join(ROOT, 'src/cli/main.ts'),
+        'serve',
+        '--kubeconfig',
+        kc,
+        '--listen',
+        '127.0.0.1:0',
+        '--log-format',
+        'json',
+        '--probe-interval',
+        '1h',
+      ],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     try {
@@ -182,8 +217,10 @@ export async function resolve(specifier, context, next) {
       }
       assert.equal((await fetch(`${url}/readyz`)).status, 200, 'serve became ready through the worker-resolved connection');
       const entries = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n').filter(Boolean) : [];
-      assert.ok(entries.includes('seen prom-client'), 'the hook sees the main thread\'s imports');
-      const fromMain = entries.filter((e) => e !== 'seen prom-client' && !/\/src\/cluster\/resolve-worker\.(ts|js) -> /.test(e) && !e.startsWith('data:'));
+      assert.ok(entries.includes('seen prom-client'), "the hook sees the main thread's imports");
+      const fromMain = entries.filter(
+        (e) => e !== 'seen prom-client' && !/\/src\/cluster\/resolve-worker\.(ts|js) -> /.test(e) && !e.startsWith('data:'),
+      );
       assert.deepEqual(fromMain, [], 'no module outside the resolver worker imports client-node');
     } finally {
       child.kill('SIGTERM');

@@ -39,7 +39,12 @@ const pod = (name: string, labels: Record<string, string>, nodeName = 'n1') => (
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
 });
 
-const ciliumPods: ReflectorSpec = { name: 'agent-pods', ref: RESOURCES.pods, labelSelector: 'k8s-app in (cilium,kube-proxy)', slim: slimPod };
+const ciliumPods: ReflectorSpec = {
+  name: 'agent-pods',
+  ref: RESOURCES.pods,
+  labelSelector: 'k8s-app in (cilium,kube-proxy)',
+  slim: slimPod,
+};
 
 /** Resolve once `pred` holds, re-checking on every change/state event of the reflector. */
 async function until(r: Reflector, pred: () => boolean, what: string): Promise<void> {
@@ -66,7 +71,10 @@ describe('Reflector', () => {
         assert.deepEqual(names(r), ['cilium-a']);
         s.store.apply(pod('cilium-b', { 'k8s-app': 'cilium' }));
         await until(r, () => names(r).length === 2, 'the added pod');
-        s.store.apply({ ...pod('cilium-a', { 'k8s-app': 'cilium' }), status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } });
+        s.store.apply({
+          ...pod('cilium-a', { 'k8s-app': 'cilium' }),
+          status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] },
+        });
         await until(r, () => (r.values() as SlimPod[]).some((p) => p.name === 'cilium-a' && !p.ready), 'the update');
         s.store.delete('pods', 'kube-system', 'cilium-b');
         await until(r, () => names(r).length === 1, 'the delete');
@@ -96,7 +104,10 @@ describe('Reflector', () => {
         assert.ok(r.stats.watches > watchesBefore, 'a new watch was opened');
         const watches = s.requests.filter((q) => q.watch && q.resource === 'pods');
         const resumed = watches.at(-1)!;
-        assert.ok(resumed.resourceVersion && Number(resumed.resourceVersion) >= Number(watches[0]!.resourceVersion), 'resumed from the last resourceVersion seen');
+        assert.ok(
+          resumed.resourceVersion && Number(resumed.resourceVersion) >= Number(watches[0]!.resourceVersion),
+          'resumed from the last resourceVersion seen',
+        );
       } finally {
         await r.stop();
       }
@@ -112,7 +123,8 @@ describe('Reflector', () => {
         await until(r, () => r.state === 'synced' && s.openWatches() === 1, 'sync');
         s.dropWatches();
         // while disconnected, enough changes elsewhere that the resume point falls out of history
-        for (let i = 0; i < 20; i++) s.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'x', name: `c${i}` }, data: {} });
+        for (let i = 0; i < 20; i++)
+          s.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'x', name: `c${i}` }, data: {} });
         s.store.apply(pod('cilium-b', { 'k8s-app': 'cilium' }));
         await until(r, () => names(r).length === 2, 'the relist');
         assert.ok(r.stats.relists >= 1, 'relisted');
@@ -130,7 +142,12 @@ describe('Reflector', () => {
       try {
         await until(r, () => r.state === 'absent', 'absent');
         s.store.install('felixconfigurations');
-        s.store.apply({ apiVersion: 'crd.projectcalico.org/v1', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { bpfEnabled: true } });
+        s.store.apply({
+          apiVersion: 'crd.projectcalico.org/v1',
+          kind: 'FelixConfiguration',
+          metadata: { name: 'default' },
+          spec: { bpfEnabled: true },
+        });
         await until(r, () => r.state === 'synced' && r.size === 1, 'the CRD after install');
       } finally {
         await r.stop();
@@ -141,13 +158,22 @@ describe('Reflector', () => {
   it('reports 403 as forbidden, keeps retrying slowly, and recovers when allowed', async () => {
     await withServer({}, async (s, kc) => {
       s.faults.set({ resource: 'configmaps' }, { status: 403 });
-      const r = new Reflector(kc, { name: 'configmap/cilium-config', ref: RESOURCES.configmaps, fieldSelector: 'metadata.name=cilium-config', slim: slimConfigMap }, FAST);
+      const r = new Reflector(
+        kc,
+        { name: 'configmap/cilium-config', ref: RESOURCES.configmaps, fieldSelector: 'metadata.name=cilium-config', slim: slimConfigMap },
+        FAST,
+      );
       r.start();
       try {
         await until(r, () => r.state === 'forbidden', 'forbidden');
         assert.match(r.lastError, /403/);
         s.faults.clear();
-        s.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'kube-system', name: 'cilium-config' }, data: { 'kube-proxy-replacement': 'true' } });
+        s.store.apply({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { namespace: 'kube-system', name: 'cilium-config' },
+          data: { 'kube-proxy-replacement': 'true' },
+        });
         await until(r, () => r.state === 'synced' && r.size === 1, 'recovery');
       } finally {
         await r.stop();

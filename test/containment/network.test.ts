@@ -46,7 +46,9 @@ describe('test traffic stays on this machine', { skip: skipReason() }, () => {
   it('a UDP connect outside 127.0.0.0/8 fails with ENETUNREACH', async () => {
     const sock = dgram.createSocket('udp4');
     try {
-      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => sock.connect(53, OUTSIDE, (e?: Error) => resolve((e as NodeJS.ErrnoException) ?? null)));
+      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+        sock.connect(53, OUTSIDE, (e?: Error) => resolve((e as NodeJS.ErrnoException) ?? null)),
+      );
       assert.equal(err?.code, 'ENETUNREACH');
     } finally {
       sock.close();

@@ -23,9 +23,14 @@ const execFileP = promisify(execFile);
 const run = async (argv: string[]) => (await execFileP(argv[0]!, argv.slice(1), { timeout: 30_000 })).stdout;
 
 async function isolatedNamespace(): Promise<string | undefined> {
-  const links = (await run(['ip', '-o', 'link', 'show'])).split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim().split('@')[0]!);
+  const links = (await run(['ip', '-o', 'link', 'show']))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(':')[1]!.trim().split('@')[0]!);
   const foreign = links.filter((l) => l !== 'lo' && !l.startsWith('spa'));
-  return foreign.length ? `the current network namespace has interfaces ${foreign.join(', ')}: run through the isolation wrapper` : undefined;
+  return foreign.length
+    ? `the current network namespace has interfaces ${foreign.join(', ')}: run through the isolation wrapper`
+    : undefined;
 }
 
 let skip = await dataplaneSkip();
@@ -80,20 +85,27 @@ describe('agent health over network namespaces', { skip }, () => {
       await run(['ip', '-n', ns, 'addr', 'add', `${nodeIP}/30`, 'dev', peer]);
       await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
       await run(['ip', '-n', ns, 'link', 'set', peer, 'up']);
-      if (n.mode === 'silent') await run(['ip', 'netns', 'exec', ns, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT), '-j', 'DROP']);
+      if (n.mode === 'silent')
+        await run(['ip', 'netns', 'exec', ns, 'iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT), '-j', 'DROP']);
       else await spawnInNamespace(pair, ns, 'test/dataplane/agent-server.ts', [nodeIP, String(PORT), n.mode]);
     }
     const objects = [
       ...NODES.map((n, i) => {
         const o = node(n.name) as any;
-        o.status.addresses = [{ type: 'InternalIP', address: `198.18.2.${4 * i + 2}` }, { type: 'Hostname', address: n.name }];
+        o.status.addresses = [
+          { type: 'InternalIP', address: `198.18.2.${4 * i + 2}` },
+          { type: 'Hostname', address: n.name },
+        ];
         return o;
       }),
       kubeProxyDs({ desired: 3 }),
       ...NODES.map((n) => kubeProxyPod(n.name)),
       kubeadmProxyConfig(''),
     ];
-    h = await startHarness({ objects, flags: { 'agent-health-interval': `${INTERVAL_MS}ms`, 'agent-health-timeout': `${TIMEOUT_MS}ms`, 'probe-interval': '30s' } });
+    h = await startHarness({
+      objects,
+      flags: { 'agent-health-interval': `${INTERVAL_MS}ms`, 'agent-health-timeout': `${TIMEOUT_MS}ms`, 'probe-interval': '30s' },
+    });
   });
 
   after(async () => {

@@ -55,8 +55,24 @@ interface Replica {
 function objects(podIp: string): object[] {
   const meta = (name: string) => ({ name, namespace: NS });
   return [
-    { apiVersion: 'v1', kind: 'Service', metadata: meta(CANARY), spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP' }] } },
-    { apiVersion: 'v1', kind: 'Service', metadata: meta('service-proxy-exporter'), spec: { type: 'ClusterIP', clusterIP: SELF_VIP, clusterIPs: [SELF_VIP], selector: { app: 'x' }, ports: [{ name: 'metrics', port: METRICS_PORT, protocol: 'TCP', targetPort: METRICS_PORT }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(CANARY),
+      spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta('service-proxy-exporter'),
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: SELF_VIP,
+        clusterIPs: [SELF_VIP],
+        selector: { app: 'x' },
+        ports: [{ name: 'metrics', port: METRICS_PORT, protocol: 'TCP', targetPort: METRICS_PORT }],
+      },
+    },
     {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
@@ -74,7 +90,11 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
   sink.on('data', (b: Buffer) => {
     for (const line of b.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Replica['logs'][number]);
   });
-  const log = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
+  const log = winston.createLogger({
+    level: 'debug',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
   const settings = resolveSettings(
     {
       kubeconfig,
@@ -97,7 +117,13 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
     canary: {
       identity,
       // short enough for a test; production uses 15 s / 5 s / 10 s / 2 s (src/canary/lease.ts)
-      timing: { leaseDurationMs: 2_000, renewPeriodMs: 500, renewDeadlineMs: 1_500, retryPeriodMs: 300, forbiddenBackoff: { initialMs: 500, maxMs: 1_000 } },
+      timing: {
+        leaseDurationMs: 2_000,
+        renewPeriodMs: 500,
+        renewDeadlineMs: 1_500,
+        retryPeriodMs: 300,
+        forbiddenBackoff: { initialMs: 500, maxMs: 1_000 },
+      },
       reflector: FAST_REFLECTOR,
     },
   });
@@ -111,7 +137,11 @@ async function scrape(r: Replica): Promise<Record<string, number>> {
   const text = await (await fetch(`${r.running.url}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const s of parseExposition(text, (n) => n.startsWith('service_lb_') || n.startsWith('service_proxy_exporter_canary'))) {
-    const key = Object.keys(s.labels).length ? `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : s.name;
+    const key = Object.keys(s.labels).length
+      ? `${s.name}{${Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',')}}`
+      : s.name;
     out[key] = s.value;
   }
   return out;
@@ -167,11 +197,16 @@ async function main(): Promise<void> {
       await until('service_lb_functional', 10_000, async () => (await scrape(a)).service_lb_functional !== undefined || undefined, 200);
       programmer.freeze();
       const samples: { pending: number; functional: number | undefined }[] = [];
-      await until('pending past the threshold', 60_000, async () => {
-        const m = await scrape(a);
-        samples.push({ pending: m.service_lb_programming_pending_seconds ?? -1, functional: m.service_lb_functional });
-        return (m.service_lb_programming_pending_seconds ?? 0) > c.thresholdSeconds! || undefined;
-      }, 250);
+      await until(
+        'pending past the threshold',
+        60_000,
+        async () => {
+          const m = await scrape(a);
+          samples.push({ pending: m.service_lb_programming_pending_seconds ?? -1, functional: m.service_lb_functional });
+          return (m.service_lb_programming_pending_seconds ?? 0) > c.thresholdSeconds! || undefined;
+        },
+        250,
+      );
       const changesWhileFrozen = (await scrape(a)).service_lb_programming_changes_total;
       const before = a.programmed.length;
       const thawedAt = Date.now();
@@ -204,10 +239,15 @@ async function main(): Promise<void> {
       await until('the survivor writes', 10_000, () => other.running.canary!.elector.isLeader || undefined, 5);
       const tookOverMs = Date.now() - killedAt;
       const n = other.programmed.length;
-      await until('a change by the new writer programmed', 15_000, async () => {
-        const t = sliceTarget(await (await fetch(`${api.url}${SLICES}/${CANARY}`)).json());
-        return (other.programmed.length > n && t?.address === other.ip) || undefined;
-      }, 50);
+      await until(
+        'a change by the new writer programmed',
+        15_000,
+        async () => {
+          const t = sliceTarget(await (await fetch(`${api.url}${SLICES}/${CANARY}`)).json());
+          return (other.programmed.length > n && t?.address === other.ip) || undefined;
+        },
+        50,
+      );
       result.writerCounts = counts;
       result.tookOverMs = tookOverMs;
       result.firstWriter = first.ip;
@@ -221,7 +261,11 @@ async function main(): Promise<void> {
       api.store.apply({
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
-        metadata: { name: CANARY, namespace: NS, labels: { 'kubernetes.io/service-name': CANARY, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' } },
+        metadata: {
+          name: CANARY,
+          namespace: NS,
+          labels: { 'kubernetes.io/service-name': CANARY, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' },
+        },
         addressType: 'IPv4',
         endpoints: [{ addresses: [a.ip], conditions: { ready: true } }],
         ports: [{ name: 'canary', port: 9811, protocol: 'TCP' }],
@@ -232,7 +276,9 @@ async function main(): Promise<void> {
       result.forbiddenLines = a.logs.filter((l) => l.message.startsWith('canary writes forbidden')).length;
       result.observations = a.programmed.map((p) => p.seconds);
       result.writer = m.service_proxy_exporter_canary_writer;
-      result.forbiddenErrors = Object.entries(m).filter(([k]) => k.startsWith('service_proxy_exporter_canary_write_errors_total') && k.includes('reason="forbidden"')).reduce((n, [, v]) => n + v, 0);
+      result.forbiddenErrors = Object.entries(m)
+        .filter(([k]) => k.startsWith('service_proxy_exporter_canary_write_errors_total') && k.includes('reason="forbidden"'))
+        .reduce((n, [, v]) => n + v, 0);
       result.attempts = api.requests.filter((r) => r.status === 403).length;
     }
   } catch (e) {

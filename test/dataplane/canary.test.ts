@@ -48,7 +48,11 @@ describe('canary on a real data plane (iptables DNAT in a netns)', { skip, timeo
     const r = await play({ scenario: 'latency', delayMs: 1000, intervalMs: 2000, pollMs: POLL_MS });
     assert.ok(r.observations.length >= 4);
     for (const s of r.observations as number[]) assert.ok(s >= 1, `observation ${s} s (${r.observations.join(', ')})`);
-    for (const lag of r.lagsMs as number[]) assert.ok(lag >= 0 && lag <= POLL_MS + 300, `seen ${lag} ms after the rules were written (${r.lagsMs.join(', ')}; observations ${r.observations.join(', ')})`);
+    for (const lag of r.lagsMs as number[])
+      assert.ok(
+        lag >= 0 && lag <= POLL_MS + 300,
+        `seen ${lag} ms after the rules were written (${r.lagsMs.join(', ')}; observations ${r.observations.join(', ')})`,
+      );
     assert.ok(r.metrics.service_lb_programming_duration_seconds_count >= 4, 'in the histogram');
     assert.equal(r.metrics.service_lb_programming_pending_seconds, 0, 'nothing pending once programmed');
     assert.equal(r.metrics.service_proxy_exporter_canary_writer, 1);

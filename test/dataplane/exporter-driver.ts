@@ -103,7 +103,11 @@ async function main(): Promise<void> {
       done();
     },
   });
-  const log = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
+  const log = winston.createLogger({
+    level: 'debug',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
 
   const running = await runExporter({ settings, conn, log, reflector: FAST_REFLECTOR });
   const intervalMs = running.probes.state.schedule.effectiveMs;
@@ -122,7 +126,9 @@ async function main(): Promise<void> {
         metrics = parseExposition(
           text,
           (name) =>
-            (name.startsWith('service_lb_') && !name.startsWith('service_lb_probe_duration')) || name === 'proxy_provider' || name === 'service_proxy_exporter_probe_crashes_total',
+            (name.startsWith('service_lb_') && !name.startsWith('service_lb_probe_duration')) ||
+            name === 'proxy_provider' ||
+            name === 'service_proxy_exporter_probe_crashes_total',
         );
       } catch (err) {
         emit({ type: 'log', level: 'error', message: 'driver: scrape failed', error: String(err) });
@@ -151,7 +157,9 @@ async function main(): Promise<void> {
           ...(result.detail ? { detail: result.detail } : {}),
           ms: Math.round(result.durationSeconds * 1000),
         })),
-        verdicts: Object.fromEntries(Object.entries(round.classifications).map(([p, c]) => [p, { verdict: c.verdict, explanation: c.explanation }])),
+        verdicts: Object.fromEntries(
+          Object.entries(round.classifications).map(([p, c]) => [p, { verdict: c.verdict, explanation: c.explanation }]),
+        ),
         provider,
         metrics,
       };

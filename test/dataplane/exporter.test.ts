@@ -57,12 +57,26 @@ const services = [
 ];
 const endpointSlices = [
   rawSlice('default', 'kubernetes', [{ name: 'https', port: 6443 }], [SERVER]),
-  rawSlice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }], [SERVER]),
+  rawSlice(
+    'kube-system',
+    'kube-dns',
+    [
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53 },
+    ],
+    [SERVER],
+  ),
   rawSlice('monitoring', 'service-proxy-exporter', [{ name: 'metrics', port: EXPORTER_PORT }], [CLIENT]),
   rawSlice('apps', 'web', [{ name: 'http', port: 8081 }], [SERVER]),
 ];
 /** two nodes running kube-proxy (kubeadm, iptables mode), so detection names it */
-const clusterObjects = [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('iptables')];
+const clusterObjects = [
+  ...twoNodes(),
+  kubeProxyDs({ desired: 2 }),
+  kubeProxyPod('node-aaaa1'),
+  kubeProxyPod('node-bbbb2'),
+  kubeadmProxyConfig('iptables'),
+];
 /** kube-proxy's view of the very objects the API server serves */
 const kubeProxy = kubeServicePorts(services.map(slimService), endpointSlices.map(slimEndpointSlice));
 
@@ -90,27 +104,30 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
     return `${last ? summary(last) : 'no round'}\n${pair ? await natTable(pair.client).catch((e: Error) => e.message) : ''}`;
   };
 
-  before(async () => {
-    pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
-    await startBackends(pair, { http: [8081], https: [{ port: 6443, status: 403 }], dns: { port: 53, address: '198.18.100.1' } });
-    await syncKubeProxyRules(pair.client, kubeProxy);
-    dir = mkdtempSync(join(tmpdir(), 'spe-dataplane-'));
-    const config: DriverConfig = {
-      objects: [...clusterObjects, ...services, ...endpointSlices],
-      flags: {
-        listen: `${CLIENT}:${EXPORTER_PORT}`,
-        'probe-interval': `${INTERVAL_MS}ms`,
-        'probe-timeout': `${TIMEOUT_MS}ms`,
-        'service-namespace': 'monitoring',
-        'service-name': 'service-proxy-exporter',
-        'source-grace-period': '1s',
-      },
-      dir,
-    };
-    const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-    const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
-    reports.attach(child);
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
+      await startBackends(pair, { http: [8081], https: [{ port: 6443, status: 403 }], dns: { port: 53, address: '198.18.100.1' } });
+      await syncKubeProxyRules(pair.client, kubeProxy);
+      dir = mkdtempSync(join(tmpdir(), 'spe-dataplane-'));
+      const config: DriverConfig = {
+        objects: [...clusterObjects, ...services, ...endpointSlices],
+        flags: {
+          listen: `${CLIENT}:${EXPORTER_PORT}`,
+          'probe-interval': `${INTERVAL_MS}ms`,
+          'probe-timeout': `${TIMEOUT_MS}ms`,
+          'service-namespace': 'monitoring',
+          'service-name': 'service-proxy-exporter',
+          'source-grace-period': '1s',
+        },
+        dir,
+      };
+      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
+      const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
+      reports.attach(child);
+    },
+    { timeout: 60_000 },
+  );
 
   after(async () => {
     await pair?.destroy();
@@ -118,9 +135,13 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
   });
 
   it('detects kube-proxy and, with the rules present, reports service_lb_functional 1', async () => {
-    const r = await reports.round('a round with every target and service_lb_functional 1', (x) => x.results.length === EXPECTED_TARGETS.length && metric(x, 'service_lb_functional') === 1, {
-      timeoutMs: 20_000,
-    });
+    const r = await reports.round(
+      'a round with every target and service_lb_functional 1',
+      (x) => x.results.length === EXPECTED_TARGETS.length && metric(x, 'service_lb_functional') === 1,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     assert.equal(r.intervalMs, INTERVAL_MS, 'the probe interval is used as asked');
     assert.deepEqual(r.targets, EXPECTED_TARGETS);
     assert.equal(r.functional, true);
@@ -150,11 +171,17 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
       `# flush → service_lb_functional 0 scraped ${latency} ms after the flush (${zero.receivedAt - flushStart} ms after the flush command started); ` +
         `round #${zero.seq} started ${zero.startedAt - flushedAt} ms after the flush and took ${Math.round(zero.durationSeconds * 1000)} ms; bound ${FLIP_BOUND_MS} ms`,
     );
-    assert.ok(latency <= FLIP_BOUND_MS, `service_lb_functional went 0 ${latency} ms after the flush, more than one interval (${INTERVAL_MS} ms) + 1 s`);
+    assert.ok(
+      latency <= FLIP_BOUND_MS,
+      `service_lb_functional went 0 ${latency} ms after the flush, more than one interval (${INTERVAL_MS} ms) + 1 s`,
+    );
 
     // Every VIP fails in every round that started after the flush (a round in flight during it may
     // have had some VIPs answer first), two of them; the endpoints stay up in every round since.
-    const first = await reports.round('a round started after the flush', (x) => x.startedAt >= flushedAt, { since: flushStart, timeoutMs: 2 * INTERVAL_MS + 1000 });
+    const first = await reports.round('a round started after the flush', (x) => x.startedAt >= flushedAt, {
+      since: flushStart,
+      timeoutMs: 2 * INTERVAL_MS + 1000,
+    });
     const next = await reports.round('the round after', (x) => x.seq === first.seq + 1, { timeoutMs: 2 * INTERVAL_MS + 1000 });
     for (const r of [first, next]) {
       assert.equal(metric(r, 'service_lb_functional'), 0, summary(r));
@@ -177,7 +204,11 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
     }
     // …and says so once in the log, per probe.
     for (const probe of Object.keys(first.verdicts)) {
-      const l = await reports.log(`verdict change log line for ${probe}`, (x) => x.message === 'service load-balancing verdict changed' && x.probe === probe, { since: flushStart, timeoutMs: 1000 });
+      const l = await reports.log(
+        `verdict change log line for ${probe}`,
+        (x) => x.message === 'service load-balancing verdict changed' && x.probe === probe,
+        { since: flushStart, timeoutMs: 1000 },
+      );
       assert.equal(l.to, 'proxy_broken');
       assert.equal(l.from, 'ok');
     }
@@ -187,7 +218,10 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
     const healedAt = Date.now();
     await syncKubeProxyRules(pair!.client, kubeProxy);
     const one = await reports
-      .round('service_lb_functional 1 after the rules return', (x) => metric(x, 'service_lb_functional') === 1, { since: healedAt, timeoutMs: 4 * INTERVAL_MS })
+      .round('service_lb_functional 1 after the rules return', (x) => metric(x, 'service_lb_functional') === 1, {
+        since: healedAt,
+        timeoutMs: 4 * INTERVAL_MS,
+      })
       .catch(async (e: Error) => assert.fail(`${e.message}\n${await failureDetail()}`));
     console.log(`# rules back → service_lb_functional 1 reported after ${one.receivedAt - healedAt} ms`);
     assert.deepEqual(new Set(Object.values(one.verdicts).map((v) => v.verdict)), new Set(['ok']), summary(one));
@@ -217,17 +251,31 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
           summary(r),
         );
         for (const x of r.results.filter((y) => y.probe !== 'apps/web')) {
-          assert.equal(metric(r, 'service_lb_probe_success', { probe: x.probe, path: x.path }), 1, `${x.probe}/${x.path} still arrives each round: ${summary(r)}`);
+          assert.equal(
+            metric(r, 'service_lb_probe_success', { probe: x.probe, path: x.path }),
+            1,
+            `${x.probe}/${x.path} still arrives each round: ${summary(r)}`,
+          );
         }
         assert.equal(metric(r, 'service_lb_probe_success', { probe: 'apps/web', path: 'vip' }), 0);
-        assert.equal(metric(r, 'service_lb_functional'), 1, "one Service's backend down while the others are reached is not the proxy's fault");
+        assert.equal(
+          metric(r, 'service_lb_functional'),
+          1,
+          "one Service's backend down while the others are reached is not the proxy's fault",
+        );
         assert.equal(r.verdicts['apps/web']?.verdict, 'backend_down', summary(r));
         assert.equal(r.verdicts.apiserver?.verdict, 'ok', summary(r));
         // The hung target costs its own timeout, not the round's schedule.
-        assert.ok(r.durationSeconds * 1000 < TIMEOUT_MS + 400, `round #${r.seq} took ${Math.round(r.durationSeconds * 1000)} ms with a ${TIMEOUT_MS} ms probe timeout`);
+        assert.ok(
+          r.durationSeconds * 1000 < TIMEOUT_MS + 400,
+          `round #${r.seq} took ${Math.round(r.durationSeconds * 1000)} ms with a ${TIMEOUT_MS} ms probe timeout`,
+        );
       }
       for (const path of ['vip', 'endpoint']) {
-        assert.ok(timeouts(r1, path) >= timeouts(before, path) + 1, `apps/web ${path} timeout counter went from ${timeouts(before, path)} to ${timeouts(r1, path)}`);
+        assert.ok(
+          timeouts(r1, path) >= timeouts(before, path) + 1,
+          `apps/web ${path} timeout counter went from ${timeouts(before, path)} to ${timeouts(r1, path)}`,
+        );
         assert.equal(timeouts(r2, path), timeouts(r1, path) + 1, `apps/web ${path}: one timeout per round`);
       }
       const spacing = r2.startedAt - r1.startedAt;
@@ -241,6 +289,9 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
       await unblock();
     }
     const healedAt = Date.now();
-    await reports.round('service_lb_functional 1 once the blackhole is lifted', (x) => x.startedAt >= healedAt && metric(x, 'service_lb_functional') === 1);
+    await reports.round(
+      'service_lb_functional 1 once the blackhole is lifted',
+      (x) => x.startedAt >= healedAt && metric(x, 'service_lb_functional') === 1,
+    );
   });
 });

@@ -124,7 +124,8 @@ export async function startFaultBackends(host: string): Promise<Running[]> {
   // One port, three protocols: sniff the first byte the client sends.
   const midclose = net.createServer((s) => {
     s.once('data', (d: Buffer) => {
-      if (d[0] === 0x16) s.end(); // a TLS ClientHello: break the handshake off
+      if (d[0] === 0x16)
+        s.end(); // a TLS ClientHello: break the handshake off
       else if (d.toString('latin1', 0, 4) === 'GET ') {
         s.write('HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\nthe first bytes of a body that never completes');
         setTimeout(() => s.end(), 20);

@@ -18,7 +18,18 @@ import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
 import type { DriverConfig } from './exporter-driver.js';
 import { FAULT_PORTS as P } from './fault-backend.js';
-import { addServerAddress, createNetnsPair, dataplaneSkip, firewall, kubeServicePorts, spawnInNamespace, syncKubeProxyRules, unlimitedIcmp, unroutable, type NetnsPair } from './netns.js';
+import {
+  addServerAddress,
+  createNetnsPair,
+  dataplaneSkip,
+  firewall,
+  kubeServicePorts,
+  spawnInNamespace,
+  syncKubeProxyRules,
+  unlimitedIcmp,
+  unroutable,
+  type NetnsPair,
+} from './netns.js';
 import { rawService, rawSlice } from './objects.js';
 import { metric, Reports, summary, type Round } from './reports.js';
 
@@ -56,11 +67,25 @@ const services = [
 ];
 const endpointSlices = [
   rawSlice('default', 'kubernetes', [{ name: 'https', port: P.https }], [SERVER]),
-  rawSlice('kube-system', 'kube-dns', [{ name: 'dns', port: P.dns, protocol: 'UDP' }, { name: 'dns-tcp', port: P.dns }], [SERVER]),
+  rawSlice(
+    'kube-system',
+    'kube-dns',
+    [
+      { name: 'dns', port: P.dns, protocol: 'UDP' },
+      { name: 'dns-tcp', port: P.dns },
+    ],
+    [SERVER],
+  ),
   rawSlice('monitoring', 'service-proxy-exporter', [{ name: 'metrics', port: EXPORTER_PORT }], [CLIENT]),
   ...Object.entries(APPS).map(([name, [, ip, port]]) => rawSlice('apps', name, [{ name: 'http', port }], [ip])),
 ];
-const clusterObjects = [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('iptables')];
+const clusterObjects = [
+  ...twoNodes(),
+  kubeProxyDs({ desired: 2 }),
+  kubeProxyPod('node-aaaa1'),
+  kubeProxyPod('node-bbbb2'),
+  kubeadmProxyConfig('iptables'),
+];
 
 /** what every round must report, `<probe>/<path>` → `ok` or the reason */
 const EXPECTED: Record<string, string> = {
@@ -72,10 +97,16 @@ const EXPECTED: Record<string, string> = {
   'dns_tcp/endpoint': 'ok',
   'me_service/vip': 'ok',
   'me_service/endpoint': 'ok',
-  ...Object.fromEntries(Object.entries(APPS).flatMap(([name, [, , , want]]) => [[`apps/${name}/vip`, want], [`apps/${name}/endpoint`, want]])),
+  ...Object.fromEntries(
+    Object.entries(APPS).flatMap(([name, [, , , want]]) => [
+      [`apps/${name}/vip`, want],
+      [`apps/${name}/endpoint`, want],
+    ]),
+  ),
 };
 
-const outcomes = (r: Round): Record<string, string> => Object.fromEntries(r.results.map((x) => [`${x.probe}/${x.path}`, x.success ? 'ok' : x.reason ?? '?']));
+const outcomes = (r: Round): Record<string, string> =>
+  Object.fromEntries(r.results.map((x) => [`${x.probe}/${x.path}`, x.success ? 'ok' : (x.reason ?? '?')]));
 
 describe('the whole exporter through every data-plane fault at once', { skip }, () => {
   let pair: NetnsPair | undefined;
@@ -84,35 +115,42 @@ describe('the whole exporter through every data-plane fault at once', { skip }, 
   const reports = new Reports(10_000);
   let rounds: Round[] = [];
 
-  before(async () => {
-    pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
-    await addServerAddress(pair, BLACKHOLED);
-    await firewall(pair.server, { chain: 'INPUT', ip: BLACKHOLED, action: 'DROP' });
-    await unroutable(pair.client, '198.19.250.0/24');
-    await unlimitedIcmp(pair.server);
-    await spawnInNamespace(pair, pair.server, fileURLToPath(new URL('./fault-backend.ts', import.meta.url)), [JSON.stringify({ host: '0.0.0.0' })]);
-    await syncKubeProxyRules(pair.client, kubeServicePorts(services.map(slimService), endpointSlices.map(slimEndpointSlice)));
-    dir = mkdtempSync(join(tmpdir(), 'spe-faults-'));
-    const config: DriverConfig = {
-      objects: [...clusterObjects, ...services, ...endpointSlices],
-      flags: {
-        listen: `${CLIENT}:${EXPORTER_PORT}`,
-        'probe-interval': `${INTERVAL_MS}ms`,
-        'probe-timeout': `${TIMEOUT_MS}ms`,
-        'service-namespace': 'monitoring',
-        'service-name': 'service-proxy-exporter',
-        'source-grace-period': '1s',
-      },
-      dir,
-    };
-    const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-    child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
-    reports.attach(child);
-    const complete = (r: Round): boolean => r.results.length === Object.keys(EXPECTED).length;
-    const first = await reports.round('a round with every target', complete, { timeoutMs: 30_000 });
-    await reports.round(`${ROUNDS} rounds with every target`, (r) => r.seq >= first.seq + ROUNDS - 1 && complete(r), { timeoutMs: ROUNDS * INTERVAL_MS + 10_000 });
-    rounds = reports.rounds.filter((r) => r.seq >= first.seq && complete(r));
-  }, { timeout: 90_000 });
+  before(
+    async () => {
+      pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
+      await addServerAddress(pair, BLACKHOLED);
+      await firewall(pair.server, { chain: 'INPUT', ip: BLACKHOLED, action: 'DROP' });
+      await unroutable(pair.client, '198.19.250.0/24');
+      await unlimitedIcmp(pair.server);
+      await spawnInNamespace(pair, pair.server, fileURLToPath(new URL('./fault-backend.ts', import.meta.url)), [
+        JSON.stringify({ host: '0.0.0.0' }),
+      ]);
+      await syncKubeProxyRules(pair.client, kubeServicePorts(services.map(slimService), endpointSlices.map(slimEndpointSlice)));
+      dir = mkdtempSync(join(tmpdir(), 'spe-faults-'));
+      const config: DriverConfig = {
+        objects: [...clusterObjects, ...services, ...endpointSlices],
+        flags: {
+          listen: `${CLIENT}:${EXPORTER_PORT}`,
+          'probe-interval': `${INTERVAL_MS}ms`,
+          'probe-timeout': `${TIMEOUT_MS}ms`,
+          'service-namespace': 'monitoring',
+          'service-name': 'service-proxy-exporter',
+          'source-grace-period': '1s',
+        },
+        dir,
+      };
+      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
+      child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
+      reports.attach(child);
+      const complete = (r: Round): boolean => r.results.length === Object.keys(EXPECTED).length;
+      const first = await reports.round('a round with every target', complete, { timeoutMs: 30_000 });
+      await reports.round(`${ROUNDS} rounds with every target`, (r) => r.seq >= first.seq + ROUNDS - 1 && complete(r), {
+        timeoutMs: ROUNDS * INTERVAL_MS + 10_000,
+      });
+      rounds = reports.rounds.filter((r) => r.seq >= first.seq && complete(r));
+    },
+    { timeout: 90_000 },
+  );
 
   after(async () => {
     await pair?.destroy();
@@ -126,7 +164,10 @@ describe('the whole exporter through every data-plane fault at once', { skip }, 
 
   it('keeps its crash counter at 0 and logs no probe crash', () => {
     for (const r of rounds) assert.equal(metric(r, 'service_proxy_exporter_probe_crashes_total'), 0, summary(r));
-    assert.deepEqual(reports.logs.filter((l) => /probe crashed/.test(l.message)), []);
+    assert.deepEqual(
+      reports.logs.filter((l) => /probe crashed/.test(l.message)),
+      [],
+    );
   });
 
   it('answers /metrics in under a second after every round', () => {

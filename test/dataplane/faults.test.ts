@@ -80,18 +80,36 @@ const CASES: Case[] = [
   { fault: 'VIP unroutable (no route: ENETUNREACH)', host: NET.unroutable, expect: all('unreachable') },
   { fault: 'blackholed on the way (DROP)', host: NET.blackholed, expect: all('timeout') },
   // The kernel refuses a UDP send its own firewall drops or rejects (EPERM): unreachable, at once.
-  { fault: "blackholed by the node's own firewall (DROP in OUTPUT)", host: NET.localDrop, expect: { ...all('timeout'), dns_udp: 'unreachable' } },
+  {
+    fault: "blackholed by the node's own firewall (DROP in OUTPUT)",
+    host: NET.localDrop,
+    expect: { ...all('timeout'), dns_udp: 'unreachable' },
+  },
   { fault: 'TCP reset (REJECT tcp-reset)', host: NET.tcpReset, expect: { ...all('refused'), dns_udp: '-' } },
   // Linux reports only "hard" ICMP errors (port/protocol unreachable) to a UDP socket without
   // IP_RECVERR, which Node does not set: host unreachable is a timeout for DNS over UDP.
   { fault: 'ICMP host unreachable', host: NET.hostUnreachable, expect: { ...all('unreachable'), dns_udp: 'timeout' } },
   { fault: 'ICMP port unreachable', host: NET.portUnreachable, expect: all('refused') },
-  { fault: "ICMP port unreachable from the node's own firewall (REJECT in OUTPUT)", host: NET.localReject, expect: { ...all('refused'), dns_udp: 'unreachable' } },
+  {
+    fault: "ICMP port unreachable from the node's own firewall (REJECT in OUTPUT)",
+    host: NET.localReject,
+    expect: { ...all('refused'), dns_udp: 'unreachable' },
+  },
   { fault: 'nothing listens on the port', host: SERVER, port: onPort(P.closed), expect: all('refused') },
   // A TCP connect probe proves the handshake only; the far-end faults after it are invisible to it.
-  { fault: 'accepts and resets on the first bytes', host: SERVER, port: onPort(P.reset), expect: { ...all('reset'), tcp: 'ok', dns_udp: '-' } },
+  {
+    fault: 'accepts and resets on the first bytes',
+    host: SERVER,
+    port: onPort(P.reset),
+    expect: { ...all('reset'), tcp: 'ok', dns_udp: '-' },
+  },
   { fault: 'accepts and never answers', host: SERVER, port: onPort(P.silent), expect: { ...all('timeout'), tcp: 'ok' } },
-  { fault: 'answers garbage', host: SERVER, port: onPort(P.garbage), expect: { tcp: 'ok', http: 'other', https: 'tls', tls: 'tls', dns_udp: 'dns', dns_tcp: 'dns' } },
+  {
+    fault: 'answers garbage',
+    host: SERVER,
+    port: onPort(P.garbage),
+    expect: { tcp: 'ok', http: 'other', https: 'tls', tls: 'tls', dns_udp: 'dns', dns_tcp: 'dns' },
+  },
   {
     fault: 'closes mid-response',
     host: SERVER,
@@ -104,10 +122,30 @@ const CASES: Case[] = [
     port: { http: P.endless, https: P.endlessTls },
     expect: { tcp: '-', http: 'ok', https: 'ok', tls: '-', dns_udp: '-', dns_tcp: '-' },
   },
-  { fault: 'plain TCP behind a TLS probe', host: SERVER, port: { https: P.http, tls: P.http }, expect: { tcp: '-', http: '-', https: 'tls', tls: 'tls', dns_udp: '-', dns_tcp: '-' } },
-  { fault: 'DNS reply with a wrong ID', host: SERVER, port: { dns_udp: P.dnsWrongId, dns_tcp: P.dnsWrongId }, expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' } },
-  { fault: 'DNS reply truncated (TC, no answers)', host: SERVER, port: { dns_udp: P.dnsTruncated, dns_tcp: P.dnsTruncated }, expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' } },
-  { fault: 'DNS reply malformed', host: SERVER, port: { dns_udp: P.dnsMalformed, dns_tcp: P.dnsMalformed }, expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' } },
+  {
+    fault: 'plain TCP behind a TLS probe',
+    host: SERVER,
+    port: { https: P.http, tls: P.http },
+    expect: { tcp: '-', http: '-', https: 'tls', tls: 'tls', dns_udp: '-', dns_tcp: '-' },
+  },
+  {
+    fault: 'DNS reply with a wrong ID',
+    host: SERVER,
+    port: { dns_udp: P.dnsWrongId, dns_tcp: P.dnsWrongId },
+    expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' },
+  },
+  {
+    fault: 'DNS reply truncated (TC, no answers)',
+    host: SERVER,
+    port: { dns_udp: P.dnsTruncated, dns_tcp: P.dnsTruncated },
+    expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' },
+  },
+  {
+    fault: 'DNS reply malformed',
+    host: SERVER,
+    port: { dns_udp: P.dnsMalformed, dns_tcp: P.dnsMalformed },
+    expect: { ...all('-'), dns_udp: 'dns', dns_tcp: 'dns' },
+  },
 ];
 
 /** One target per applicable (case, kind), named `<case index>/<kind>`. */
@@ -119,26 +157,29 @@ describe('the data-plane fault matrix: every probe kind settles with the right r
   let pair: NetnsPair | undefined;
   let out: ProbeRunOutput | undefined;
 
-  before(async () => {
-    pair = await createNetnsPair({ serverIP: SERVER });
-    for (const ip of Object.values(NET).filter((x) => x.startsWith('198.18.1.'))) await addServerAddress(pair, ip);
-    await unroutable(pair.client, `${NET.unroutable}/32`);
-    await unlimitedIcmp(pair.server);
-    await unlimitedIcmp(pair.client);
-    await firewall(pair.server, { chain: 'INPUT', ip: NET.blackholed, action: 'DROP' });
-    await firewall(pair.server, { chain: 'INPUT', ip: NET.tcpReset, protocol: 'tcp', action: 'tcp-reset' });
-    await firewall(pair.server, { chain: 'INPUT', ip: NET.hostUnreachable, action: 'icmp-host-unreachable' });
-    await firewall(pair.server, { chain: 'INPUT', ip: NET.portUnreachable, action: 'icmp-port-unreachable' });
-    await firewall(pair.client, { chain: 'OUTPUT', ip: NET.localDrop, action: 'DROP' });
-    await firewall(pair.client, { chain: 'OUTPUT', ip: NET.localReject, action: 'icmp-port-unreachable' });
-    const script = fileURLToPath(new URL('./fault-backend.ts', import.meta.url));
-    await spawnInNamespace(pair, pair.server, script, [JSON.stringify({ host: '0.0.0.0' })]);
-    out = await runProbesInNamespace(
-      pair.client,
-      MATRIX.map((m) => m.target),
-      { timeoutMs: TIMEOUT_MS, concurrency: MATRIX.length },
-    );
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      pair = await createNetnsPair({ serverIP: SERVER });
+      for (const ip of Object.values(NET).filter((x) => x.startsWith('198.18.1.'))) await addServerAddress(pair, ip);
+      await unroutable(pair.client, `${NET.unroutable}/32`);
+      await unlimitedIcmp(pair.server);
+      await unlimitedIcmp(pair.client);
+      await firewall(pair.server, { chain: 'INPUT', ip: NET.blackholed, action: 'DROP' });
+      await firewall(pair.server, { chain: 'INPUT', ip: NET.tcpReset, protocol: 'tcp', action: 'tcp-reset' });
+      await firewall(pair.server, { chain: 'INPUT', ip: NET.hostUnreachable, action: 'icmp-host-unreachable' });
+      await firewall(pair.server, { chain: 'INPUT', ip: NET.portUnreachable, action: 'icmp-port-unreachable' });
+      await firewall(pair.client, { chain: 'OUTPUT', ip: NET.localDrop, action: 'DROP' });
+      await firewall(pair.client, { chain: 'OUTPUT', ip: NET.localReject, action: 'icmp-port-unreachable' });
+      const script = fileURLToPath(new URL('./fault-backend.ts', import.meta.url));
+      await spawnInNamespace(pair, pair.server, script, [JSON.stringify({ host: '0.0.0.0' })]);
+      out = await runProbesInNamespace(
+        pair.client,
+        MATRIX.map((m) => m.target),
+        { timeoutMs: TIMEOUT_MS, concurrency: MATRIX.length },
+      );
+    },
+    { timeout: 60_000 },
+  );
 
   after(async () => {
     await pair?.destroy();

@@ -27,7 +27,7 @@ async function run(argv: string[], input?: string): Promise<string> {
       return stdout;
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${argv.join(' ')}: ${e.stderr?.trim() || e.message}`);
+      throw new Error(`${argv.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
     }
   }
   return new Promise((resolve, reject) => {
@@ -53,7 +53,8 @@ const nsRun = (ns: string, argv: string[], input?: string): Promise<string> => r
  */
 export async function dataplaneUnavailable(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`;
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root: network namespaces and iptables need root (run as root, or in CI)';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'not root: network namespaces and iptables need root (run as root, or in CI)';
   for (const tool of ['ip', 'iptables', 'iptables-restore']) {
     try {
       await run(['sh', '-c', `command -v ${tool}`]);
@@ -170,7 +171,13 @@ export interface SpawnOptions {
  * `READY` (or rejects when it exits first). The process is owned by `pair` (killed on destroy).
  * Its other stdout lines go to `opts.onLine` when given (and are drained either way).
  */
-export async function spawnInNamespace(pair: NetnsPair, ns: string, script: string, args: string[] = [], opts: SpawnOptions = {}): Promise<ChildProcess> {
+export async function spawnInNamespace(
+  pair: NetnsPair,
+  ns: string,
+  script: string,
+  args: string[] = [],
+  opts: SpawnOptions = {},
+): Promise<ChildProcess> {
   // `ip netns exec` setns()es then execs, so the child's pid is node's own: killing it kills node.
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
@@ -333,18 +340,13 @@ export function kubeProxyRestoreInput(ports: KubeServicePort[], existingChains: 
       const left = p.endpoints.length - i;
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
       rules.push(`-A ${svc} -m comment --comment "${p.servicePortName} -> ${ep.ip}:${ep.port}"${pick} -j ${sep}`);
-      rules.push(`-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
+      rules.push(
+        `-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${ep.ip}:${ep.port}`,
+      );
     });
   }
   const stale = existingChains.filter((c) => !chains.has(c));
-  return [
-    '*nat',
-    ...[...chains, ...stale].map((c) => `:${c} - [0:0]`),
-    ...rules,
-    ...stale.map((c) => `-X ${c}`),
-    'COMMIT',
-    '',
-  ].join('\n');
+  return ['*nat', ...[...chains, ...stale].map((c) => `:${c} - [0:0]`), ...rules, ...stale.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
 }
 
 /** The service proxy breaks: no Service rule matches any more (the chains stay, unreachable). */
@@ -384,7 +386,12 @@ export async function addServerAddress(pair: NetnsPair, ip: string): Promise<voi
  */
 export async function firewall(
   ns: string,
-  rule: { chain: 'INPUT' | 'OUTPUT'; ip: string; protocol?: 'tcp' | 'udp'; action: 'DROP' | 'tcp-reset' | 'icmp-host-unreachable' | 'icmp-port-unreachable' },
+  rule: {
+    chain: 'INPUT' | 'OUTPUT';
+    ip: string;
+    protocol?: 'tcp' | 'udp';
+    action: 'DROP' | 'tcp-reset' | 'icmp-host-unreachable' | 'icmp-port-unreachable';
+  },
 ): Promise<void> {
   const spec = ['-d', `${rule.ip}/32`];
   if (rule.protocol) spec.push('-p', rule.protocol);
@@ -431,7 +438,12 @@ export async function runProbesInNamespace(
  * One TCP connection from inside `ns` to host:port; resolves with what the peer sent before closing
  * (an identity backend: its port) or the error code (ECONNREFUSED, ETIMEDOUT, …). Never rejects.
  */
-export async function connectInNamespace(ns: string, host: string, port: number, timeoutMs = 1000): Promise<{ ok: true; data: string } | { ok: false; code: string }> {
+export async function connectInNamespace(
+  ns: string,
+  host: string,
+  port: number,
+  timeoutMs = 1000,
+): Promise<{ ok: true; data: string } | { ok: false; code: string }> {
   // plain node, no tsx: this runs often and must be quick
   const script = `const s=require('net').connect({host:${JSON.stringify(host)},port:${port}});let d='';
 s.setTimeout(${timeoutMs},()=>{console.log(JSON.stringify({ok:false,code:'ETIMEDOUT'}));process.exit(0)});

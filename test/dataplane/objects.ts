@@ -2,7 +2,13 @@
 
 export type PortSpec = { name: string; port: number; protocol?: 'TCP' | 'UDP' };
 
-export function rawService(namespace: string, name: string, clusterIP: string, ports: PortSpec[], annotations: Record<string, string> = {}) {
+export function rawService(
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  ports: PortSpec[],
+  annotations: Record<string, string> = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -24,6 +30,10 @@ export function rawSlice(namespace: string, service: string, ports: PortSpec[], 
     metadata: { namespace, name: `${service}-x1y2z`, labels: { 'kubernetes.io/service-name': service } },
     addressType: 'IPv4',
     ports: ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-aaaa1' })),
+    endpoints: ips.map((ip) => ({
+      addresses: [ip],
+      conditions: { ready: true, serving: true, terminating: false },
+      nodeName: 'node-aaaa1',
+    })),
   };
 }

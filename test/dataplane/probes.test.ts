@@ -30,11 +30,23 @@ function cluster() {
     service('default', 'kubernetes', { clusterIP: '198.18.100.1', ports: [port('https', 443)] }),
     service('kube-system', 'kube-dns', { clusterIP: '198.18.100.10', ports: [port('dns', 53, 'UDP'), port('dns-tcp', 53, 'TCP')] }),
     service('monitoring', 'service-proxy-exporter', { clusterIP: '198.18.100.20', ports: [port('metrics', 9808)] }),
-    service('apps', 'web', { clusterIP: '198.18.100.30', ports: [port('http', 80)], annotations: { [ANNOTATIONS.probe]: 'true', [ANNOTATIONS.path]: '/' } }),
+    service('apps', 'web', {
+      clusterIP: '198.18.100.30',
+      ports: [port('http', 80)],
+      annotations: { [ANNOTATIONS.probe]: 'true', [ANNOTATIONS.path]: '/' },
+    }),
   ];
   const endpointSlices = [
     slice('default', 'kubernetes', [{ name: 'https', port: 6443 }], [{ ip: SERVER }]),
-    slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }], [{ ip: SERVER }]),
+    slice(
+      'kube-system',
+      'kube-dns',
+      [
+        { name: 'dns', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53 },
+      ],
+      [{ ip: SERVER }],
+    ),
     slice('monitoring', 'service-proxy-exporter', [{ name: 'metrics', port: 9808 }], [{ ip: SERVER }]),
     slice('apps', 'web', [{ name: 'http', port: 8081 }], [{ ip: SERVER }]),
   ];
@@ -88,7 +100,11 @@ describe('probes on a kube-proxy iptables data plane', { skip }, () => {
 
   it('with the rules in place every VIP answers and Service load-balancing is functional', async () => {
     const out = await round();
-    assert.deepEqual(summary(out.round.results).filter((s) => !s.endsWith('=ok')), [], await natTable(pair!.client));
+    assert.deepEqual(
+      summary(out.round.results).filter((s) => !s.endsWith('=ok')),
+      [],
+      await natTable(pair!.client),
+    );
     assert.equal(out.functional, true);
     assert.deepEqual(new Set(Object.values(out.verdicts).map((v) => v.verdict)), new Set(['ok']));
   });
@@ -115,7 +131,10 @@ describe('probes on a kube-proxy iptables data plane', { skip }, () => {
   it('once the rules are back, it is functional again', async () => {
     await syncKubeProxyRules(pair!.client, kubeProxy);
     const out = await round();
-    assert.deepEqual(summary(out.round.results).filter((s) => !s.endsWith('=ok')), []);
+    assert.deepEqual(
+      summary(out.round.results).filter((s) => !s.endsWith('=ok')),
+      [],
+    );
     assert.equal(out.functional, true);
   });
 

@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/apiserver/index.js';
-import { connectInNamespace, createNetnsPair, dataplaneSkip, kubeProxyRestoreInput, natTable, sepChain, startBackends, svcChain, type NetnsPair } from './netns.js';
+import {
+  connectInNamespace,
+  createNetnsPair,
+  dataplaneSkip,
+  kubeProxyRestoreInput,
+  natTable,
+  sepChain,
+  startBackends,
+  svcChain,
+  type NetnsPair,
+} from './netns.js';
 import { startProgrammer, type Programmer } from './programmer.js';
 
 const skip = await dataplaneSkip();
@@ -19,7 +29,11 @@ function slice(port: number, ip: string) {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: NAME, namespace: NS, labels: { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' } },
+    metadata: {
+      name: NAME,
+      namespace: NS,
+      labels: { 'kubernetes.io/service-name': NAME, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' },
+    },
     addressType: 'IPv4',
     endpoints: [{ addresses: [ip], conditions: { ready: true } }],
     ports: [{ name: 'canary', port, protocol: 'TCP' }],
@@ -43,7 +57,10 @@ describe('test programmer: a kube-proxy stand-in with delay and freeze', { skip,
     return r.ok ? r.data.trim() : r.code;
   };
   const canaryTarget = (ports: { servicePortName: string; endpoints: { port: number }[] }[]) =>
-    ports.find((p) => p.servicePortName === `${NS}/${NAME}:canary`)?.endpoints.map((e) => e.port).join(',') || 'none';
+    ports
+      .find((p) => p.servicePortName === `${NS}/${NAME}:canary`)
+      ?.endpoints.map((e) => e.port)
+      .join(',') || 'none';
 
   before(async () => {
     pair = await createNetnsPair();
@@ -69,7 +86,12 @@ describe('test programmer: a kube-proxy stand-in with delay and freeze', { skip,
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: NAME, namespace: NS },
-      spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP', targetPort: 9810 }] },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: VIP,
+        clusterIPs: [VIP],
+        ports: [{ name: 'canary', port: 80, protocol: 'TCP', targetPort: 9810 }],
+      },
     });
     await send(api!, 'POST', SLICES, slice(9810, pair!.serverIP));
     await p.synced();
@@ -131,7 +153,13 @@ describe('test programmer: a kube-proxy stand-in with delay and freeze', { skip,
 
 describe('the kube-proxy rule builder (no kernel needed)', () => {
   it('one restore input: KUBE-SERVICES → KUBE-SVC → KUBE-SEP → DNAT, stale chains flushed and deleted', () => {
-    const port = { servicePortName: `${NS}/${NAME}:canary`, protocol: 'tcp' as const, vip: VIP, port: 80, endpoints: [{ ip: '198.18.0.2', port: 9811 }] };
+    const port = {
+      servicePortName: `${NS}/${NAME}:canary`,
+      protocol: 'tcp' as const,
+      vip: VIP,
+      port: 80,
+      endpoints: [{ ip: '198.18.0.2', port: 9811 }],
+    };
     const svc = svcChain(port);
     const sep = sepChain(port, port.endpoints[0]!);
     const stale = sepChain(port, { ip: '198.18.0.2', port: 9810 });

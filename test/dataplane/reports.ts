@@ -76,7 +76,11 @@ export class Reports {
       const timer = setTimeout(() => {
         done();
         const last = this.last();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last ? summary(last) : 'no round yet'}; stderr: ${this.stderr.trim()}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; last: ${last ? summary(last) : 'no round yet'}; stderr: ${this.stderr.trim()}`,
+          ),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -87,4 +91,3 @@ export class Reports {
     });
   }
 }
-

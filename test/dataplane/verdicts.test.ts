@@ -16,7 +16,16 @@ import { VERDICTS } from '../../src/probe/differential.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
 import type { DriverConfig, MetricSample, RoundReport } from './exporter-driver.js';
-import { createNetnsPair, dataplaneSkip, kubeServicePorts, natTable, spawnInNamespace, startBackends, syncKubeProxyRules, type NetnsPair } from './netns.js';
+import {
+  createNetnsPair,
+  dataplaneSkip,
+  kubeServicePorts,
+  natTable,
+  spawnInNamespace,
+  startBackends,
+  syncKubeProxyRules,
+  type NetnsPair,
+} from './netns.js';
 
 const skip = await dataplaneSkip();
 
@@ -26,12 +35,24 @@ const INTERVAL_MS = 2000;
 const TIMEOUT_MS = 500;
 const FLIP_BOUND_MS = INTERVAL_MS + 1000;
 
-function rawService(namespace: string, name: string, clusterIP: string, port: { name: string; port: number }, annotations: Record<string, string> = {}) {
+function rawService(
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  port: { name: string; port: number },
+  annotations: Record<string, string> = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { namespace, name, uid: `uid-${namespace}-${name}`, annotations },
-    spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], selector: { app: name }, ports: [{ ...port, protocol: 'TCP', targetPort: port.port }] },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP,
+      clusterIPs: [clusterIP],
+      selector: { app: name },
+      ports: [{ ...port, protocol: 'TCP', targetPort: port.port }],
+    },
   };
 }
 
@@ -59,7 +80,13 @@ const endpointSlices = [
   rawSlice('apps', 'failing', { name: 'http', port: 8082 }, SERVER),
   rawSlice('apps', 'gone', { name: 'http', port: 8083 }, SERVER),
 ];
-const clusterObjects = [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('iptables')];
+const clusterObjects = [
+  ...twoNodes(),
+  kubeProxyDs({ desired: 2 }),
+  kubeProxyPod('node-aaaa1'),
+  kubeProxyPod('node-bbbb2'),
+  kubeadmProxyConfig('iptables'),
+];
 const kubeProxy = kubeServicePorts(services.map(slimService), endpointSlices.map(slimEndpointSlice));
 const PROBES = ['apiserver', 'apps/failing', 'apps/gone'];
 
@@ -93,7 +120,13 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
       };
       const timer = setTimeout(() => {
         const last = rounds.at(-1);
-        done(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last ? summary(last) : 'no round'}; stderr: ${stderr.trim()}`)));
+        done(() =>
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; last: ${last ? summary(last) : 'no round'}; stderr: ${stderr.trim()}`,
+            ),
+          ),
+        );
       }, timeoutMs);
       const done = (then: () => void) => {
         clearTimeout(timer);
@@ -104,32 +137,40 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
       check();
     });
 
-  before(async () => {
-    pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
-    await startBackends(pair, { https: [{ port: 6443, status: 403 }], httpStatus: [{ port: 8082, status: 500 }] });
-    await syncKubeProxyRules(pair.client, kubeProxy);
-    dir = mkdtempSync(join(tmpdir(), 'spe-verdicts-'));
-    const config: DriverConfig = {
-      objects: [...clusterObjects, ...services, ...endpointSlices],
-      flags: { listen: `${CLIENT}:9808`, 'probe-interval': `${INTERVAL_MS}ms`, 'probe-timeout': `${TIMEOUT_MS}ms`, 'source-grace-period': '1s' },
-      dir,
-    };
-    const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-    const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], {
-      onLine: (line) => {
-        let o: { type?: string };
-        try {
-          o = JSON.parse(line) as { type?: string };
-        } catch {
-          return;
-        }
-        if (o.type !== 'round') return;
-        rounds.push({ ...(o as RoundReport), receivedAt: Date.now() });
-        for (const w of [...waiters]) w();
-      },
-    });
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      pair = await createNetnsPair({ clientIP: CLIENT, serverIP: SERVER });
+      await startBackends(pair, { https: [{ port: 6443, status: 403 }], httpStatus: [{ port: 8082, status: 500 }] });
+      await syncKubeProxyRules(pair.client, kubeProxy);
+      dir = mkdtempSync(join(tmpdir(), 'spe-verdicts-'));
+      const config: DriverConfig = {
+        objects: [...clusterObjects, ...services, ...endpointSlices],
+        flags: {
+          listen: `${CLIENT}:9808`,
+          'probe-interval': `${INTERVAL_MS}ms`,
+          'probe-timeout': `${TIMEOUT_MS}ms`,
+          'source-grace-period': '1s',
+        },
+        dir,
+      };
+      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
+      const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], {
+        onLine: (line) => {
+          let o: { type?: string };
+          try {
+            o = JSON.parse(line) as { type?: string };
+          } catch {
+            return;
+          }
+          if (o.type !== 'round') return;
+          rounds.push({ ...(o as RoundReport), receivedAt: Date.now() });
+          for (const w of [...waiters]) w();
+        },
+      });
+      child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    },
+    { timeout: 60_000 },
+  );
 
   after(async () => {
     await pair?.destroy();
@@ -138,7 +179,12 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
 
   it('an app answering 500 and an app whose backend is down, next to a healthy apiserver: service_lb_functional 1', async () => {
     // once the EndpointSlices of the opted-in Services are watched too, every probe has its endpoint path
-    const r = await round('a round probing every Service and its endpoint', (x) => PROBES.every((p) => x.results.some((y) => y.probe === p && y.path === 'endpoint')), 0, 20_000);
+    const r = await round(
+      'a round probing every Service and its endpoint',
+      (x) => PROBES.every((p) => x.results.some((y) => y.probe === p && y.path === 'endpoint')),
+      0,
+      20_000,
+    );
     assert.equal(metric(r, 'service_lb_functional'), 1, summary(r));
     assert.deepEqual(verdictOf(r, 'apiserver'), ['ok'], summary(r));
     assert.deepEqual(verdictOf(r, 'apps/failing'), ['backend_error'], summary(r));
@@ -147,7 +193,11 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
       const series = r.metrics.filter((s) => s.name === 'service_lb_probe_verdict' && s.labels.probe === probe);
       assert.deepEqual(series.map((s) => s.labels.verdict).sort(), [...VERDICTS].sort(), `${probe}: one series per known verdict`);
     }
-    assert.equal(r.results.find((x) => x.probe === 'apps/failing' && x.path === 'vip')?.reason, 'http_status', 'the VIP delivered, the app failed');
+    assert.equal(
+      r.results.find((x) => x.probe === 'apps/failing' && x.path === 'vip')?.reason,
+      'http_status',
+      'the VIP delivered, the app failed',
+    );
   });
 
   it(`the apiserver VIP's DNAT rule removed: service_lb_functional 0 and apiserver proxy_broken within ${FLIP_BOUND_MS} ms`, async () => {
@@ -157,11 +207,16 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
       kubeProxy.filter((p) => !p.servicePortName.startsWith('default/kubernetes:')),
     );
     const removedAt = Date.now();
-    const broken = await round('apiserver proxy_broken and service_lb_functional 0', (x) => metric(x, 'service_lb_functional') === 0 && verdictOf(x, 'apiserver')[0] === 'proxy_broken', start, 4 * INTERVAL_MS).catch(
-      async (e: Error) => assert.fail(`${e.message}\n${await natTable(pair!.client).catch(() => '')}`),
-    );
+    const broken = await round(
+      'apiserver proxy_broken and service_lb_functional 0',
+      (x) => metric(x, 'service_lb_functional') === 0 && verdictOf(x, 'apiserver')[0] === 'proxy_broken',
+      start,
+      4 * INTERVAL_MS,
+    ).catch(async (e: Error) => assert.fail(`${e.message}\n${await natTable(pair!.client).catch(() => '')}`));
     const latency = broken.receivedAt - removedAt;
-    console.log(`# apiserver DNAT removed → service_lb_functional 0, apiserver proxy_broken scraped after ${latency} ms (bound ${FLIP_BOUND_MS} ms)`);
+    console.log(
+      `# apiserver DNAT removed → service_lb_functional 0, apiserver proxy_broken scraped after ${latency} ms (bound ${FLIP_BOUND_MS} ms)`,
+    );
     assert.ok(latency <= FLIP_BOUND_MS, `${latency} ms after the rule went, more than one interval + 1 s`);
     assert.equal(metric(broken, 'service_lb_probe_verdict', { probe: 'apiserver', verdict: 'proxy_broken' }), 1);
     assert.equal(metric(broken, 'service_lb_probe_verdict', { probe: 'apiserver', verdict: 'ok' }), 0);
@@ -172,7 +227,12 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
   it('the rule back: service_lb_functional 1 again', async () => {
     const healedAt = Date.now();
     await syncKubeProxyRules(pair!.client, kubeProxy);
-    const r = await round('service_lb_functional 1 once the rule is back', (x) => metric(x, 'service_lb_functional') === 1, healedAt, 4 * INTERVAL_MS);
+    const r = await round(
+      'service_lb_functional 1 once the rule is back',
+      (x) => metric(x, 'service_lb_functional') === 1,
+      healedAt,
+      4 * INTERVAL_MS,
+    );
     assert.deepEqual(verdictOf(r, 'apiserver'), ['ok'], summary(r));
   });
 });

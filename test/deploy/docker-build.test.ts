@@ -25,7 +25,7 @@ const TIMEOUT_MS = 10 * 60_000;
 
 /** Whether npm can install at all: the registry answers, or the cache has packages. */
 function npmUsable(): { ok: boolean; why: string } {
-  let cacheDir = '';
+  let cacheDir: string;
   try {
     cacheDir = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8', timeout: 30_000 }).trim();
   } catch {
@@ -121,7 +121,14 @@ async function runStage(state: StageState, context: string, done: StageState[], 
         log.push(`[${state.stage.name}] RUN ${(exec ?? a).join(' ')}`);
         const t0 = Date.now();
         // prefer the npm cache: the exact Dockerfile commands, offline-capable
-        const env = { ...process.env, ...state.env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' };
+        const env = {
+          ...process.env,
+          ...state.env,
+          npm_config_prefer_offline: 'true',
+          npm_config_update_notifier: 'false',
+          npm_config_audit: 'false',
+          npm_config_fund: 'false',
+        };
         try {
           await execFileP(file!, argv, { cwd, env, timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
         } catch (err) {
@@ -206,11 +213,16 @@ describe('Dockerfile build steps, executed (SLOW)', { skip, timeout: TIMEOUT_MS 
     const app = inStage(runtime.root, '/', '/app');
     assert.ok(existsSync(path.join(app, 'node_modules')), 'node_modules present');
     // package-lock.json marks every package only dev dependencies pull in with "dev": true
-    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
-    const devOnly = Object.entries(lock.packages).filter(([k, v]) => k && v.dev).map(([k]) => k);
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean }>;
+    };
+    const devOnly = Object.entries(lock.packages)
+      .filter(([k, v]) => k && v.dev)
+      .map(([k]) => k);
     assert.ok(devOnly.length > 0);
     for (const k of devOnly) assert.ok(!existsSync(path.join(app, k)), `dev-only package ${k} is not in the image`);
-    for (const dep of Object.keys(PKG.dependencies)) assert.ok(existsSync(path.join(app, 'node_modules', dep)), `production dependency ${dep} is`);
+    for (const dep of Object.keys(PKG.dependencies))
+      assert.ok(existsSync(path.join(app, 'node_modules', dep)), `production dependency ${dep} is`);
     assert.ok(!existsSync(path.join(app, 'src', 'cli')), 'no TypeScript sources at run time');
   });
 
@@ -227,7 +239,9 @@ describe('Dockerfile build steps, executed (SLOW)', { skip, timeout: TIMEOUT_MS 
 
   it('ENTRYPOINT demo serves /metrics with the metric contract', async (t) => {
     const help = entrypoint(['--help']);
-    const { stdout } = await execFileP(help.file, help.argv, { cwd: help.cwd, env: help.env, timeout: 60_000 }).catch((e) => ({ stdout: String(e.stdout ?? '') }));
+    const { stdout } = await execFileP(help.file, help.argv, { cwd: help.cwd, env: help.env, timeout: 60_000 }).catch((e) => ({
+      stdout: String(e.stdout ?? ''),
+    }));
     if (!/\bdemo\b/.test(stdout)) {
       t.skip('the CLI has no demo command yet (--help does not list it)');
       return;

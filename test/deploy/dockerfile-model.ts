@@ -128,7 +128,10 @@ export class DockerIgnore {
       .filter((l) => l && !l.startsWith('#'))
       .map((l) => {
         const negate = l.startsWith('!');
-        const p = path.posix.normalize((negate ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+        const p = path.posix
+          .normalize((negate ? l.slice(1) : l).trim())
+          .replace(/^\/+/, '')
+          .replace(/\/+$/, '');
         return { negate, re: globToRegExp(p), text: p };
       });
   }

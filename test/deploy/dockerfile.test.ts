@@ -4,7 +4,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DockerIgnore, DOCKERIGNORE, args, execForm, expand, flags, instructions, labels, parseDockerfile, type Stage } from './dockerfile-model.js';
+import {
+  DockerIgnore,
+  DOCKERIGNORE,
+  args,
+  execForm,
+  expand,
+  flags,
+  instructions,
+  labels,
+  parseDockerfile,
+  type Stage,
+} from './dockerfile-model.js';
 import { ROOT } from './helpers.js';
 
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string };
@@ -35,7 +46,10 @@ describe('Dockerfile', () => {
     assert.equal(names.size, stages.length - (final.name ? 0 : 1), 'every build stage is named');
     const builds = stages.filter((s) => runs(s).some((r) => /\bnpm run build\b/.test(r)));
     assert.equal(builds.length, 1, 'one stage runs npm run build');
-    assert.ok(runs(builds[0]!).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit=dev')), 'the build stage installs dev dependencies');
+    assert.ok(
+      runs(builds[0]!).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit=dev')),
+      'the build stage installs dev dependencies',
+    );
     const prod = stages.filter((s) => runs(s).some((r) => /^npm ci\b.*--omit=dev/.test(r)));
     assert.equal(prod.length, 1, 'one stage runs npm ci --omit=dev');
     assert.notEqual(prod[0], builds[0], 'production dependencies are installed in their own stage');
@@ -56,9 +70,10 @@ describe('Dockerfile', () => {
     const cmd = instructions(final, 'CMD');
     assert.equal(cmd.length, 1);
     assert.deepEqual(execForm(cmd[0]!), ['serve']);
-    for (const s of stages) for (const kw of ['ENTRYPOINT', 'CMD', 'SHELL']) {
-      for (const i of instructions(s, kw)) if (kw !== 'SHELL') assert.ok(execForm(i), `${kw} in stage ${s.name}: exec form`);
-    }
+    for (const s of stages)
+      for (const kw of ['ENTRYPOINT', 'CMD', 'SHELL']) {
+        for (const i of instructions(s, kw)) if (kw !== 'SHELL') assert.ok(execForm(i), `${kw} in stage ${s.name}: exec form`);
+      }
     assert.equal(stages.flatMap((s) => instructions(s, 'SHELL')).length, 0);
   });
 
@@ -109,11 +124,17 @@ describe('Dockerfile', () => {
       const from = flags(c).get('from');
       assert.ok(from != null, `COPY ${args(c).join(' ')}: the runtime copies built output, not the context`);
       if (fromStage(from).index !== prod.index) {
-        assert.ok(!args(c).some((a) => a === '.' || a.endsWith('/app') || a.endsWith('/app/')), 'never the whole build directory (dev dependencies)');
+        assert.ok(
+          !args(c).some((a) => a === '.' || a.endsWith('/app') || a.endsWith('/app/')),
+          'never the whole build directory (dev dependencies)',
+        );
       }
     }
     const dests = copies.map((c) => args(c).at(-1));
-    assert.ok(dests.some((d) => d === './dist' || d === '/app/dist'), 'dist/ is copied (with the demo scenarios npm run build puts in it)');
+    assert.ok(
+      dests.some((d) => d === './dist' || d === '/app/dist'),
+      'dist/ is copied (with the demo scenarios npm run build puts in it)',
+    );
   });
 
   it('the build stage compiles only what tsconfig.build.json needs, copied after npm ci (layer caching)', () => {
@@ -126,10 +147,25 @@ describe('Dockerfile', () => {
 
   it('.dockerignore keeps local state out of the build context', () => {
     const ig = new DockerIgnore(readFileSync(DOCKERIGNORE, 'utf8'));
-    for (const p of ['node_modules/yaml/package.json', 'dist/cli/main.js', '.git/config', '.env', 'kubeconfig', 'test/deploy/x.test.ts', 'npm-debug.log']) {
+    for (const p of [
+      'node_modules/yaml/package.json',
+      'dist/cli/main.js',
+      '.git/config',
+      '.env',
+      'kubeconfig',
+      'test/deploy/x.test.ts',
+      'npm-debug.log',
+    ]) {
       assert.ok(ig.excludes(p), `${p} excluded`);
     }
-    for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/cli/main.ts', 'scripts/copy-assets.mjs']) {
+    for (const p of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src/cli/main.ts',
+      'scripts/copy-assets.mjs',
+    ]) {
       assert.ok(!ig.excludes(p), `${p} included`);
     }
   });

@@ -41,7 +41,10 @@ export function render(dir: string): K8sObject[] {
   } catch (err) {
     const e = err as { message: string; stderr?: string | Buffer };
     const detail = e.stderr ? String(e.stderr).trim() : e.message;
-    throw new Error(`cannot render ${path.relative(ROOT, dir) || '.'} with ${HAS_KUBECTL ? 'kubectl kustomize' : 'test/deploy/kustomize.ts'}: ${detail}`);
+    throw new Error(
+      `cannot render ${path.relative(ROOT, dir) || '.'} with ${HAS_KUBECTL ? 'kubectl kustomize' : 'test/deploy/kustomize.ts'}: ${detail}`,
+      { cause: err },
+    );
   }
 }
 
@@ -71,7 +74,7 @@ export function validateObject(o: K8sObject): void {
   try {
     new Model(o).validate();
   } catch (err) {
-    throw new Error(`${objectId(o)}: ${(err as Error).message}`);
+    throw new Error(`${objectId(o)}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -152,13 +152,19 @@ patches:
     );
     write('overlay/delete-svc.yaml', '$patch: delete\napiVersion: v1\nkind: Service\nmetadata: { name: web }\n');
     const objs = renderChecked(d);
-    assert.deepEqual(objs.map((o) => o.kind), ['Deployment']);
+    assert.deepEqual(
+      objs.map((o) => o.kind),
+      ['Deployment'],
+    );
     const dep: any = objs[0];
     assert.equal(dep.spec.replicas, 3);
     assert.equal(dep.spec.template.spec.containers.length, 2, 'containers merged by name, not replaced');
     assert.equal(dep.spec.template.spec.containers[0].image, 'example.org/team/web:1.0');
     assert.equal(dep.spec.template.spec.containers[1].image, 'busybox:1.36');
-    assert.deepEqual(dep.spec.template.spec.containers[0].env, [{ name: 'B', value: '2' }, { name: 'A', value: '3' }]);
+    assert.deepEqual(dep.spec.template.spec.containers[0].env, [
+      { name: 'B', value: '2' },
+      { name: 'A', value: '3' },
+    ]);
   });
 
   it('refuses what kustomize refuses: an overlay inside its base, files outside the root', () => {

@@ -17,16 +17,7 @@ export type K8sObject = {
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-const SUPPORTED_FIELDS = new Set([
-  'apiVersion',
-  'kind',
-  'resources',
-  'namespace',
-  'labels',
-  'commonLabels',
-  'patches',
-  'images',
-]);
+const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'commonLabels', 'patches', 'images']);
 
 /** Kinds that are not namespaced (the namespace transformer leaves them alone). */
 const CLUSTER_SCOPED = new Set([
@@ -130,7 +121,13 @@ function groupOf(apiVersion: string): string {
 }
 
 function checkObject(o: Json, where: string): K8sObject {
-  if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || !isObj(o.metadata) || typeof o.metadata.name !== 'string') {
+  if (
+    !isObj(o) ||
+    typeof o.apiVersion !== 'string' ||
+    typeof o.kind !== 'string' ||
+    !isObj(o.metadata) ||
+    typeof o.metadata.name !== 'string'
+  ) {
     throw new Error(`${where}: not a Kubernetes object with apiVersion, kind and metadata.name`);
   }
   return o as K8sObject;
@@ -141,7 +138,8 @@ export function renderKustomization(dir: string, visited: string[] = []): K8sObj
   const root = path.resolve(dir);
   for (const v of visited) {
     // kustomize refuses to load a directory that contains one it is already loading from
-    if (v === root || v.startsWith(root + path.sep)) throw new Error(`cycle detected: candidate root '${root}' contains visited root '${v}'`);
+    if (v === root || v.startsWith(root + path.sep))
+      throw new Error(`cycle detected: candidate root '${root}' contains visited root '${v}'`);
   }
   const k = readKustomization(root);
   let objects: K8sObject[] = [];
@@ -396,7 +394,12 @@ export function kubectlAvailable(): boolean {
 
 /** `kubectl kustomize DIR`, parsed. */
 export function renderWithKubectl(dir: string): K8sObject[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('kubectl', ['kustomize', dir], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return parseYamlDocs(out, `kubectl kustomize ${dir}`).map((o) => checkObject(o, `kubectl kustomize ${dir}`));
 }
 

@@ -9,7 +9,20 @@ import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/reg
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
 import { objectId, renderKustomization } from './kustomize.js';
-import { HAS_KUBECTL, INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, exporterService, find, one, render, sortObjects, validateObject, type K8sObject } from './helpers.js';
+import {
+  HAS_KUBECTL,
+  INSTALLS,
+  ROOT,
+  canaryRoleRules,
+  clusterRoleRules,
+  exporterService,
+  find,
+  one,
+  render,
+  sortObjects,
+  validateObject,
+  type K8sObject,
+} from './helpers.js';
 
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const IMAGE = `ghcr.io/service-proxy-exporter/service-proxy-exporter:${PKG.version}`;
@@ -66,7 +79,21 @@ describe('manifests render and validate', () => {
     it(`${INSTALLS[mode].command}: has every shipped kind (exactly once, Services twice)`, () => {
       const kinds = rendered[mode].map((o) => o.kind).sort();
       // two Services: the exporter's own and the canary's
-      const expected = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Namespace', 'NetworkPolicy', 'PrometheusRule', 'Role', 'RoleBinding', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', WORKLOAD_KIND[mode]].sort();
+      const expected = [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'Namespace',
+        'NetworkPolicy',
+        'PrometheusRule',
+        'Role',
+        'RoleBinding',
+        'Service',
+        'Service',
+        'ServiceAccount',
+        'ServiceMonitor',
+        WORKLOAD_KIND[mode],
+      ].sort();
       assert.deepEqual(kinds, expected);
       const other = mode === 'deployment' ? 'DaemonSet' : 'Deployment';
       assert.equal(find(rendered[mode], other).length, 0, `no ${other} in ${mode} mode`);
@@ -87,11 +114,15 @@ describe('manifests render and validate', () => {
       assert.ok(Object.keys(cm.data ?? {}).length > 0, 'dashboards present');
     });
 
-    it(`${mode}: the project's own renderer gives the same objects as kubectl kustomize`, { skip: HAS_KUBECTL ? false : 'kubectl not installed: the tests above used the own renderer' }, () => {
-      const own = sortObjects(renderKustomization(INSTALLS[mode].dir));
-      assert.deepEqual(own.map(objectId), rendered[mode].map(objectId));
-      assert.deepEqual(own, rendered[mode]);
-    });
+    it(
+      `${mode}: the project's own renderer gives the same objects as kubectl kustomize`,
+      { skip: HAS_KUBECTL ? false : 'kubectl not installed: the tests above used the own renderer' },
+      () => {
+        const own = sortObjects(renderKustomization(INSTALLS[mode].dir));
+        assert.deepEqual(own.map(objectId), rendered[mode].map(objectId));
+        assert.deepEqual(own, rendered[mode]);
+      },
+    );
   }
 
   it('the daemonset overlay changes only the workload', () => {
@@ -232,7 +263,14 @@ describe('pod hardening', () => {
   it('the DaemonSet has the same hardening as the Deployment', () => {
     const d = podSpec('deployment');
     const s = podSpec('daemonset');
-    for (const k of ['securityContext', 'serviceAccountName', 'automountServiceAccountToken', 'volumes', 'hostNetwork', 'enableServiceLinks']) {
+    for (const k of [
+      'securityContext',
+      'serviceAccountName',
+      'automountServiceAccountToken',
+      'volumes',
+      'hostNetwork',
+      'enableServiceLinks',
+    ]) {
       assert.deepEqual(s[k], d[k], k);
     }
     const dc = exporterContainer('deployment');
@@ -272,16 +310,18 @@ describe('RBAC', () => {
     assert.ok(rules.length > 0);
     for (const r of rules) {
       for (const v of r.verbs) assert.ok(ALLOWED_VERBS.has(v), `verb ${v}`);
-      for (const list of [r.verbs, r.resources, r.apiGroups, r.resourceNames ?? []]) assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
+      for (const list of [r.verbs, r.resources, r.apiGroups, r.resourceNames ?? []])
+        assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
       assert.equal((r as { nonResourceURLs?: unknown }).nonResourceURLs, undefined);
     }
   });
 
   it('never Secrets (nor any subresource)', () => {
-    for (const r of rules) for (const res of r.resources) {
-      assert.notEqual(res, 'secrets');
-      assert.ok(!res.includes('/'), `subresource ${res}`);
-    }
+    for (const r of rules)
+      for (const res of r.resources) {
+        assert.notEqual(res, 'secrets');
+        assert.ok(!res.includes('/'), `subresource ${res}`);
+      }
   });
 
   it('ConfigMaps only by resourceNames, exactly the ones detection reads', () => {
@@ -347,9 +387,11 @@ describe('RBAC: the canary Role', () => {
     const resources = new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`))));
     assert.deepEqual([...resources].sort(), ['/services', 'coordination.k8s.io/leases', 'discovery.k8s.io/endpointslices']);
     for (const r of rules) {
-      for (const list of [r.verbs, r.resources, r.apiGroups, r.resourceNames ?? []]) assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
+      for (const list of [r.verbs, r.resources, r.apiGroups, r.resourceNames ?? []])
+        assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
       assert.ok(!r.verbs.includes('delete') && !r.verbs.includes('deletecollection'), 'never delete');
-      if (!(r.verbs.length === 1 && r.verbs[0] === 'create')) assert.deepEqual(r.resourceNames, [CANARY], `${JSON.stringify(r)} is by name`);
+      if (!(r.verbs.length === 1 && r.verbs[0] === 'create'))
+        assert.deepEqual(r.resourceNames, [CANARY], `${JSON.stringify(r)} is by name`);
     }
   });
 
@@ -401,11 +443,17 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       const ep = sm.spec.endpoints[0];
       assert.equal(ep.port, 'metrics');
       assert.ok(
-        (ep.relabelings as any[]).some((r) => r.sourceLabels?.length === 1 && r.sourceLabels[0] === '__meta_kubernetes_pod_node_name' && r.targetLabel === 'node'),
+        (ep.relabelings as any[]).some(
+          (r) => r.sourceLabels?.length === 1 && r.sourceLabels[0] === '__meta_kubernetes_pod_node_name' && r.targetLabel === 'node',
+        ),
         'node relabeling',
       );
       assert.equal(typeof sm.metadata.labels.release, 'string');
-      assert.equal(sm.metadata.labels.release, one(objs, 'PrometheusRule').metadata.labels.release, 'same release label as the PrometheusRule');
+      assert.equal(
+        sm.metadata.labels.release,
+        one(objs, 'PrometheusRule').metadata.labels.release,
+        'same release label as the PrometheusRule',
+      );
     });
 
     it(`${mode}: NetworkPolicy: ingress only to the metrics and canary ports; egress API server, DNS, TCP probe targets`, () => {
@@ -428,7 +476,14 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       // explicit, so that narrowing the broad probe-target rule never cuts off the API server or DNS
       const has = (proto: string, port: number) => egressPorts.some((p) => p.protocol === proto && p.port === port);
       // 10256 (kube-proxy, Cilium KPR, Calico eBPF healthz) and 20244 (kube-router): agent health on node IPs
-      for (const [proto, port] of [['TCP', 443], ['TCP', 6443], ['UDP', 53], ['TCP', 53], ['TCP', 10256], ['TCP', 20244]] as const) {
+      for (const [proto, port] of [
+        ['TCP', 443],
+        ['TCP', 6443],
+        ['UDP', 53],
+        ['TCP', 53],
+        ['TCP', 10256],
+        ['TCP', 20244],
+      ] as const) {
         assert.ok(has(proto, port), `explicit egress ${proto}/${port}`);
       }
       for (const p of egressPorts) if (p.protocol === 'UDP') assert.equal(p.port, 53, 'UDP egress is only DNS');

@@ -28,7 +28,14 @@ const execFileP = promisify(execFile);
  * Paths every authenticated user may GET on a real cluster (the default system:discovery,
  * system:basic-user and system:public-info-viewer ClusterRoles): discovery, version, health.
  */
-const DEFAULT_NON_RESOURCE = [/^\/api\/?$/, /^\/api\/v1\/?$/, /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/, /^\/version\/?$/, /^\/(healthz|livez|readyz)(\/.*)?$/, /^\/openapi(\/.*)?$/];
+const DEFAULT_NON_RESOURCE = [
+  /^\/api\/?$/,
+  /^\/api\/v1\/?$/,
+  /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/,
+  /^\/version\/?$/,
+  /^\/(healthz|livez|readyz)(\/.*)?$/,
+  /^\/openapi(\/.*)?$/,
+];
 
 interface Run {
   label: string;
@@ -103,7 +110,15 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     'status.podIP': '127.0.0.2',
   });
   // test-only additions: where the API is, a loopback port, quick probe rounds, quiet logs
-  const args = parseCommandLine([...argv, `--kubeconfig=${cluster.kubeconfigPath}`, '--listen=127.0.0.1:0', '--probe-interval=1s', '--probe-timeout=500ms', '--log-level=error', '--canary-interval=1s']);
+  const args = parseCommandLine([
+    ...argv,
+    `--kubeconfig=${cluster.kubeconfigPath}`,
+    '--listen=127.0.0.1:0',
+    '--probe-interval=1s',
+    '--probe-timeout=500ms',
+    '--log-level=error',
+    '--canary-interval=1s',
+  ]);
   assert.equal(args.command, 'serve');
   const settings = resolveSettings(args.flags, env);
   const conn = await openConnection(settings.kubeconfig, env);
@@ -134,7 +149,11 @@ async function runDiagnose(cluster: SimulatedCluster): Promise<void> {
   const main = path.join(ROOT, 'src', 'cli', 'main.ts');
   const env = { ...process.env, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' };
   try {
-    await execFileP(process.execPath, ['--import', 'tsx', main, 'diagnose', `--kubeconfig=${cluster.kubeconfigPath}`, '--output=json', '--probe-timeout=500ms'], { cwd: ROOT, env, timeout: 60_000 });
+    await execFileP(
+      process.execPath,
+      ['--import', 'tsx', main, 'diagnose', `--kubeconfig=${cluster.kubeconfigPath}`, '--output=json', '--probe-timeout=500ms'],
+      { cwd: ROOT, env, timeout: 60_000 },
+    );
   } catch (err) {
     const e = err as { code?: number; stderr?: string };
     // 1 means "problems found", a finding about the cluster; 2 means it could not run
@@ -147,7 +166,9 @@ function isNonResource(r: RecordedRequest): boolean {
 }
 
 function describeRequest(r: RecordedRequest): string {
-  const q = [r.labelSelector && `labelSelector=${r.labelSelector}`, r.fieldSelector && `fieldSelector=${r.fieldSelector}`].filter(Boolean).join('&');
+  const q = [r.labelSelector && `labelSelector=${r.labelSelector}`, r.fieldSelector && `fieldSelector=${r.fieldSelector}`]
+    .filter(Boolean)
+    .join('&');
   return `${r.verb} ${r.path}${q ? `?${q}` : ''} → ${r.status}`;
 }
 
@@ -170,7 +191,10 @@ function assertWithinRole(requests: RecordedRequest[]): void {
   for (const r of requests) {
     if (isNonResource(r)) {
       assert.equal(r.method, 'GET', describeRequest(r));
-      assert.ok(DEFAULT_NON_RESOURCE.some((re) => re.test(r.path)), `${describeRequest(r)}: not a path every user may read`);
+      assert.ok(
+        DEFAULT_NON_RESOURCE.some((re) => re.test(r.path)),
+        `${describeRequest(r)}: not a path every user may read`,
+      );
     } else {
       const byRole = r.namespace === NAMESPACE && authorize(roleRules as never, attrs(r) as never);
       if (byRole) continue;
@@ -194,7 +218,8 @@ function unusedPermissions(requests: RecordedRequest[], rules: Rule[]): string[]
             continue;
           }
           for (const name of rule.resourceNames) {
-            if (!matching.some((r) => requestName(attrs(r) as never) === name)) unused.push(`${verb} ${group || 'core'}/${resource} "${name}"`);
+            if (!matching.some((r) => requestName(attrs(r) as never) === name))
+              unused.push(`${verb} ${group || 'core'}/${resource} "${name}"`);
           }
         }
       }
@@ -226,7 +251,11 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
         cluster.api.store.apply({
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',
-          metadata: { name: CANARY, namespace: NAMESPACE, labels: { 'kubernetes.io/service-name': CANARY, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' } },
+          metadata: {
+            name: CANARY,
+            namespace: NAMESPACE,
+            labels: { 'kubernetes.io/service-name': CANARY, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' },
+          },
           addressType: 'IPv4',
           endpoints: [{ addresses: ['10.9.9.9'], conditions: { ready: true } }],
           ports: [{ name: 'canary', port: 9810, protocol: 'TCP' }],
@@ -261,13 +290,27 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
   }
 
   it('every permission in the ClusterRole is used by some request', () => {
-    const unused = unusedPermissions(runs.flatMap((r) => r.requests), rules);
+    const unused = unusedPermissions(
+      runs.flatMap((r) => r.requests),
+      rules,
+    );
     const incomplete = runs.length === expectedRuns ? '' : ` (only ${runs.length} of ${expectedRuns} runs started: see the failures above)`;
-    assert.deepEqual(unused, [], `ClusterRole permissions no request used${incomplete}: remove them from manifests/base/clusterrole.yaml or find the code that lost them`);
+    assert.deepEqual(
+      unused,
+      [],
+      `ClusterRole permissions no request used${incomplete}: remove them from manifests/base/clusterrole.yaml or find the code that lost them`,
+    );
   });
 
   it('every permission in the canary Role is used by some request', () => {
-    const unused = unusedPermissions(runs.flatMap((r) => r.requests.filter((q) => q.namespace === NAMESPACE)), roleRules);
-    assert.deepEqual(unused, [], 'canary Role permissions no request used: remove them from manifests/base/canary-role.yaml or find the code that lost them');
+    const unused = unusedPermissions(
+      runs.flatMap((r) => r.requests.filter((q) => q.namespace === NAMESPACE)),
+      roleRules,
+    );
+    assert.deepEqual(
+      unused,
+      [],
+      'canary Role permissions no request used: remove them from manifests/base/canary-role.yaml or find the code that lost them',
+    );
   });
 });

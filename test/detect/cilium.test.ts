@@ -6,7 +6,11 @@ import { ciliumConfig, ciliumDs, ciliumPod, kubeProxyDs, kubeProxyPod, snap, two
 
 const HEALTHZ = { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' };
 
-function cluster(version: string, kpr: string | undefined, o: { kubeProxy?: boolean; extra?: Record<string, string>; podVersions?: [string, string] } = {}) {
+function cluster(
+  version: string,
+  kpr: string | undefined,
+  o: { kubeProxy?: boolean; extra?: Record<string, string>; podVersions?: [string, string] } = {},
+) {
   const data: Record<string, string> = { ...HEALTHZ, ...(o.extra ?? {}) };
   if (kpr !== undefined) data['kube-proxy-replacement'] = kpr;
   const [v1, v2] = o.podVersions ?? [version, version];
@@ -21,7 +25,15 @@ function cluster(version: string, kpr: string | undefined, o: { kubeProxy?: bool
 }
 
 // The whole table of docs/detection.md, one row per value × version band.
-const TABLE: { value: string | undefined; version: string; provider: string; full: boolean; active: boolean; legacy: boolean; invalid?: boolean }[] = [
+const TABLE: {
+  value: string | undefined;
+  version: string;
+  provider: string;
+  full: boolean;
+  active: boolean;
+  legacy: boolean;
+  invalid?: boolean;
+}[] = [
   { value: 'true', version: 'v1.13.4', provider: 'cilium-kpr', full: true, active: true, legacy: false },
   { value: 'true', version: 'v1.14.5', provider: 'cilium-kpr', full: true, active: true, legacy: false },
   { value: 'true', version: 'v1.18.3', provider: 'cilium-kpr', full: true, active: true, legacy: false },
@@ -68,7 +80,13 @@ test('probe was removed in 1.13 already: flagged there while still read as parti
 });
 
 test('cilium-partial-1.18: partial on 1.18.3 stays cilium-kpr with the legacy issue, and crash-looping agents show as unready', () => {
-  const objs = [...twoNodes(), ciliumDs('v1.18.3'), ciliumPod('node-aaaa1', 'v1.18.3', { ready: false }), ciliumPod('node-bbbb2', 'v1.18.3', { ready: false }), ciliumConfig({ 'kube-proxy-replacement': 'partial', ...HEALTHZ })];
+  const objs = [
+    ...twoNodes(),
+    ciliumDs('v1.18.3'),
+    ciliumPod('node-aaaa1', 'v1.18.3', { ready: false }),
+    ciliumPod('node-bbbb2', 'v1.18.3', { ready: false }),
+    ciliumConfig({ 'kube-proxy-replacement': 'partial', ...HEALTHZ }),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'cilium-kpr');
   assert.equal(v.issues.cilium_kpr_legacy_value, true);
@@ -114,7 +132,12 @@ test('agents on two versions raise cilium_version_skew', () => {
 });
 
 test('full KPR without a healthz bind address raises kpr_healthz_unset', () => {
-  const objs = [...twoNodes(), ciliumDs('v1.18.3'), ciliumPod('node-aaaa1', 'v1.18.3'), ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '' })];
+  const objs = [
+    ...twoNodes(),
+    ciliumDs('v1.18.3'),
+    ciliumPod('node-aaaa1', 'v1.18.3'),
+    ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '' }),
+  ];
   assert.equal(detect(snap(objs)).issues.kpr_healthz_unset, true);
   assert.equal(detect(snap(cluster('v1.18.3', 'true'))).issues.kpr_healthz_unset, false);
   // Not a replacement: nothing to check.
@@ -155,8 +178,15 @@ test('cilium-config absent: same rule as unreadable', () => {
   assert.equal(detect(snap(objs)).provider, 'cilium-kpr');
 });
 
-test('cilium-config is found in Cilium\'s own namespace', () => {
-  const objs = [...twoNodes(), ciliumDs('v1.18.3', { namespace: 'cilium' }), ciliumPod('node-aaaa1', 'v1.18.3', { namespace: 'cilium' }), ciliumConfig({ 'kube-proxy-replacement': 'false' }, 'cilium'), kubeProxyDs(), kubeProxyPod('node-aaaa1')];
+test("cilium-config is found in Cilium's own namespace", () => {
+  const objs = [
+    ...twoNodes(),
+    ciliumDs('v1.18.3', { namespace: 'cilium' }),
+    ciliumPod('node-aaaa1', 'v1.18.3', { namespace: 'cilium' }),
+    ciliumConfig({ 'kube-proxy-replacement': 'false' }, 'cilium'),
+    kubeProxyDs(),
+    kubeProxyPod('node-aaaa1'),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.conflict, false);

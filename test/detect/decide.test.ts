@@ -6,8 +6,19 @@ import { emptySnapshot } from '../../src/cluster/types.js';
 import { ciliumConfig, ciliumDs, ciliumPod, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from './fixtures.js';
 
 const kubeProxy = () => [kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
-const ciliumKpr = () => [ciliumDs('v1.18.3'), ciliumPod('node-aaaa1', 'v1.18.3'), ciliumPod('node-bbbb2', 'v1.18.3'), ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' })];
-const kubeRouter = () => [daemonSet('kube-system', 'kube-router', { podLabels: { 'k8s-app': 'kube-router' }, desired: 2, containers: [{ name: 'kube-router', image: 'cloudnativelabs/kube-router:v2.4.1' }] })];
+const ciliumKpr = () => [
+  ciliumDs('v1.18.3'),
+  ciliumPod('node-aaaa1', 'v1.18.3'),
+  ciliumPod('node-bbbb2', 'v1.18.3'),
+  ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }),
+];
+const kubeRouter = () => [
+  daemonSet('kube-system', 'kube-router', {
+    podLabels: { 'k8s-app': 'kube-router' },
+    desired: 2,
+    containers: [{ name: 'kube-router', image: 'cloudnativelabs/kube-router:v2.4.1' }],
+  }),
+];
 
 test('nothing installed: none, all counts 0, every check present and false', () => {
   const v = detect(snap(twoNodes()));
@@ -69,13 +80,35 @@ test('a throwing detector is skipped and noted, the rest still decide', () => {
 });
 
 test('detect never throws, whatever the snapshot holds', () => {
-  const junk = fc.oneof(fc.constant(null), fc.constant(undefined), fc.integer(), fc.string(), fc.array(fc.anything(), { maxLength: 3 }), fc.object());
+  const junk = fc.oneof(
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.integer(),
+    fc.string(),
+    fc.array(fc.anything(), { maxLength: 3 }),
+    fc.object(),
+  );
   fc.assert(
-    fc.property(fc.record({ daemonSets: junk, agentPods: junk, nodes: junk, configMaps: junk, calicoInstallations: junk, felixConfigurations: junk, sources: junk, nodeName: junk }, { requiredKeys: [] }), (raw) => {
-      const s = { ...emptySnapshot(), ...raw } as never;
-      const v = detect(s);
-      assert.ok(typeof v.provider === 'string');
-    }),
+    fc.property(
+      fc.record(
+        {
+          daemonSets: junk,
+          agentPods: junk,
+          nodes: junk,
+          configMaps: junk,
+          calicoInstallations: junk,
+          felixConfigurations: junk,
+          sources: junk,
+          nodeName: junk,
+        },
+        { requiredKeys: [] },
+      ),
+      (raw) => {
+        const s = { ...emptySnapshot(), ...raw } as never;
+        const v = detect(s);
+        assert.ok(typeof v.provider === 'string');
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -87,7 +120,12 @@ test('reasons say why', () => {
 });
 
 test('partial replacement alone (old Cilium partial, no kube-proxy) is reported as cilium-kpr', () => {
-  const objs = [...twoNodes(), ciliumDs('v1.13.4'), ciliumPod('node-aaaa1', 'v1.13.4'), ciliumConfig({ 'kube-proxy-replacement': 'partial' })];
+  const objs = [
+    ...twoNodes(),
+    ciliumDs('v1.13.4'),
+    ciliumPod('node-aaaa1', 'v1.13.4'),
+    ciliumConfig({ 'kube-proxy-replacement': 'partial' }),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'cilium-kpr');
   assert.equal(v.conflict, false);
@@ -95,7 +133,13 @@ test('partial replacement alone (old Cilium partial, no kube-proxy) is reported 
 });
 
 test('agent pods outside kube-system are found', () => {
-  const objs = [...twoNodes(), ciliumDs('v1.18.3', { namespace: 'cilium' }), ciliumPod('node-aaaa1', 'v1.18.3', { namespace: 'cilium' }), ciliumPod('node-bbbb2', 'v1.18.3', { namespace: 'cilium' }), ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': ':10256' }, 'cilium')];
+  const objs = [
+    ...twoNodes(),
+    ciliumDs('v1.18.3', { namespace: 'cilium' }),
+    ciliumPod('node-aaaa1', 'v1.18.3', { namespace: 'cilium' }),
+    ciliumPod('node-bbbb2', 'v1.18.3', { namespace: 'cilium' }),
+    ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': ':10256' }, 'cilium'),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'cilium-kpr');
   assert.deepEqual(v.agents, { ready: 2, unready: 0, missing: 0 });

@@ -21,11 +21,26 @@ function container(c: ContainerSpec) {
   };
 }
 
-export function node(name: string, o: { ready?: boolean; unschedulable?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[]; kubeletVersion?: string; kubeProxyVersion?: string } = {}) {
+export function node(
+  name: string,
+  o: {
+    ready?: boolean;
+    unschedulable?: boolean;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    taints?: { key: string; value?: string; effect: string }[];
+    kubeletVersion?: string;
+    kubeProxyVersion?: string;
+  } = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(o.labels ?? {}) }, annotations: o.annotations ?? {} },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(o.labels ?? {}) },
+      annotations: o.annotations ?? {},
+    },
     spec: { ...(o.unschedulable ? { unschedulable: true } : {}), ...(o.taints ? { taints: o.taints } : {}) },
     status: {
       conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
@@ -34,7 +49,20 @@ export function node(name: string, o: { ready?: boolean; unschedulable?: boolean
   };
 }
 
-export function daemonSet(namespace: string, name: string, o: { labels?: Record<string, string>; podLabels?: Record<string, string>; containers: ContainerSpec[]; desired?: number; ready?: number; nodeSelector?: Record<string, string>; tolerations?: object[]; affinity?: object }) {
+export function daemonSet(
+  namespace: string,
+  name: string,
+  o: {
+    labels?: Record<string, string>;
+    podLabels?: Record<string, string>;
+    containers: ContainerSpec[];
+    desired?: number;
+    ready?: number;
+    nodeSelector?: Record<string, string>;
+    tolerations?: object[];
+    affinity?: object;
+  },
+) {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -54,7 +82,19 @@ export function daemonSet(namespace: string, name: string, o: { labels?: Record<
   };
 }
 
-export function pod(namespace: string, name: string, o: { labels: Record<string, string>; nodeName: string; containers: ContainerSpec[]; ready?: boolean; owner?: string; annotations?: Record<string, string>; waiting?: string }) {
+export function pod(
+  namespace: string,
+  name: string,
+  o: {
+    labels: Record<string, string>;
+    nodeName: string;
+    containers: ContainerSpec[];
+    ready?: boolean;
+    owner?: string;
+    annotations?: Record<string, string>;
+    waiting?: string;
+  },
+) {
   const [kind, ownerName] = (o.owner ?? '').split('/');
   return {
     apiVersion: 'v1',
@@ -100,12 +140,29 @@ export function snap(objects: object[], opts: Parameters<typeof snapshotFromObje
 
 export const KP_IMAGE = 'registry.k8s.io/kube-proxy:v1.31.2';
 
-export function kubeProxyDs(o: { desired?: number; args?: string[]; command?: string[]; labels?: Record<string, string>; image?: string; nodeSelector?: Record<string, string>; tolerations?: object[] } = {}) {
+export function kubeProxyDs(
+  o: {
+    desired?: number;
+    args?: string[];
+    command?: string[];
+    labels?: Record<string, string>;
+    image?: string;
+    nodeSelector?: Record<string, string>;
+    tolerations?: object[];
+  } = {},
+) {
   return daemonSet('kube-system', 'kube-proxy', {
     labels: o.labels ?? { 'k8s-app': 'kube-proxy' },
     podLabels: { 'k8s-app': 'kube-proxy' },
     desired: o.desired ?? 2,
-    containers: [{ name: 'kube-proxy', image: o.image ?? KP_IMAGE, command: o.command ?? ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'], ...(o.args ? { args: o.args } : {}) }],
+    containers: [
+      {
+        name: 'kube-proxy',
+        image: o.image ?? KP_IMAGE,
+        command: o.command ?? ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
+        ...(o.args ? { args: o.args } : {}),
+      },
+    ],
     ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
     tolerations: o.tolerations ?? [{ operator: 'Exists' }],
   });
@@ -117,7 +174,13 @@ export function kubeProxyPod(nodeName: string, o: { ready?: boolean; image?: str
     nodeName,
     owner: 'DaemonSet/kube-proxy',
     ...(o.ready === false ? { ready: false, waiting: 'CrashLoopBackOff' } : {}),
-    containers: [{ name: 'kube-proxy', image: o.image ?? KP_IMAGE, command: o.command ?? ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf'] }],
+    containers: [
+      {
+        name: 'kube-proxy',
+        image: o.image ?? KP_IMAGE,
+        command: o.command ?? ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf'],
+      },
+    ],
   });
 }
 
@@ -132,11 +195,16 @@ export function ciliumImage(version: string) {
   return `quay.io/cilium/cilium:${version}@sha256:1111111111111111111111111111111111111111111111111111111111111111`;
 }
 
-export function ciliumDs(version: string, o: { desired?: number; name?: string; namespace?: string; tolerations?: object[]; nodeSelector?: Record<string, string> } = {}) {
+export function ciliumDs(
+  version: string,
+  o: { desired?: number; name?: string; namespace?: string; tolerations?: object[]; nodeSelector?: Record<string, string> } = {},
+) {
   return daemonSet(o.namespace ?? 'kube-system', o.name ?? 'cilium', {
     podLabels: { 'k8s-app': 'cilium' },
     desired: o.desired ?? 2,
-    containers: [{ name: 'cilium-agent', image: ciliumImage(version), command: ['cilium-agent'], args: ['--config-dir=/tmp/cilium/config-map'] }],
+    containers: [
+      { name: 'cilium-agent', image: ciliumImage(version), command: ['cilium-agent'], args: ['--config-dir=/tmp/cilium/config-map'] },
+    ],
     tolerations: o.tolerations ?? [{ operator: 'Exists' }],
     ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
   });

@@ -34,7 +34,11 @@ test('--proxy-mode flag without --config decides the mode', () => {
 });
 
 test('with --config, kube-proxy ignores --proxy-mode: the config file decides', () => {
-  const objs = [...twoNodes(), kubeProxyDs({ command: ['kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--proxy-mode=ipvs'] }), kubeadmProxyConfig('nftables')];
+  const objs = [
+    ...twoNodes(),
+    kubeProxyDs({ command: ['kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--proxy-mode=ipvs'] }),
+    kubeadmProxyConfig('nftables'),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.mode, 'nftables');
   assert.ok(v.reasons.some((r) => r.includes('ignored')));
@@ -63,15 +67,24 @@ test('garbage config.conf raises provider_config_unparseable and kube_proxy_mode
 
 test('a valid config hides no issue', () => {
   const v = detect(snap([...running(), kubeadmProxyConfig('ipvs')]));
-  assert.deepEqual(Object.entries(v.issues).filter(([, on]) => on), []);
+  assert.deepEqual(
+    Object.entries(v.issues).filter(([, on]) => on),
+    [],
+  );
 });
 
 test('EKS: kube-proxy-config/config gives the mode and the eks flavor', () => {
   const objs = [
     ...twoNodes(),
-    kubeProxyDs({ labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' }, image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.30.0-eksbuild.3', command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'] }),
+    kubeProxyDs({
+      labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' },
+      image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy:v1.30.0-eksbuild.3',
+      command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'],
+    }),
     configMap('kube-system', 'kube-proxy', { kubeconfig: 'apiVersion: v1\nkind: Config\n' }),
-    configMap('kube-system', 'kube-proxy-config', { config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: "ipvs"\n' }),
+    configMap('kube-system', 'kube-proxy-config', {
+      config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: "ipvs"\n',
+    }),
   ];
   const v = detect(snap(objs));
   assert.equal(v.flavor, 'eks');
@@ -101,7 +114,13 @@ test('static mirror pods (RKE2) are kube-proxy with flavor static-pod and their 
       annotations: { 'kubernetes.io/config.mirror': 'abc', 'kubernetes.io/config.source': 'file' },
       owner: `Node/${n}`,
       nodeName: n,
-      containers: [{ name: 'kube-proxy', image: 'index.docker.io/rancher/hardened-kubernetes:v1.30.4-rke2r1-build20240815', command: ['kube-proxy', '--proxy-mode=ipvs', '--cluster-cidr=10.42.0.0/16'] }],
+      containers: [
+        {
+          name: 'kube-proxy',
+          image: 'index.docker.io/rancher/hardened-kubernetes:v1.30.4-rke2r1-build20240815',
+          command: ['kube-proxy', '--proxy-mode=ipvs', '--cluster-cidr=10.42.0.0/16'],
+        },
+      ],
     });
   const v = detect(snap([node('n1'), node('n2'), staticPod('n1'), staticPod('n2')]));
   assert.equal(v.provider, 'kube-proxy');
@@ -112,15 +131,25 @@ test('static mirror pods (RKE2) are kube-proxy with flavor static-pod and their 
 });
 
 test('a component=kube-proxy pod without the mirror annotation is not a static pod', () => {
-  const p = pod('kube-system', 'kube-proxy-x', { labels: { component: 'kube-proxy' }, nodeName: 'n1', containers: [{ name: 'kube-proxy', image: 'x:v1' }] });
+  const p = pod('kube-system', 'kube-proxy-x', {
+    labels: { component: 'kube-proxy' },
+    nodeName: 'n1',
+    containers: [{ name: 'kube-proxy', image: 'x:v1' }],
+  });
   assert.equal(detectKubeProxy(snap([node('n1'), p])), null);
 });
 
 const k3sNode = (name: string, args: unknown, o: { ready?: boolean } = {}) =>
-  node(name, { annotations: { 'k3s.io/node-args': typeof args === 'string' ? args : JSON.stringify(args) }, kubeletVersion: 'v1.31.4+k3s1', ...o });
+  node(name, {
+    annotations: { 'k3s.io/node-args': typeof args === 'string' ? args : JSON.stringify(args) },
+    kubeletVersion: 'v1.31.4+k3s1',
+    ...o,
+  });
 
 test('k3s without --disable-kube-proxy runs kube-proxy embedded; nodes are the agents', () => {
-  const v = detect(snap([k3sNode('srv', ['server', '--disable', 'traefik']), k3sNode('agt', ['agent', '--server', 'https://srv:6443'], { ready: false })]));
+  const v = detect(
+    snap([k3sNode('srv', ['server', '--disable', 'traefik']), k3sNode('agt', ['agent', '--server', 'https://srv:6443'], { ready: false })]),
+  );
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.flavor, 'k3s-embedded');
   assert.equal(v.mode, 'iptables');
@@ -132,7 +161,10 @@ test('k3s with --disable-kube-proxy on the server: no kube-proxy, even on agent 
   const v = detect(snap([k3sNode('srv', ['server', '--disable-kube-proxy', '--flannel-backend', 'none']), k3sNode('agt', ['agent'])]));
   assert.equal(v.provider, 'none');
   // The config-file form k3s records: "--disable-kube-proxy","true".
-  assert.equal(detect(snap([k3sNode('srv', ['server', '--disable-kube-proxy', 'true', '-c', '/etc/rancher/k3s/server.yaml'])])).provider, 'none');
+  assert.equal(
+    detect(snap([k3sNode('srv', ['server', '--disable-kube-proxy', 'true', '-c', '/etc/rancher/k3s/server.yaml'])])).provider,
+    'none',
+  );
   // ...and explicitly false keeps it.
   assert.equal(detect(snap([k3sNode('srv', ['server', '--disable-kube-proxy=false'])])).provider, 'kube-proxy');
 });
@@ -160,11 +192,23 @@ test('AKS kube-proxy pods, labelled component=kube-proxy,tier=node, are agents o
     labels: { ...labels, 'kubernetes.azure.com/managedby': 'aks' },
     podLabels: labels,
     desired: 2,
-    containers: [{ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014', command: ['kube-proxy', '--conntrack-max-per-core=0', '--proxy-mode=iptables'] }],
+    containers: [
+      {
+        name: 'kube-proxy',
+        image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014',
+        command: ['kube-proxy', '--conntrack-max-per-core=0', '--proxy-mode=iptables'],
+      },
+    ],
     tolerations: [{ operator: 'Exists' }],
   });
   const aksPod = (node: string, ready: boolean) =>
-    pod('kube-system', `kube-proxy-${node.slice(-5)}`, { labels, nodeName: node, owner: 'DaemonSet/kube-proxy', ready, containers: [{ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014' }] });
+    pod('kube-system', `kube-proxy-${node.slice(-5)}`, {
+      labels,
+      nodeName: node,
+      owner: 'DaemonSet/kube-proxy',
+      ready,
+      containers: [{ name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.30.6-hotfix.20241014' }],
+    });
   const v = detect(snap([...twoNodes(), ds, aksPod('node-aaaa1', true), aksPod('node-bbbb2', false)]));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.flavor, 'aks');
@@ -184,16 +228,32 @@ test('MicroK8s: kube-proxy runs inside kubelite, so its nodes are the agents', (
 });
 
 test('OpenShift SDN: the sdn pods run kube-proxy; OpenShift with a third-party CNI runs openshift-kube-proxy', () => {
-  const sdnPod = (n: string) => pod('openshift-sdn', `sdn-${n.slice(-5)}`, { labels: { app: 'sdn' }, nodeName: n, owner: 'DaemonSet/sdn', containers: [{ name: 'sdn', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:abc' }] });
+  const sdnPod = (n: string) =>
+    pod('openshift-sdn', `sdn-${n.slice(-5)}`, {
+      labels: { app: 'sdn' },
+      nodeName: n,
+      owner: 'DaemonSet/sdn',
+      containers: [{ name: 'sdn', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:abc' }],
+    });
   let v = detect(snap([...twoNodes(), sdnPod('node-aaaa1'), sdnPod('node-bbbb2')]));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.flavor, 'openshift-sdn');
   assert.deepEqual(v.agents, { ready: 2, unready: 0, missing: 0 });
-  const kp = (n: string) => pod('openshift-kube-proxy', `openshift-kube-proxy-${n.slice(-5)}`, { labels: { app: 'kube-proxy' }, nodeName: n, owner: 'DaemonSet/openshift-kube-proxy', containers: [{ name: 'kube-proxy', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:def' }] });
+  const kp = (n: string) =>
+    pod('openshift-kube-proxy', `openshift-kube-proxy-${n.slice(-5)}`, {
+      labels: { app: 'kube-proxy' },
+      nodeName: n,
+      owner: 'DaemonSet/openshift-kube-proxy',
+      containers: [{ name: 'kube-proxy', image: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:def' }],
+    });
   v = detect(snap([...twoNodes(), kp('node-aaaa1'), kp('node-bbbb2')]));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.flavor, 'openshift');
   // an app=kube-proxy pod outside OpenShift's namespace is not OpenShift's kube-proxy
-  const stray = pod('team-a', 'kube-proxy-lookalike', { labels: { app: 'kube-proxy' }, nodeName: 'node-aaaa1', containers: [{ name: 'x', image: 'busybox:1' }] });
+  const stray = pod('team-a', 'kube-proxy-lookalike', {
+    labels: { app: 'kube-proxy' },
+    nodeName: 'node-aaaa1',
+    containers: [{ name: 'x', image: 'busybox:1' }],
+  });
   assert.equal(detect(snap([...twoNodes(), stray])).provider, 'none');
 });

@@ -5,12 +5,28 @@ import { detect } from '../../src/detect/index.js';
 import { CALICO_CRDS, configMap, customResource, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from './fixtures.js';
 
 const calicoNode = (ns: string, env?: Record<string, string>) => [
-  daemonSet(ns, 'calico-node', { podLabels: { 'k8s-app': 'calico-node' }, desired: 2, containers: [{ name: 'calico-node', image: 'quay.io/calico/node:v3.29.1', ...(env ? { env } : {}) }], tolerations: [{ operator: 'Exists' }] }),
-  ...['node-aaaa1', 'node-bbbb2'].map((n) => pod(ns, `calico-node-${n}`, { labels: { 'k8s-app': 'calico-node' }, nodeName: n, owner: 'DaemonSet/calico-node', containers: [{ name: 'calico-node', image: 'quay.io/calico/node:v3.29.1' }] })),
+  daemonSet(ns, 'calico-node', {
+    podLabels: { 'k8s-app': 'calico-node' },
+    desired: 2,
+    containers: [{ name: 'calico-node', image: 'quay.io/calico/node:v3.29.1', ...(env ? { env } : {}) }],
+    tolerations: [{ operator: 'Exists' }],
+  }),
+  ...['node-aaaa1', 'node-bbbb2'].map((n) =>
+    pod(ns, `calico-node-${n}`, {
+      labels: { 'k8s-app': 'calico-node' },
+      nodeName: n,
+      owner: 'DaemonSet/calico-node',
+      containers: [{ name: 'calico-node', image: 'quay.io/calico/node:v3.29.1' }],
+    }),
+  ),
 ];
 
 test('Calico operator Installation with linuxDataplane BPF is calico-ebpf (flavor operator)', () => {
-  const objs = [...twoNodes(), ...calicoNode('calico-system'), customResource('operator.tigera.io/v1', 'Installation', 'default', { calicoNetwork: { linuxDataplane: 'BPF' } })];
+  const objs = [
+    ...twoNodes(),
+    ...calicoNode('calico-system'),
+    customResource('operator.tigera.io/v1', 'Installation', 'default', { calicoNetwork: { linuxDataplane: 'BPF' } }),
+  ];
   const v = detect(snap(objs, { installedCrds: CALICO_CRDS }));
   assert.equal(v.provider, 'calico-ebpf');
   assert.equal(v.mode, 'ebpf');
@@ -20,14 +36,25 @@ test('Calico operator Installation with linuxDataplane BPF is calico-ebpf (flavo
 });
 
 test('Calico with Iptables dataplane is not a replacement', () => {
-  const objs = [...twoNodes(), ...calicoNode('calico-system'), customResource('operator.tigera.io/v1', 'Installation', 'default', { calicoNetwork: { linuxDataplane: 'Iptables' } }), kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
+  const objs = [
+    ...twoNodes(),
+    ...calicoNode('calico-system'),
+    customResource('operator.tigera.io/v1', 'Installation', 'default', { calicoNetwork: { linuxDataplane: 'Iptables' } }),
+    kubeProxyDs(),
+    kubeProxyPod('node-aaaa1'),
+    kubeProxyPod('node-bbbb2'),
+  ];
   const v = detect(snap(objs, { installedCrds: CALICO_CRDS }));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.conflict, false);
 });
 
 test('FelixConfiguration bpfEnabled and FELIX_BPFENABLED env each switch Calico eBPF on (flavor manifest)', () => {
-  const felix = [...twoNodes(), ...calicoNode('kube-system'), customResource('crd.projectcalico.org/v1', 'FelixConfiguration', 'default', { bpfEnabled: true })];
+  const felix = [
+    ...twoNodes(),
+    ...calicoNode('kube-system'),
+    customResource('crd.projectcalico.org/v1', 'FelixConfiguration', 'default', { bpfEnabled: true }),
+  ];
   const v = detect(snap(felix, { installedCrds: CALICO_CRDS }));
   assert.equal(v.provider, 'calico-ebpf');
   assert.equal(v.flavor, 'manifest');
@@ -38,7 +65,11 @@ test('FelixConfiguration bpfEnabled and FELIX_BPFENABLED env each switch Calico 
 });
 
 test('Calico eBPF with kube-proxy disabled by nodeSelector (Calico guide): no conflict', () => {
-  const objs = [...twoNodes(), ...calicoNode('kube-system', { FELIX_BPFENABLED: 'true' }), kubeProxyDs({ desired: 0, nodeSelector: { 'non-calico': 'true' } })];
+  const objs = [
+    ...twoNodes(),
+    ...calicoNode('kube-system', { FELIX_BPFENABLED: 'true' }),
+    kubeProxyDs({ desired: 0, nodeSelector: { 'non-calico': 'true' } }),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'calico-ebpf');
   assert.equal(v.conflict, false);
@@ -46,8 +77,19 @@ test('Calico eBPF with kube-proxy disabled by nodeSelector (Calico guide): no co
 
 const antrea = (conf: string) => [
   ...twoNodes(),
-  daemonSet('kube-system', 'antrea-agent', { podLabels: { app: 'antrea', component: 'antrea-agent' }, desired: 2, containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }], tolerations: [{ operator: 'Exists' }] }),
-  ...['node-aaaa1', 'node-bbbb2'].map((n) => pod('kube-system', `antrea-agent-${n}`, { labels: { app: 'antrea', component: 'antrea-agent' }, nodeName: n, containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }] })),
+  daemonSet('kube-system', 'antrea-agent', {
+    podLabels: { app: 'antrea', component: 'antrea-agent' },
+    desired: 2,
+    containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }],
+    tolerations: [{ operator: 'Exists' }],
+  }),
+  ...['node-aaaa1', 'node-bbbb2'].map((n) =>
+    pod('kube-system', `antrea-agent-${n}`, {
+      labels: { app: 'antrea', component: 'antrea-agent' },
+      nodeName: n,
+      containers: [{ name: 'antrea-agent', image: 'antrea/antrea-agent-ubuntu:v2.2.0' }],
+    }),
+  ),
   configMap('kube-system', 'antrea-config', { 'antrea-agent.conf': conf, 'antrea-controller.conf': '' }),
 ];
 
@@ -69,8 +111,19 @@ test('Antrea without proxyAll is not a replacement; garbage conf raises provider
 
 const kubeRouter = (args: string[]) => [
   ...twoNodes(),
-  daemonSet('kube-system', 'kube-router', { podLabels: { 'k8s-app': 'kube-router' }, desired: 2, containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }], tolerations: [{ operator: 'Exists' }] }),
-  ...['node-aaaa1', 'node-bbbb2'].map((n) => pod('kube-system', `kube-router-${n}`, { labels: { 'k8s-app': 'kube-router' }, nodeName: n, containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }] })),
+  daemonSet('kube-system', 'kube-router', {
+    podLabels: { 'k8s-app': 'kube-router' },
+    desired: 2,
+    containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }],
+    tolerations: [{ operator: 'Exists' }],
+  }),
+  ...['node-aaaa1', 'node-bbbb2'].map((n) =>
+    pod('kube-system', `kube-router-${n}`, {
+      labels: { 'k8s-app': 'kube-router' },
+      nodeName: n,
+      containers: [{ name: 'kube-router', image: 'docker.io/cloudnativelabs/kube-router:v2.4.1', args }],
+    }),
+  ),
 ];
 
 test('kube-router runs its service proxy by default and with --run-service-proxy=true', () => {
@@ -83,7 +136,12 @@ test('kube-router runs its service proxy by default and with --run-service-proxy
 });
 
 test('kube-router with --run-service-proxy=false leaves Services to kube-proxy', () => {
-  const objs = [...kubeRouter(['--run-router=true', '--run-service-proxy=false']), kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
+  const objs = [
+    ...kubeRouter(['--run-router=true', '--run-service-proxy=false']),
+    kubeProxyDs(),
+    kubeProxyPod('node-aaaa1'),
+    kubeProxyPod('node-bbbb2'),
+  ];
   const v = detect(snap(objs));
   assert.equal(v.provider, 'kube-proxy');
   assert.equal(v.conflict, false);
@@ -92,7 +150,14 @@ test('kube-router with --run-service-proxy=false leaves Services to kube-proxy',
 const ovn = (ns: string) => [
   ...twoNodes(),
   ...['node-aaaa1', 'node-bbbb2'].map((n) =>
-    pod(ns, `ovnkube-node-${n}`, { labels: { app: 'ovnkube-node' }, nodeName: n, containers: [{ name: 'ovn-controller', image: 'quay.io/openshift/ovn:4.17' }, { name: 'ovnkube-controller', image: 'quay.io/openshift/ovnkube:v4.17.0' }] }),
+    pod(ns, `ovnkube-node-${n}`, {
+      labels: { app: 'ovnkube-node' },
+      nodeName: n,
+      containers: [
+        { name: 'ovn-controller', image: 'quay.io/openshift/ovn:4.17' },
+        { name: 'ovnkube-controller', image: 'quay.io/openshift/ovnkube:v4.17.0' },
+      ],
+    }),
   ),
 ];
 

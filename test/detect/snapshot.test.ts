@@ -13,15 +13,25 @@ test('only the objects the live sources would select reach the snapshot, slimmed
     configMap('kube-system', 'coredns', { Corefile: '.:53' }),
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' } },
   ]);
-  assert.deepEqual(s.agentPods.map((p) => p.name), ['kube-proxy-n1']);
-  assert.deepEqual(s.configMaps.map((c) => c.name), ['kube-proxy']);
+  assert.deepEqual(
+    s.agentPods.map((p) => p.name),
+    ['kube-proxy-n1'],
+  );
+  assert.deepEqual(
+    s.configMaps.map((c) => c.name),
+    ['kube-proxy'],
+  );
   assert.equal(s.nodes.length, 1);
   assert.equal((s.agentPods[0] as any).spec, undefined);
   for (const src of detectionSources({ mode: 'deployment' }).filter((x) => !x.optional)) assert.equal(s.sources[src.name], 'synced');
 });
 
 test('a pod matched by two pod sources appears once', () => {
-  const p = pod('kube-system', 'kp', { labels: { 'k8s-app': 'kube-proxy', component: 'kube-proxy' }, nodeName: 'n1', containers: [{ name: 'kube-proxy', image: 'k:v1' }] });
+  const p = pod('kube-system', 'kp', {
+    labels: { 'k8s-app': 'kube-proxy', component: 'kube-proxy' },
+    nodeName: 'n1',
+    containers: [{ name: 'kube-proxy', image: 'k:v1' }],
+  });
   assert.equal(snapshotFromObjects([p]).agentPods.length, 1);
 });
 
@@ -38,6 +48,12 @@ test('optional CRD sources are absent unless installed', () => {
 test('daemonset mode keeps only this node and its pods', () => {
   const s = snapshotFromObjects([node('n1'), node('n2'), kubeProxyPod('n1'), kubeProxyPod('n2')], { mode: 'daemonset', nodeName: 'n2' });
   assert.equal(s.nodeName, 'n2');
-  assert.deepEqual(s.nodes.map((n) => n.name), ['n2']);
-  assert.deepEqual(s.agentPods.map((p) => p.nodeName), ['n2']);
+  assert.deepEqual(
+    s.nodes.map((n) => n.name),
+    ['n2'],
+  );
+  assert.deepEqual(
+    s.agentPods.map((p) => p.nodeName),
+    ['n2'],
+  );
 });

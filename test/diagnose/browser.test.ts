@@ -9,8 +9,16 @@ import { nextProbeRound } from '../../src/app/diagnose.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium floods a closed network with requests.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('status page in a browser', () => {
   it('shows the provider, a probes table row and a runbook link, without JavaScript', async (t) => {
@@ -24,7 +32,7 @@ describe('status page in a browser', () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const { exporter, probes } = demo.running;
-      assert.ok(await exporter.whenReady(20_000), `ready: waiting for ${exporter.readiness().waitingFor.join(", ")}`);
+      assert.ok(await exporter.whenReady(20_000), `ready: waiting for ${exporter.readiness().waitingFor.join(', ')}`);
       if (!probes.state.lastRound) assert.ok(await nextProbeRound(probes, 15_000), 'a probe round completed');
       const context = await browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
@@ -41,7 +49,10 @@ describe('status page in a browser', () => {
       assert.match(cells[5]!, /\d+(\.\d+)? (ms|s)$/, 'latency');
       const link = page.locator('#config-issues a.runbook').first();
       assert.equal(await link.innerText(), 'ServiceProxyConfigInvalid');
-      assert.equal(await link.getAttribute('href'), 'https://github.com/service-proxy-exporter/service-proxy-exporter/blob/main/docs/runbooks/ServiceProxyConfigInvalid.md');
+      assert.equal(
+        await link.getAttribute('href'),
+        'https://github.com/service-proxy-exporter/service-proxy-exporter/blob/main/docs/runbooks/ServiceProxyConfigInvalid.md',
+      );
       assert.match(await page.locator('#config-issues').innerText(), /kpr_healthz_unset/);
       assert.match(await page.locator('#sources').innerText(), /events\s+synced/);
       await context.close();

@@ -17,7 +17,11 @@ describe('diagnose checks over every scenario', () => {
       const ids = r.checks.map((c) => c.id);
       assert.equal(new Set(ids).size, ids.length, `duplicate ids: ${ids}`);
       const groups = r.checks.map((c) => CHECK_GROUPS.indexOf(c.group));
-      assert.deepEqual(groups, [...groups].sort((a, b) => a - b), 'grouped provider → agents → config → datapath');
+      assert.deepEqual(
+        groups,
+        [...groups].sort((a, b) => a - b),
+        'grouped provider → agents → config → datapath',
+      );
       for (const c of r.checks) {
         assert.ok(CHECK_STATUSES.includes(c.status), c.id);
         assert.ok(c.summary.length > 0, c.id);
@@ -25,8 +29,15 @@ describe('diagnose checks over every scenario', () => {
       }
       assert.equal(r.provider.type, loadScenario(name).expected.provider);
       const expectedIssues = loadScenario(name).expected.issues;
-      assert.deepEqual(r.provider.issues, [...expectedIssues].sort((a, b) => CONFIG_CHECKS.indexOf(a as never) - CONFIG_CHECKS.indexOf(b as never)));
-      if (expectedIssues.length) assert.ok(r.checks.some((c) => c.group === 'config' || c.group === 'agents' || c.group === 'provider') && r.status !== 'ok', `${name}: issues ${expectedIssues} leave the report ok`);
+      assert.deepEqual(
+        r.provider.issues,
+        [...expectedIssues].sort((a, b) => CONFIG_CHECKS.indexOf(a as never) - CONFIG_CHECKS.indexOf(b as never)),
+      );
+      if (expectedIssues.length)
+        assert.ok(
+          r.checks.some((c) => c.group === 'config' || c.group === 'agents' || c.group === 'provider') && r.status !== 'ok',
+          `${name}: issues ${expectedIssues} leave the report ok`,
+        );
       assert.equal(exitCodeOf(r), r.checks.some((c) => c.status === 'fail') ? 1 : 0);
     });
   }
@@ -48,7 +59,11 @@ describe('kube-proxy-crashloop', () => {
     const c = check(r, 'agents.pods');
     assert.equal(c.status, 'fail');
     assert.match(c.summary, /2 of 4 kube-proxy pods not Ready \(CrashLoopBackOff\)/);
-    const pods = (c.evidence.notReady as { pod: string; node: string; containers: { waitingReason: string; restartCount: number; lastTerminationReason: string }[] }[]);
+    const pods = c.evidence.notReady as {
+      pod: string;
+      node: string;
+      containers: { waitingReason: string; restartCount: number; lastTerminationReason: string }[];
+    }[];
     assert.deepEqual(pods.map((p) => p.node).sort(), ['k8s-worker-2', 'k8s-worker-3']);
     for (const p of pods) {
       assert.match(c.summary, new RegExp(p.pod.split('/')[1]!));
@@ -59,7 +74,11 @@ describe('kube-proxy-crashloop', () => {
     assert.ok(c.details!.some((d) => /CrashLoopBackOff, 1[45] restarts, last exit Error \(code 1\)/.test(d)));
     const first = pods[0]!.pod.split('/')[1]!;
     assert.equal(c.next, `kubectl -n kube-system describe pod ${first}`);
-    assert.ok(c.more!.includes(`kubectl -n kube-system logs ${first} -c kube-proxy --previous --tail=500 | grep -Ei 'panic|fatal|error|iptables|ipvs|nftables|connection refused|timeout'`));
+    assert.ok(
+      c.more!.includes(
+        `kubectl -n kube-system logs ${first} -c kube-proxy --previous --tail=500 | grep -Ei 'panic|fatal|error|iptables|ipvs|nftables|connection refused|timeout'`,
+      ),
+    );
     assert.equal(c.runbook, 'KubeProxyDown');
   });
   it('fails agents.daemonset: desired 4, ready 2', () => {
@@ -90,8 +109,14 @@ describe('kube-proxy-crashloop', () => {
     assert.equal(c.status, 'warn');
     assert.equal((c.evidence.events as unknown[]).length, 1);
     assert.match(c.details![0]!, /BackOff \(x61\): Back-off restarting failed container/);
-    assert.equal(c.next, `kubectl -n kube-system get events --field-selector involvedObject.name=${pod},type=Warning --sort-by=.lastTimestamp`);
-    assert.equal(check(reportFor('kube-proxy-crashloop', { events: undefined, eventsNote: 'listing events is forbidden' }), 'agents.events').status, 'skipped');
+    assert.equal(
+      c.next,
+      `kubectl -n kube-system get events --field-selector involvedObject.name=${pod},type=Warning --sort-by=.lastTimestamp`,
+    );
+    assert.equal(
+      check(reportFor('kube-proxy-crashloop', { events: undefined, eventsNote: 'listing events is forbidden' }), 'agents.events').status,
+      'skipped',
+    );
   });
 });
 
@@ -132,7 +157,10 @@ describe('Cilium', () => {
     assert.equal(c.status, 'fail');
     assert.equal(c.next, 'kubectl -n kube-system get ds kube-proxy -o wide');
     assert.ok(c.more![0]!.includes('exec ds/cilium -c cilium-agent -- cilium-dbg status'));
-    assert.ok(r.checks.some((x) => x.id === 'agents.pods.kube-proxy'), 'the second component gets its own id');
+    assert.ok(
+      r.checks.some((x) => x.id === 'agents.pods.kube-proxy'),
+      'the second component gets its own id',
+    );
   });
 });
 
@@ -162,7 +190,13 @@ describe('missing agents, none, unknown', () => {
 });
 
 describe('data path', () => {
-  const result = (probe: string, path: 'vip' | 'endpoint', host: string, success: boolean, reason?: 'timeout' | 'refused'): TargetResult => ({
+  const result = (
+    probe: string,
+    path: 'vip' | 'endpoint',
+    host: string,
+    success: boolean,
+    reason?: 'timeout' | 'refused',
+  ): TargetResult => ({
     target: { probe, path, host, port: 443, kind: 'tcp', service: 'default/kubernetes' },
     result: success ? { success, durationSeconds: 0.002 } : { success, durationSeconds: 1, reason: reason!, detail: 'no answer' },
   });
@@ -171,7 +205,13 @@ describe('data path', () => {
     targets: results.map((r) => r.target),
     skipped: [{ probe: 'me_service', why: "the exporter's own Service is not configured" }],
     overLimit: false,
-    lastRound: { at: '2025-11-08T11:59:50.000Z', durationSeconds: 1.01, functional: functional(results), results, classifications: classifyRound(results) },
+    lastRound: {
+      at: '2025-11-08T11:59:50.000Z',
+      durationSeconds: 1.01,
+      functional: functional(results),
+      results,
+      classifications: classifyRound(results),
+    },
   });
 
   it("a backend down next to a working apiserver: datapath.probes ok, naming it as the backend's failure, not the proxy's", () => {
@@ -193,7 +233,7 @@ describe('data path', () => {
     const c = check(r, 'datapath.probe.apiserver');
     assert.equal(c.status, 'fail');
     assert.equal(c.evidence.verdict, 'proxy_broken');
-    assert.equal(c.next, "kubectl -n kube-system exec ds/cilium -c cilium-agent -- cilium-dbg service list | grep -F 10.96.0.1:443");
+    assert.equal(c.next, 'kubectl -n kube-system exec ds/cilium -c cilium-agent -- cilium-dbg service list | grep -F 10.96.0.1:443');
     assert.equal(check(r, 'datapath.probes').status, 'fail');
     assert.match(check(r, 'datapath.probes').details!.join('\n'), /not probed: me_service/);
   });

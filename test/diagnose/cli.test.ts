@@ -79,7 +79,10 @@ describe('diagnose CLI', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stdout, /\x1b\[/);
     const groups = ['PROVIDER', 'AGENTS', 'CONFIG', 'DATA PATH'].map((g) => r.stdout.indexOf(`\n${g}\n`));
-    assert.ok(groups.every((i, k) => i > 0 && (k === 0 || i > groups[k - 1]!)), 'grouped in order');
+    assert.ok(
+      groups.every((i, k) => i > 0 && (k === 0 || i > groups[k - 1]!)),
+      'grouped in order',
+    );
     assert.match(r.stdout, /FAIL {2}agents\.pods +2 of 4 kube-proxy pods not Ready \(CrashLoopBackOff\): kube-proxy-\w+,/);
     assert.match(r.stdout, /on k8s-worker-2: kube-proxy: CrashLoopBackOff, 1[45] restarts, last exit Error \(code 1\)/);
     assert.match(r.stdout, /next: kubectl -n kube-system describe pod kube-proxy-\w+\n/);
@@ -104,7 +107,10 @@ describe('diagnose CLI', () => {
       const r = await diagnose(['--kubeconfig', kc]);
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, `service-proxy-exporter: cannot reach the Kubernetes API at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+      assert.equal(
+        r.stderr,
+        `service-proxy-exporter: cannot reach the Kubernetes API at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,14 @@ export function check(r: DiagnoseReport, id: string): Check {
 export const failing = (r: DiagnoseReport): string[] => r.checks.filter((c) => c.status === 'fail').map((c) => c.id);
 
 /** A core/v1 Warning event about a pod, as the API server returns it. */
-export function warningEvent(ns: string, pod: string, reason: string, message: string, lastTimestamp: string, count = 1): Record<string, unknown> {
+export function warningEvent(
+  ns: string,
+  pod: string,
+  reason: string,
+  message: string,
+  lastTimestamp: string,
+  count = 1,
+): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Event',

@@ -16,7 +16,11 @@ function scenarioHarness(name: string, opts: { events?: Record<string, unknown>[
       loadInto(api, [...sc.objects, ...(opts.events ?? [])]);
       if (opts.forbidEvents) {
         api.setRbac([
-          { apiGroups: ['', 'apps', 'discovery.k8s.io', 'operator.tigera.io', 'crd.projectcalico.org'], resources: ['pods', 'nodes', 'configmaps', 'services', 'daemonsets', 'endpointslices', 'installations', 'felixconfigurations'], verbs: ['get', 'list', 'watch'] },
+          {
+            apiGroups: ['', 'apps', 'discovery.k8s.io', 'operator.tigera.io', 'crd.projectcalico.org'],
+            resources: ['pods', 'nodes', 'configmaps', 'services', 'daemonsets', 'endpointslices', 'installations', 'felixconfigurations'],
+            verbs: ['get', 'list', 'watch'],
+          },
         ]);
       }
     },
@@ -24,7 +28,9 @@ function scenarioHarness(name: string, opts: { events?: Record<string, unknown>[
 }
 
 const crashloopPod = () => {
-  const pod = loadScenario('kube-proxy-crashloop').objects.find((o) => o.kind === 'Pod' && o.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff')!;
+  const pod = loadScenario('kube-proxy-crashloop').objects.find(
+    (o) => o.kind === 'Pod' && o.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff',
+  )!;
   return pod.metadata.name as string;
 };
 
@@ -53,13 +59,23 @@ describe('/diagnose on a running exporter', () => {
       assert.equal(r.sources.events!.state, 'synced');
       await request(h.url).get('/diagnose').expect(200);
       // Watches opened in the background may be recorded meanwhile; a request-driven read would be a list or get.
-      assert.deepEqual(h.api.requests.slice(before).filter((q) => q.verb !== 'watch').map((q) => `${q.verb} ${q.path}`), [], 'no API read per /diagnose');
+      assert.deepEqual(
+        h.api.requests
+          .slice(before)
+          .filter((q) => q.verb !== 'watch')
+          .map((q) => `${q.verb} ${q.path}`),
+        [],
+        'no API read per /diagnose',
+      );
       // The status page shows the same, escaped.
       const page = (await request(h.url).get('/').expect(200).expect('content-type', /html/)).text;
       assert.match(page, /id="provider">kube-proxy</);
       assert.ok(page.includes('&lt;in pod&gt;'), 'event text is escaped');
       assert.ok(!page.includes('<in pod>'));
-      assert.match(page, /href="https:\/\/github\.com\/service-proxy-exporter\/service-proxy-exporter\/blob\/main\/docs\/runbooks\/KubeProxyDown\.md"/);
+      assert.match(
+        page,
+        /href="https:\/\/github\.com\/service-proxy-exporter\/service-proxy-exporter\/blob\/main\/docs\/runbooks\/KubeProxyDown\.md"/,
+      );
     } finally {
       await h.close();
     }

@@ -24,13 +24,41 @@ const FILE_KEYS = OPTIONS.map((o) => fileKey(o as OptionDef));
 const value = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', '0', '-1', '1', '15s', '500ms', '1m30s', '9999999999999999999h', ':9808', '127.0.0.1:0', '[::1]:80', 'deployment', 'daemonset', 'json', 'text', 'debug', 'cluster.local', '\n', 'a\nb', '"', 'NaN', '1e3', ' 5s ', '\u0000'),
+  fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    '1',
+    '15s',
+    '500ms',
+    '1m30s',
+    '9999999999999999999h',
+    ':9808',
+    '127.0.0.1:0',
+    '[::1]:80',
+    'deployment',
+    'daemonset',
+    'json',
+    'text',
+    'debug',
+    'cluster.local',
+    '\n',
+    'a\nb',
+    '"',
+    'NaN',
+    '1e3',
+    ' 5s ',
+    '\u0000',
+  ),
   fc.nat({ max: 5000 }).map((n) => '9'.repeat(n)),
 );
 
 /** The one-line contract of a user-facing error. */
 function assertOneLine(e: unknown, types: (abstract new (...a: never[]) => Error)[]): void {
-  assert.ok(types.some((t) => e instanceof t), `expected ${types.map((t) => t.name).join('/')}, got ${String((e as Error)?.stack ?? e)}`);
+  assert.ok(
+    types.some((t) => e instanceof t),
+    `expected ${types.map((t) => t.name).join('/')}, got ${String((e as Error)?.stack ?? e)}`,
+  );
   const message = (e as Error).message;
   assert.ok(message.length > 0, 'a message');
   assert.ok(!/[\r\n]/.test(message), `one line: ${JSON.stringify(message.slice(0, 200))}`);
@@ -50,7 +78,23 @@ function trySettings(flags: Record<string, string | undefined>, env: NodeJS.Proc
 describe('flags and environment variables, fuzzed', () => {
   it('parseCommandLine: arbitrary argv gives parsed args or one UsageError line', () => {
     const arg = fc.oneof(
-      fc.constantFrom(...FLAGS.map((f) => `--${f}`), 'serve', 'demo', 'diagnose', 'help', '--help', '-h', '--version', '--', '-', '--scenario', '--output', '--no-probes', '--=', '---x'),
+      fc.constantFrom(
+        ...FLAGS.map((f) => `--${f}`),
+        'serve',
+        'demo',
+        'diagnose',
+        'help',
+        '--help',
+        '-h',
+        '--version',
+        '--',
+        '-',
+        '--scenario',
+        '--output',
+        '--no-probes',
+        '--=',
+        '---x',
+      ),
       fc.tuple(fc.constantFrom(...FLAGS), value).map(([f, v]) => `--${f}=${v}`),
       value,
     );
@@ -69,7 +113,11 @@ describe('flags and environment variables, fuzzed', () => {
 
   it('resolveSettings: arbitrary flag and environment values give Settings or one ConfigError line', () => {
     const flagSet = fc.dictionary(fc.constantFrom(...FLAGS.filter((f) => f !== 'config' && f !== 'kubeconfig')), value, { maxKeys: 5 });
-    const envSet = fc.dictionary(fc.constantFrom(...FLAGS.filter((f) => f !== 'config').map(envName), 'NODE_NAME', 'POD_NAMESPACE'), value, { maxKeys: 4 });
+    const envSet = fc.dictionary(
+      fc.constantFrom(...FLAGS.filter((f) => f !== 'config').map(envName), 'NODE_NAME', 'POD_NAMESPACE'),
+      value,
+      { maxKeys: 4 },
+    );
     fc.assert(
       fc.property(flagSet, envSet, (flags, env) => trySettings(flags, env)),
       { numRuns: RUNS * 2 },
@@ -78,14 +126,40 @@ describe('flags and environment variables, fuzzed', () => {
 });
 
 describe('config files, fuzzed', () => {
-  const anyValue = fc.oneof(value, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 3 }), fc.dictionary(value, value, { maxKeys: 3 }));
-  const settings = fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FILE_KEYS) }, fc.string({ maxLength: 12 })), anyValue, { maxKeys: 5 });
+  const anyValue = fc.oneof(
+    value,
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(value, { maxLength: 3 }),
+    fc.dictionary(value, value, { maxKeys: 3 }),
+  );
+  const settings = fc.dictionary(
+    fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FILE_KEYS) }, fc.string({ maxLength: 12 })),
+    anyValue,
+    { maxKeys: 5 },
+  );
   const fileText = fc.oneof(
     settings.map((o) => stringify(o)),
     settings.map((o) => JSON.stringify(o)),
     fc.string({ maxLength: 200 }),
     fc.string({ unit: 'binary', maxLength: 200 }),
-    fc.constantFrom('', '---\n---\n', '[]', '- a\n- b', '42', 'null', '~', '{', 'probeInterval: [', 'a: &x\n  b: *x', '\uFEFFprobeInterval: 15s', '%YAML 9.9\n---\nx: 1', 'probeInterval: !!binary abc'),
+    fc.constantFrom(
+      '',
+      '---\n---\n',
+      '[]',
+      '- a\n- b',
+      '42',
+      'null',
+      '~',
+      '{',
+      'probeInterval: [',
+      'a: &x\n  b: *x',
+      '\uFEFFprobeInterval: 15s',
+      '%YAML 9.9\n---\nx: 1',
+      'probeInterval: !!binary abc',
+    ),
   );
 
   let n = 0;

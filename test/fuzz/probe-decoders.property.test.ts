@@ -33,15 +33,18 @@ const mutatedAnswer = (id: number) =>
     return b;
   });
 
-const replyBytes = (id: number) => fc.oneof(fc.uint8Array({ maxLength: 600 }).map((u) => Buffer.from(u)), mutatedAnswer(id));
-
 describe('DNS reply decoding (judgeReply)', () => {
   it('gives a verdict for any bytes, never throws', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom('A' as const, 'AAAA' as const), fc.uint8Array({ maxLength: 600 }), (id, type, bytes) => {
-        const v = judgeReply(Buffer.from(bytes), id, type);
-        assert.ok(['success', 'dns', 'not_ours'].includes(v.kind));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.constantFrom('A' as const, 'AAAA' as const),
+        fc.uint8Array({ maxLength: 600 }),
+        (id, type, bytes) => {
+          const v = judgeReply(Buffer.from(bytes), id, type);
+          assert.ok(['success', 'dns', 'not_ours'].includes(v.kind));
+        },
+      ),
       { numRuns: RUNS * 20 },
     );
     fc.assert(
@@ -106,16 +109,24 @@ describe('the DNS prober on random replies over UDP and TCP', () => {
 
   it('over UDP: every reply settles the probe', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), fc.uint8Array({ maxLength: 512 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), async (mutate, noise, edits) => {
-        reply = (q) => {
-          if (!mutate) return Buffer.from(noise);
-          const b = Buffer.from(answerQuery(q, 'NOERROR', ['198.18.100.1']));
-          for (const [at, v] of edits) b[at % b.length] = v;
-          return b;
-        };
-        const r = await probeDns({ kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: udpPort, transport: 'udp', queryName: NAME }, { timeoutMs: TIMEOUT_MS });
-        assertSettled(r, 'udp');
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 512 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        async (mutate, noise, edits) => {
+          reply = (q) => {
+            if (!mutate) return Buffer.from(noise);
+            const b = Buffer.from(answerQuery(q, 'NOERROR', ['198.18.100.1']));
+            for (const [at, v] of edits) b[at % b.length] = v;
+            return b;
+          };
+          const r = await probeDns(
+            { kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: udpPort, transport: 'udp', queryName: NAME },
+            { timeoutMs: TIMEOUT_MS },
+          );
+          assertSettled(r, 'udp');
+        },
+      ),
       { numRuns: SOCKET_RUNS },
     );
   });
@@ -125,7 +136,10 @@ describe('the DNS prober on random replies over UDP and TCP', () => {
       fc.asyncProperty(fc.boolean(), fc.boolean(), fc.uint8Array({ maxLength: 512 }), async (framed, close, noise) => {
         tcpClose = close;
         reply = () => (framed ? frameTcp(Buffer.from(noise)) : Buffer.from(noise));
-        const r = await probeDns({ kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: tcpPort, transport: 'tcp', queryName: NAME }, { timeoutMs: TIMEOUT_MS });
+        const r = await probeDns(
+          { kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: tcpPort, transport: 'tcp', queryName: NAME },
+          { timeoutMs: TIMEOUT_MS },
+        );
         assertSettled(r, 'tcp');
       }),
       { numRuns: SOCKET_RUNS },
@@ -157,26 +171,55 @@ describe('the HTTP prober on random responses', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  const statusLine = fc.constantFrom('HTTP/1.1 200 OK\r\n', 'HTTP/1.0 204 No Content\r\n', 'HTTP/1.1 503 Unavailable\r\n', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n', '');
-  const header = fc.constantFrom('content-length: 5\r\n', 'content-length: 999999\r\n', 'content-length: x\r\n', 'x: y\r\n', '\r\n', ': \r\n');
+  const statusLine = fc.constantFrom(
+    'HTTP/1.1 200 OK\r\n',
+    'HTTP/1.0 204 No Content\r\n',
+    'HTTP/1.1 503 Unavailable\r\n',
+    'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n',
+    '',
+  );
+  const header = fc.constantFrom(
+    'content-length: 5\r\n',
+    'content-length: 999999\r\n',
+    'content-length: x\r\n',
+    'x: y\r\n',
+    '\r\n',
+    ': \r\n',
+  );
 
   it('settles on any response bytes, and succeeds only on a real status line', async () => {
     await fc.assert(
-      fc.asyncProperty(statusLine, fc.array(header, { maxLength: 4 }), fc.boolean(), fc.uint8Array({ maxLength: 2048 }), fc.boolean(), async (status, headers, endHeaders, noise, shouldClose) => {
-        response = Buffer.concat([Buffer.from(status + headers.join('') + (endHeaders ? '\r\n' : ''), 'latin1'), Buffer.from(noise)]);
-        close = shouldClose;
-        const r = await probeHttp({ kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' }, { timeoutMs: TIMEOUT_MS });
-        assertSettled(r, JSON.stringify(response.toString('latin1').slice(0, 80)));
-        if (r.success) assert.match(response.toString('latin1'), /^HTTP\/1\.[01] 2\d\d /);
-      }),
+      fc.asyncProperty(
+        statusLine,
+        fc.array(header, { maxLength: 4 }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.boolean(),
+        async (status, headers, endHeaders, noise, shouldClose) => {
+          response = Buffer.concat([Buffer.from(status + headers.join('') + (endHeaders ? '\r\n' : ''), 'latin1'), Buffer.from(noise)]);
+          close = shouldClose;
+          const r = await probeHttp(
+            { kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+            { timeoutMs: TIMEOUT_MS },
+          );
+          assertSettled(r, JSON.stringify(response.toString('latin1').slice(0, 80)));
+          if (r.success) assert.match(response.toString('latin1'), /^HTTP\/1\.[01] 2\d\d /);
+        },
+      ),
       { numRuns: SOCKET_RUNS },
     );
   });
 
   it('reads at most the body limit of an answer that does not end', async () => {
-    response = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 100000000\r\n\r\n'), Buffer.alloc(HTTP_BODY_LIMIT_BYTES * 4, 'x')]);
+    response = Buffer.concat([
+      Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 100000000\r\n\r\n'),
+      Buffer.alloc(HTTP_BODY_LIMIT_BYTES * 4, 'x'),
+    ]);
     close = false;
-    const r = await probeHttp({ kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' }, { timeoutMs: 2000 });
+    const r = await probeHttp(
+      { kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+      { timeoutMs: 2000 },
+    );
     assert.equal(r.success, true, r.detail);
     assert.match(r.detail ?? '', /body not read past/);
     assert.ok(r.durationSeconds < 1, `${r.durationSeconds} s`);

@@ -17,7 +17,11 @@ export function normalize(text: string): string {
     text
       .split('\n')
       .filter((l) => l !== '' && !VOLATILE.test(l))
-      .map((l) => (l.startsWith('service_proxy_exporter_build_info{') ? 'service_proxy_exporter_build_info{version="VERSION",revision="REVISION",nodejs_version="NODE"} 1' : l))
+      .map((l) =>
+        l.startsWith('service_proxy_exporter_build_info{')
+          ? 'service_proxy_exporter_build_info{version="VERSION",revision="REVISION",nodejs_version="NODE"} 1'
+          : l,
+      )
       .join('\n') + '\n'
   );
 }
@@ -47,7 +51,11 @@ export async function scenarioExposition(name: string): Promise<string> {
         v.flavor === e.flavor &&
         v.version === e.version &&
         v.conflict === e.conflict &&
-        Object.entries(v.issues).filter(([, on]) => on).map(([c]) => c).sort().join(',') === issues &&
+        Object.entries(v.issues)
+          .filter(([, on]) => on)
+          .map(([c]) => c)
+          .sort()
+          .join(',') === issues &&
         JSON.stringify(v.agents) === JSON.stringify(e.agents),
       `the verdict ${name} expects`,
     );

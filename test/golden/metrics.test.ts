@@ -13,7 +13,11 @@ describe('golden /metrics per scenario', () => {
     it(`${name}: /metrics equals src/sim/scenarios/golden/${name}.prom`, async () => {
       const file = join(GOLDEN_DIR, `${name}.prom`);
       assert.ok(existsSync(file), `no golden copy for ${name}: run npm run generate:golden`);
-      assert.equal(await scenarioExposition(name), readFileSync(file, 'utf8'), 'exposition changed: review it, then npm run generate:golden');
+      assert.equal(
+        await scenarioExposition(name),
+        readFileSync(file, 'utf8'),
+        'exposition changed: review it, then npm run generate:golden',
+      );
     });
   }
 });

@@ -61,10 +61,7 @@ export async function startHarness(
   const kubeconfigPath = join(dir, 'kubeconfig');
   if (opts.kubeconfig) writeFileSync(kubeconfigPath, opts.kubeconfig(api.url), { mode: 0o600 });
   else writeKubeconfig(api.url, kubeconfigPath);
-  const settings = resolveSettings(
-    { listen: '127.0.0.1:0', kubeconfig: kubeconfigPath, 'source-grace-period': '1s', ...opts.flags },
-    {},
-  );
+  const settings = resolveSettings({ listen: '127.0.0.1:0', kubeconfig: kubeconfigPath, 'source-grace-period': '1s', ...opts.flags }, {});
   // A fixture's ClusterIPs lead nowhere on this machine: without probers or a data plane the test
   // opted into, no probe runs (test traffic never leaves the machine).
   if (!opts.probers && !opts.probes) settings.disabledProbes = [...ALL_PROBES];
@@ -91,7 +88,8 @@ export async function startHarness(
       }
     },
     async ready(timeoutMs = 15_000) {
-      if (!(await exporter.whenReady(timeoutMs))) throw new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`);
+      if (!(await exporter.whenReady(timeoutMs)))
+        throw new Error(`timed out waiting for readiness: ${exporter.readiness().waitingFor.join(', ')}`);
     },
     async scrape() {
       const res = await fetch(`${running.url}/metrics`);
@@ -113,7 +111,15 @@ export function waitForVerdict(exporter: Exporter, pred: (v: Verdict) => boolean
   return new Promise<Verdict>((resolve, reject) => {
     const current = exporter.state.verdict;
     if (current && pred(current)) return resolve(current);
-    const last = () => JSON.stringify(exporter.state.verdict && { provider: exporter.state.verdict.provider, conflict: exporter.state.verdict.conflict, agents: exporter.state.verdict.agents, reasons: exporter.state.verdict.reasons });
+    const last = () =>
+      JSON.stringify(
+        exporter.state.verdict && {
+          provider: exporter.state.verdict.provider,
+          conflict: exporter.state.verdict.conflict,
+          agents: exporter.state.verdict.agents,
+          reasons: exporter.state.verdict.reasons,
+        },
+      );
     let done = false;
     const check = (v: Verdict | undefined) => {
       if (done || !v || !pred(v)) return;

@@ -30,7 +30,18 @@ describe('metrics registry', () => {
 
   it('exports the last round, and counts failures per reason with every reason present from the first probe', async () => {
     let s = state({
-      verdict: { provider: 'kube-proxy', mode: 'iptables', version: 'v1.31.0', flavor: 'kubeadm', conflict: false, issues: noIssues(), agents: { ready: 3, unready: 0, missing: 0 }, agentNodes: [], findings: [], reasons: [] },
+      verdict: {
+        provider: 'kube-proxy',
+        mode: 'iptables',
+        version: 'v1.31.0',
+        flavor: 'kubeadm',
+        conflict: false,
+        issues: noIssues(),
+        agents: { ready: 3, unready: 0, missing: 0 },
+        agentNodes: [],
+        findings: [],
+        reasons: [],
+      },
       probes: { functional: false, results: [{ probe: 'apiserver', path: 'vip', success: false }], verdicts: { apiserver: 'no_endpoint' } },
     });
     const { registry, probes } = createMetrics(() => s, { defaultMetrics: false });
@@ -58,9 +69,16 @@ describe('metrics registry', () => {
     });
     const { registry } = createMetrics(() => s, { defaultMetrics: false });
     let text = await registry.metrics();
-    for (const [probe, current] of [['apiserver', 'ok'], ['apps/web', 'backend_error']] as const) {
+    for (const [probe, current] of [
+      ['apiserver', 'ok'],
+      ['apps/web', 'backend_error'],
+    ] as const) {
       for (const verdict of VERDICTS) {
-        assert.match(text, new RegExp(`^service_lb_probe_verdict\\{probe="${probe}",verdict="${verdict}"\\} ${verdict === current ? 1 : 0}$`, 'm'), `${probe} ${verdict}`);
+        assert.match(
+          text,
+          new RegExp(`^service_lb_probe_verdict\\{probe="${probe}",verdict="${verdict}"\\} ${verdict === current ? 1 : 0}$`, 'm'),
+          `${probe} ${verdict}`,
+        );
       }
     }
     assert.equal(text.match(/^service_lb_probe_verdict\{[^}]*\} 1$/gm)?.length, 2, 'one-hot per probe');

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blamedProbes, classify, classifyRound, functional, functionalFromVerdicts, verdictChanges, VERDICTS, type ProbePaths, type ProbeVerdict } from '../../src/probe/differential.js';
+import {
+  blamedProbes,
+  classify,
+  classifyRound,
+  functional,
+  functionalFromVerdicts,
+  verdictChanges,
+  VERDICTS,
+  type ProbePaths,
+  type ProbeVerdict,
+} from '../../src/probe/differential.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult, type ProbeTarget, type TargetResult } from '../../src/probe/types.js';
 
 const ok: ProbeResult = { success: true, durationSeconds: 0.01 };
@@ -51,10 +61,14 @@ describe('classify', () => {
   });
 
   it('names the service proxy when the VIP fails and the endpoint answers', () => {
-    const c = classify({ vip: { success: false, durationSeconds: 1, reason: 'timeout', detail: 'no answer within 1000 ms' }, endpoint: ok });
+    const c = classify({
+      vip: { success: false, durationSeconds: 1, reason: 'timeout', detail: 'no answer within 1000 ms' },
+      endpoint: ok,
+    });
     assert.deepEqual(c, {
       verdict: 'proxy_broken',
-      explanation: 'The VIP fails (timeout: no answer within 1000 ms) while the same backend answers directly, so the service proxy is not forwarding this Service.',
+      explanation:
+        'The VIP fails (timeout: no answer within 1000 ms) while the same backend answers directly, so the service proxy is not forwarding this Service.',
     });
   });
 
@@ -142,7 +156,10 @@ describe('functional (from a round of results)', () => {
 describe('blamedProbes', () => {
   it('names the probes the service proxy failed, in order', () => {
     const c = (verdict: ProbeVerdict) => ({ verdict, explanation: '' });
-    assert.deepEqual(blamedProbes({ apiserver: c('proxy_broken'), dns_udp: c('backend_error'), 'apps/web': c('nodeport_broken') }), ['apiserver', 'apps/web']);
+    assert.deepEqual(blamedProbes({ apiserver: c('proxy_broken'), dns_udp: c('backend_error'), 'apps/web': c('nodeport_broken') }), [
+      'apiserver',
+      'apps/web',
+    ]);
   });
 });
 

@@ -95,13 +95,17 @@ describe('dns prober', () => {
 // one, see test/containment) every other address is unroutable. There, a UDP connect fails with
 // ENETUNREACH — handed to connect()'s callback, where a send() used to throw and end the process.
 const offMachine = Object.values(networkInterfaces()).some((addrs) => (addrs ?? []).some((a) => !a.internal));
-describe('dns prober with no route to the DNS VIP', { skip: offMachine ? 'not isolated: a route off this machine exists (run through npm test)' : undefined }, () => {
-  for (const transport of ['udp', 'tcp'] as const) {
-    it(`over ${transport}: reason unreachable at once, no exception`, async () => {
-      const r = await probeDns({ ...target(53, transport), host: '198.18.255.254' }, { timeoutMs: 2000 });
-      assert.deepEqual([r.success, r.reason], [false, 'unreachable'], r.detail);
-      assert.match(r.detail ?? '', /ENETUNREACH/);
-      assert.ok(r.durationSeconds < 1);
-    });
-  }
-});
+describe(
+  'dns prober with no route to the DNS VIP',
+  { skip: offMachine ? 'not isolated: a route off this machine exists (run through npm test)' : undefined },
+  () => {
+    for (const transport of ['udp', 'tcp'] as const) {
+      it(`over ${transport}: reason unreachable at once, no exception`, async () => {
+        const r = await probeDns({ ...target(53, transport), host: '198.18.255.254' }, { timeoutMs: 2000 });
+        assert.deepEqual([r.success, r.reason], [false, 'unreachable'], r.detail);
+        assert.match(r.detail ?? '', /ENETUNREACH/);
+        assert.ok(r.durationSeconds < 1);
+      });
+    }
+  },
+);

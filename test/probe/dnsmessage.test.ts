@@ -17,13 +17,19 @@ describe('DNS messages (dns-packet)', () => {
 
   it('judges an answer of the asked type a success, anything else dns or not ours', () => {
     const q = encodeQuery(9, NAME);
-    assert.deepEqual(judgeReply(answerQuery(q, 'NOERROR', ['198.18.100.1', '198.18.100.2']), 9, 'A'), { kind: 'success', detail: 'NOERROR, 2 answer(s)' });
+    assert.deepEqual(judgeReply(answerQuery(q, 'NOERROR', ['198.18.100.1', '198.18.100.2']), 9, 'A'), {
+      kind: 'success',
+      detail: 'NOERROR, 2 answer(s)',
+    });
     assert.deepEqual(judgeReply(answerQuery(q, 'NOERROR', ['fd00::1']), 9, 'A'), { kind: 'dns', detail: 'NOERROR without answers' });
     assert.deepEqual(judgeReply(answerQuery(q, 'NXDOMAIN'), 9, 'A'), { kind: 'dns', detail: 'rcode NXDOMAIN' });
     assert.equal(judgeReply(answerQuery(q, 'NOERROR', ['198.18.100.1']), 10, 'A').kind, 'not_ours');
     assert.equal(judgeReply(q, 9, 'A').kind, 'not_ours', 'a query is not a response');
     assert.equal(judgeReply(Buffer.from([0, 9, 0x81]), 9, 'A').kind, 'dns');
-    assert.deepEqual(judgeReply(answerQuery(encodeQuery(3, 'x.test', 'AAAA'), 'NOERROR', ['fd00::1']), 3, 'AAAA'), { kind: 'success', detail: 'NOERROR, 1 answer(s)' });
+    assert.deepEqual(judgeReply(answerQuery(encodeQuery(3, 'x.test', 'AAAA'), 'NOERROR', ['fd00::1']), 3, 'AAAA'), {
+      kind: 'success',
+      detail: 'NOERROR, 1 answer(s)',
+    });
   });
 
   it('a truncated response without answers is dns, and says so', () => {

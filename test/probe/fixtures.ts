@@ -95,7 +95,15 @@ export function baseCluster(): { services: SlimService[]; endpointSlices: SlimEn
           { ip: '198.18.1.10', node: 'node-a' },
         ],
       ),
-      slice('monitoring', 'service-proxy-exporter', [{ name: 'metrics', port: 9808 }], [{ ip: '198.18.2.7', node: 'node-b' }, { ip: '198.18.2.8', node: 'node-a' }]),
+      slice(
+        'monitoring',
+        'service-proxy-exporter',
+        [{ name: 'metrics', port: 9808 }],
+        [
+          { ip: '198.18.2.7', node: 'node-b' },
+          { ip: '198.18.2.8', node: 'node-a' },
+        ],
+      ),
     ],
     nodes: [node('node-b', '198.18.3.2'), node('node-a', '198.18.3.1'), node('node-c', '198.18.3.3', false)],
   };

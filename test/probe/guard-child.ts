@@ -58,5 +58,7 @@ if (process.argv[2] === 'outside') {
   const round = await runRound(targets, { concurrency: 3, timeoutMs: 5000, probers: table });
   const text = await metrics.registry.metrics();
   const crashes = Number(/^service_proxy_exporter_probe_crashes_total (\d+)/m.exec(text)?.[1]);
-  process.stdout.write(`${JSON.stringify({ results: round.results.map((r) => r.result), crashes, labels, seconds: round.durationSeconds })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ results: round.results.map((r) => r.result), crashes, labels, seconds: round.durationSeconds })}\n`,
+  );
 }

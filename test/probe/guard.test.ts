@@ -11,7 +11,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe('the probe crash guard', () => {
   it('turns an exception a probe lets escape into a failed probe (reason other) and a count, and the process goes on', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, 'probe'], { cwd: ROOT, timeout: 20_000 });
-    const out = JSON.parse(stdout) as { results: { success: boolean; reason?: string; detail?: string }[]; crashes: number; labels: string[]; seconds: number };
+    const out = JSON.parse(stdout) as {
+      results: { success: boolean; reason?: string; detail?: string }[];
+      crashes: number;
+      labels: string[];
+      seconds: number;
+    };
     assert.deepEqual(
       out.results.map((r) => [r.success, r.reason]),
       [
@@ -27,10 +32,13 @@ describe('the probe crash guard', () => {
   });
 
   it('does not swallow an exception from outside the probes: the process still ends', async () => {
-    await assert.rejects(run(process.execPath, ['--import', 'tsx', CHILD, 'outside'], { cwd: ROOT, timeout: 20_000 }), (err: { code?: number; stderr?: string }) => {
-      assert.equal(err.code, 1);
-      assert.match(err.stderr ?? '', /not from a probe/);
-      return true;
-    });
+    await assert.rejects(
+      run(process.execPath, ['--import', 'tsx', CHILD, 'outside'], { cwd: ROOT, timeout: 20_000 }),
+      (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr ?? '', /not from a probe/);
+        return true;
+      },
+    );
   });
 });

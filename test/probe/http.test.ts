@@ -63,7 +63,9 @@ describe('http prober', () => {
   });
 
   it('speaks HTTPS without verifying the certificate', async () => {
-    const r = await probeHttp(target(secure.port, { scheme: 'https', expectedStatus: 'any', serverName: 'kubernetes.default.svc' }), { timeoutMs: 2000 });
+    const r = await probeHttp(target(secure.port, { scheme: 'https', expectedStatus: 'any', serverName: 'kubernetes.default.svc' }), {
+      timeoutMs: 2000,
+    });
     assert.equal(r.success, true, r.detail);
     assert.equal(r.detail, 'HTTP 401');
   });

@@ -25,7 +25,9 @@ describe('the probe schedule', () => {
  * A clock the test advances by hand: timers fire in order when their time has come, and a timer
  * may fire late (advance past it) as a busy event loop makes it.
  */
-function manualClock(start = 1_000_000): SchedulerClock & { advance(ms: number, o?: { late?: boolean }): void; pending(): number; fired: number[] } {
+function manualClock(
+  start = 1_000_000,
+): SchedulerClock & { advance(ms: number, o?: { late?: boolean }): void; pending(): number; fired: number[] } {
   let now = start;
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();

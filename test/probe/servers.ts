@@ -111,7 +111,8 @@ export async function startDns(
     if (behaviour === 'nxdomain') return answerQuery(query, 'NXDOMAIN');
     if (behaviour === 'servfail') return answerQuery(query, 'SERVFAIL');
     if (behaviour === 'empty') return answerQuery(query, 'NOERROR');
-    const reply = q.name.toLowerCase() === known && q.type === 'A' ? answerQuery(query, 'NOERROR', [address]) : answerQuery(query, 'NXDOMAIN');
+    const reply =
+      q.name.toLowerCase() === known && q.type === 'A' ? answerQuery(query, 'NOERROR', [address]) : answerQuery(query, 'NXDOMAIN');
     if (behaviour === 'wrong-id') reply.writeUInt16BE((q.id + 1) & 0xffff, 0);
     if (behaviour === 'truncated') {
       // TC set and no answers: what a server sends over UDP when the answer does not fit

@@ -5,9 +5,15 @@ import { ANNOTATIONS, discoverTargets, type DiscoverInput } from '../../src/prob
 import { BUILTIN_PROBES, PROBE_PATHS, type ProbeTarget } from '../../src/probe/types.js';
 import { baseCluster, node, port, service, slice } from './fixtures.js';
 
-const input = (over: Partial<DiscoverInput> = {}): DiscoverInput => ({ ...baseCluster(), clusterDomain: 'cluster.local', maxTargets: 20, ...over });
+const input = (over: Partial<DiscoverInput> = {}): DiscoverInput => ({
+  ...baseCluster(),
+  clusterDomain: 'cluster.local',
+  maxTargets: 20,
+  ...over,
+});
 const self = { namespace: 'monitoring', service: 'service-proxy-exporter' };
-const find = (ts: ProbeTarget[], probe: string, path: string): ProbeTarget | undefined => ts.find((t) => t.probe === probe && t.path === path);
+const find = (ts: ProbeTarget[], probe: string, path: string): ProbeTarget | undefined =>
+  ts.find((t) => t.probe === probe && t.path === path);
 const addr = (t: ProbeTarget | undefined): string | undefined => t && `${t.host}:${t.port}`;
 
 describe('built-in probes', () => {
@@ -71,7 +77,16 @@ describe('built-in probes', () => {
     const { targets } = discoverTargets(input({ self }));
     assert.deepEqual(
       targets.map((t) => `${t.probe}/${t.path}`),
-      ['apiserver/vip', 'apiserver/endpoint', 'dns_udp/vip', 'dns_udp/endpoint', 'dns_tcp/vip', 'dns_tcp/endpoint', 'me_service/vip', 'me_service/endpoint'],
+      [
+        'apiserver/vip',
+        'apiserver/endpoint',
+        'dns_udp/vip',
+        'dns_udp/endpoint',
+        'dns_tcp/vip',
+        'dns_tcp/endpoint',
+        'me_service/vip',
+        'me_service/endpoint',
+      ],
     );
   });
 
@@ -113,7 +128,12 @@ describe('built-in probes', () => {
     const c = baseCluster();
     c.services[1] = { ...c.services[1]!, name: 'rke2-coredns' };
     c.endpointSlices[1] = { ...c.endpointSlices[1]!, serviceName: 'rke2-coredns' };
-    const r = discoverTargets({ ...c, clusterDomain: 'k8s.example.', maxTargets: 20, dnsService: { namespace: 'kube-system', name: 'rke2-coredns' } });
+    const r = discoverTargets({
+      ...c,
+      clusterDomain: 'k8s.example.',
+      maxTargets: 20,
+      dnsService: { namespace: 'kube-system', name: 'rke2-coredns' },
+    });
     const vip = find(r.targets, 'dns_tcp', 'vip');
     assert.equal(vip?.kind === 'dns' && vip.queryName, 'kubernetes.default.svc.k8s.example');
     assert.ok(find(r.targets, 'dns_tcp', 'endpoint'));
@@ -122,7 +142,9 @@ describe('built-in probes', () => {
   it('IPv6 cluster DNS asks AAAA and compares with an IPv6 endpoint only', () => {
     const c = baseCluster();
     c.services[1] = { ...c.services[1]!, clusterIP: 'fd00:10::a' };
-    c.endpointSlices.push(slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: 'fd00:1::5' }], 'IPv6', 'kube-dns-v6'));
+    c.endpointSlices.push(
+      slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: 'fd00:1::5' }], 'IPv6', 'kube-dns-v6'),
+    );
     const r = discoverTargets({ ...c, clusterDomain: 'cluster.local', maxTargets: 20 });
     const vip = find(r.targets, 'dns_udp', 'vip');
     assert.equal(vip?.kind === 'dns' && vip.queryType, 'AAAA');
@@ -146,7 +168,17 @@ describe('opted-in Services', () => {
   const run = (services: ReturnType<typeof service>[], over: Partial<DiscoverInput> = {}) =>
     discoverTargets({
       services,
-      endpointSlices: [slice('apps', 'web', [{ name: 'http', port: 8080 }, { name: 'admin', port: 9090 }], [{ ip: '198.18.4.1' }])],
+      endpointSlices: [
+        slice(
+          'apps',
+          'web',
+          [
+            { name: 'http', port: 8080 },
+            { name: 'admin', port: 9090 },
+          ],
+          [{ ip: '198.18.4.1' }],
+        ),
+      ],
       nodes: [node('node-b', '198.18.3.2'), node('node-a', '198.18.3.1'), node('node-0', '198.18.3.9', false)],
       clusterDomain: 'cluster.local',
       maxTargets: 20,
@@ -167,7 +199,13 @@ describe('opted-in Services', () => {
   });
 
   it('port by name or number, path, scheme and expected status', () => {
-    const byName = run([annotated('web', { [ANNOTATIONS.port]: 'admin', [ANNOTATIONS.path]: 'status', [ANNOTATIONS.expectedStatus]: '200,204' }, { ports: two })]);
+    const byName = run([
+      annotated(
+        'web',
+        { [ANNOTATIONS.port]: 'admin', [ANNOTATIONS.path]: 'status', [ANNOTATIONS.expectedStatus]: '200,204' },
+        { ports: two },
+      ),
+    ]);
     assert.deepEqual(byName.targets[0], {
       kind: 'http',
       scheme: 'http',
@@ -180,14 +218,19 @@ describe('opted-in Services', () => {
       service: 'apps/web',
     });
     assert.equal(addr(byName.targets[1]), '198.18.4.1:9090');
-    const byNumber = run([annotated('web', { [ANNOTATIONS.port]: '9000', [ANNOTATIONS.scheme]: 'https', [ANNOTATIONS.path]: '/' }, { ports: two })]);
+    const byNumber = run([
+      annotated('web', { [ANNOTATIONS.port]: '9000', [ANNOTATIONS.scheme]: 'https', [ANNOTATIONS.path]: '/' }, { ports: two }),
+    ]);
     const t = byNumber.targets[0]!;
     assert.equal(t.kind === 'http' && `${t.scheme} ${t.port} ${t.expectedStatus}`, 'https 9000 2xx');
   });
 
   it('https without a path is a TLS handshake', () => {
     const r = run([annotated('web', { [ANNOTATIONS.scheme]: 'HTTPS' })]);
-    assert.deepEqual(r.targets.map((t) => t.kind), ['tls', 'tls']);
+    assert.deepEqual(
+      r.targets.map((t) => t.kind),
+      ['tls', 'tls'],
+    );
   });
 
   it('annotations that cannot be honoured skip the Service with the reason', () => {
@@ -231,7 +274,10 @@ describe('opted-in Services', () => {
     const r = run(reversed, { maxTargets: 20 });
     assert.equal(r.overLimit, true);
     const probes = [...new Set(r.targets.map((t) => t.probe))];
-    assert.deepEqual(probes, many.slice(0, 20).map((s) => `apps/${s.name}`));
+    assert.deepEqual(
+      probes,
+      many.slice(0, 20).map((s) => `apps/${s.name}`),
+    );
     assert.deepEqual(
       r.skipped.filter((s) => /over the limit/.test(s.why)).map((s) => s.probe),
       many.slice(20).map((s) => `apps/${s.name}`),

@@ -98,7 +98,10 @@ function clusterObjects(closedPort: number): object[] {
     n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }];
     objects.push(n, ciliumPod(n.metadata.name, 'v1.18.3'));
   }
-  objects.push(ciliumDs('v1.18.3', { desired: NODES }), ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }));
+  objects.push(
+    ciliumDs('v1.18.3', { desired: NODES }),
+    ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }),
+  );
   for (let i = 0; i < ANNOTATED; i++) {
     const name = `svc-${String(i).padStart(4, '0')}`;
     objects.push(
@@ -106,7 +109,12 @@ function clusterObjects(closedPort: number): object[] {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { namespace: `ns-${i % 7}`, name, annotations: { 'service-proxy-exporter.io/probe': 'true' } },
-        spec: { type: 'NodePort', clusterIP: '127.0.0.1', clusterIPs: ['127.0.0.1'], ports: [{ name: 'http', port: closedPort, protocol: 'TCP', targetPort: closedPort, nodePort: closedPort }] },
+        spec: {
+          type: 'NodePort',
+          clusterIP: '127.0.0.1',
+          clusterIPs: ['127.0.0.1'],
+          ports: [{ name: 'http', port: closedPort, protocol: 'TCP', targetPort: closedPort, nodePort: closedPort }],
+        },
       },
       {
         apiVersion: 'discovery.k8s.io/v1',
@@ -127,7 +135,10 @@ function seriesByFamily(text: string): Map<string, string[]> {
     if (!line || line.startsWith('#')) continue;
     const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0];
     if (name.startsWith('process_') || name.startsWith('nodejs_')) continue;
-    const family = FAMILIES.find((f) => name === f.name || (f.kind === 'event' && [`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`].includes(name)))?.name ?? name;
+    const family =
+      FAMILIES.find(
+        (f) => name === f.name || (f.kind === 'event' && [`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`].includes(name)),
+      )?.name ?? name;
     out.set(family, [...(out.get(family) ?? []), line]);
   }
   return out;
@@ -169,7 +180,11 @@ describe('cardinality guard', () => {
       // the probe label only carries the first MAX_TARGETS opted-in Services
       const probes = new Set([...text.matchAll(/probe="([^"]+)"/g)].map((m) => m[1]!));
       assert.equal(probes.size, MAX_TARGETS);
-      assert.equal(families.get('service_lb_probe_success')?.length, MAX_TARGETS * 3, JSON.stringify(h.running.probes.state.skipped.slice(0, 3)));
+      assert.equal(
+        families.get('service_lb_probe_success')?.length,
+        MAX_TARGETS * 3,
+        JSON.stringify(h.running.probes.state.skipped.slice(0, 3)),
+      );
       // no node, pod or IP in any label value
       assert.doesNotMatch(text, /node-\d{5}|cilium-\d{5}|127\.0\.0\.1/);
       assert.match(text, /^proxy_provider_config_issue\{check="probe_targets_over_limit"\} 1$/m, 'the cut is reported');

@@ -6,11 +6,26 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { sample, startHarness } from '../helpers/exporter.js';
-import { ciliumConfig, ciliumDs, ciliumPod, customResource, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
+import {
+  ciliumConfig,
+  ciliumDs,
+  ciliumPod,
+  customResource,
+  kubeadmProxyConfig,
+  kubeProxyDs,
+  kubeProxyPod,
+  twoNodes,
+} from '../detect/fixtures.js';
 import { observedProbers, probedService, probesEnded, rulesExcept } from './helpers.js';
 import { startHttp } from '../probe/servers.js';
 
-const kubeProxyCluster = () => [...twoNodes(), kubeProxyDs({ desired: 2 }), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2'), kubeadmProxyConfig('ipvs')];
+const kubeProxyCluster = () => [
+  ...twoNodes(),
+  kubeProxyDs({ desired: 2 }),
+  kubeProxyPod('node-aaaa1'),
+  kubeProxyPod('node-bbbb2'),
+  kubeadmProxyConfig('ipvs'),
+];
 const ciliumCluster = (kpr = 'true') => [
   ...twoNodes(),
   ciliumDs('v1.18.3'),
@@ -35,7 +50,8 @@ describe('403 on one signal: that source is down, everything else works', () => 
     const h = await startHarness({
       objects: ciliumCluster(),
       // the ClusterRole names the kube-proxy and antrea ConfigMaps but forgot cilium-config
-      beforeStart: (api) => api.setRbac(rulesExcept({ group: '', resource: 'configmaps', allowNames: ['kube-proxy', 'kube-proxy-config', 'antrea-config'] })),
+      beforeStart: (api) =>
+        api.setRbac(rulesExcept({ group: '', resource: 'configmaps', allowNames: ['kube-proxy', 'kube-proxy-config', 'antrea-config'] })),
     });
     try {
       const v = await h.verdict((x) => x.provider === 'cilium-kpr' && settled(h), 'cilium-kpr without its ConfigMap');
@@ -81,7 +97,10 @@ describe('403 on one signal: that source is down, everything else works', () => 
   });
 
   it('a 403 injected on every ConfigMap read leaves the verdict and the other sources alone', async () => {
-    const h = await startHarness({ objects: kubeProxyCluster(), beforeStart: (api) => api.faults.set({ resource: 'configmaps' }, { status: 403 }) });
+    const h = await startHarness({
+      objects: kubeProxyCluster(),
+      beforeStart: (api) => api.faults.set({ resource: 'configmaps' }, { status: 403 }),
+    });
     try {
       // the mode comes from the ConfigMap, which cannot be read: the verdict stays kube-proxy
       await h.verdict((x) => x.provider === 'kube-proxy' && settled(h), 'kube-proxy');
@@ -142,12 +161,16 @@ describe('watches dropped mid-stream', () => {
       await h.verdict((v) => v.provider === 'cilium-kpr' && v.agents.ready === 2 && !v.issues.cilium_kpr_legacy_value);
       await h.ready();
       await h.watching();
-      const okLists = () => h.api.requests.filter((r) => r.verb === 'list' && r.status === 200 && (r.resource === 'pods' || r.resource === 'configmaps')).length;
+      const okLists = () =>
+        h.api.requests.filter((r) => r.verb === 'list' && r.status === 200 && (r.resource === 'pods' || r.resource === 'configmaps'))
+          .length;
       const listsBefore = okLists();
       // the next reconnects fail, so the changes below surely happen while no watch is open
       h.api.faults.once({ verb: 'watch' }, { status: 500 }, 6);
       assert.ok(h.api.dropWatches() > 0);
-      h.api.store.apply(ciliumConfig({ 'kube-proxy-replacement': 'partial', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }) as never);
+      h.api.store.apply(
+        ciliumConfig({ 'kube-proxy-replacement': 'partial', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' }) as never,
+      );
       h.api.store.delete('pods', 'kube-system', 'cilium-bbbb2');
       const v = await h.verdict((x) => x.issues.cilium_kpr_legacy_value && x.agents.missing === 1, 'both changes made while disconnected');
       assert.equal(v.provider, 'cilium-kpr');

@@ -72,7 +72,8 @@ export function rulesExcept(deny: { group: string; resource: string; allowNames?
     }
     const rest = r.resources.filter((x) => x !== deny.resource);
     if (rest.length) out.push({ ...r, resources: rest });
-    if (deny.allowNames?.length) out.push({ apiGroups: [deny.group], resources: [deny.resource], verbs: r.verbs, resourceNames: deny.allowNames });
+    if (deny.allowNames?.length)
+      out.push({ apiGroups: [deny.group], resources: [deny.resource], verbs: r.verbs, resourceNames: deny.allowNames });
   }
   return out;
 }
@@ -82,8 +83,17 @@ export function probedService(namespace: string, name: string, port: number, o: 
   const svc = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { namespace, name, annotations: { 'service-proxy-exporter.io/probe': 'true', ...(o.path ? { 'service-proxy-exporter.io/path': o.path } : {}) } },
-    spec: { type: 'ClusterIP', clusterIP: '127.0.0.1', clusterIPs: ['127.0.0.1'], ports: [{ name: 'http', port, protocol: 'TCP', targetPort: port }] },
+    metadata: {
+      namespace,
+      name,
+      annotations: { 'service-proxy-exporter.io/probe': 'true', ...(o.path ? { 'service-proxy-exporter.io/path': o.path } : {}) },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '127.0.0.1',
+      clusterIPs: ['127.0.0.1'],
+      ports: [{ name: 'http', port, protocol: 'TCP', targetPort: port }],
+    },
   };
   if (o.endpoint === false) return [svc];
   return [

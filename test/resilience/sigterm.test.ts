@@ -35,7 +35,22 @@ describe('SIGTERM during a probe round', () => {
     // A 2-minute probe timeout: if the exit waited for the probe, this test would time out.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'serve', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--log-format', 'json', '--probe-interval', '2m', '--probe-timeout', '2m'],
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'serve',
+        '--kubeconfig',
+        kubeconfig,
+        '--listen',
+        '127.0.0.1:0',
+        '--log-format',
+        'json',
+        '--probe-interval',
+        '2m',
+        '--probe-timeout',
+        '2m',
+      ],
       { env: { PATH: process.env.PATH ?? '', HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const messages: string[] = [];
@@ -46,7 +61,9 @@ describe('SIGTERM during a probe round', () => {
         messages.push(line);
       }
     });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       // the first round starts as soon as the targets are known: wait until it is stuck in the target
       await once(hang.events, 'connection', { signal: AbortSignal.timeout(30_000) }).catch((e) => {

@@ -44,7 +44,10 @@ describe('label selectors', () => {
 
   for (const bad of ['a in (x', 'a)', 'a=b,', '=b', 'a b', 'a in x', 'a=b=c', '!', 'a=(x)']) {
     it(`throws a clear error for malformed "${bad}"`, () => {
-      assert.throws(() => parseLabelSelector(bad), (err: Error) => err.message.includes('invalid label selector') && err.message.includes(bad));
+      assert.throws(
+        () => parseLabelSelector(bad),
+        (err: Error) => err.message.includes('invalid label selector') && err.message.includes(bad),
+      );
     });
   }
 });

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, CoordinationV1Api, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions, V1EndpointSlice, V1Lease, Watch } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoordinationV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1EndpointSlice,
+  type V1Lease,
+  Watch,
+} from '@kubernetes/client-node';
 import { PATCH_TYPES, startFakeApiServer, WRITE_VERBS, writeKubeconfig, type FakeApiServer } from '../../src/sim/apiserver/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-writes-'));
@@ -48,7 +58,9 @@ async function withServer(fn: (s: FakeApiServer, kc: KubeConfig) => Promise<void
 async function http(s: FakeApiServer, method: string, path: string, body?: unknown, contentType = 'application/json') {
   const res = await fetch(s.url + path, {
     method,
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } } : {}),
+    ...(body !== undefined
+      ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } }
+      : {}),
   });
   return { status: res.status, body: (await res.json()) as any };
 }
@@ -91,7 +103,10 @@ async function httpWatch(s: FakeApiServer, path: string) {
     until(n: number): Promise<void> {
       if (events.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out at ${events.length} events: ${JSON.stringify(events.map((e) => e.type))}`)), 5000);
+        const t = setTimeout(
+          () => reject(new Error(`timed out at ${events.length} events: ${JSON.stringify(events.map((e) => e.type))}`)),
+          5000,
+        );
         const w = () => {
           if (events.length < n) return;
           clearTimeout(t);
@@ -137,7 +152,7 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
     });
   });
 
-  it('PUT with the current resourceVersion updates; with a stale one it is the server\'s Conflict Status', async () => {
+  it("PUT with the current resourceVersion updates; with a stale one it is the server's Conflict Status", async () => {
     await withServer(async (s) => {
       const created = (await http(s, 'POST', SLICES, canarySlice(9810))).body;
       const stale = created.metadata.resourceVersion;
@@ -147,7 +162,10 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
       assert.equal(ok.body.metadata.uid, created.metadata.uid);
       assert.equal(ok.body.metadata.creationTimestamp, created.metadata.creationTimestamp);
       assert.ok(Number(ok.body.metadata.resourceVersion) > Number(stale));
-      const lost = await http(s, 'PUT', `${SLICES}/${NAME}`, { ...canarySlice(9810), metadata: { ...created.metadata, resourceVersion: stale } });
+      const lost = await http(s, 'PUT', `${SLICES}/${NAME}`, {
+        ...canarySlice(9810),
+        metadata: { ...created.metadata, resourceVersion: stale },
+      });
       assert.equal(lost.status, 409);
       assert.deepEqual(lost.body, {
         kind: 'Status',
@@ -174,7 +192,13 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
   it('PATCH: merge, strategic merge and JSON patch, with a resourceVersion precondition', async () => {
     await withServer(async (s) => {
       const created = (await http(s, 'POST', SLICES, canarySlice(9810))).body;
-      const merge = await http(s, 'PATCH', `${SLICES}/${NAME}`, { ports: [{ name: 'canary', port: 9811, protocol: 'TCP' }] }, PATCH_TYPES.merge);
+      const merge = await http(
+        s,
+        'PATCH',
+        `${SLICES}/${NAME}`,
+        { ports: [{ name: 'canary', port: 9811, protocol: 'TCP' }] },
+        PATCH_TYPES.merge,
+      );
       assert.equal(merge.status, 200);
       assert.equal(merge.body.ports[0].port, 9811);
       assert.equal(merge.body.endpoints[0].addresses[0], '198.18.0.5', 'fields the patch does not name are kept');
@@ -186,15 +210,36 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
       assert.equal(json.status, 200);
       assert.equal(json.body.ports[0].port, 9810);
       // precondition: a stale resourceVersion in the patch body
-      const stale = await http(s, 'PATCH', `${SLICES}/${NAME}`, { metadata: { resourceVersion: created.metadata.resourceVersion }, ports: [] }, PATCH_TYPES.merge);
+      const stale = await http(
+        s,
+        'PATCH',
+        `${SLICES}/${NAME}`,
+        { metadata: { resourceVersion: created.metadata.resourceVersion }, ports: [] },
+        PATCH_TYPES.merge,
+      );
       assert.equal(stale.status, 409);
       assert.equal(stale.body.reason, 'Conflict');
-      assert.match(stale.body.message, /^Operation cannot be fulfilled on endpointslices\.discovery\.k8s\.io "service-proxy-exporter-canary": the object has been modified/);
+      assert.match(
+        stale.body.message,
+        /^Operation cannot be fulfilled on endpointslices\.discovery\.k8s\.io "service-proxy-exporter-canary": the object has been modified/,
+      );
       const current = json.body.metadata.resourceVersion;
-      const fresh = await http(s, 'PATCH', `${SLICES}/${NAME}`, { metadata: { resourceVersion: current }, ports: [{ name: 'canary', port: 9811 }] }, PATCH_TYPES.merge);
+      const fresh = await http(
+        s,
+        'PATCH',
+        `${SLICES}/${NAME}`,
+        { metadata: { resourceVersion: current }, ports: [{ name: 'canary', port: 9811 }] },
+        PATCH_TYPES.merge,
+      );
       assert.equal(fresh.status, 200);
       // json patch test op as precondition: 422 when it fails, as the server answers
-      const failedTest = await http(s, 'PATCH', `${SLICES}/${NAME}`, [{ op: 'test', path: '/metadata/resourceVersion', value: current }], PATCH_TYPES.json);
+      const failedTest = await http(
+        s,
+        'PATCH',
+        `${SLICES}/${NAME}`,
+        [{ op: 'test', path: '/metadata/resourceVersion', value: current }],
+        PATCH_TYPES.json,
+      );
       assert.equal(failedTest.status, 422);
       assert.equal((await http(s, 'PATCH', `${SLICES}/${NAME}`, { a: 1 }, 'application/apply-patch+yaml')).status, 415);
       assert.equal((await http(s, 'PATCH', `${SLICES}/missing`, { a: 1 }, PATCH_TYPES.merge)).status, 404);
@@ -204,7 +249,9 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
   it('DELETE answers a Success Status, then 404; preconditions are checked', async () => {
     await withServer(async (s) => {
       const created = (await http(s, 'POST', SLICES, canarySlice(9810))).body;
-      const pre = await http(s, 'DELETE', `${SLICES}/${NAME}`, { preconditions: { resourceVersion: '1' + created.metadata.resourceVersion } });
+      const pre = await http(s, 'DELETE', `${SLICES}/${NAME}`, {
+        preconditions: { resourceVersion: '1' + created.metadata.resourceVersion },
+      });
       assert.equal(pre.status, 409);
       const del = await http(s, 'DELETE', `${SLICES}/${NAME}`);
       assert.equal(del.status, 200);
@@ -218,7 +265,10 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
   it('every write reaches watches as ADDED/MODIFIED/DELETED, through label and metadata.name selectors', async () => {
     await withServer(async (s) => {
       const byName = await httpWatch(s, `${SLICES}?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${NAME}`)}`);
-      const byLabel = await httpWatch(s, `/apis/discovery.k8s.io/v1/endpointslices?watch=true&labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${NAME}`)}`);
+      const byLabel = await httpWatch(
+        s,
+        `/apis/discovery.k8s.io/v1/endpointslices?watch=true&labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${NAME}`)}`,
+      );
       const other = await httpWatch(s, `${SLICES}?watch=true&fieldSelector=metadata.name%3Dsomething-else`);
       await http(s, 'POST', SLICES, canarySlice(9810));
       await http(s, 'PATCH', `${SLICES}/${NAME}`, { ports: [{ name: 'canary', port: 9811 }] }, PATCH_TYPES.merge);
@@ -255,26 +305,40 @@ describe('fake API server writes over plain HTTP', { timeout: 30_000 }, () => {
       const denied = await http(s, 'POST', SLICES, canarySlice(9810));
       assert.equal(denied.status, 403);
       assert.equal(denied.body.reason, 'Forbidden');
-      assert.match(denied.body.message, /cannot create resource "endpointslices" in API group "discovery.k8s.io" in the namespace "service-proxy-exporter"/);
+      assert.match(
+        denied.body.message,
+        /cannot create resource "endpointslices" in API group "discovery.k8s.io" in the namespace "service-proxy-exporter"/,
+      );
       assert.equal((await http(s, 'GET', SLICES)).status, 200);
-      s.setRbac([{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] }], [
-        {
-          namespace: NS,
-          rules: [
-            { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create'] },
-            { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'update', 'patch'], resourceNames: [NAME] },
-          ],
-        },
-      ]);
+      s.setRbac(
+        [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] }],
+        [
+          {
+            namespace: NS,
+            rules: [
+              { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create'] },
+              { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'update', 'patch'], resourceNames: [NAME] },
+            ],
+          },
+        ],
+      );
       assert.equal((await http(s, 'POST', SLICES, canarySlice(9810))).status, 201);
       assert.equal((await http(s, 'PUT', `${SLICES}/${NAME}`, canarySlice(9811))).status, 200);
-      assert.equal((await http(s, 'POST', SLICES, { ...canarySlice(1), metadata: { name: 'x' } })).status, 201, 'create cannot be limited by name');
+      assert.equal(
+        (await http(s, 'POST', SLICES, { ...canarySlice(1), metadata: { name: 'x' } })).status,
+        201,
+        'create cannot be limited by name',
+      );
       const otherName = await http(s, 'PUT', `${SLICES}/x`, { ...canarySlice(1), metadata: { name: 'x' } });
       assert.equal(otherName.status, 403);
       assert.match(otherName.body.message, /^endpointslices "x" is forbidden: .* cannot update resource/);
       assert.equal((await http(s, 'DELETE', `${SLICES}/${NAME}`)).status, 403);
       // the Role does not reach another namespace
-      assert.equal((await http(s, 'POST', '/apis/discovery.k8s.io/v1/namespaces/other/endpointslices', { ...canarySlice(1), metadata: { name: 'y' } })).status, 403);
+      assert.equal(
+        (await http(s, 'POST', '/apis/discovery.k8s.io/v1/namespaces/other/endpointslices', { ...canarySlice(1), metadata: { name: 'y' } }))
+          .status,
+        403,
+      );
     });
   });
 
@@ -334,7 +398,9 @@ describe('fake API server writes through @kubernetes/client-node', { timeout: 30
       const conflict = await apiError(api.replaceNamespacedEndpointSlice({ namespace: NS, name: NAME, body: read }));
       assert.equal(conflict.code, 409);
       assert.equal(conflict.body.reason, 'Conflict');
-      const dup = await apiError(api.createNamespacedEndpointSlice({ namespace: NS, body: canarySlice(9810) as unknown as V1EndpointSlice }));
+      const dup = await apiError(
+        api.createNamespacedEndpointSlice({ namespace: NS, body: canarySlice(9810) as unknown as V1EndpointSlice }),
+      );
       assert.equal(dup.code, 409);
       assert.equal(dup.body.reason, 'AlreadyExists');
       const patched = await api.patchNamespacedEndpointSlice(
@@ -343,7 +409,11 @@ describe('fake API server writes through @kubernetes/client-node', { timeout: 30
       );
       assert.equal(patched.ports?.[0]?.port, 9810);
       // client-node's default patch type is JSON patch
-      const jsonPatched = await api.patchNamespacedEndpointSlice({ namespace: NS, name: NAME, body: [{ op: 'replace', path: '/ports/0/port', value: 9811 }] });
+      const jsonPatched = await api.patchNamespacedEndpointSlice({
+        namespace: NS,
+        name: NAME,
+        body: [{ op: 'replace', path: '/ports/0/port', value: 9811 }],
+      });
       assert.equal(jsonPatched.ports?.[0]?.port, 9811);
       const missing = await apiError(api.readNamespacedEndpointSlice({ namespace: NS, name: 'missing' }));
       assert.equal(missing.code, 404);
@@ -375,19 +445,32 @@ describe('fake API server writes through @kubernetes/client-node', { timeout: 30
       };
       const created = await api.createNamespacedLease({ namespace: NS, body: lease });
       assert.equal(created.spec?.holderIdentity, 'replica-a');
-      const dup = await apiError(api.createNamespacedLease({ namespace: NS, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'replica-b' } } }));
+      const dup = await apiError(
+        api.createNamespacedLease({ namespace: NS, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'replica-b' } } }),
+      );
       assert.equal(dup.code, 409);
       assert.equal(dup.body.reason, 'AlreadyExists');
       // both replicas read the same version; a renews first, b's takeover loses
       const seenByA = await api.readNamespacedLease({ namespace: NS, name: NAME });
       const seenByB = await api.readNamespacedLease({ namespace: NS, name: NAME });
-      const renewed = await api.replaceNamespacedLease({ namespace: NS, name: NAME, body: { ...seenByA, spec: { ...seenByA.spec, renewTime: new Date() } } });
+      const renewed = await api.replaceNamespacedLease({
+        namespace: NS,
+        name: NAME,
+        body: { ...seenByA, spec: { ...seenByA.spec, renewTime: new Date() } },
+      });
       assert.notEqual(renewed.metadata?.resourceVersion, seenByA.metadata?.resourceVersion);
       const lost = await apiError(
-        api.replaceNamespacedLease({ namespace: NS, name: NAME, body: { ...seenByB, spec: { ...seenByB.spec, holderIdentity: 'replica-b', leaseTransitions: 1 } } }),
+        api.replaceNamespacedLease({
+          namespace: NS,
+          name: NAME,
+          body: { ...seenByB, spec: { ...seenByB.spec, holderIdentity: 'replica-b', leaseTransitions: 1 } },
+        }),
       );
       assert.equal(lost.code, 409);
-      assert.equal(lost.body.message, `Operation cannot be fulfilled on leases.coordination.k8s.io "${NAME}": the object has been modified; please apply your changes to the latest version and try again`);
+      assert.equal(
+        lost.body.message,
+        `Operation cannot be fulfilled on leases.coordination.k8s.io "${NAME}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
       const final = await api.readNamespacedLease({ namespace: NS, name: NAME });
       assert.equal(final.spec?.holderIdentity, 'replica-a');
       // client-node 1.4 hands MicroTime back as the wire string, not a Date

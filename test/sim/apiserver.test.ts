@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions, type K8sObject } from '../../src/sim/apiserver/index.js';
+import {
+  startFakeApiServer,
+  writeKubeconfig,
+  type FakeApiServer,
+  type FakeApiServerOptions,
+  type K8sObject,
+} from '../../src/sim/apiserver/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +35,13 @@ async function withServer(opts: FakeApiServerOptions, fn: (s: FakeApiServer, kc:
 }
 
 function pod(ns: string, name: string, labels: Record<string, string> = {}, nodeName = 'node-1'): K8sObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name, labels }, spec: { nodeName, containers: [{ name: 'c', image: 'img:1' }] }, status: { phase: 'Running' } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: ns, name, labels },
+    spec: { nodeName, containers: [{ name: 'c', image: 'img:1' }] },
+    status: { phase: 'Running' },
+  };
 }
 function node(name: string): K8sObject {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } };
@@ -99,7 +111,14 @@ describe('fake API server: list', { timeout: 30_000 }, () => {
     s = await startFakeApiServer();
     core = kubeConfigFor(s).makeApiClient(CoreV1Api);
     for (let i = 0; i < 30; i++) {
-      s.store.apply(pod(i % 2 ? 'kube-system' : 'other', `p-${String(i).padStart(2, '0')}`, { 'k8s-app': i % 3 === 0 ? 'cilium' : 'web' }, `node-${i % 4}`));
+      s.store.apply(
+        pod(
+          i % 2 ? 'kube-system' : 'other',
+          `p-${String(i).padStart(2, '0')}`,
+          { 'k8s-app': i % 3 === 0 ? 'cilium' : 'web' },
+          `node-${i % 4}`,
+        ),
+      );
     }
   });
   after(() => s.close());
@@ -115,7 +134,10 @@ describe('fake API server: list', { timeout: 30_000 }, () => {
       cont = list.metadata?._continue;
       pages++;
     } while (cont);
-    const expected = s.store.list('pods').filter((p) => p.metadata?.labels?.['k8s-app'] === 'cilium').map((p) => p.metadata!.name!);
+    const expected = s.store
+      .list('pods')
+      .filter((p) => p.metadata?.labels?.['k8s-app'] === 'cilium')
+      .map((p) => p.metadata!.name!);
     assert.equal(expected.length, 10);
     assert.deepEqual(names, expected);
     assert.equal(pages, 4);
@@ -155,7 +177,10 @@ describe('fake API server: list', { timeout: 30_000 }, () => {
   it('lists nodes (cluster-scoped)', async () => {
     s.store.loadObjects([node('b'), node('a')]);
     const nodes = await core.listNode();
-    assert.deepEqual(nodes.items.map((x) => x.metadata?.name), ['a', 'b']);
+    assert.deepEqual(
+      nodes.items.map((x) => x.metadata?.name),
+      ['a', 'b'],
+    );
   });
 
   it('answers /version and records every request', async () => {
@@ -164,8 +189,22 @@ describe('fake API server: list', { timeout: 30_000 }, () => {
     await core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector: 'metadata.name=kube-proxy' });
     const last = s.requests.at(-1)!;
     assert.deepEqual(
-      { verb: last.verb, resource: last.resource, namespace: last.namespace, fieldSelector: last.fieldSelector, watch: last.watch, status: last.status },
-      { verb: 'list', resource: 'configmaps', namespace: 'kube-system', fieldSelector: 'metadata.name=kube-proxy', watch: false, status: 200 },
+      {
+        verb: last.verb,
+        resource: last.resource,
+        namespace: last.namespace,
+        fieldSelector: last.fieldSelector,
+        watch: last.watch,
+        status: last.status,
+      },
+      {
+        verb: 'list',
+        resource: 'configmaps',
+        namespace: 'kube-system',
+        fieldSelector: 'metadata.name=kube-proxy',
+        watch: false,
+        status: 200,
+      },
     );
     assert.ok(s.requests.some((r) => r.path === '/version' && r.status === 200));
   });
@@ -259,7 +298,10 @@ describe('fake API server: watch', { timeout: 30_000 }, () => {
   it('sends an object relabelled out of the selector as DELETED, and back in as ADDED', async () => {
     await withServer({}, async (s, kc) => {
       s.store.apply(pod('kube-system', 'agent', { 'k8s-app': 'cilium' }));
-      const w = await watch(kc, '/api/v1/pods', { labelSelector: 'k8s-app in (cilium,kube-proxy)', resourceVersion: String(s.store.resourceVersion) });
+      const w = await watch(kc, '/api/v1/pods', {
+        labelSelector: 'k8s-app in (cilium,kube-proxy)',
+        resourceVersion: String(s.store.resourceVersion),
+      });
       s.store.apply(pod('kube-system', 'agent', { 'k8s-app': 'something-else' }));
       s.store.apply(pod('kube-system', 'agent', { 'k8s-app': 'something-else', more: 'x' }));
       s.store.apply(pod('kube-system', 'agent', { 'k8s-app': 'kube-proxy' }));
@@ -271,7 +313,10 @@ describe('fake API server: watch', { timeout: 30_000 }, () => {
 
   it('filters watches by field selector (a node moving away is DELETED)', async () => {
     await withServer({}, async (s, kc) => {
-      const w = await watch(kc, '/api/v1/pods', { fieldSelector: 'spec.nodeName=node-1', resourceVersion: String(s.store.resourceVersion) });
+      const w = await watch(kc, '/api/v1/pods', {
+        fieldSelector: 'spec.nodeName=node-1',
+        resourceVersion: String(s.store.resourceVersion),
+      });
       s.store.apply(pod('ns', 'elsewhere', {}, 'node-2'));
       s.store.apply(pod('ns', 'here', {}, 'node-1'));
       s.store.apply(pod('ns', 'here', {}, 'node-2'));
@@ -286,7 +331,10 @@ describe('fake API server: watch', { timeout: 30_000 }, () => {
       const pods = await watch(kc, '/api/v1/pods', {});
       const nodes = await watch(kc, '/api/v1/nodes', {});
       assert.equal(s.openWatches(), 2);
-      assert.equal(s.dropWatches((w) => w.resource === 'pods'), 1);
+      assert.equal(
+        s.dropWatches((w) => w.resource === 'pods'),
+        1,
+      );
       const err = await pods.done;
       assert.ok(err instanceof Error, `expected an error, got ${String(err)}`);
       assert.equal(s.openWatches(), 1);
@@ -332,13 +380,21 @@ describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
       assert.equal(err.code, 404);
       assert.equal(JSON.parse(err.body).reason, 'NotFound');
       const failedWatch = await watch(kc, '/apis/operator.tigera.io/v1/installations', {});
-      assert.equal((await failedWatch.done as { statusCode?: number }).statusCode, 404);
+      assert.equal(((await failedWatch.done) as { statusCode?: number }).statusCode, 404);
 
       s.store.install('installations');
-      s.store.apply({ apiVersion: 'operator.tigera.io/v1', kind: 'Installation', metadata: { name: 'default' }, spec: { calicoNetwork: { linuxDataplane: 'BPF' } } });
+      s.store.apply({
+        apiVersion: 'operator.tigera.io/v1',
+        kind: 'Installation',
+        metadata: { name: 'default' },
+        spec: { calicoNetwork: { linuxDataplane: 'BPF' } },
+      });
       const list = (await custom.listClusterCustomObject(params)) as { kind: string; items: K8sObject[] };
       assert.equal(list.kind, 'InstallationList');
-      assert.deepEqual(list.items.map((i) => i.metadata?.name), ['default']);
+      assert.deepEqual(
+        list.items.map((i) => i.metadata?.name),
+        ['default'],
+      );
     });
   });
 
@@ -351,7 +407,10 @@ describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
       const body = JSON.parse(err.body);
       assert.equal(body.kind, 'Status');
       assert.equal(body.reason, 'Forbidden');
-      assert.match(body.message, /^pods is forbidden: User "system:serviceaccount:[^"]+" cannot list resource "pods" in API group "" at the cluster scope$/);
+      assert.match(
+        body.message,
+        /^pods is forbidden: User "system:serviceaccount:[^"]+" cannot list resource "pods" in API group "" at the cluster scope$/,
+      );
       await core.listNode(); // other resources unaffected
       s.faults.clear();
       await core.listPodForAllNamespaces({});
@@ -371,7 +430,7 @@ describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
     await withServer({}, async (s, kc) => {
       s.faults.set({ verb: 'watch' }, { status: 500 });
       const w = await watch(kc, '/api/v1/pods', {});
-      assert.equal((await w.done as { statusCode?: number }).statusCode, 500);
+      assert.equal(((await w.done) as { statusCode?: number }).statusCode, 500);
     });
   });
 
@@ -393,7 +452,10 @@ describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
       ]);
       const core = kc.makeApiClient(CoreV1Api);
       const ok = await core.listConfigMapForAllNamespaces({ fieldSelector: 'metadata.name=kube-proxy' });
-      assert.deepEqual(ok.items.map((c) => c.metadata?.name), ['kube-proxy']);
+      assert.deepEqual(
+        ok.items.map((c) => c.metadata?.name),
+        ['kube-proxy'],
+      );
       await core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'kube-proxy' });
 
       for (const call of [
@@ -408,7 +470,7 @@ describe('fake API server: CRDs, faults and RBAC', { timeout: 30_000 }, () => {
         assert.equal(JSON.parse(err.body).reason, 'Forbidden');
       }
       const denied = await watch(kc, '/api/v1/configmaps', {});
-      assert.equal((await denied.done as { statusCode?: number }).statusCode, 403);
+      assert.equal(((await denied.done) as { statusCode?: number }).statusCode, 403);
       const allowed = await watch(kc, '/api/v1/configmaps', { fieldSelector: 'metadata.name=kube-proxy' });
       await allowed.until((ev) => ev.length >= 1);
       assert.deepEqual(allowed.types(), ['ADDED kube-proxy']);
@@ -453,7 +515,10 @@ describe('fake API server: scale', { timeout: 30_000 }, () => {
       assert.equal(agents.items.length, 1000);
       assert.ok(agents.items.every((p) => p.metadata?.labels?.app === 'agent'));
       const ns = await core.listNamespacedPod({ namespace: 'ns-3', fieldSelector: 'spec.nodeName=node-42' });
-      assert.deepEqual(ns.items.map((p) => p.metadata?.name), ['pod-42-3']);
+      assert.deepEqual(
+        ns.items.map((p) => p.metadata?.name),
+        ['pod-42-3'],
+      );
     });
   });
 });

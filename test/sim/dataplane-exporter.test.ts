@@ -30,7 +30,13 @@ describe('demo data plane under the real exporter', () => {
   before(async () => {
     cluster = await startSimulatedCluster('cilium-kpr');
     const settings = resolveSettings(
-      { listen: '127.0.0.1:0', kubeconfig: cluster.kubeconfigPath, 'service-namespace': NS, 'probe-timeout': '1s', 'source-grace-period': '1s' },
+      {
+        listen: '127.0.0.1:0',
+        kubeconfig: cluster.kubeconfigPath,
+        'service-namespace': NS,
+        'probe-timeout': '1s',
+        'source-grace-period': '1s',
+      },
       {},
     );
     dp = await startDemoDataPlane(cluster.api, { clusterDomain: settings.clusterDomain });

@@ -146,9 +146,15 @@ describe('demo data plane over a real scenario', () => {
     const tcp = dns.ports.find((p) => p.protocol === 'TCP')!;
     assert.equal(udp.port, tcp.port, 'kube-dns serves UDP and TCP on one port number');
     assert.ok(udp.port >= 1024);
-    const dnsSlices = api.store.list('endpointslices', 'kube-system').map(slimEndpointSlice).filter((s) => s.serviceName === 'kube-dns');
+    const dnsSlices = api.store
+      .list('endpointslices', 'kube-system')
+      .map(slimEndpointSlice)
+      .filter((s) => s.serviceName === 'kube-dns');
     assert.equal(dnsSlices.length, 1, 'the scenario slice is replaced');
-    assert.deepEqual(dnsSlices[0]!.endpoints.map((e) => e.addresses[0]), [DEMO_ADDRESSES.dnsBackend]);
+    assert.deepEqual(
+      dnsSlices[0]!.endpoints.map((e) => e.addresses[0]),
+      [DEMO_ADDRESSES.dnsBackend],
+    );
     assert.equal(dnsSlices[0]!.endpoints[0]!.ready, true);
 
     const targets = targetsOf(api);
@@ -236,8 +242,18 @@ describe('demo data plane over an empty or odd cluster', () => {
     const odd: K8sObject[] = [
       // kubernetes without a spec, kube-dns headless with a stray slice, a slice without labels
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system', labels: 'nonsense' as never }, spec: { clusterIP: 'None', ports: 'x' } },
-      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'stray', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns' } }, addressType: 'FQDN' },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kube-dns', namespace: 'kube-system', labels: 'nonsense' as never },
+        spec: { clusterIP: 'None', ports: 'x' },
+      },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'stray', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns' } },
+        addressType: 'FQDN',
+      },
       { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'nolabels', namespace: 'kube-system' } },
     ];
     for (const o of odd) api.store.apply(o);
@@ -246,7 +262,10 @@ describe('demo data plane over an empty or odd cluster', () => {
       assert.equal(api.store.get('endpointslices', 'kube-system', 'stray'), undefined);
       assert.ok(api.store.get('endpointslices', 'kube-system', 'nolabels'), 'unrelated slices are left alone');
       const targets = targetsOf(api, 'example.test').filter((t) => t.probe !== 'me_service');
-      assert.deepEqual(targets.map((t) => `${t.probe}/${t.path}`).sort(), EXPECTED.filter((e) => !e.startsWith('me_service')));
+      assert.deepEqual(
+        targets.map((t) => `${t.probe}/${t.path}`).sort(),
+        EXPECTED.filter((e) => !e.startsWith('me_service')),
+      );
       assertAll(await probeAll(targets), () => true);
       // the wrong domain: the DNS server is reached but does not resolve the name
       const wrong = targetsOf(api, 'cluster.local').filter((t) => t.kind === 'dns');
@@ -282,7 +301,11 @@ it('every scenario gets a working data path', async () => {
     const dp = await startDemoDataPlane(api);
     try {
       const targets = targetsOf(api).filter((t) => t.probe !== 'me_service');
-      assert.deepEqual(targets.map((t) => `${t.probe}/${t.path}`).sort(), EXPECTED.filter((e) => !e.startsWith('me_service')), name);
+      assert.deepEqual(
+        targets.map((t) => `${t.probe}/${t.path}`).sort(),
+        EXPECTED.filter((e) => !e.startsWith('me_service')),
+        name,
+      );
       assertAll(await probeAll(targets), () => true);
     } finally {
       await dp.close();

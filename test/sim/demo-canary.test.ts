@@ -166,7 +166,13 @@ describe('demo: /demo/freeze and /demo/thaw', { timeout: 60_000 }, () => {
   }
 
   it('the exporter measures the demo proxy: observations, a growing pending after /demo/freeze, 0 after /demo/thaw', async () => {
-    const demo = await startDemo({ listen: '127.0.0.1:0', probeInterval: '1s', flags: { 'probe-timeout': '500ms', 'canary-interval': '1s' }, log: silentLogger(), canaryDelayMs: 100 });
+    const demo = await startDemo({
+      listen: '127.0.0.1:0',
+      probeInterval: '1s',
+      flags: { 'probe-timeout': '500ms', 'canary-interval': '1s' },
+      log: silentLogger(),
+      canaryDelayMs: 100,
+    });
     try {
       const svc = demo.cluster.api.store.get('services', 'service-proxy-exporter', DEMO_CANARY.name);
       assert.ok(svc, 'canary Service in the exporter namespace');

@@ -47,6 +47,9 @@ describe('demo', () => {
   });
 
   it('refuses an unknown scenario with the list of valid ones', async () => {
-    await assert.rejects(startDemo({ scenario: 'nope', listen: '127.0.0.1:0', log: silentLogger() }), /unknown scenario "nope"; valid: .*cilium-kpr/);
+    await assert.rejects(
+      startDemo({ scenario: 'nope', listen: '127.0.0.1:0', log: silentLogger() }),
+      /unknown scenario "nope"; valid: .*cilium-kpr/,
+    );
   });
 });

@@ -7,7 +7,15 @@ import { pathToFileURL } from 'node:url';
 import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
-import { DEFAULT_SCENARIO, listScenarios, loadScenario, parseScenario, resolveScenarioDir, scenarioDir, type Scenario } from '../../src/sim/scenarios.js';
+import {
+  DEFAULT_SCENARIO,
+  listScenarios,
+  loadScenario,
+  parseScenario,
+  resolveScenarioDir,
+  scenarioDir,
+  type Scenario,
+} from '../../src/sim/scenarios.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { slimNode, slimPod } from '../../src/cluster/slim.js';
@@ -69,7 +77,8 @@ const AGENT_LABELS: Record<string, Record<string, string>[]> = {
 };
 
 const of = (s: Scenario, kind: string) => s.objects.filter((o) => o.kind === kind);
-const labelsMatch = (labels: Record<string, string> | undefined, want: Record<string, string>) => Object.entries(want).every(([k, v]) => labels?.[k] === v);
+const labelsMatch = (labels: Record<string, string> | undefined, want: Record<string, string>) =>
+  Object.entries(want).every(([k, v]) => labels?.[k] === v);
 const podReady = (p: Obj) => (p.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');
 const nodeReady = (n: Obj) => (n.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');
 const imageTag = (image: string): string => {
@@ -86,7 +95,7 @@ function ipv4ToInt(ip: string): number {
 function inCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((ipv4ToInt(ip) & mask) >>> 0) === ((ipv4ToInt(base!) & mask) >>> 0);
+  return (ipv4ToInt(ip) & mask) >>> 0 === (ipv4ToInt(base!) & mask) >>> 0;
 }
 
 /** evaluates the node selection of a DaemonSet: nodeSelector plus required matchExpressions (In/NotIn/Exists) */
@@ -120,7 +129,8 @@ describe('scenario catalogue', () => {
   it('rejects an unknown name, listing the valid ones', () => {
     assert.throws(
       () => loadScenario('no-such-cluster'),
-      (err: Error) => err.message.startsWith('unknown scenario "no-such-cluster"; valid: ') && err.message.includes('cilium-kpr, cilium-kpr-no-healthz'),
+      (err: Error) =>
+        err.message.startsWith('unknown scenario "no-such-cluster"; valid: ') && err.message.includes('cilium-kpr, cilium-kpr-no-healthz'),
     );
   });
 
@@ -169,8 +179,14 @@ describe('scenario header validation', () => {
   });
 
   it('rejects an unknown header field and a name that differs from the file', () => {
-    assert.throws(() => parseScenario(good.replace('crds: []', 'crds: []\ncrd: []'), 'bad.yaml'), /bad\.yaml: header field "\(header\)"|bad\.yaml: header field "crd"/);
-    assert.throws(() => parseScenario(good, 'other.yaml', 'other'), /other\.yaml: header field "scenario": is "cilium-kpr", must equal the file name "other"/);
+    assert.throws(
+      () => parseScenario(good.replace('crds: []', 'crds: []\ncrd: []'), 'bad.yaml'),
+      /bad\.yaml: header field "\(header\)"|bad\.yaml: header field "crd"/,
+    );
+    assert.throws(
+      () => parseScenario(good, 'other.yaml', 'other'),
+      /other\.yaml: header field "scenario": is "cilium-kpr", must equal the file name "other"/,
+    );
   });
 
   it('rejects an object without metadata.name, naming the document', () => {
@@ -196,7 +212,11 @@ for (const name of listScenarios()) {
       for (const i of e.issues) assert.ok((CONFIG_CHECKS as readonly string[]).includes(i), i);
       assert.equal(new Set(e.issues).size, e.issues.length, 'duplicate issue');
       assert.equal(e.conflict, e.issues.includes('kpr_with_kube_proxy'), 'conflict and kpr_with_kube_proxy go together');
-      assert.equal(e.agents.missing > 0, e.issues.includes('provider_agents_missing'), 'missing > 0 and provider_agents_missing go together');
+      assert.equal(
+        e.agents.missing > 0,
+        e.issues.includes('provider_agents_missing'),
+        'missing > 0 and provider_agents_missing go together',
+      );
       if (e.provider === 'none' || e.provider === 'unknown') {
         assert.deepEqual([e.mode, e.version, e.flavor], ['', '', '']);
         assert.deepEqual(e.agents, { ready: 0, unready: 0, missing: 0 });
@@ -213,7 +233,14 @@ for (const name of listScenarios()) {
       assert.ok(s.objects.some((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === 'kubernetes'));
       const dns = of(s, 'Service').find((o) => o.spec.clusterIP === '198.19.0.10');
       assert.ok(dns, 'cluster DNS Service at 198.19.0.10');
-      assert.ok(s.objects.some((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === dns.metadata.name && o.metadata.namespace === dns.metadata.namespace));
+      assert.ok(
+        s.objects.some(
+          (o) =>
+            o.kind === 'EndpointSlice' &&
+            o.metadata.labels?.['kubernetes.io/service-name'] === dns.metadata.name &&
+            o.metadata.namespace === dns.metadata.namespace,
+        ),
+      );
     });
 
     it('every object is unique, correctly scoped and valid against kubernetes-models', () => {
@@ -262,13 +289,16 @@ for (const name of listScenarios()) {
       for (const n of nodes) assert.ok(inCidr(slimNode(n).internalIP, '198.18.0.0/16'), n.metadata.name);
       for (const p of pods) if (p.status.podIP) assert.ok(inCidr(p.status.podIP, '198.18.0.0/16'), p.metadata.name);
       for (const svc of of(s, 'Service')) for (const ip of svc.spec.clusterIPs) assert.ok(inCidr(ip, '198.19.0.0/16'), svc.metadata.name);
-      for (const eps of of(s, 'EndpointSlice')) for (const e of eps.endpoints ?? []) for (const a of e.addresses) assert.ok(inCidr(a, '198.18.0.0/16'), `${eps.metadata.name} ${a}`);
+      for (const eps of of(s, 'EndpointSlice'))
+        for (const e of eps.endpoints ?? [])
+          for (const a of e.addresses) assert.ok(inCidr(a, '198.18.0.0/16'), `${eps.metadata.name} ${a}`);
     });
 
     it('nodes carry the status detection and the runbook read', () => {
       for (const n of nodes) {
         const slim = slimNode(n);
-        for (const c of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const) assert.ok(slim.conditions[c], `${slim.name} ${c}`);
+        for (const c of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const)
+          assert.ok(slim.conditions[c], `${slim.name} ${c}`);
         assert.ok(slim.kubeletVersion.startsWith('v1.'), slim.kubeletVersion);
         assert.match(slim.containerRuntimeVersion, /^(containerd|cri-o):\/\//);
         assert.equal(n.metadata.labels['kubernetes.io/hostname'], slim.name);
@@ -282,7 +312,8 @@ for (const name of listScenarios()) {
         const id = `${p.metadata.namespace}/${p.metadata.name}`;
         if (p.spec.nodeName) assert.ok(nodeByName.has(p.spec.nodeName), `${id}: node ${p.spec.nodeName} not in the scenario`);
         else assert.equal(p.status.phase, 'Pending', `${id}: only Pending pods may be unscheduled`);
-        if (p.spec.hostNetwork && p.spec.nodeName) assert.equal(p.status.podIP, slimNode(nodeByName.get(p.spec.nodeName)!).internalIP, `${id}: host-network pod IP`);
+        if (p.spec.hostNetwork && p.spec.nodeName)
+          assert.equal(p.status.podIP, slimNode(nodeByName.get(p.spec.nodeName)!).internalIP, `${id}: host-network pod IP`);
         assert.equal(p.metadata.ownerReferences?.length, 1, `${id}: one owner`);
         const owner = p.metadata.ownerReferences[0];
         if (owner.kind === 'DaemonSet' || owner.kind === 'Node') {
@@ -299,7 +330,11 @@ for (const name of listScenarios()) {
           }
         } else {
           assert.equal(owner.kind, 'ReplicaSet', `${id}: owner kind ${owner.kind}`);
-          const dep = of(s, 'Deployment').find((d) => d.metadata.namespace === p.metadata.namespace && owner.name === `${d.metadata.name}-${p.metadata.labels['pod-template-hash']}`);
+          const dep = of(s, 'Deployment').find(
+            (d) =>
+              d.metadata.namespace === p.metadata.namespace &&
+              owner.name === `${d.metadata.name}-${p.metadata.labels['pod-template-hash']}`,
+          );
           assert.ok(dep, `${id}: no Deployment for ReplicaSet ${owner.name}`);
         }
         const slim = slimPod(p);
@@ -450,11 +485,17 @@ describe('scenario specifics', () => {
     const eks = loadScenario('eks-kube-proxy');
     assert.match(cm(eks, 'kube-proxy-config')!.data.config, /^mode: "iptables"$/m);
     assert.equal(cm(eks, 'kube-proxy')!.data['config.conf'], undefined, 'EKS keeps only the kubeconfig in ConfigMap kube-proxy');
-    assert.equal(of(eks, 'DaemonSet').find((d) => d.metadata.name === 'kube-proxy')!.metadata.labels['eks.amazonaws.com/component'], 'kube-proxy');
+    assert.equal(
+      of(eks, 'DaemonSet').find((d) => d.metadata.name === 'kube-proxy')!.metadata.labels['eks.amazonaws.com/component'],
+      'kube-proxy',
+    );
   });
 
   it('k3s nodes carry their flags as a JSON array; only k3s-cilium disables kube-proxy', () => {
-    for (const [name, disabled] of [['k3s', false], ['k3s-cilium', true]] as const) {
+    for (const [name, disabled] of [
+      ['k3s', false],
+      ['k3s-cilium', true],
+    ] as const) {
       const s = loadScenario(name);
       for (const n of of(s, 'Node')) {
         const args = JSON.parse(slimNode(n).annotations['k3s.io/node-args']!);
@@ -485,7 +526,11 @@ describe('scenario specifics', () => {
     const s = loadScenario('gke-dataplane-v2');
     const ds = of(s, 'DaemonSet').map((d) => d.metadata.name);
     assert.ok(ds.includes('anetd') && !ds.includes('cilium') && !ds.includes('kube-proxy'));
-    assert.ok(of(s, 'Pod').filter((p) => p.metadata.labels['k8s-app'] === 'cilium').every((p) => p.metadata.ownerReferences[0].name === 'anetd'));
+    assert.ok(
+      of(s, 'Pod')
+        .filter((p) => p.metadata.labels['k8s-app'] === 'cilium')
+        .every((p) => p.metadata.ownerReferences[0].name === 'anetd'),
+    );
   });
 
   it('ovn-kubernetes: ovnkube-node pods in openshift-ovn-kubernetes with digest-only images', () => {
@@ -523,7 +568,11 @@ describe('scenario specifics', () => {
 
   it('kube-proxy-missing-agents: the node without an agent is Ready and schedulable', () => {
     const s = loadScenario('kube-proxy-missing-agents');
-    const withAgent = new Set(of(s, 'Pod').filter((p) => p.metadata.labels['k8s-app'] === 'kube-proxy').map((p) => p.spec.nodeName));
+    const withAgent = new Set(
+      of(s, 'Pod')
+        .filter((p) => p.metadata.labels['k8s-app'] === 'kube-proxy')
+        .map((p) => p.spec.nodeName),
+    );
     const without = of(s, 'Node').filter((n) => !withAgent.has(n.metadata.name));
     assert.equal(without.length, 1);
     assert.ok(nodeReady(without[0]!) && !without[0]!.spec.unschedulable);

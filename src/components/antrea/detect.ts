@@ -40,7 +40,9 @@ export function detectAntrea(snap: ClusterSnapshot): Finding | null {
       const ap = (doc as Record<string, unknown>).antreaProxy;
       const v = ap && typeof ap === 'object' ? (ap as Record<string, unknown>).proxyAll : undefined;
       proxyAll = v === true;
-      evidence.push(`antrea-agent.conf antreaProxy.proxyAll is ${proxyAll ? 'true: Antrea replaces kube-proxy' : 'off: kube-proxy still handles NodePort and host traffic'}.`);
+      evidence.push(
+        `antrea-agent.conf antreaProxy.proxyAll is ${proxyAll ? 'true: Antrea replaces kube-proxy' : 'off: kube-proxy still handles NodePort and host traffic'}.`,
+      );
     }
   } else {
     evidence.push('antrea-config / antrea-agent.conf not found: proxyAll is taken as off (its default).');

@@ -4,5 +4,6 @@ import type { HealthLocation, HealthLocator } from '../health.js';
 
 export const locateAntreaHealth: HealthLocator = (): HealthLocation => ({
   served: false,
-  reason: "Antrea serves no kube-proxy-compatible health endpoint (the agent API on 10350 needs authentication and says nothing about AntreaProxy's sync).",
+  reason:
+    "Antrea serves no kube-proxy-compatible health endpoint (the agent API on 10350 needs authentication and says nothing about AntreaProxy's sync).",
 });

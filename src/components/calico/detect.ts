@@ -20,7 +20,9 @@ export function detectCalico(snap: ClusterSnapshot): Finding | null {
   const ds = dss.find((d) => d.desired > 0) ?? dss[0];
   const containers = [...(ds?.containers ?? []), ...pods.flatMap((p) => p.containers)];
   const node = pickContainer(ds?.containers ?? [], ['calico-node']) ?? pickContainer(pods[0]?.containers ?? [], ['calico-node']);
-  const version = ds ? imageTag(node?.image) : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['calico-node'])?.image))) ?? 'unknown');
+  const version = ds
+    ? imageTag(node?.image)
+    : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['calico-node'])?.image))) ?? 'unknown');
 
   const evidence: string[] = [];
   const network = installation?.spec.calicoNetwork;

@@ -15,8 +15,11 @@ export const FELIX_HEALTHZ_DEFAULT_PORT = 10256;
 const ENV = 'FELIX_BPFKUBEPROXYHEALTHZPORT';
 
 export function locateCalicoHealth(snap: ClusterSnapshot, finding: Finding): HealthLocation {
-  if (atLeast(finding.version, 3, 30) === false) return { served: false, reason: `Calico ${finding.version} predates Felix's kube-proxy health server (3.30).` };
-  const ds = finding.agents.daemonSet ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet) : undefined;
+  if (atLeast(finding.version, 3, 30) === false)
+    return { served: false, reason: `Calico ${finding.version} predates Felix's kube-proxy health server (3.30).` };
+  const ds = finding.agents.daemonSet
+    ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet)
+    : undefined;
   const node = pickContainer(ds?.containers ?? [], ['calico-node']);
   const envRaw = node?.name === 'calico-node' ? node.env[ENV] : undefined;
   const felix = (snap.felixConfigurations ?? []).find((f) => f.name === 'default');

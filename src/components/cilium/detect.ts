@@ -45,8 +45,19 @@ export function readKpr(rawValue: string | undefined, version: string): KprReadi
     case 'partial':
     case 'probe': {
       const probeGone = v === 'probe' && b === 'pre-1.14' && (atLeast(version, 1, 13) ?? false);
-      if (b === '1.15+') return { full: true, partial: false, issues: legacy, note: `legacy "${v}" on a version that removed it: read as the intended full replacement` };
-      return { full: false, partial: true, issues: probeGone ? ['cilium_kpr_legacy_value'] : legacy, note: `"${v}": partial replacement alongside kube-proxy` };
+      if (b === '1.15+')
+        return {
+          full: true,
+          partial: false,
+          issues: legacy,
+          note: `legacy "${v}" on a version that removed it: read as the intended full replacement`,
+        };
+      return {
+        full: false,
+        partial: true,
+        issues: probeGone ? ['cilium_kpr_legacy_value'] : legacy,
+        note: `"${v}": partial replacement alongside kube-proxy`,
+      };
     }
     case '':
     case 'false':
@@ -65,7 +76,8 @@ export function detectCilium(snap: ClusterSnapshot): Finding | null {
   const ds = dss.find((d) => d.name === 'anetd') ?? dss.find((d) => d.name === 'cilium') ?? dss[0];
   const anetd = ds?.name === 'anetd' || pods.some((p) => p.owner === 'DaemonSet/anetd');
   const running = dss.some((d) => d.desired > 0) || pods.length > 0;
-  const agentImage = (cs: { name: string; image: string; argv: string[]; env: Record<string, string> }[]) => pickContainer(cs, ['cilium-agent'])?.image;
+  const agentImage = (cs: { name: string; image: string; argv: string[]; env: Record<string, string> }[]) =>
+    pickContainer(cs, ['cilium-agent'])?.image;
   const podTags = pods.map((p) => imageTag(agentImage(p.containers)));
   const version = ds ? imageTag(agentImage(ds.containers)) : (mostCommon(podTags) ?? 'unknown');
   const issues: ConfigCheck[] = [];
@@ -100,7 +112,9 @@ export function detectCilium(snap: ClusterSnapshot): Finding | null {
     full = r.full;
     partial = r.partial;
     issues.push(...r.issues);
-    evidence.push(`ConfigMap ${cm.namespace}/${cm.name} ${KPR_KEY}=${raw === undefined ? '(absent)' : JSON.stringify(raw)} on ${version}: ${r.note}.`);
+    evidence.push(
+      `ConfigMap ${cm.namespace}/${cm.name} ${KPR_KEY}=${raw === undefined ? '(absent)' : JSON.stringify(raw)} on ${version}: ${r.note}.`,
+    );
     if (full && !(cm.data[KPR_HEALTHZ_KEY] ?? '').trim()) {
       issues.push('kpr_healthz_unset');
       evidence.push(`${KPR_HEALTHZ_KEY} is unset: load balancers' kube-proxy health checks (port 10256) get no answer.`);
@@ -108,7 +122,9 @@ export function detectCilium(snap: ClusterSnapshot): Finding | null {
   }
   if (!running) evidence.push('No Cilium agent is wanted or running.');
   const agents = agentSelector(POD_LABELS, ds);
-  const config = cm ? { where: `ConfigMap ${cm.namespace}/${cm.name}`, namespace: cm.namespace, name: cm.name, doc: { ...cm.data } } : undefined;
+  const config = cm
+    ? { where: `ConfigMap ${cm.namespace}/${cm.name}`, namespace: cm.namespace, name: cm.name, doc: { ...cm.data } }
+    : undefined;
   return {
     ...(config ? { config } : {}),
     type: 'cilium-kpr',

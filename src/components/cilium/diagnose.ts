@@ -27,19 +27,53 @@ export const ciliumKprValue: ComponentCheck = (input) => {
   if (Array.isArray(f)) return f;
   const ns = namespaceOf(input.snapshot, f);
   if (f.flavor === 'gke-dataplane-v2') {
-    return [{ id, group: 'config', status: 'ok', summary: `GKE Dataplane V2 (anetd ${f.version}) manages Cilium's configuration and always replaces kube-proxy.`, evidence: { version: f.version, flavor: f.flavor } }];
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'ok',
+        summary: `GKE Dataplane V2 (anetd ${f.version}) manages Cilium's configuration and always replaces kube-proxy.`,
+        evidence: { version: f.version, flavor: f.flavor },
+      },
+    ];
   }
   const cm = ciliumConfig(f);
   const next = `kubectl -n ${sh(cm?.namespace ?? ns)} get cm cilium-config -o jsonpath='{.data.${KPR_KEY}}'`;
   if (!cm) {
-    return [{ id, group: 'config', status: 'skipped', summary: `cilium-config is not readable in ${ns}; ${f.active ? 'Cilium is taken as the replacement because no kube-proxy runs' : 'Cilium is not taken as the replacement'}.`, evidence: { namespace: ns }, next }];
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'skipped',
+        summary: `cilium-config is not readable in ${ns}; ${f.active ? 'Cilium is taken as the replacement because no kube-proxy runs' : 'Cilium is not taken as the replacement'}.`,
+        evidence: { namespace: ns },
+        next,
+      },
+    ];
   }
   const raw = cm.data[KPR_KEY];
   const reading = readKpr(raw, f.version);
-  const evidence = { configMap: `${cm.namespace}/${cm.name}`, key: KPR_KEY, value: raw ?? null, version: f.version, reading: reading.full ? 'full' : reading.partial ? 'partial' : 'off', note: reading.note };
+  const evidence = {
+    configMap: `${cm.namespace}/${cm.name}`,
+    key: KPR_KEY,
+    value: raw ?? null,
+    version: f.version,
+    reading: reading.full ? 'full' : reading.partial ? 'partial' : 'off',
+    note: reading.note,
+  };
   const shown = raw === undefined ? '(absent)' : JSON.stringify(raw);
   if (reading.issues.includes('cilium_kpr_value_invalid')) {
-    return [{ id, group: 'config', status: 'fail', summary: `${KPR_KEY} is ${shown}, which no Cilium version accepts: use "true" or "false" (Helm kubeProxyReplacement).`, evidence, next, runbook: 'ServiceProxyConfigInvalid' }];
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'fail',
+        summary: `${KPR_KEY} is ${shown}, which no Cilium version accepts: use "true" or "false" (Helm kubeProxyReplacement).`,
+        evidence,
+        next,
+        runbook: 'ServiceProxyConfigInvalid',
+      },
+    ];
   }
   if (reading.issues.includes('cilium_kpr_legacy_value')) {
     const removed = atLeast(f.version, 1, 15) !== false;
@@ -54,12 +88,23 @@ export const ciliumKprValue: ComponentCheck = (input) => {
         summary: `${KPR_KEY} is ${shown}, a legacy value ${removed ? `Cilium ${f.version} no longer accepts (removed in 1.15)` : `deprecated since Cilium 1.14 (running ${f.version})`}${failing ? `; ${failing} of ${pods.length} agents are not Ready` : ''}. Set it to "${want}" (Helm kubeProxyReplacement: ${want}) and restart the agents.`,
         evidence,
         next,
-        more: [`kubectl -n ${sh(ns)} logs ds/${sh(daemonSetOf(input.snapshot, f)?.name ?? 'cilium')} -c cilium-agent --previous --tail=200 | grep -i kube-proxy-replacement`],
+        more: [
+          `kubectl -n ${sh(ns)} logs ds/${sh(daemonSetOf(input.snapshot, f)?.name ?? 'cilium')} -c cilium-agent --previous --tail=200 | grep -i kube-proxy-replacement`,
+        ],
         runbook: 'ServiceProxyConfigInvalid',
       },
     ];
   }
-  return [{ id, group: 'config', status: 'ok', summary: `${KPR_KEY} is ${shown} on Cilium ${f.version}: ${reading.note}.`, evidence, ...(reading.full ? { more: [ciliumExec(input.snapshot, f, 'status | grep KubeProxyReplacement')] } : {}) }];
+  return [
+    {
+      id,
+      group: 'config',
+      status: 'ok',
+      summary: `${KPR_KEY} is ${shown} on Cilium ${f.version}: ${reading.note}.`,
+      evidence,
+      ...(reading.full ? { more: [ciliumExec(input.snapshot, f, 'status | grep KubeProxyReplacement')] } : {}),
+    },
+  ];
 };
 
 export const ciliumVersionSkew: ComponentCheck = (input) => {
@@ -76,7 +121,15 @@ export const ciliumVersionSkew: ComponentCheck = (input) => {
   const evidence = { daemonSetVersion: f.version, versions, ...(ds ? { desired: ds.desired, updated: ds.updated } : {}) };
   const known = [...byVersion.keys()].filter((t) => t !== 'unknown');
   if (!f.issues.includes('cilium_version_skew') && known.length <= 1) {
-    return [{ id, group: 'config', status: 'ok', summary: `All ${[...byVersion.values()].flat().length} Cilium agents run ${known[0] ?? f.version}.`, evidence }];
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'ok',
+        summary: `All ${[...byVersion.values()].flat().length} Cilium agents run ${known[0] ?? f.version}.`,
+        evidence,
+      },
+    ];
   }
   const ns = namespaceOf(input.snapshot, f);
   const dsName = ds?.name ?? 'cilium';
@@ -89,7 +142,9 @@ export const ciliumVersionSkew: ComponentCheck = (input) => {
       details: [...byVersion].map(([t, pods]) => `${t}: ${pods.join(', ')}`),
       evidence,
       next: `kubectl -n ${sh(ns)} rollout status ds/${sh(dsName)} --timeout=10s`,
-      more: [`kubectl -n ${sh(ns)} get pods -l k8s-app=cilium -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,IMAGE:.spec.containers[0].image`],
+      more: [
+        `kubectl -n ${sh(ns)} get pods -l k8s-app=cilium -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,IMAGE:.spec.containers[0].image`,
+      ],
       runbook: 'ServiceProxyConfigInvalid',
     },
   ];
@@ -99,9 +154,18 @@ export const ciliumHealthz: ComponentCheck = (input) => {
   const id = 'config.cilium_kpr_healthz';
   const f = skipCilium(id, input);
   if (Array.isArray(f)) return f;
-  if (f.flavor === 'gke-dataplane-v2') return [{ id, group: 'config', status: 'skipped', summary: 'GKE Dataplane V2 manages the healthz endpoint.', evidence: {} }];
-  if (!f.fullReplacement) return [{ id, group: 'config', status: 'skipped', summary: 'Cilium does not fully replace kube-proxy here: kube-proxy-compatible healthz is not its job.', evidence: {} }];
-  const ns = namespaceOf(input.snapshot, f);
+  if (f.flavor === 'gke-dataplane-v2')
+    return [{ id, group: 'config', status: 'skipped', summary: 'GKE Dataplane V2 manages the healthz endpoint.', evidence: {} }];
+  if (!f.fullReplacement)
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'skipped',
+        summary: 'Cilium does not fully replace kube-proxy here: kube-proxy-compatible healthz is not its job.',
+        evidence: {},
+      },
+    ];
   const cm = ciliumConfig(f);
   if (!cm) return [{ id, group: 'config', status: 'skipped', summary: 'cilium-config is not readable.', evidence: {} }];
   const bind = (cm.data[KPR_HEALTHZ_KEY] ?? '').trim();

@@ -25,7 +25,11 @@ function normaliseMode(raw: string, source: string): ModeResult {
   const v = raw.trim().toLowerCase();
   if (v === '') return { mode: 'iptables', issues: [], evidence: [`${source} leaves mode empty: kube-proxy's Linux default, iptables.`] };
   if ((KUBE_PROXY_MODES as readonly string[]).includes(v)) return { mode: v, issues: [], evidence: [`${source} sets mode ${v}.`] };
-  return { mode: 'unknown', issues: ['kube_proxy_mode_unknown'], evidence: [`${source} sets mode "${raw}", which kube-proxy does not know.`] };
+  return {
+    mode: 'unknown',
+    issues: ['kube_proxy_mode_unknown'],
+    evidence: [`${source} sets mode "${raw}", which kube-proxy does not know.`],
+  };
 }
 
 /** The KubeProxyConfiguration text: EKS `kube-proxy-config`/`config`, else kubeadm `kube-proxy`/`config.conf`. */
@@ -41,7 +45,14 @@ function configText(
   for (const [name, key, eks] of candidates) {
     const cm = configMap(snap, name, ns);
     if (cm && typeof cm.data[key] === 'string') {
-      return { text: cm.data[key]!, where: `ConfigMap ${cm.namespace}/${cm.name} key ${key}`, eks, namespace: cm.namespace, name: cm.name, key };
+      return {
+        text: cm.data[key]!,
+        where: `ConfigMap ${cm.namespace}/${cm.name} key ${key}`,
+        eks,
+        namespace: cm.namespace,
+        name: cm.name,
+        key,
+      };
     }
   }
   return undefined;
@@ -101,7 +112,12 @@ export function kubeProxyMode(
   }
   if (modeFlag !== undefined && modeFlag !== '') return { ...normaliseMode(modeFlag, `--proxy-mode`), eks, ...withConfig };
   if (cfg) return { ...modeFromConfig(cfg), eks, ...withConfig };
-  return { mode: 'iptables', issues: [], evidence: ['No --proxy-mode flag and no kube-proxy configuration: iptables, kube-proxy\'s Linux default.'], eks };
+  return {
+    mode: 'iptables',
+    issues: [],
+    evidence: ["No --proxy-mode flag and no kube-proxy configuration: iptables, kube-proxy's Linux default."],
+    eks,
+  };
 }
 
 function kubeProxyContainer(containers: SlimContainer[]): SlimContainer | undefined {
@@ -171,7 +187,10 @@ interface K3sArgs {
   args: string[];
 }
 
-/** `proxy-mode=ipvs` / `--proxy-mode=ipvs` among `--kube-proxy-arg` values. k3s reads them like Go's flag package: the next element is the value whatever it looks like. */
+/**
+ * `proxy-mode=ipvs` / `--proxy-mode=ipvs` among `--kube-proxy-arg` values. k3s reads them like Go's flag
+ * package: the next element is the value whatever it looks like.
+ */
 function k3sProxyMode(args: string[]): string | undefined {
   let mode: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -220,8 +239,14 @@ function fromK3s(snap: ClusterSnapshot): Finding | null {
   // Nothing parseable: k3s's default is to run kube-proxy.
   const active = deciders.length === 0 || enabled.length > 0;
   if (!active) return null;
-  if (servers.length > 0) evidence.push(`k3s server node(s) ${enabled.map((p) => p.node.name).join(', ')} run without --disable-kube-proxy: k3s runs kube-proxy embedded.`);
-  else evidence.push('Only k3s agent nodes are visible; agents inherit --disable-kube-proxy from the servers, so k3s\'s default (embedded kube-proxy) is assumed.');
+  if (servers.length > 0)
+    evidence.push(
+      `k3s server node(s) ${enabled.map((p) => p.node.name).join(', ')} run without --disable-kube-proxy: k3s runs kube-proxy embedded.`,
+    );
+  else
+    evidence.push(
+      "Only k3s agent nodes are visible; agents inherit --disable-kube-proxy from the servers, so k3s's default (embedded kube-proxy) is assumed.",
+    );
   let mode = 'iptables';
   const ordered = [...servers, ...parsed.filter((p) => p.role !== 'server')];
   for (const p of ordered) {
@@ -256,7 +281,13 @@ function fromK3s(snap: ClusterSnapshot): Finding | null {
  */
 const OPENSHIFT = [
   { namespace: 'openshift-sdn', daemonSet: 'sdn', labels: { app: 'sdn' }, flavor: 'openshift-sdn', container: ['sdn'] },
-  { namespace: 'openshift-kube-proxy', daemonSet: 'openshift-kube-proxy', labels: { app: 'kube-proxy' }, flavor: 'openshift', container: ['kube-proxy'] },
+  {
+    namespace: 'openshift-kube-proxy',
+    daemonSet: 'openshift-kube-proxy',
+    labels: { app: 'kube-proxy' },
+    flavor: 'openshift',
+    container: ['kube-proxy'],
+  },
 ];
 
 function fromOpenShift(snap: ClusterSnapshot): Finding | null {
@@ -274,7 +305,13 @@ function fromOpenShift(snap: ClusterSnapshot): Finding | null {
       version: container ? imageTag(container.image) : 'unknown',
       flavor: o.flavor,
       issues: m.issues,
-      evidence: [`${ds ? `DaemonSet ${o.namespace}/${o.daemonSet} wants ${ds.desired} pods; ` : ''}${pods.length} pods labelled ${Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${o.namespace}: OpenShift runs kube-proxy there.`],
+      evidence: [
+        `${ds ? `DaemonSet ${o.namespace}/${o.daemonSet} wants ${ds.desired} pods; ` : ''}${pods.length} pods labelled ${Object.entries(
+          o.labels,
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')} in ${o.namespace}: OpenShift runs kube-proxy there.`,
+      ],
       agents: { podLabels: [o.labels], ...(ds ? { daemonSet: `${ds.namespace}/${ds.name}` } : {}) },
       ...(m.config ? { config: m.config } : {}),
     };
@@ -295,12 +332,17 @@ function fromMicroK8s(snap: ClusterSnapshot): Finding | null {
     version: first.kubeProxyVersion || first.kubeletVersion || 'unknown',
     flavor: 'microk8s-embedded',
     issues: [],
-    evidence: [`${nodes.length} node(s) labelled microk8s.io/cluster=true: MicroK8s runs kube-proxy inside kubelite (its arguments are not visible in the API; iptables assumed).`],
+    evidence: [
+      `${nodes.length} node(s) labelled microk8s.io/cluster=true: MicroK8s runs kube-proxy inside kubelite (its arguments are not visible in the API; iptables assumed).`,
+    ],
     agents: { podLabels: [], embeddedInNode: true },
   };
 }
 
-/** The single best kube-proxy finding: a running DaemonSet, static pods, OpenShift's, k3s or MicroK8s embedded, else a disabled DaemonSet. */
+/**
+ * The single best kube-proxy finding: a running DaemonSet, static pods, OpenShift's, k3s or MicroK8s
+ * embedded, else a disabled DaemonSet.
+ */
 export function detectKubeProxy(snap: ClusterSnapshot): Finding | null {
   const ds = fromDaemonSet(snap);
   if (ds?.active) return ds;

@@ -18,7 +18,16 @@ function withCommand(cfg: FindingConfig): KubeProxyConfig {
 function skipKubeProxy(id: string, input: ComponentCheckInput): { f: Finding; cfg: KubeProxyConfig | undefined } | Check[] {
   const f = input.finding;
   if (!f) return [{ id, group: 'config', status: 'skipped', summary: 'kube-proxy is not installed.', evidence: {} }];
-  if (!f.active) return [{ id, group: 'config', status: 'skipped', summary: 'kube-proxy is installed but not running (its DaemonSet schedules no pod).', evidence: { component: f.type } }];
+  if (!f.active)
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'skipped',
+        summary: 'kube-proxy is installed but not running (its DaemonSet schedules no pod).',
+        evidence: { component: f.type },
+      },
+    ];
   return { f, cfg: f.agents.embeddedInNode || !f.config ? undefined : withCommand(f.config) };
 }
 
@@ -28,7 +37,13 @@ export const kubeProxyMode: ComponentCheck = (input) => {
   if (Array.isArray(r)) return r;
   const { f, cfg } = r;
   const raw = cfg?.doc ? (cfg.doc.mode ?? '') : undefined;
-  const evidence = { effectiveMode: f.mode, flavor: f.flavor, source: cfg?.where ?? 'command line / defaults', configMode: raw ?? null, ...(cfg?.parseError ? { parseError: cfg.parseError } : {}) };
+  const evidence = {
+    effectiveMode: f.mode,
+    flavor: f.flavor,
+    source: cfg?.where ?? 'command line / defaults',
+    configMode: raw ?? null,
+    ...(cfg?.parseError ? { parseError: cfg.parseError } : {}),
+  };
   const bad = f.issues.includes('kube_proxy_mode_unknown');
   if (bad) {
     return [
@@ -64,7 +79,11 @@ export const kubeProxyClusterCidr: ComponentCheck = (input) => {
   if (Array.isArray(r)) return r;
   const { cfg } = r;
   if (!cfg?.doc) {
-    const why = r.f.agents.embeddedInNode ? 'k3s passes kube-proxy its settings on the command line' : cfg?.parseError ? `${cfg.where} does not parse` : 'no kube-proxy ConfigMap is readable';
+    const why = r.f.agents.embeddedInNode
+      ? 'k3s passes kube-proxy its settings on the command line'
+      : cfg?.parseError
+        ? `${cfg.where} does not parse`
+        : 'no kube-proxy ConfigMap is readable';
     return [{ id, group: 'config', status: 'skipped', summary: `clusterCIDR not checked: ${why}.`, evidence: {} }];
   }
   const cidr = typeof cfg.doc.clusterCIDR === 'string' ? cfg.doc.clusterCIDR.trim() : '';
@@ -72,7 +91,15 @@ export const kubeProxyClusterCidr: ComponentCheck = (input) => {
   const evidence = { source: cfg.where, clusterCIDR: cidr, detectLocalMode };
   if (cidr === '') {
     if (detectLocalMode && detectLocalMode !== 'ClusterCIDR') {
-      return [{ id, group: 'config', status: 'ok', summary: `clusterCIDR is empty, which is fine with detectLocalMode ${detectLocalMode}.`, evidence }];
+      return [
+        {
+          id,
+          group: 'config',
+          status: 'ok',
+          summary: `clusterCIDR is empty, which is fine with detectLocalMode ${detectLocalMode}.`,
+          evidence,
+        },
+      ];
     }
     return [
       {
@@ -86,7 +113,17 @@ export const kubeProxyClusterCidr: ComponentCheck = (input) => {
     ];
   }
   if (!validCidrs(cidr)) {
-    return [{ id, group: 'config', status: 'fail', summary: `clusterCIDR ${JSON.stringify(cidr)} in ${cfg.where} is not a list of CIDRs: kube-proxy refuses the configuration.`, evidence, next: cfg.command, runbook: 'ServiceProxyConfigInvalid' }];
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'fail',
+        summary: `clusterCIDR ${JSON.stringify(cidr)} in ${cfg.where} is not a list of CIDRs: kube-proxy refuses the configuration.`,
+        evidence,
+        next: cfg.command,
+        runbook: 'ServiceProxyConfigInvalid',
+      },
+    ];
   }
   return [{ id, group: 'config', status: 'ok', summary: `clusterCIDR is ${cidr}.`, evidence }];
 };
@@ -96,7 +133,16 @@ export const kubeProxyMetricsBind: ComponentCheck = (input) => {
   const r = skipKubeProxy(id, input);
   if (Array.isArray(r)) return r;
   const { cfg } = r;
-  if (!cfg?.doc) return [{ id, group: 'config', status: 'skipped', summary: 'metricsBindAddress not checked: no readable kube-proxy configuration.', evidence: {} }];
+  if (!cfg?.doc)
+    return [
+      {
+        id,
+        group: 'config',
+        status: 'skipped',
+        summary: 'metricsBindAddress not checked: no readable kube-proxy configuration.',
+        evidence: {},
+      },
+    ];
   const bind = typeof cfg.doc.metricsBindAddress === 'string' ? cfg.doc.metricsBindAddress.trim() : '';
   const evidence = { source: cfg.where, metricsBindAddress: bind };
   const host = bind === '' ? '127.0.0.1' : bind.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');

@@ -26,14 +26,19 @@ export function kubeProxyHealthPath(version: string): string {
 }
 
 function agentContainer(snap: ClusterSnapshot, finding: Finding): SlimContainer | undefined {
-  const ds = finding.agents.daemonSet ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet) : undefined;
+  const ds = finding.agents.daemonSet
+    ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet)
+    : undefined;
   if (ds) return pickContainer(ds.containers, ['kube-proxy']);
   const pod = (snap.agentPods ?? []).find((p) => !p.deleting && finding.agents.podLabels.some((l) => hasLabels(p.labels, l)));
   return pod ? pickContainer(pod.containers, ['kube-proxy']) : undefined;
 }
 
 /** healthzBindAddress from the KubeProxyConfiguration ConfigMap (EKS `kube-proxy-config`/`config`, kubeadm `kube-proxy`/`config.conf`). */
-function fromConfigMap(snap: ClusterSnapshot, namespace: string | undefined): { value: string | undefined; where: string } | { unparseable: string } | undefined {
+function fromConfigMap(
+  snap: ClusterSnapshot,
+  namespace: string | undefined,
+): { value: string | undefined; where: string } | { unparseable: string } | undefined {
   const ns = namespace ? [namespace, 'kube-system'] : ['kube-system'];
   for (const [name, key] of [
     ['kube-proxy-config', 'config'],
@@ -60,7 +65,8 @@ function located(raw: string, source: string, version: string): HealthLocation {
   const b = parseBindAddress(raw);
   if (b.kind === 'off') return { served: false, reason: `${source} turns kube-proxy's health server off.` };
   if (b.kind === 'invalid') return { served: false, reason: `${source} holds "${b.raw}", which is not IP:PORT.` };
-  if (b.loopback) return { served: false, reason: `${source} binds kube-proxy's health server to ${b.host}: reachable only from the node itself.` };
+  if (b.loopback)
+    return { served: false, reason: `${source} binds kube-proxy's health server to ${b.host}: reachable only from the node itself.` };
   return { served: true, port: b.port, path: kubeProxyHealthPath(version), bodyFormat: 'kube-proxy-json', source: `${source} (${raw})` };
 }
 
@@ -77,7 +83,10 @@ function k3sHealthz(snap: ClusterSnapshot): string | undefined {
       continue;
     }
     if (!Array.isArray(args)) continue;
-    for (const v of flagValues(args.filter((a): a is string => typeof a === 'string'), 'kube-proxy-arg')) {
+    for (const v of flagValues(
+      args.filter((a): a is string => typeof a === 'string'),
+      'kube-proxy-arg',
+    )) {
       const m = /^-{0,2}healthz-bind-address=(.*)$/.exec(v.trim());
       if (m) found = m[1]!;
     }
@@ -96,11 +105,19 @@ export function locateKubeProxyHealth(snap: ClusterSnapshot, finding: Finding): 
   const argv = container?.argv ?? [];
   const configFlag = flagValue(argv, 'config');
   const bindFlag = flagValue(argv, 'healthz-bind-address');
-  const ns = finding.agents.daemonSet?.split('/')[0] ?? (snap.agentPods ?? []).find((p) => finding.agents.podLabels.some((l) => hasLabels(p.labels, l)))?.namespace;
+  const ns =
+    finding.agents.daemonSet?.split('/')[0] ??
+    (snap.agentPods ?? []).find((p) => finding.agents.podLabels.some((l) => hasLabels(p.labels, l)))?.namespace;
   const cfg = fromConfigMap(snap, ns);
   if (configFlag || (bindFlag === undefined && cfg)) {
-    if (cfg && 'unparseable' in cfg) return { served: false, reason: `${cfg.unparseable} is not a YAML KubeProxyConfiguration: the health server's address is unknown.` };
-    if (cfg) return located(cfg.value ?? KUBE_PROXY_HEALTHZ_DEFAULT, cfg.value === undefined ? `${cfg.where} (no healthzBindAddress: kube-proxy's default)` : `${cfg.where} healthzBindAddress`, version);
+    if (cfg && 'unparseable' in cfg)
+      return { served: false, reason: `${cfg.unparseable} is not a YAML KubeProxyConfiguration: the health server's address is unknown.` };
+    if (cfg)
+      return located(
+        cfg.value ?? KUBE_PROXY_HEALTHZ_DEFAULT,
+        cfg.value === undefined ? `${cfg.where} (no healthzBindAddress: kube-proxy's default)` : `${cfg.where} healthzBindAddress`,
+        version,
+      );
     // --config names a file the API does not show (static pods): its other flags are ignored.
     return located(KUBE_PROXY_HEALTHZ_DEFAULT, "--config file not visible in the API: kube-proxy's default assumed", version);
   }

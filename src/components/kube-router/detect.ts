@@ -14,7 +14,9 @@ export function detectKubeRouter(snap: ClusterSnapshot): Finding | null {
   if (dss.length === 0 && pods.length === 0) return null;
   const ds = dss.find((d) => d.desired > 0) ?? dss[0];
   const container = pickContainer(ds?.containers ?? [], ['kube-router']) ?? pickContainer(pods[0]?.containers ?? [], ['kube-router']);
-  const version = ds ? imageTag(container?.image) : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['kube-router'])?.image))) ?? 'unknown');
+  const version = ds
+    ? imageTag(container?.image)
+    : (mostCommon(pods.map((p) => imageTag(pickContainer(p.containers, ['kube-router'])?.image))) ?? 'unknown');
   const proxy = boolFlag(container?.argv ?? [], 'run-service-proxy') ?? true;
   const running = dss.some((d) => d.desired > 0) || pods.length > 0;
   const agents = agentSelector(POD_LABELS, ds);
@@ -27,7 +29,9 @@ export function detectKubeRouter(snap: ClusterSnapshot): Finding | null {
     flavor: 'daemonset',
     issues: [],
     evidence: [
-      proxy ? 'kube-router runs its service proxy (--run-service-proxy is not false).' : 'kube-router runs with --run-service-proxy=false: routing/policy only.',
+      proxy
+        ? 'kube-router runs its service proxy (--run-service-proxy is not false).'
+        : 'kube-router runs with --run-service-proxy=false: routing/policy only.',
       ...(running ? [] : ['No kube-router pod is wanted or running.']),
     ],
     agents,

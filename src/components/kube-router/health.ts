@@ -13,11 +13,20 @@ import type { HealthLocation } from '../health.js';
 export const KUBE_ROUTER_HEALTH_DEFAULT_PORT = 20244;
 
 export function locateKubeRouterHealth(snap: ClusterSnapshot, finding: Finding): HealthLocation {
-  const ds = finding.agents.daemonSet ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet) : undefined;
+  const ds = finding.agents.daemonSet
+    ? (snap.daemonSets ?? []).find((d) => `${d.namespace}/${d.name}` === finding.agents.daemonSet)
+    : undefined;
   const pod = (snap.agentPods ?? []).find((p) => finding.agents.podLabels.some((l) => hasLabels(p.labels, l)));
   const container = pickContainer(ds?.containers ?? pod?.containers ?? [], ['kube-router']);
   const raw = container ? flagValue(container.argv, 'health-port') : undefined;
-  if (raw === undefined) return { served: true, port: KUBE_ROUTER_HEALTH_DEFAULT_PORT, path: '/healthz', bodyFormat: 'text', source: `kube-router's default --health-port (${KUBE_ROUTER_HEALTH_DEFAULT_PORT})` };
+  if (raw === undefined)
+    return {
+      served: true,
+      port: KUBE_ROUTER_HEALTH_DEFAULT_PORT,
+      path: '/healthz',
+      bodyFormat: 'text',
+      source: `kube-router's default --health-port (${KUBE_ROUTER_HEALTH_DEFAULT_PORT})`,
+    };
   const port = parsePort(raw);
   if (port === undefined) return { served: false, reason: `--health-port=${raw} is not a port.` };
   if (port === 0) return { served: false, reason: '--health-port=0: kube-router serves no health endpoint.' };

@@ -19,23 +19,58 @@ function answer(n: NodeHealth): string {
 export const agentsHealth: CheckFn = (input) => {
   const id = 'agents.health';
   const v = input.agentHealth;
-  if (!v) return [{ id, group: 'agents', status: 'skipped', summary: "The agents' own health endpoints were not asked (--agent-health off, or diagnose outside the cluster).", evidence: {} }];
+  if (!v)
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'skipped',
+        summary: "The agents' own health endpoints were not asked (--agent-health off, or diagnose outside the cluster).",
+        evidence: {},
+      },
+    ];
   if (!v.lastRound) return [{ id, group: 'agents', status: 'skipped', summary: 'No agent health round has completed yet.', evidence: {} }];
-  if (!v.location) return [{ id, group: 'agents', status: 'skipped', summary: `No service proxy to ask (provider ${v.provider}).`, evidence: { provider: v.provider } }];
+  if (!v.location)
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'skipped',
+        summary: `No service proxy to ask (provider ${v.provider}).`,
+        evidence: { provider: v.provider },
+      },
+    ];
   const byState = (s: NodeHealth['state']) => v.nodes.filter((n) => n.state === s);
   const listed = (ns: NodeHealth[]) =>
-    ns.slice(0, MAX_LISTED_NODES).map((n) => ({ node: n.node, address: n.address, state: n.state, ...(n.status !== undefined ? { status: n.status } : {}), ...(n.syncAgeSeconds !== undefined ? { syncAgeSeconds: n.syncAgeSeconds } : {}), ...(n.reason ? { reason: n.reason } : {}) }));
+    ns.slice(0, MAX_LISTED_NODES).map((n) => ({
+      node: n.node,
+      address: n.address,
+      state: n.state,
+      ...(n.status !== undefined ? { status: n.status } : {}),
+      ...(n.syncAgeSeconds !== undefined ? { syncAgeSeconds: n.syncAgeSeconds } : {}),
+      ...(n.reason ? { reason: n.reason } : {}),
+    }));
   const bad = [...byState('unhealthy'), ...byState('unreachable')];
   const evidence: Record<string, unknown> = {
     provider: v.provider,
-    endpoint: v.location.served ? { port: v.location.port, path: v.location.path, source: v.location.source } : { notServed: v.location.reason },
+    endpoint: v.location.served
+      ? { port: v.location.port, path: v.location.path, source: v.location.source }
+      : { notServed: v.location.reason },
     counts: v.counts,
     ...(v.maxSyncAgeSeconds !== undefined ? { maxSyncAgeSeconds: v.maxSyncAgeSeconds } : {}),
     roundAt: v.lastRound.at,
     nodes: listed([...bad, ...byState('healthy')]),
   };
   if (!v.location.served) {
-    return [{ id, group: 'agents', status: 'skipped', summary: `${v.provider} serves no health endpoint here: ${v.location.reason} (${plural(v.counts.not_served, 'node')} not_served).`, evidence }];
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'skipped',
+        summary: `${v.provider} serves no health endpoint here: ${v.location.reason} (${plural(v.counts.not_served, 'node')} not_served).`,
+        evidence,
+      },
+    ];
   }
   const where = `:${v.location.port}${v.location.path}`;
   const c = v.counts;
@@ -50,7 +85,11 @@ export const agentsHealth: CheckFn = (input) => {
     summary: `Agent health endpoints: ${line} (${v.location.source}).`,
     details: bad.slice(0, MAX_LISTED_NODES).map((n) => `${n.node} (${n.address || 'no InternalIP'}): ${answer(n)}`),
     evidence,
-    ...(first.address ? { next: `curl -sv ${sh(`http://${first.address.includes(':') ? `[${first.address}]` : first.address}:${v.location.port}${v.location.path}`)}` } : {}),
+    ...(first.address
+      ? {
+          next: `curl -sv ${sh(`http://${first.address.includes(':') ? `[${first.address}]` : first.address}:${v.location.port}${v.location.path}`)}`,
+        }
+      : {}),
     runbook: 'ServiceProxyAgentUnhealthy',
   };
   return [check];

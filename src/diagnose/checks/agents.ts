@@ -18,7 +18,16 @@ const runbookFor = (input: DiagnoseInput, f: Finding): string =>
 function noAgents(id: string, input: DiagnoseInput): Check[] | undefined {
   if (activeFindings(input).length > 0) return undefined;
   const p = input.verdict?.provider;
-  return [{ id, group: 'agents', status: 'skipped', summary: p === 'unknown' || !p ? 'No verdict: agents cannot be judged.' : 'No component programs Services, so there are no agents to check.', evidence: {} }];
+  return [
+    {
+      id,
+      group: 'agents',
+      status: 'skipped',
+      summary:
+        p === 'unknown' || !p ? 'No verdict: agents cannot be judged.' : 'No component programs Services, so there are no agents to check.',
+      evidence: {},
+    },
+  ];
 }
 
 export const agentsDaemonSet: CheckFn = (input) => {
@@ -29,16 +38,29 @@ export const agentsDaemonSet: CheckFn = (input) => {
   for (const f of activeFindings(input)) {
     const ds = daemonSetOf(input, f);
     if (!ds) {
-      const why = f.agents.embeddedInNode ? `${label(f)} runs inside the k3s process: no DaemonSet, the nodes are the agents` : `${label(f)} runs as ${f.flavor === 'static-pod' ? 'static pods' : 'pods'} without a DaemonSet`;
+      const why = f.agents.embeddedInNode
+        ? `${label(f)} runs inside the k3s process: no DaemonSet, the nodes are the agents`
+        : `${label(f)} runs as ${f.flavor === 'static-pod' ? 'static pods' : 'pods'} without a DaemonSet`;
       out.push({ id, group: 'agents', status: 'skipped', summary: `${why}.`, evidence: { component: f.type } });
       continue;
     }
     const ref = `${ds.namespace}/${ds.name}`;
-    const counts = { desired: ds.desired, current: ds.current, ready: ds.ready, available: ds.available, updated: ds.updated, misscheduled: ds.misscheduled };
+    const counts = {
+      desired: ds.desired,
+      current: ds.current,
+      ready: ds.ready,
+      available: ds.available,
+      updated: ds.updated,
+      misscheduled: ds.misscheduled,
+    };
     const evidence = { component: f.type, daemonSet: ref, ...counts };
     const line = `desired ${ds.desired}, current ${ds.current}, ready ${ds.ready}, available ${ds.available}, up-to-date ${ds.updated}`;
     const describe = `kubectl -n ${sh(ds.namespace)} describe ds ${sh(ds.name)}`;
-    const pods = `kubectl -n ${sh(ds.namespace)} get pods -l ${sh(Object.entries(f.agents.podLabels[0] ?? {}).map(([k, v]) => `${k}=${v}`).join(','))} -o wide`;
+    const pods = `kubectl -n ${sh(ds.namespace)} get pods -l ${sh(
+      Object.entries(f.agents.podLabels[0] ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    )} -o wide`;
     if (ds.ready < ds.desired || ds.available < ds.desired || ds.current < ds.desired) {
       out.push({
         id,
@@ -51,9 +73,22 @@ export const agentsDaemonSet: CheckFn = (input) => {
         runbook: runbookFor(input, f),
       });
     } else if (ds.updated < ds.desired) {
-      out.push({ id, group: 'agents', status: 'warn', summary: `DaemonSet ${ref}: all ${ds.desired} pods Ready but only ${ds.updated} run the current template: a rollout is unfinished (${line}).`, evidence, next: `kubectl -n ${sh(ds.namespace)} rollout status ds/${sh(ds.name)} --timeout=10s` });
+      out.push({
+        id,
+        group: 'agents',
+        status: 'warn',
+        summary: `DaemonSet ${ref}: all ${ds.desired} pods Ready but only ${ds.updated} run the current template: a rollout is unfinished (${line}).`,
+        evidence,
+        next: `kubectl -n ${sh(ds.namespace)} rollout status ds/${sh(ds.name)} --timeout=10s`,
+      });
     } else {
-      out.push({ id, group: 'agents', status: 'ok', summary: `DaemonSet ${ref}: ${ds.ready} of ${ds.desired} pods Ready and available.`, evidence });
+      out.push({
+        id,
+        group: 'agents',
+        status: 'ok',
+        summary: `DaemonSet ${ref}: ${ds.ready} of ${ds.desired} pods Ready and available.`,
+        evidence,
+      });
     }
   }
   return out;
@@ -64,7 +99,10 @@ function containerLine(p: SlimPod): string {
     .filter((s) => !s.ready || s.restartCount > 0)
     .map((s) => {
       const bits = [s.waitingReason, `${plural(s.restartCount, 'restart')}`];
-      if (s.lastTerminationReason) bits.push(`last exit ${s.lastTerminationReason}${s.lastTerminationExitCode !== undefined ? ` (code ${s.lastTerminationExitCode})` : ''}`);
+      if (s.lastTerminationReason)
+        bits.push(
+          `last exit ${s.lastTerminationReason}${s.lastTerminationExitCode !== undefined ? ` (code ${s.lastTerminationExitCode})` : ''}`,
+        );
       return `${s.name}: ${bits.filter(Boolean).join(', ')}`;
     });
   return parts.length ? parts.join('; ') : p.phase || 'not Ready';
@@ -100,13 +138,24 @@ export const agentsPods: CheckFn = (input) => {
   const out: Check[] = [];
   for (const f of activeFindings(input)) {
     if (f.agents.embeddedInNode) {
-      out.push({ id, group: 'agents', status: 'skipped', summary: `${label(f)} is embedded in k3s: there are no agent pods (see agents.nodes).`, evidence: { component: f.type } });
+      out.push({
+        id,
+        group: 'agents',
+        status: 'skipped',
+        summary: `${label(f)} is embedded in k3s: there are no agent pods (see agents.nodes).`,
+        evidence: { component: f.type },
+      });
       continue;
     }
     const pods = agentPods(input, f).sort((a, b) => a.name.localeCompare(b.name));
     const notReady = pods.filter((p) => !p.ready);
     const restarting = pods.filter((p) => p.ready && p.containerStatuses.some((s) => s.restartCount >= RESTART_WARN));
-    const evidence = { component: f.type, total: pods.length, notReady: notReady.map(podEvidence), restarting: restarting.map(podEvidence) };
+    const evidence = {
+      component: f.type,
+      total: pods.length,
+      notReady: notReady.map(podEvidence),
+      restarting: restarting.map(podEvidence),
+    };
     if (notReady.length) {
       const reasons = [...new Set(notReady.flatMap((p) => p.containerStatuses.map((s) => s.waitingReason).filter(Boolean)))];
       const first = notReady[0]!;
@@ -132,7 +181,18 @@ export const agentsPods: CheckFn = (input) => {
         next: logsCommand(f, restarting[0]!),
       });
     } else if (pods.length === 0) {
-      out.push({ id, group: 'agents', status: 'warn', summary: `No ${label(f)} agent pod exists.`, evidence, next: `kubectl get pods -A -l ${sh(Object.entries(f.agents.podLabels[0] ?? {}).map(([k, v]) => `${k}=${v}`).join(','))} -o wide` });
+      out.push({
+        id,
+        group: 'agents',
+        status: 'warn',
+        summary: `No ${label(f)} agent pod exists.`,
+        evidence,
+        next: `kubectl get pods -A -l ${sh(
+          Object.entries(f.agents.podLabels[0] ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        )} -o wide`,
+      });
     } else {
       out.push({ id, group: 'agents', status: 'ok', summary: `All ${pods.length} ${label(f)} pods are Ready.`, evidence });
     }
@@ -148,7 +208,16 @@ export const agentsMissing: CheckFn = (input) => {
   const missing = v.agentNodes.filter((n) => n.state === 'missing');
   const f = activeFindings(input)[0]!;
   const evidence = { component: f.type, agents: v.agents, missing: missing.map((n) => ({ node: n.node, reason: n.reason ?? '' })) };
-  if (!missing.length) return [{ id, group: 'agents', status: 'ok', summary: `Every Ready, schedulable node that should run a ${label(f)} agent has one (${v.agents.ready} ready, ${v.agents.unready} unready).`, evidence }];
+  if (!missing.length)
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'ok',
+        summary: `Every Ready, schedulable node that should run a ${label(f)} agent has one (${v.agents.ready} ready, ${v.agents.unready} unready).`,
+        evidence,
+      },
+    ];
   const ds = daemonSetOf(input, f);
   const ns = namespaceOf(input, f);
   return [
@@ -161,7 +230,10 @@ export const agentsMissing: CheckFn = (input) => {
       evidence,
       next: ds ? `kubectl -n ${sh(ns)} describe ds ${sh(ds.name)}` : `kubectl describe node ${sh(missing[0]!.node)}`,
       more: ds
-        ? [`kubectl -n ${sh(ns)} get events --field-selector involvedObject.kind=DaemonSet,involvedObject.name=${sh(ds.name)} --sort-by=.lastTimestamp`, `kubectl describe node ${sh(missing[0]!.node)}`]
+        ? [
+            `kubectl -n ${sh(ns)} get events --field-selector involvedObject.kind=DaemonSet,involvedObject.name=${sh(ds.name)} --sort-by=.lastTimestamp`,
+            `kubectl describe node ${sh(missing[0]!.node)}`,
+          ]
         : [],
       runbook: 'ServiceProxyAgentsUnavailable',
     },
@@ -172,12 +244,24 @@ export const agentsEvents: CheckFn = (input) => {
   const id = 'agents.events';
   const skip = noAgents(id, input);
   if (skip) return skip;
-  if (!input.events) return [{ id, group: 'agents', status: 'skipped', summary: `Warning events are not collected: ${input.eventsNote ?? 'no events source'}.`, evidence: {} }];
+  if (!input.events)
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'skipped',
+        summary: `Warning events are not collected: ${input.eventsNote ?? 'no events source'}.`,
+        evidence: {},
+      },
+    ];
   const pods = activeFindings(input).flatMap((f) => agentPods(input, f));
   const keys = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
   const recent = recentEventsOf(input.events, keys, input.now, EVENT_WINDOW_MS);
   const evidence = { windowMinutes: EVENT_WINDOW_MS / 60_000, podsWatched: keys.size, events: recent.slice(0, 20) };
-  if (!recent.length) return [{ id, group: 'agents', status: 'ok', summary: `No Warning events for the ${keys.size} agent pods in the last hour.`, evidence }];
+  if (!recent.length)
+    return [
+      { id, group: 'agents', status: 'ok', summary: `No Warning events for the ${keys.size} agent pods in the last hour.`, evidence },
+    ];
   const podsWithEvents = [...new Set(recent.map((e) => `${e.namespace}/${e.pod}`))];
   const [ns, name] = podsWithEvents[0]!.split('/') as [string, string];
   return [
@@ -198,7 +282,8 @@ const PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnav
 function nodeProblems(n: SlimNode): string[] {
   const out: string[] = [];
   const ready = n.conditions.Ready;
-  if (ready !== 'True') out.push(ready === undefined ? 'Ready not reported' : ready === 'Unknown' ? 'NotReady (kubelet stopped reporting)' : 'NotReady');
+  if (ready !== 'True')
+    out.push(ready === undefined ? 'Ready not reported' : ready === 'Unknown' ? 'NotReady (kubelet stopped reporting)' : 'NotReady');
   for (const c of PRESSURES) if (n.conditions[c] === 'True') out.push(c);
   return out;
 }
@@ -210,7 +295,10 @@ export const agentsNodes: CheckFn = (input) => {
   const findings = activeFindings(input);
   const embedded = findings.some((f) => f.agents.embeddedInNode);
   const hosting = new Set<string>([
-    ...findings.flatMap((f) => agentPods(input, f)).map((p) => p.nodeName).filter(Boolean),
+    ...findings
+      .flatMap((f) => agentPods(input, f))
+      .map((p) => p.nodeName)
+      .filter(Boolean),
     ...(input.verdict?.agentNodes ?? []).map((n) => n.node),
   ]);
   const nodes = (input.snapshot?.nodes ?? []).filter((n) => embedded || hosting.has(n.name));
@@ -219,7 +307,16 @@ export const agentsNodes: CheckFn = (input) => {
     nodesChecked: nodes.length,
     unhealthy: bad.map((b) => ({ node: b.node.name, conditions: b.node.conditions, unschedulable: b.node.unschedulable })),
   };
-  if (!bad.length) return [{ id, group: 'agents', status: 'ok', summary: `All ${plural(nodes.length, 'node')} hosting agents are Ready without Memory/Disk/PID pressure.`, evidence }];
+  if (!bad.length)
+    return [
+      {
+        id,
+        group: 'agents',
+        status: 'ok',
+        summary: `All ${plural(nodes.length, 'node')} hosting agents are Ready without Memory/Disk/PID pressure.`,
+        evidence,
+      },
+    ];
   return [
     {
       id,

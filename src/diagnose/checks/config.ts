@@ -28,8 +28,14 @@ const EXPLAINED: readonly ConfigCheck[] = [
 ];
 
 const OTHER: Partial<Record<ConfigCheck, { status: 'warn' | 'fail'; text: string }>> = {
-  provider_config_unparseable: { status: 'fail', text: "a provider's configuration (kube-proxy config.conf, antrea-agent.conf or k3s node args) does not parse" },
-  probe_targets_over_limit: { status: 'warn', text: 'more Services are annotated for probing than --max-probe-targets allows; the rest are not probed' },
+  provider_config_unparseable: {
+    status: 'fail',
+    text: "a provider's configuration (kube-proxy config.conf, antrea-agent.conf or k3s node args) does not parse",
+  },
+  probe_targets_over_limit: {
+    status: 'warn',
+    text: 'more Services are annotated for probing than --max-probe-targets allows; the rest are not probed',
+  },
 };
 
 export const otherConfigChecks: CheckFn = (input) => {
@@ -37,7 +43,8 @@ export const otherConfigChecks: CheckFn = (input) => {
   const v = input.verdict;
   if (!v || v.provider === 'unknown') return [{ id, group: 'config', status: 'skipped', summary: 'No verdict.', evidence: {} }];
   const raised = CONFIG_CHECKS.filter((c) => v.issues[c] && !EXPLAINED.includes(c));
-  if (!raised.length) return [{ id, group: 'config', status: 'ok', summary: 'No other configuration check fails.', evidence: { raised: [] } }];
+  if (!raised.length)
+    return [{ id, group: 'config', status: 'ok', summary: 'No other configuration check fails.', evidence: { raised: [] } }];
   const worst = raised.some((c) => (OTHER[c]?.status ?? 'fail') === 'fail') ? 'fail' : 'warn';
   return [
     {

@@ -51,17 +51,42 @@ function proxyCommand(input: DiagnoseInput, vip: string): string | undefined {
 export const datapathSummary: CheckFn = (input) => {
   const id = 'datapath.probes';
   const base = { id, group: 'datapath' as const };
-  if (input.probesSkipped) return [{ ...base, status: 'skipped', summary: `Probes not run: ${input.probesSkipped}.`, evidence: { reason: input.probesSkipped } }];
+  if (input.probesSkipped)
+    return [{ ...base, status: 'skipped', summary: `Probes not run: ${input.probesSkipped}.`, evidence: { reason: input.probesSkipped } }];
   const view = input.probes;
   const round = view?.lastRound;
   const skipped = view?.skipped ?? [];
-  if (!view || !round) return [{ ...base, status: 'skipped', summary: 'No probe round has completed yet.', evidence: { targets: view?.targets.length ?? 0, skipped } }];
+  if (!view || !round)
+    return [
+      {
+        ...base,
+        status: 'skipped',
+        summary: 'No probe round has completed yet.',
+        evidence: { targets: view?.targets.length ?? 0, skipped },
+      },
+    ];
   const vips = round.results.filter((r) => r.target.path === 'vip');
   const failed = vips.filter((r) => !r.result.success);
-  const evidence = { at: round.at, durationSeconds: round.durationSeconds, functional: round.functional, vipProbes: vips.length, vipFailures: failed.length, targets: round.results.length, skipped };
+  const evidence = {
+    at: round.at,
+    durationSeconds: round.durationSeconds,
+    functional: round.functional,
+    vipProbes: vips.length,
+    vipFailures: failed.length,
+    targets: round.results.length,
+    skipped,
+  };
   const details = skipped.map((s) => `not probed: ${s.probe}${s.path ? ` (${s.path})` : ''}: ${s.why}`);
   if (vips.length === 0) {
-    return [{ ...base, status: 'warn', summary: 'No Service VIP could be probed, so nothing proves Services work (service_lb_functional stays absent).', details, evidence }];
+    return [
+      {
+        ...base,
+        status: 'warn',
+        summary: 'No Service VIP could be probed, so nothing proves Services work (service_lb_functional stays absent).',
+        details,
+        evidence,
+      },
+    ];
   }
   if (round.functional) {
     // service_lb_functional 1: nothing blames the service proxy, even if some backends failed
@@ -79,7 +104,13 @@ export const datapathSummary: CheckFn = (input) => {
       summary: blamed.length
         ? `The service proxy fails ${blamed.length} of ${vips.length} probes through Service VIPs (service_lb_functional 0): ${blamed.join(', ')}.`
         : `No probe through a Service VIP reached any backend (service_lb_functional 0): ${[...new Set(failed.map((r) => r.target.probe))].join(', ')}.`,
-      details: [...failed.map((r) => `${r.target.probe} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`), ...details],
+      details: [
+        ...failed.map(
+          (r) =>
+            `${r.target.probe} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`,
+        ),
+        ...details,
+      ],
       evidence,
       runbook: 'ServiceLoadBalancingBroken',
     },
@@ -110,7 +141,10 @@ export const datapathProbes: CheckFn = (input) => {
       group: 'datapath',
       status,
       summary: `${probe}: ${c.verdict} — ${c.explanation}`,
-      details: paths.map((p) => `${p.path.padEnd(8)} ${p.target.padEnd(22)} ${p.success ? 'ok' : `FAILED ${p.reason ?? ''}${p.detail ? ` (${p.detail})` : ''}`} ${Math.round(p.latencySeconds * 1000)} ms`),
+      details: paths.map(
+        (p) =>
+          `${p.path.padEnd(8)} ${p.target.padEnd(22)} ${p.success ? 'ok' : `FAILED ${p.reason ?? ''}${p.detail ? ` (${p.detail})` : ''}`} ${Math.round(p.latencySeconds * 1000)} ms`,
+      ),
       evidence: { probe, verdict: c.verdict, explanation: c.explanation, ...(svc ? { service: svc } : {}), paths },
     };
     if (status === 'fail' || status === 'warn') {

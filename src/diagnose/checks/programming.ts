@@ -6,7 +6,15 @@ import type { CheckFn } from '../types.js';
 export const datapathProgramming: CheckFn = (input) => {
   const c = input.canary;
   if (!c) {
-    return [{ id: 'datapath.programming', group: 'datapath', status: 'skipped', summary: `Service programming is not measured: ${input.canaryOff ?? 'canary off'}.`, evidence: { reason: input.canaryOff ?? 'canary off' } }];
+    return [
+      {
+        id: 'datapath.programming',
+        group: 'datapath',
+        status: 'skipped',
+        summary: `Service programming is not measured: ${input.canaryOff ?? 'canary off'}.`,
+        evidence: { reason: input.canaryOff ?? 'canary off' },
+      },
+    ];
   }
   const evidence: Record<string, unknown> = {
     writer: c.writer,
@@ -24,21 +32,42 @@ export const datapathProgramming: CheckFn = (input) => {
   const next = `kubectl -n ${ns} get endpointslice service-proxy-exporter-canary -o wide; kubectl -n ${ns} get lease service-proxy-exporter-canary -o yaml`;
   if (c.pendingSeconds !== undefined && c.pendingSeconds > 0) {
     const stalled = c.pendingSeconds > STALLED_AFTER_SECONDS;
-    return [{
-      id: 'datapath.programming',
-      group: 'datapath',
-      status: stalled ? 'fail' : 'warn',
-      summary: `The newest canary change has waited ${c.pendingSeconds.toFixed(1)} s to appear in the data plane${c.vip ? ` (VIP ${c.vip.clusterIp}:${c.vip.port}, want ${c.target ? `port ${c.target.port}` : 'the new target'}, last answer: ${c.lastAnswer ?? 'none'})` : ' (the canary Service has no ClusterIP)'}.${last}`,
-      evidence,
-      next,
-      runbook: 'ServiceProxyProgrammingStalled',
-    }];
+    return [
+      {
+        id: 'datapath.programming',
+        group: 'datapath',
+        status: stalled ? 'fail' : 'warn',
+        summary: `The newest canary change has waited ${c.pendingSeconds.toFixed(1)} s to appear in the data plane${c.vip ? ` (VIP ${c.vip.clusterIp}:${c.vip.port}, want ${c.target ? `port ${c.target.port}` : 'the new target'}, last answer: ${c.lastAnswer ?? 'none'})` : ' (the canary Service has no ClusterIP)'}.${last}`,
+        evidence,
+        next,
+        runbook: 'ServiceProxyProgrammingStalled',
+      },
+    ];
   }
   if (c.writesForbidden) {
-    return [{ id: 'datapath.programming', group: 'datapath', status: 'warn', summary: `Canary writes are forbidden: nobody may be moving the canary (check the Role in manifests/base/canary-role.yaml).${last}`, evidence, next: `kubectl -n ${ns} auth can-i update endpointslices/service-proxy-exporter-canary --as=system:serviceaccount:${ns}:service-proxy-exporter` }];
+    return [
+      {
+        id: 'datapath.programming',
+        group: 'datapath',
+        status: 'warn',
+        summary: `Canary writes are forbidden: nobody may be moving the canary (check the Role in manifests/base/canary-role.yaml).${last}`,
+        evidence,
+        next: `kubectl -n ${ns} auth can-i update endpointslices/service-proxy-exporter-canary --as=system:serviceaccount:${ns}:service-proxy-exporter`,
+      },
+    ];
   }
   if (c.changes === 0) {
-    return [{ id: 'datapath.programming', group: 'datapath', status: 'skipped', summary: `No canary change seen yet${c.holder ? ` (writer: ${c.holder})` : ''}.`, evidence }];
+    return [
+      {
+        id: 'datapath.programming',
+        group: 'datapath',
+        status: 'skipped',
+        summary: `No canary change seen yet${c.holder ? ` (writer: ${c.holder})` : ''}.`,
+        evidence,
+      },
+    ];
   }
-  return [{ id: 'datapath.programming', group: 'datapath', status: 'ok', summary: `The data plane shows canary changes.${last}`, evidence }];
+  return [
+    { id: 'datapath.programming', group: 'datapath', status: 'ok', summary: `The data plane shows canary changes.${last}`, evidence },
+  ];
 };

@@ -4,7 +4,11 @@ import type { CheckFn } from '../types.js';
 import { activeFindings, daemonSetOf, findingOf, label, sh, ciliumExec } from '../facts.js';
 
 /** Sources without which detection cannot conclude (the same names in both modes). */
-const REQUIRED = new Set(detectionSources({ mode: 'deployment' }).filter((s) => s.required).map((s) => s.name));
+const REQUIRED = new Set(
+  detectionSources({ mode: 'deployment' })
+    .filter((s) => s.required)
+    .map((s) => s.name),
+);
 
 const EXPORTER_SA = 'system:serviceaccount:service-proxy-exporter:service-proxy-exporter';
 
@@ -44,7 +48,8 @@ export const providerVerdict: CheckFn = (input) => {
       {
         ...base,
         status: 'fail',
-        summary: 'Nothing load-balances Services: no running kube-proxy and no active kube-proxy replacement. ClusterIP Services do not work.',
+        summary:
+          'Nothing load-balances Services: no running kube-proxy and no active kube-proxy replacement. ClusterIP Services do not work.',
         details: v.reasons,
         evidence,
         next: `kubectl get ds -A -o wide | grep -Ei 'kube-proxy|cilium|anetd|calico-node|antrea|kube-router|ovnkube'`,
@@ -70,14 +75,34 @@ export const providerConflict: CheckFn = (input) => {
   const base = { id: 'provider.conflict', group: 'provider' as const };
   if (!v || v.provider === 'unknown') return [{ ...base, status: 'skipped', summary: 'No verdict to judge a conflict by.', evidence: {} }];
   const active = activeFindings(input);
-  const evidence = { conflict: v.conflict, active: active.map((f) => ({ type: f.type, fullReplacement: f.fullReplacement, flavor: f.flavor, daemonSet: f.agents.daemonSet ?? null })) };
+  const evidence = {
+    conflict: v.conflict,
+    active: active.map((f) => ({
+      type: f.type,
+      fullReplacement: f.fullReplacement,
+      flavor: f.flavor,
+      daemonSet: f.agents.daemonSet ?? null,
+    })),
+  };
   if (!v.conflict) {
-    return [{ ...base, status: 'ok', summary: active.length > 1 ? `${active.map(label).join(' and ')} are both active, by design (no full replacement next to kube-proxy).` : 'Only one component programs Services.', evidence }];
+    return [
+      {
+        ...base,
+        status: 'ok',
+        summary:
+          active.length > 1
+            ? `${active.map(label).join(' and ')} are both active, by design (no full replacement next to kube-proxy).`
+            : 'Only one component programs Services.',
+        evidence,
+      },
+    ];
   }
   const kp = findingOf(input, 'kube-proxy');
   const kpDs = kp ? daemonSetOf(input, kp) : undefined;
   const cilium = active.find((f) => f.type === 'cilium-kpr');
-  const next = kpDs ? `kubectl -n ${sh(kpDs.namespace)} get ds ${sh(kpDs.name)} -o wide` : 'kubectl get pods -A -l k8s-app=kube-proxy -o wide';
+  const next = kpDs
+    ? `kubectl -n ${sh(kpDs.namespace)} get ds ${sh(kpDs.name)} -o wide`
+    : 'kubectl get pods -A -l k8s-app=kube-proxy -o wide';
   return [
     {
       ...base,
@@ -95,7 +120,9 @@ export const providerConflict: CheckFn = (input) => {
 export const providerSources: CheckFn = (input) => {
   const base = { id: 'provider.sources', group: 'provider' as const };
   const entries = Object.entries(input.sources);
-  const evidence = { sources: Object.fromEntries(entries.map(([n, s]) => [n, s.error ? { state: s.state, error: s.error } : { state: s.state }])) };
+  const evidence = {
+    sources: Object.fromEntries(entries.map(([n, s]) => [n, s.error ? { state: s.state, error: s.error } : { state: s.state }])),
+  };
   if (entries.length === 0) return [{ ...base, status: 'skipped', summary: 'No sources.', evidence }];
   const bad = entries.filter(([, s]) => s.state !== 'synced' && s.state !== 'absent');
   if (bad.length === 0) return [{ ...base, status: 'ok', summary: `All ${entries.length} Kubernetes sources are readable.`, evidence }];

@@ -45,7 +45,11 @@ export function discoveryBody(pathname: string, store: ObjectStore): unknown {
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return 'ok';
   if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
   const refs = installed(store);
-  if (path === '/api/v1') return resourceList('v1', refs.filter((r) => r.group === ''));
+  if (path === '/api/v1')
+    return resourceList(
+      'v1',
+      refs.filter((r) => r.group === ''),
+    );
   if (path === '/apis') {
     const groups = new Map<string, Set<string>>();
     for (const r of refs) if (r.group) (groups.get(r.group) ?? groups.set(r.group, new Set()).get(r.group)!).add(r.version);
@@ -68,5 +72,9 @@ export function discoveryBody(pathname: string, store: ObjectStore): unknown {
 
 /** Paths that are never subject to RBAC or faults. */
 export function isNonResourcePath(pathname: string): boolean {
-  return /^\/(version|healthz|livez|readyz|api|apis)\/?$/.test(pathname) || /^\/api\/v1\/?$/.test(pathname) || /^\/apis\/[^/]+\/[^/]+\/?$/.test(pathname);
+  return (
+    /^\/(version|healthz|livez|readyz|api|apis)\/?$/.test(pathname) ||
+    /^\/api\/v1\/?$/.test(pathname) ||
+    /^\/apis\/[^/]+\/[^/]+\/?$/.test(pathname)
+  );
 }

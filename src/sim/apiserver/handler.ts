@@ -53,11 +53,20 @@ export interface HandlerContext {
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-function sendStatus(res: ServerResponse, code: number, message: string, reason?: string, details?: { name?: string; group?: string; kind?: string }): void {
+function sendStatus(
+  res: ServerResponse,
+  code: number,
+  message: string,
+  reason?: string,
+  details?: { name?: string; group?: string; kind?: string },
+): void {
   sendJson(res, code, statusBody(code, message, reason, details));
 }
 
@@ -88,7 +97,10 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const labelSelector = q.get('labelSelector') ?? undefined;
   const fieldSelector = q.get('fieldSelector') ?? undefined;
   const resourceVersion = q.get('resourceVersion') ?? undefined;
-  const verb: string = !target || isNonResourcePath(url.pathname) ? (req.method ?? 'GET').toLowerCase() : resourceVerb(req.method ?? 'GET', watch, target.name !== undefined);
+  const verb: string =
+    !target || isNonResourcePath(url.pathname)
+      ? (req.method ?? 'GET').toLowerCase()
+      : resourceVerb(req.method ?? 'GET', watch, target.name !== undefined);
   const record: RecordedRequest = {
     time: Date.now(),
     method: req.method ?? 'GET',
@@ -145,7 +157,11 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     ...(fieldSelector !== undefined ? { fieldSelector } : {}),
   };
   if (!authorize(ctx.rbac(), attrs, ctx.roles?.() ?? [])) {
-    return sendStatus(res, 403, forbiddenMessage(attrs), 'Forbidden', { ...(target.name ? { name: target.name } : {}), group: ref.group, kind: ref.resource });
+    return sendStatus(res, 403, forbiddenMessage(attrs), 'Forbidden', {
+      ...(target.name ? { name: target.name } : {}),
+      group: ref.group,
+      kind: ref.resource,
+    });
   }
 
   // Read the body before deciding on faults: a client gets its answer only after sending it anyway.
@@ -164,11 +180,17 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     }
   }
 
-  const fault = ctx.faults.decide({ resource: ref.resource, verb: attrs.verb, ...(target.namespace !== undefined ? { namespace: target.namespace } : {}), ...(target.name !== undefined ? { name: target.name } : {}) });
+  const fault = ctx.faults.decide({
+    resource: ref.resource,
+    verb: attrs.verb,
+    ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+    ...(target.name !== undefined ? { name: target.name } : {}),
+  });
   if (fault.delayMs > 0) await delay(fault.delayMs);
   if (fault.error) {
     const { status, reason } = fault.error;
-    const message = fault.error.message ?? (status === 403 ? forbiddenMessage(attrs) : status === 404 ? NOT_FOUND : `injected fault: HTTP ${status}`);
+    const message =
+      fault.error.message ?? (status === 403 ? forbiddenMessage(attrs) : status === 404 ? NOT_FOUND : `injected fault: HTTP ${status}`);
     return sendStatus(res, status, message, reason);
   }
 
@@ -227,7 +249,15 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function serveWrite(ctx: HandlerContext, req: IncomingMessage, verb: string, ref: ResourceRef, namespace: string | undefined, name: string | undefined, body: unknown): WriteResult {
+function serveWrite(
+  ctx: HandlerContext,
+  req: IncomingMessage,
+  verb: string,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string | undefined,
+  body: unknown,
+): WriteResult {
   if (verb === 'create') return createObject(ctx.store, ref, namespace, body);
   if (name === undefined) return notFound(ref, '');
   if (verb === 'update') return updateObject(ctx.store, ref, namespace, name, body);
@@ -241,11 +271,23 @@ function sendWrite(res: ServerResponse, r: WriteResult): void {
 
 function serveGet(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, namespace: string | undefined, name: string): void {
   const obj = ctx.store.get(ref, namespace, name);
-  if (!obj) return sendStatus(res, 404, `${ref.resource}${ref.group ? '.' + ref.group : ''} "${name}" not found`, 'NotFound', { name, group: ref.group, kind: ref.resource });
+  if (!obj)
+    return sendStatus(res, 404, `${ref.resource}${ref.group ? '.' + ref.group : ''} "${name}" not found`, 'NotFound', {
+      name,
+      group: ref.group,
+      kind: ref.resource,
+    });
   sendJson(res, 200, obj);
 }
 
-function serveList(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, namespace: string | undefined, matches: (o: K8sObject) => boolean, q: URLSearchParams): void {
+function serveList(
+  ctx: HandlerContext,
+  res: ServerResponse,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  matches: (o: K8sObject) => boolean,
+  q: URLSearchParams,
+): void {
   const limit = Number(q.get('limit') ?? 0);
   const cont = q.get('continue');
   let rv = ctx.store.resourceVersion;
@@ -278,7 +320,10 @@ function serveList(ctx: HandlerContext, res: ServerResponse, ref: ResourceRef, n
   sendJson(res, 200, {
     kind: `${ref.kind}List`,
     apiVersion: apiVersionOf(ref),
-    metadata: { resourceVersion: String(rv), ...(page.nextKey !== undefined ? { continue: encodeContinue({ rv, start: page.nextKey }) } : {}) },
+    metadata: {
+      resourceVersion: String(rv),
+      ...(page.nextKey !== undefined ? { continue: encodeContinue({ rv, start: page.nextKey }) } : {}),
+    },
     items: page.items,
   });
 }
@@ -294,7 +339,8 @@ function serveWatch(
 ): void {
   const rvParam = q.get('resourceVersion');
   const sinceRv = rvParam && rvParam !== '0' ? Number(rvParam) : undefined;
-  if (sinceRv !== undefined && !Number.isInteger(sinceRv)) return sendStatus(res, 400, `invalid resource version: ${rvParam}`, 'BadRequest');
+  if (sinceRv !== undefined && !Number.isInteger(sinceRv))
+    return sendStatus(res, 400, `invalid resource version: ${rvParam}`, 'BadRequest');
   const timeout = Number(q.get('timeoutSeconds') ?? NaN);
   ctx.hub.open(
     {

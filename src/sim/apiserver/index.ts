@@ -72,7 +72,18 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   let rules: PolicyRule[] | null = null;
   let roles: NamespacedRules[] = [];
   let tokens: ReadonlySet<string> | null = opts.tokens ? new Set(opts.tokens) : null;
-  const server = createServer(createHandler({ store, faults, hub, requests, rbac: () => rules, roles: () => roles, bookmarks: opts.bookmarks ?? true, tokens: () => tokens }));
+  const server = createServer(
+    createHandler({
+      store,
+      faults,
+      hub,
+      requests,
+      rbac: () => rules,
+      roles: () => roles,
+      bookmarks: opts.bookmarks ?? true,
+      tokens: () => tokens,
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {

@@ -9,7 +9,8 @@ export function parseManifests(text: string): K8sObject[] {
     if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]!.message}`);
     const value = doc.toJS() as K8sObject | null;
     if (!value) continue;
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) out.push(...(value.items as K8sObject[]));
+    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items))
+      out.push(...(value.items as K8sObject[]));
     else out.push(value);
   }
   return out;

@@ -17,7 +17,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: main.ts [--port N] [--host H] [--load file.yaml]... [--install installations]... [--kubeconfig out] [--no-bookmarks]');
+  console.log(
+    'usage: main.ts [--port N] [--host H] [--load file.yaml]... [--install installations]... [--kubeconfig out] [--no-bookmarks]',
+  );
   process.exit(0);
 }
 

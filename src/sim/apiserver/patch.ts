@@ -68,7 +68,8 @@ function getAt(doc: unknown, path: string): unknown {
 function arrayIndex(arr: unknown[], key: string, path: string, forAdd: boolean): number {
   if (forAdd && key === '-') return arr.length;
   const i = Number(key);
-  if (!/^(0|[1-9]\d*)$/.test(key) || i > arr.length || (!forAdd && i === arr.length)) throw new PatchError(`json patch: index "${key}" out of range at "${path}"`, 422);
+  if (!/^(0|[1-9]\d*)$/.test(key) || i > arr.length || (!forAdd && i === arr.length))
+    throw new PatchError(`json patch: index "${key}" out of range at "${path}"`, 422);
   return i;
 }
 
@@ -101,7 +102,12 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const equal = (a: unknown, b: unknown): boolean => JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 function canon(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canon);
-  if (isObj(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]));
+  if (isObj(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canon(v[k])]),
+    );
   return v;
 }
 
@@ -110,7 +116,8 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw new PatchError('json patch: the body must be an array of operations');
   let out = clone(doc);
   for (const op0 of ops) {
-    if (!isObj(op0) || typeof op0.op !== 'string' || typeof op0.path !== 'string') throw new PatchError('json patch: every operation needs "op" and "path"');
+    if (!isObj(op0) || typeof op0.op !== 'string' || typeof op0.path !== 'string')
+      throw new PatchError('json patch: every operation needs "op" and "path"');
     const { op, path } = op0;
     switch (op) {
       case 'add':
@@ -151,5 +158,8 @@ export function applyPatch(current: unknown, contentType: string | undefined, bo
     return mergePatch(current, body);
   }
   if (type === PATCH_TYPES.json) return jsonPatch(current, body);
-  throw new PatchError(`the server does not support patch type "${type || '(none)'}"; use ${PATCH_TYPES.merge}, ${PATCH_TYPES.strategic} or ${PATCH_TYPES.json}`, 415);
+  throw new PatchError(
+    `the server does not support patch type "${type || '(none)'}"; use ${PATCH_TYPES.merge}, ${PATCH_TYPES.strategic} or ${PATCH_TYPES.json}`,
+    415,
+  );
 }

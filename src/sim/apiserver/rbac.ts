@@ -56,7 +56,10 @@ export interface NamespacedRules {
 /** `rules` null: everything is allowed (roles are then irrelevant). */
 export function authorize(rules: readonly PolicyRule[] | null, attrs: RequestAttributes, roles: readonly NamespacedRules[] = []): boolean {
   if (rules === null || rules.some((r) => ruleAllows(r, attrs))) return true;
-  return attrs.namespace !== undefined && roles.some((role) => role.namespace === attrs.namespace && role.rules.some((r) => ruleAllows(r, attrs)));
+  return (
+    attrs.namespace !== undefined &&
+    roles.some((role) => role.namespace === attrs.namespace && role.rules.some((r) => ruleAllows(r, attrs)))
+  );
 }
 
 /** The message a real API server puts in a 403 body. */

@@ -80,7 +80,10 @@ export interface ResourceTarget {
  * `/api/v1/namespaces/NS` itself reads as the namespace object. Returns undefined for other paths.
  */
 export function parseResourcePath(pathname: string): ResourceTarget | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

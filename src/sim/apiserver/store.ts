@@ -154,10 +154,17 @@ export class ObjectStore {
     const previous = table.objects.get(key);
     // An update keeps the identity of what it replaces, as a real PUT does.
     meta.uid = previous?.metadata?.uid ?? meta.uid ?? randomUUID();
-    meta.creationTimestamp = previous?.metadata?.creationTimestamp ?? meta.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.creationTimestamp =
+      previous?.metadata?.creationTimestamp ?? meta.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     meta.resourceVersion = String(++this.rv);
     table.set(key, obj);
-    this.record({ type: previous ? 'MODIFIED' : 'ADDED', rv: this.rv, resource: resourceKey(ref), object: obj, ...(previous ? { previous } : {}) });
+    this.record({
+      type: previous ? 'MODIFIED' : 'ADDED',
+      rv: this.rv,
+      resource: resourceKey(ref),
+      object: obj,
+      ...(previous ? { previous } : {}),
+    });
     return obj;
   }
 

@@ -66,7 +66,14 @@ export class WatchHub {
       res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
       return;
     }
-    const stream: Stream = { key, resource: spec.ref.resource, spec, res, timers: [], ...(spec.namespace ? { namespace: spec.namespace } : {}) };
+    const stream: Stream = {
+      key,
+      resource: spec.ref.resource,
+      spec,
+      res,
+      timers: [],
+      ...(spec.namespace ? { namespace: spec.namespace } : {}),
+    };
     if (spec.sinceRv === undefined) {
       const current = this.store.page(spec.ref, spec.namespace ? { namespace: spec.namespace } : {}).items;
       for (const obj of current) if (this.selects(stream, obj)) this.write(stream, 'ADDED', obj);
@@ -127,7 +134,11 @@ export class WatchHub {
 
   private bookmark(s: Stream): void {
     const { ref } = s.spec;
-    this.write(s, 'BOOKMARK', { kind: ref.kind, apiVersion: apiVersionOf(ref), metadata: { resourceVersion: String(this.store.resourceVersion) } });
+    this.write(s, 'BOOKMARK', {
+      kind: ref.kind,
+      apiVersion: apiVersionOf(ref),
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+    });
   }
 
   private write(s: Stream, type: WatchEventType, object: unknown): void {

@@ -38,8 +38,15 @@ export function notFound(ref: ResourceRef, name: string): WriteResult {
 }
 
 /** The 409 a stale resourceVersion gets, word for word as the API server sends it. */
-export function conflict(ref: ResourceRef, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): WriteResult {
-  return { code: 409, body: statusBody(409, `Operation cannot be fulfilled on ${qualifiedResource(ref)} "${name}": ${why}`, 'Conflict', details(ref, name)) };
+export function conflict(
+  ref: ResourceRef,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): WriteResult {
+  return {
+    code: 409,
+    body: statusBody(409, `Operation cannot be fulfilled on ${qualifiedResource(ref)} "${name}": ${why}`, 'Conflict', details(ref, name)),
+  };
 }
 
 function badRequest(message: string): WriteResult {
@@ -49,7 +56,11 @@ function badRequest(message: string): WriteResult {
 function invalid(ref: ResourceRef, name: string, field: string, message: string): WriteResult {
   return {
     code: 422,
-    body: statusBody(422, `${ref.kind}${ref.group ? '.' + ref.group : ''} "${name}" is invalid: ${field}: ${message}`, 'Invalid', { name, group: ref.group, kind: ref.kind }),
+    body: statusBody(422, `${ref.kind}${ref.group ? '.' + ref.group : ''} "${name}" is invalid: ${field}: ${message}`, 'Invalid', {
+      name,
+      group: ref.group,
+      kind: ref.kind,
+    }),
   };
 }
 
@@ -57,9 +68,12 @@ function invalid(ref: ResourceRef, name: string, field: string, message: string)
 function checkBody(ref: ResourceRef, namespace: string | undefined, body: unknown): WriteResult | K8sObject {
   if (!isObj(body)) return badRequest(`the body of the request must be a ${ref.kind} object`);
   const obj = JSON.parse(JSON.stringify(body)) as K8sObject;
-  if (obj.kind !== undefined && obj.kind !== ref.kind) return badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the resource (${ref.kind})`);
+  if (obj.kind !== undefined && obj.kind !== ref.kind)
+    return badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the resource (${ref.kind})`);
   if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(ref)) {
-    return badRequest(`the API version of the provided object (${String(obj.apiVersion)}) does not match the request (${apiVersionOf(ref)})`);
+    return badRequest(
+      `the API version of the provided object (${String(obj.apiVersion)}) does not match the request (${apiVersionOf(ref)})`,
+    );
   }
   obj.apiVersion = apiVersionOf(ref);
   obj.kind = ref.kind;
@@ -110,25 +124,40 @@ export function createObject(store: ObjectStore, ref: ResourceRef, namespace: st
   }
   if (!meta.name) return invalid(ref, '', 'metadata.name', 'Required value: name or generateName is required');
   if (store.get(ref, namespace, meta.name)) {
-    return { code: 409, body: statusBody(409, `${qualifiedResource(ref)} "${meta.name}" already exists`, 'AlreadyExists', details(ref, meta.name)) };
+    return {
+      code: 409,
+      body: statusBody(409, `${qualifiedResource(ref)} "${meta.name}" already exists`, 'AlreadyExists', details(ref, meta.name)),
+    };
   }
   stampServerFields(checked, undefined);
   return { code: 201, body: store.apply(checked) };
 }
 
 /** PUT: the whole object. A resourceVersion in the body must be the current one (409 otherwise); none means "last write wins". */
-export function updateObject(store: ObjectStore, ref: ResourceRef, namespace: string | undefined, name: string, body: unknown): WriteResult {
+export function updateObject(
+  store: ObjectStore,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+  body: unknown,
+): WriteResult {
   const checked = checkBody(ref, namespace, body);
   if (isResult(checked)) return checked;
   const meta = checked.metadata!;
-  if (meta.name !== undefined && meta.name !== name) return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  if (meta.name !== undefined && meta.name !== name)
+    return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
   meta.name = name;
   const current = store.get(ref, namespace, name);
   // Leases and EndpointSlices (like most resources) are not created by a PUT.
   if (!current) return notFound(ref, name);
-  if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && meta.resourceVersion !== current.metadata?.resourceVersion) return conflict(ref, name);
+  if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && meta.resourceVersion !== current.metadata?.resourceVersion)
+    return conflict(ref, name);
   if (meta.uid !== undefined && meta.uid !== '' && meta.uid !== current.metadata?.uid) {
-    return conflict(ref, name, `Precondition failed: UID in precondition: ${String(meta.uid)}, UID in object meta: ${String(current.metadata?.uid)}`);
+    return conflict(
+      ref,
+      name,
+      `Precondition failed: UID in precondition: ${String(meta.uid)}, UID in object meta: ${String(current.metadata?.uid)}`,
+    );
   }
   stampServerFields(checked, current);
   return { code: 200, body: store.apply(checked) };
@@ -139,7 +168,14 @@ export function updateObject(store: ObjectStore, ref: ResourceRef, namespace: st
  * object (a merge patch that sets metadata.resourceVersion, a json patch that replaces it) is a
  * precondition, as on the real server: 409 unless it is the current one.
  */
-export function patchObject(store: ObjectStore, ref: ResourceRef, namespace: string | undefined, name: string, contentType: string | undefined, body: unknown): WriteResult {
+export function patchObject(
+  store: ObjectStore,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+  contentType: string | undefined,
+  body: unknown,
+): WriteResult {
   const current = store.get(ref, namespace, name);
   if (!current) return notFound(ref, name);
   let patched: unknown;
@@ -162,20 +198,40 @@ export function patchObject(store: ObjectStore, ref: ResourceRef, namespace: str
 }
 
 /** DELETE, honouring DeleteOptions.preconditions (resourceVersion, uid). Answers a Success Status. */
-export function deleteObject(store: ObjectStore, ref: ResourceRef, namespace: string | undefined, name: string, body: unknown): WriteResult {
+export function deleteObject(
+  store: ObjectStore,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  name: string,
+  body: unknown,
+): WriteResult {
   const current = store.get(ref, namespace, name);
   if (!current) return notFound(ref, name);
   const pre = isObj(body) && isObj(body.preconditions) ? body.preconditions : {};
   if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== current.metadata?.resourceVersion) {
-    return conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(current.metadata?.resourceVersion)}`);
+    return conflict(
+      ref,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(current.metadata?.resourceVersion)}`,
+    );
   }
   if (typeof pre.uid === 'string' && pre.uid !== current.metadata?.uid) {
-    return conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.metadata?.uid)}`);
+    return conflict(
+      ref,
+      name,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.metadata?.uid)}`,
+    );
   }
   store.delete(ref, namespace, name);
   const uid = current.metadata?.uid;
   return {
     code: 200,
-    body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: ref.group, kind: ref.resource, ...(uid ? { uid } : {}) } },
+    body: {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name, group: ref.group, kind: ref.resource, ...(uid ? { uid } : {}) },
+    },
   };
 }

@@ -67,7 +67,8 @@ function configure(api: FakeApiServer, port: number): void {
     const key = name === 'kube-proxy' ? 'config.conf' : name === 'kube-proxy-config' ? 'config' : undefined;
     if (key && typeof data[key] === 'string') {
       const doc = parseYaml(data[key]!, { logLevel: 'error' }) as unknown;
-      if (isObj(doc) && doc.healthzBindAddress !== '') s.apply({ ...cm, data: { ...data, [key]: stringifyYaml({ ...doc, healthzBindAddress: `0.0.0.0:${port}` }) } } as never);
+      if (isObj(doc) && doc.healthzBindAddress !== '')
+        s.apply({ ...cm, data: { ...data, [key]: stringifyYaml({ ...doc, healthzBindAddress: `0.0.0.0:${port}` }) } } as never);
     }
   }
   if (s.isInstalled('felixconfigurations')) {

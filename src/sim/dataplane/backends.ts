@@ -89,10 +89,7 @@ export async function startDnsBackend(host: string, records: () => ReadonlyMap<s
     });
     return udp;
   };
-  const makeTcp = () =>
-    tracked(
-      net.createServer((s) => serveDnsTcpConnection(s, answer)),
-    );
+  const makeTcp = () => tracked(net.createServer((s) => serveDnsTcpConnection(s, answer)));
   const { port, udp, tcp } = await bindUdpAndTcp(host, 0, makeUdp, makeTcp);
   return {
     host,

@@ -148,4 +148,3 @@ export function dnsForwarder(host: string, backend: HostPort, opts: { replyTimeo
     },
   };
 }
-

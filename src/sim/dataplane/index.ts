@@ -193,7 +193,9 @@ function writeSlice(api: FakeApiServer, s: ServiceSpec): void {
       name: s.sliceName ?? `${s.name}-demo`,
       namespace: s.namespace,
       labels: { [SERVICE_NAME_LABEL]: s.name, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
-      ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: s.name, uid, controller: true, blockOwnerDeletion: true }] } : {}),
+      ...(uid
+        ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: s.name, uid, controller: true, blockOwnerDeletion: true }] }
+        : {}),
     },
     addressType: 'IPv4',
     endpoints: [
@@ -282,7 +284,10 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
   };
 
   const register = (key: string, forwarder: Forwarder, protocols: DataPlaneEntry['protocols'], backend: () => string): void => {
-    managed.set(key, { forwarder, entry: () => ({ service: key, vip: forwarder.host, port: forwarder.port, protocols, backend: backend() }) });
+    managed.set(key, {
+      forwarder,
+      entry: () => ({ service: key, vip: forwarder.host, port: forwarder.port, protocols, backend: backend() }),
+    });
   };
 
   try {

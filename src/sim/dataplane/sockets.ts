@@ -1,7 +1,7 @@
 // Listening-socket plumbing for the demo data plane: listen/bind with a port, close a server
 // together with its open connections, and bind one port number on both UDP and TCP.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import type dgram from 'node:dgram';
+import type net from 'node:net';
 
 /** A net.Server whose accepted sockets are remembered so close() can end them at once. */
 export interface TrackedServer {
@@ -98,7 +98,12 @@ export async function bindUdpAndTcp(
 }
 
 /** listenTcp with a few retries on EADDRINUSE (re-binding a fixed port just released). */
-export async function listenTcpRetrying(make: () => TrackedServer, host: string, port: number, attempts = 10): Promise<{ port: number; tcp: TrackedServer }> {
+export async function listenTcpRetrying(
+  make: () => TrackedServer,
+  host: string,
+  port: number,
+  attempts = 10,
+): Promise<{ port: number; tcp: TrackedServer }> {
   for (let i = 0; ; i++) {
     const tcp = make();
     try {
