@@ -46,81 +46,46 @@ function badge(status: Check['status'] | 'ok' | 'warn' | 'fail', text?: string):
 function health(r: DiagnoseReport): Html {
   const n = r.counts;
   const text = r.status === 'fail' ? 'Problems found' : r.status === 'warn' ? 'Healthy, with warnings' : 'Healthy';
-  return html`<p id="health">
-    ${badge(r.status, text)}
-    <span class="muted">${n.fail} failed, ${n.warn} warnings, ${n.ok} ok, ${n.skipped} skipped — checks as of ${r.generatedAt}</span>
-  </p>`;
+  return html`<p id="health">${badge(r.status, text)} <span class="muted">${n.fail} failed, ${n.warn} warnings, ${n.ok} ok, ${n.skipped} skipped — checks as of ${r.generatedAt}</span></p>`;
 }
 
 function providerSection(r: DiagnoseReport): Html {
   const p = r.provider;
   return html`<h2>Service proxy</h2>
-    <p>Services are load-balanced by <strong id="provider">${p.type}</strong>${p.mode ? html` in <strong>${p.mode}</strong> mode` : ''}.</p>
-    <dl>
-      <dt>Provider</dt>
-      <dd>${p.type}</dd>
-      <dt>Mode</dt>
-      <dd>${p.mode || '—'}</dd>
-      <dt>Version</dt>
-      <dd>${p.version || '—'}</dd>
-      <dt>Flavor</dt>
-      <dd>${p.flavor || '—'}</dd>
-      <dt>Conflict</dt>
-      <dd id="conflict">
-        ${p.conflict ? html`${badge('fail', 'yes')} more than one component programs Services — ${link('ServiceProxyConflict')}` : 'no'}
-      </dd>
-    </dl>
-    ${p.type === 'none' ? html`<p>${badge('fail', 'no service proxy')} ${link('ServiceProxyMissing')}</p>` : ''}
-    ${p.type === 'unknown' ? html`<p>${badge('fail', 'unknown')} the Kubernetes API could not be read — ${link('ServiceProxyExporterSourceDown')}</p>` : ''}`;
+<p>Services are load-balanced by <strong id="provider">${p.type}</strong>${p.mode ? html` in <strong>${p.mode}</strong> mode` : ''}.</p>
+<dl>
+<dt>Provider</dt><dd>${p.type}</dd>
+<dt>Mode</dt><dd>${p.mode || '—'}</dd>
+<dt>Version</dt><dd>${p.version || '—'}</dd>
+<dt>Flavor</dt><dd>${p.flavor || '—'}</dd>
+<dt>Conflict</dt><dd id="conflict">${p.conflict ? html`${badge('fail', 'yes')} more than one component programs Services — ${link('ServiceProxyConflict')}` : 'no'}</dd>
+</dl>
+${p.type === 'none' ? html`<p>${badge('fail', 'no service proxy')} ${link('ServiceProxyMissing')}</p>` : ''}
+${p.type === 'unknown' ? html`<p>${badge('fail', 'unknown')} the Kubernetes API could not be read — ${link('ServiceProxyExporterSourceDown')}</p>` : ''}`;
 }
 
 function issuesSection(r: DiagnoseReport): Html {
   const issues = r.provider.issues;
   return html`<h2>Config issues</h2>
-    ${
-      issues.length
-        ? html`<ul id="config-issues">
-            ${issues.map((c) => html`<li><code>${c}</code> — runbook: ${link(runbookForIssue(c))}</li>`)}
-          </ul>`
-        : html`<p id="config-issues">None: every configuration check passes.</p>`
-    }`;
+${
+  issues.length
+    ? html`<ul id="config-issues">${issues.map((c) => html`<li><code>${c}</code> — runbook: ${link(runbookForIssue(c))}</li>`)}</ul>`
+    : html`<p id="config-issues">None: every configuration check passes.</p>`
+}`;
 }
 
 function attentionSection(r: DiagnoseReport): Html {
   const bad = r.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
-  if (!bad.length)
-    return html`<h2>What needs attention</h2>
-      <p>Nothing: no check failed or warned.</p>`;
+  if (!bad.length) return html`<h2>What needs attention</h2><p>Nothing: no check failed or warned.</p>`;
   return html`<h2>What needs attention</h2>
-    <table id="attention">
-      <thead>
-        <tr>
-          <th>Status</th>
-          <th>Check</th>
-          <th>Finding</th>
-          <th>Next step</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${bad.map(
-          (c) =>
-            html`<tr>
-              <td>${badge(c.status)}</td>
-              <td><code>${c.id}</code></td>
-              <td>
-                ${c.summary}${
-                  c.details?.length
-                    ? html`<ul>
-                        ${c.details.slice(0, 6).map((d) => html`<li>${d}</li>`)}
-                      </ul>`
-                    : ''
-                }
-              </td>
-              <td>${c.next ? html`<code>${c.next}</code>` : ''}${c.runbook ? html`<br />runbook: ${link(c.runbook)}` : ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+<table id="attention"><thead><tr><th>Status</th><th>Check</th><th>Finding</th><th>Next step</th></tr></thead><tbody>
+${bad.map(
+  (
+    c,
+  ) => html`<tr><td>${badge(c.status)}</td><td><code>${c.id}</code></td><td>${c.summary}${c.details?.length ? html`<ul>${c.details.slice(0, 6).map((d) => html`<li>${d}</li>`)}</ul>` : ''}</td>
+<td>${c.next ? html`<code>${c.next}</code>` : ''}${c.runbook ? html`<br>runbook: ${link(c.runbook)}` : ''}</td></tr>`,
+)}
+</tbody></table>`;
 }
 
 function agentsSection(m: StatusPageModel): Html {
@@ -139,47 +104,17 @@ function agentsSection(m: StatusPageModel): Html {
       | undefined) ?? [];
   const agentsBad = p.agents.unready + p.agents.missing > 0;
   return html`<h2>Agents</h2>
-    <p id="agents">
-      ${badge(p.agents.ready > 0 && !agentsBad ? 'ok' : agentsBad ? 'fail' : 'skipped', `${p.agents.ready} ready`)}
-      ${badge(p.agents.unready ? 'fail' : 'skipped', `${p.agents.unready} unready`)}
-      ${badge(p.agents.missing ? 'fail' : 'skipped', `${p.agents.missing} missing`)}
-      ${agentsBad ? html` — ${link(p.type === 'kube-proxy' ? 'KubeProxyDown' : 'ServiceProxyAgentsUnavailable')}` : ''}
-    </p>
-    ${
-      notReady.length
-        ? html`<table id="unready">
-            <thead>
-              <tr>
-                <th>Unready pod</th>
-                <th>Node</th>
-                <th>Phase</th>
-                <th>Containers</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${notReady.map(
-                (x) =>
-                  html`<tr>
-                    <td><code>${x.pod}</code></td>
-                    <td>${x.node}</td>
-                    <td>${x.phase}</td>
-                    <td>
-                      ${x.containers.map((c) => html`${c.name}: ${[c.waitingReason, `${c.restartCount} restarts`, c.lastTerminationReason ? `last exit ${c.lastTerminationReason}` : ''].filter(Boolean).join(', ')}<br />`)}
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-        : ''
-    }
-    ${
-      missingNodes.length
-        ? html`<p>Nodes without an agent:</p>
-            <ul id="missing">
-              ${missingNodes.map((n) => html`<li>${n.node} — ${n.reason}</li>`)}
-            </ul>`
-        : ''
-    }`;
+<p id="agents">${badge(p.agents.ready > 0 && !agentsBad ? 'ok' : agentsBad ? 'fail' : 'skipped', `${p.agents.ready} ready`)} ${badge(p.agents.unready ? 'fail' : 'skipped', `${p.agents.unready} unready`)} ${badge(p.agents.missing ? 'fail' : 'skipped', `${p.agents.missing} missing`)}
+${agentsBad ? html` — ${link(p.type === 'kube-proxy' ? 'KubeProxyDown' : 'ServiceProxyAgentsUnavailable')}` : ''}</p>
+${
+  notReady.length
+    ? html`<table id="unready"><thead><tr><th>Unready pod</th><th>Node</th><th>Phase</th><th>Containers</th></tr></thead><tbody>${notReady.map(
+        (x) =>
+          html`<tr><td><code>${x.pod}</code></td><td>${x.node}</td><td>${x.phase}</td><td>${x.containers.map((c) => html`${c.name}: ${[c.waitingReason, `${c.restartCount} restarts`, c.lastTerminationReason ? `last exit ${c.lastTerminationReason}` : ''].filter(Boolean).join(', ')}<br>`)}</td></tr>`,
+      )}</tbody></table>`
+    : ''
+}
+${missingNodes.length ? html`<p>Nodes without an agent: </p><ul id="missing">${missingNodes.map((n) => html`<li>${n.node} — ${n.reason}</li>`)}</ul>` : ''}`;
 }
 
 /** The agents' own health endpoints, from the agents.health check. */
@@ -192,43 +127,19 @@ function agentHealthSection(m: StatusPageModel): Html {
       { node: string; address: string; state: string; status?: number; syncAgeSeconds?: number; reason?: string }[] | undefined) ?? []
   ).filter((n) => n.state !== 'healthy');
   return html`<h3>Agent health endpoints</h3>
-    <p id="agent-health">
-      ${
-        counts
-          ? html`${badge(counts.healthy ? 'ok' : 'skipped', `${counts.healthy} healthy`)}
-            ${badge(counts.unhealthy ? 'fail' : 'skipped', `${counts.unhealthy} unhealthy`)}
-            ${badge(counts.unreachable ? 'warn' : 'skipped', `${counts.unreachable} unreachable`)}
-            ${badge('skipped', `${counts.not_served} not served`)} `
-          : ''
-      }<span class="muted">${c.summary}</span>${c.runbook ? html` — ${link(c.runbook)}` : ''}
-    </p>
-    ${
-      nodes.length
-        ? html`<table id="agent-health-nodes">
-            <thead>
-              <tr>
-                <th>Node</th>
-                <th>Address</th>
-                <th>State</th>
-                <th>Answer</th>
-                <th>Sync age</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${nodes.map(
-                (n) =>
-                  html`<tr>
-                    <td>${n.node}</td>
-                    <td><code>${n.address}</code></td>
-                    <td>${badge(n.state === 'unhealthy' ? 'fail' : 'warn', n.state)}</td>
-                    <td>${n.status !== undefined ? `HTTP ${n.status}` : (n.reason ?? '')}</td>
-                    <td>${n.syncAgeSeconds !== undefined ? `${Math.round(n.syncAgeSeconds)} s` : ''}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-        : ''
-    }`;
+<p id="agent-health">${
+    counts
+      ? html`${badge(counts.healthy ? 'ok' : 'skipped', `${counts.healthy} healthy`)} ${badge(counts.unhealthy ? 'fail' : 'skipped', `${counts.unhealthy} unhealthy`)} ${badge(counts.unreachable ? 'warn' : 'skipped', `${counts.unreachable} unreachable`)} ${badge('skipped', `${counts.not_served} not served`)} `
+      : ''
+  }<span class="muted">${c.summary}</span>${c.runbook ? html` — ${link(c.runbook)}` : ''}</p>
+${
+  nodes.length
+    ? html`<table id="agent-health-nodes"><thead><tr><th>Node</th><th>Address</th><th>State</th><th>Answer</th><th>Sync age</th></tr></thead><tbody>${nodes.map(
+        (n) =>
+          html`<tr><td>${n.node}</td><td><code>${n.address}</code></td><td>${badge(n.state === 'unhealthy' ? 'fail' : 'warn', n.state)}</td><td>${n.status !== undefined ? `HTTP ${n.status}` : (n.reason ?? '')}</td><td>${n.syncAgeSeconds !== undefined ? `${Math.round(n.syncAgeSeconds)} s` : ''}</td></tr>`,
+      )}</tbody></table>`
+    : ''
+}`;
 }
 
 function ms(seconds: number): string {
@@ -247,32 +158,16 @@ function programmingSection(r: DiagnoseReport): Html {
     holder?: string;
   };
   return html`<h2>Service programming</h2>
-    <p id="programming">
-      ${badge(c.status, c.status === 'ok' ? 'takes changes' : c.status === 'skipped' ? 'not measured' : c.status === 'fail' ? 'stalled' : 'behind')}
-      ${c.summary}${c.runbook ? html` — ${link(c.runbook)}` : ''}
-    </p>
-    ${
-      e.lastLatencySeconds !== undefined || e.pendingSeconds !== undefined
-        ? html`<table id="programming-table">
-            <tbody>
-              <tr>
-                <th>Last latency</th>
-                <td>
-                  ${e.lastLatencySeconds !== undefined ? `${e.lastLatencySeconds.toFixed(3)} s at ${e.lastProgrammedAt ?? ''}` : 'none yet'}
-                </td>
-              </tr>
-              <tr>
-                <th>Pending</th>
-                <td>${e.pendingSeconds ? `${e.pendingSeconds.toFixed(1)} s` : 'nothing'}</td>
-              </tr>
-              <tr>
-                <th>Writer</th>
-                <td>${e.writer ? 'this replica' : e.holder || 'none'}</td>
-              </tr>
-            </tbody>
-          </table>`
-        : ''
-    }`;
+<p id="programming">${badge(c.status, c.status === 'ok' ? 'takes changes' : c.status === 'skipped' ? 'not measured' : c.status === 'fail' ? 'stalled' : 'behind')} ${c.summary}${c.runbook ? html` — ${link(c.runbook)}` : ''}</p>
+${
+  e.lastLatencySeconds !== undefined || e.pendingSeconds !== undefined
+    ? html`<table id="programming-table"><tbody>
+<tr><th>Last latency</th><td>${e.lastLatencySeconds !== undefined ? `${e.lastLatencySeconds.toFixed(3)} s at ${e.lastProgrammedAt ?? ''}` : 'none yet'}</td></tr>
+<tr><th>Pending</th><td>${e.pendingSeconds ? `${e.pendingSeconds.toFixed(1)} s` : 'nothing'}</td></tr>
+<tr><th>Writer</th><td>${e.writer ? 'this replica' : e.holder || 'none'}</td></tr>
+</tbody></table>`
+    : ''
+}`;
 }
 
 function probesSection(m: StatusPageModel): Html {
@@ -293,126 +188,65 @@ function probesSection(m: StatusPageModel): Html {
         : ['proxy_broken', 'backend_down', 'nodeport_broken'].includes(c.verdict)
           ? 'fail'
           : 'warn';
-    return html`<tr>
-      <td>${r.target.probe}</td>
-      <td>${r.target.path}</td>
-      <td><code>${hostPort(r.target.host, r.target.port)}</code></td>
-      <td>${r.result.success ? badge('ok', 'success') : badge('fail', 'failed')}</td>
-      <td>${r.result.reason ?? ''}${r.result.detail ? html` <span class="muted">(${r.result.detail})</span>` : ''}</td>
-      <td>${ms(r.result.durationSeconds)}</td>
-      <td>${c ? badge(verdictClass as Check['status'], c.verdict) : ''}</td>
-      <td>${first && c ? c.explanation : ''}</td>
-    </tr>`;
+    return html`<tr><td>${r.target.probe}</td><td>${r.target.path}</td><td><code>${hostPort(r.target.host, r.target.port)}</code></td>
+<td>${r.result.success ? badge('ok', 'success') : badge('fail', 'failed')}</td><td>${r.result.reason ?? ''}${r.result.detail ? html` <span class="muted">(${r.result.detail})</span>` : ''}</td>
+<td>${ms(r.result.durationSeconds)}</td><td>${c ? badge(verdictClass as Check['status'], c.verdict) : ''}</td><td>${first && c ? c.explanation : ''}</td></tr>`;
   });
   const pendingRows = pending.map(
     (t) =>
-      html`<tr>
-        <td>${t.probe}</td>
-        <td>${t.path}</td>
-        <td><code>${hostPort(t.host, t.port)}</code></td>
-        <td>${badge('skipped', 'not yet probed')}</td>
-        <td></td>
-        <td></td>
-        <td></td>
-        <td></td>
-      </tr>`,
+      html`<tr><td>${t.probe}</td><td>${t.path}</td><td><code>${hostPort(t.host, t.port)}</code></td><td>${badge('skipped', 'not yet probed')}</td><td></td><td></td><td></td><td></td></tr>`,
   );
   const summary = m.report.checks.find((c) => c.id === 'datapath.probes');
   return html`<h2>Probes</h2>
-    <p id="functional">
-      ${
-        round
-          ? html`Service load-balancing: ${round.functional ? badge('ok', 'works') : badge('fail', 'broken')}
-              <span class="muted">last round ${round.at}, ${ms(round.durationSeconds)}</span
-              >${round.functional ? '' : html` — ${link('ServiceLoadBalancingBroken')}`}`
-          : html`${badge('skipped', 'no round yet')} ${summary?.summary ?? ''}`
-      }
-    </p>
-    ${
-      rows.length + pendingRows.length
-        ? html`<table id="probes">
-            <thead>
-              <tr>
-                <th>Probe</th>
-                <th>Path</th>
-                <th>Target</th>
-                <th>Last result</th>
-                <th>Reason</th>
-                <th>Latency</th>
-                <th>Verdict</th>
-                <th>Explanation</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}${pendingRows}
-            </tbody>
-          </table>`
-        : ''
-    }
-    ${
-      view?.skipped.length
-        ? html`<p>Not probed:</p>
-            <ul id="skipped-probes">
-              ${view.skipped.map((s) => html`<li><code>${s.probe}</code>${s.path ? html` (${s.path})` : ''}: ${s.why}</li>`)}
-            </ul>`
-        : ''
-    }`;
+<p id="functional">${
+    round
+      ? html`Service load-balancing: ${round.functional ? badge('ok', 'works') : badge('fail', 'broken')} <span class="muted">last round ${round.at}, ${ms(round.durationSeconds)}</span>${round.functional ? '' : html` — ${link('ServiceLoadBalancingBroken')}`}`
+      : html`${badge('skipped', 'no round yet')} ${summary?.summary ?? ''}`
+  }</p>
+${
+  rows.length + pendingRows.length
+    ? html`<table id="probes"><thead><tr><th>Probe</th><th>Path</th><th>Target</th><th>Last result</th><th>Reason</th><th>Latency</th><th>Verdict</th><th>Explanation</th></tr></thead><tbody>
+${rows}${pendingRows}</tbody></table>`
+    : ''
+}
+${view?.skipped.length ? html`<p>Not probed:</p><ul id="skipped-probes">${view.skipped.map((s) => html`<li><code>${s.probe}</code>${s.path ? html` (${s.path})` : ''}: ${s.why}</li>`)}</ul>` : ''}`;
 }
 
 function sourcesSection(m: StatusPageModel): Html {
   const entries = Object.entries(m.sources).sort(([a], [b]) => a.localeCompare(b));
   const cls = (s: string) => (s === 'synced' || s === 'absent' ? 'ok' : s === 'pending' ? 'skipped' : s === 'forbidden' ? 'warn' : 'fail');
   return html`<h2>Kubernetes sources</h2>
-    <p>
-      ${m.readiness.ready ? 'All sources have synced.' : html`Waiting for: ${m.readiness.waitingFor.join(', ')}.`}${entries.some(([, s]) => s.state === 'error' || s.state === 'forbidden') ? html` — ${link('ServiceProxyExporterSourceDown')}` : ''}
-    </p>
-    <table id="sources">
-      <thead>
-        <tr>
-          <th>Source</th>
-          <th>State</th>
-          <th>Since</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          ([n, s]) =>
-            html`<tr>
-              <td><code>${n}</code></td>
-              <td>${badge(cls(s.state) as Check['status'], s.state)}</td>
-              <td>${new Date(s.since).toISOString()}</td>
-              <td>${s.error}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+<p>${m.readiness.ready ? 'All sources have synced.' : html`Waiting for: ${m.readiness.waitingFor.join(', ')}.`}${entries.some(([, s]) => s.state === 'error' || s.state === 'forbidden') ? html` — ${link('ServiceProxyExporterSourceDown')}` : ''}</p>
+<table id="sources"><thead><tr><th>Source</th><th>State</th><th>Since</th><th>Error</th></tr></thead><tbody>
+${entries.map(([n, s]) => html`<tr><td><code>${n}</code></td><td>${badge(cls(s.state) as Check['status'], s.state)}</td><td>${new Date(s.since).toISOString()}</td><td>${s.error}</td></tr>`)}
+</tbody></table>`;
 }
 
 export function renderStatusPage(m: StatusPageModel): string {
   const r = m.report;
   const title = `service-proxy-exporter: ${r.provider.type}`;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>${title}</title>
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <style>
-          ${raw(CSS)}
-        </style>
-      </head>
-      <body>
-        <h1>service-proxy-exporter</h1>
-        ${health(r)} ${providerSection(r)} ${issuesSection(r)} ${attentionSection(r)} ${agentsSection(m)} ${agentHealthSection(m)}
-        ${probesSection(m)} ${programmingSection(r)} ${sourcesSection(m)}
-        <h2>More</h2>
-        <ul>
-          <li><a href="/metrics">/metrics</a> — Prometheus metrics</li>
-          <li><a href="/diagnose">/diagnose</a> — this report as JSON (schema in docs/diagnose.md)</li>
-          <li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a></li>
-          <li><a href="${safeHref(runbookUrl('README').replace(/README\.md$/, ''))}">Runbooks</a></li>
-        </ul>
-      </body>
-    </html> `.value;
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${raw(CSS)}</style></head>
+<body>
+<h1>service-proxy-exporter</h1>
+${health(r)}
+${providerSection(r)}
+${issuesSection(r)}
+${attentionSection(r)}
+${agentsSection(m)}
+${agentHealthSection(m)}
+${probesSection(m)}
+${programmingSection(r)}
+${sourcesSection(m)}
+<h2>More</h2>
+<ul>
+<li><a href="/metrics">/metrics</a> — Prometheus metrics</li>
+<li><a href="/diagnose">/diagnose</a> — this report as JSON (schema in docs/diagnose.md)</li>
+<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a></li>
+<li><a href="${safeHref(runbookUrl('README').replace(/README\.md$/, ''))}">Runbooks</a></li>
+</ul>
+</body></html>
+`.value;
 }

@@ -16,6 +16,7 @@ import { VERDICTS } from '../../src/probe/differential.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
 import type { DriverConfig, MetricSample, RoundReport } from './exporter-driver.js';
+import { rawService, rawSlice } from './objects.js';
 import {
   createNetnsPair,
   dataplaneSkip,
@@ -35,50 +36,18 @@ const INTERVAL_MS = 2000;
 const TIMEOUT_MS = 500;
 const FLIP_BOUND_MS = INTERVAL_MS + 1000;
 
-function rawService(
-  namespace: string,
-  name: string,
-  clusterIP: string,
-  port: { name: string; port: number },
-  annotations: Record<string, string> = {},
-) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { namespace, name, uid: `uid-${namespace}-${name}`, annotations },
-    spec: {
-      type: 'ClusterIP',
-      clusterIP,
-      clusterIPs: [clusterIP],
-      selector: { app: name },
-      ports: [{ ...port, protocol: 'TCP', targetPort: port.port }],
-    },
-  };
-}
-
-function rawSlice(namespace: string, service: string, port: { name: string; port: number }, ip: string) {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { namespace, name: `${service}-v3rd1`, labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    ports: [{ ...port, protocol: 'TCP' }],
-    endpoints: [{ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-aaaa1' }],
-  };
-}
-
 const optIn = { [ANNOTATIONS.probe]: 'true', [ANNOTATIONS.path]: '/' };
 const services = [
-  rawService('default', 'kubernetes', '198.18.100.1', { name: 'https', port: 443 }),
+  rawService('default', 'kubernetes', '198.18.100.1', [{ name: 'https', port: 443 }]),
   // the application answers every request with HTTP 500
-  rawService('apps', 'failing', '198.18.100.31', { name: 'http', port: 80 }, optIn),
+  rawService('apps', 'failing', '198.18.100.31', [{ name: 'http', port: 80 }], optIn),
   // the application's only pod is gone: nothing listens on its port
-  rawService('apps', 'gone', '198.18.100.32', { name: 'http', port: 80 }, optIn),
+  rawService('apps', 'gone', '198.18.100.32', [{ name: 'http', port: 80 }], optIn),
 ];
 const endpointSlices = [
-  rawSlice('default', 'kubernetes', { name: 'https', port: 6443 }, SERVER),
-  rawSlice('apps', 'failing', { name: 'http', port: 8082 }, SERVER),
-  rawSlice('apps', 'gone', { name: 'http', port: 8083 }, SERVER),
+  rawSlice('default', 'kubernetes', [{ name: 'https', port: 6443 }], [SERVER]),
+  rawSlice('apps', 'failing', [{ name: 'http', port: 8082 }], [SERVER]),
+  rawSlice('apps', 'gone', [{ name: 'http', port: 8083 }], [SERVER]),
 ];
 const clusterObjects = [
   ...twoNodes(),
