@@ -12,12 +12,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import type { DriverConfig } from './exporter-driver.js';
 import { rawService, rawSlice } from './objects.js';
 import { metric, Reports, summary, type Round } from './reports.js';
 import {
@@ -27,7 +25,7 @@ import {
   flushKubeProxyRules,
   kubeServicePorts,
   natTable,
-  spawnInNamespace,
+  spawnExporterDriver,
   startBackends,
   syncKubeProxyRules,
   type NetnsPair,
@@ -110,20 +108,18 @@ describe('the whole exporter on a kube-proxy iptables data plane', { skip }, () 
       await startBackends(pair, { http: [8081], https: [{ port: 6443, status: 403 }], dns: { port: 53, address: '198.18.100.1' } });
       await syncKubeProxyRules(pair.client, kubeProxy);
       dir = mkdtempSync(join(tmpdir(), 'spe-dataplane-'));
-      const config: DriverConfig = {
-        objects: [...clusterObjects, ...services, ...endpointSlices],
-        flags: {
+      const child = await spawnExporterDriver(
+        pair,
+        {
+          objects: [...clusterObjects, ...services, ...endpointSlices],
+          dir,
           listen: `${CLIENT}:${EXPORTER_PORT}`,
-          'probe-interval': `${INTERVAL_MS}ms`,
-          'probe-timeout': `${TIMEOUT_MS}ms`,
-          'service-namespace': 'monitoring',
-          'service-name': 'service-proxy-exporter',
-          'source-grace-period': '1s',
+          intervalMs: INTERVAL_MS,
+          timeoutMs: TIMEOUT_MS,
+          flags: { 'service-namespace': 'monitoring', 'service-name': 'service-proxy-exporter' },
         },
-        dir,
-      };
-      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-      const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
+        { onLine: reports.onLine },
+      );
       reports.attach(child);
     },
     { timeout: 60_000 },

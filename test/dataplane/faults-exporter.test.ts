@@ -16,7 +16,6 @@ import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import type { DriverConfig } from './exporter-driver.js';
 import { FAULT_PORTS as P } from './fault-backend.js';
 import {
   addServerAddress,
@@ -24,6 +23,7 @@ import {
   dataplaneSkip,
   firewall,
   kubeServicePorts,
+  spawnExporterDriver,
   spawnInNamespace,
   syncKubeProxyRules,
   unlimitedIcmp,
@@ -127,20 +127,18 @@ describe('the whole exporter through every data-plane fault at once', { skip }, 
       ]);
       await syncKubeProxyRules(pair.client, kubeServicePorts(services.map(slimService), endpointSlices.map(slimEndpointSlice)));
       dir = mkdtempSync(join(tmpdir(), 'spe-faults-'));
-      const config: DriverConfig = {
-        objects: [...clusterObjects, ...services, ...endpointSlices],
-        flags: {
+      child = await spawnExporterDriver(
+        pair,
+        {
+          objects: [...clusterObjects, ...services, ...endpointSlices],
+          dir,
           listen: `${CLIENT}:${EXPORTER_PORT}`,
-          'probe-interval': `${INTERVAL_MS}ms`,
-          'probe-timeout': `${TIMEOUT_MS}ms`,
-          'service-namespace': 'monitoring',
-          'service-name': 'service-proxy-exporter',
-          'source-grace-period': '1s',
+          intervalMs: INTERVAL_MS,
+          timeoutMs: TIMEOUT_MS,
+          flags: { 'service-namespace': 'monitoring', 'service-name': 'service-proxy-exporter' },
         },
-        dir,
-      };
-      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-      child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], { onLine: reports.onLine });
+        { onLine: reports.onLine },
+      );
       reports.attach(child);
       const complete = (r: Round): boolean => r.results.length === Object.keys(EXPECTED).length;
       const first = await reports.round('a round with every target', complete, { timeoutMs: 30_000 });

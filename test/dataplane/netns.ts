@@ -167,6 +167,35 @@ export interface SpawnOptions {
 }
 
 /**
+ * The whole exporter (exporter-driver.ts) in the client namespace against `objects`, listening on
+ * `listen`, with quick probe rounds and a 1 s source grace period; `flags` adds or overrides.
+ */
+export function spawnExporterDriver(
+  pair: NetnsPair,
+  o: { objects: object[]; dir: string; listen: string; intervalMs: number; timeoutMs: number; flags?: Record<string, string> },
+  opts: SpawnOptions = {},
+): Promise<ChildProcess> {
+  const config = {
+    objects: o.objects,
+    flags: {
+      listen: o.listen,
+      'probe-interval': `${o.intervalMs}ms`,
+      'probe-timeout': `${o.timeoutMs}ms`,
+      'source-grace-period': '1s',
+      ...o.flags,
+    },
+    dir: o.dir,
+  };
+  return spawnInNamespace(
+    pair,
+    pair.client,
+    fileURLToPath(new URL('./exporter-driver.ts', import.meta.url)),
+    [JSON.stringify(config)],
+    opts,
+  );
+}
+
+/**
  * Starts `node --import tsx <script> <args>` inside `ns` and resolves once it printed a line
  * `READY` (or rejects when it exits first). The process is owned by `pair` (killed on destroy).
  * Its other stdout lines go to `opts.onLine` when given (and are drained either way).

@@ -9,20 +9,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { VERDICTS } from '../../src/probe/differential.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
-import type { DriverConfig, MetricSample, RoundReport } from './exporter-driver.js';
+import type { MetricSample, RoundReport } from './exporter-driver.js';
 import { rawService, rawSlice } from './objects.js';
 import {
   createNetnsPair,
   dataplaneSkip,
   kubeServicePorts,
   natTable,
-  spawnInNamespace,
+  spawnExporterDriver,
   startBackends,
   syncKubeProxyRules,
   type NetnsPair,
@@ -112,30 +111,24 @@ describe('verdicts on a kube-proxy iptables data plane: only the service proxy i
       await startBackends(pair, { https: [{ port: 6443, status: 403 }], httpStatus: [{ port: 8082, status: 500 }] });
       await syncKubeProxyRules(pair.client, kubeProxy);
       dir = mkdtempSync(join(tmpdir(), 'spe-verdicts-'));
-      const config: DriverConfig = {
-        objects: [...clusterObjects, ...services, ...endpointSlices],
-        flags: {
-          listen: `${CLIENT}:9808`,
-          'probe-interval': `${INTERVAL_MS}ms`,
-          'probe-timeout': `${TIMEOUT_MS}ms`,
-          'source-grace-period': '1s',
+      const objects = [...clusterObjects, ...services, ...endpointSlices];
+      const child = await spawnExporterDriver(
+        pair,
+        { objects, dir, listen: `${CLIENT}:9808`, intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS },
+        {
+          onLine: (line) => {
+            let o: { type?: string };
+            try {
+              o = JSON.parse(line) as { type?: string };
+            } catch {
+              return;
+            }
+            if (o.type !== 'round') return;
+            rounds.push({ ...(o as RoundReport), receivedAt: Date.now() });
+            for (const w of [...waiters]) w();
+          },
         },
-        dir,
-      };
-      const driver = fileURLToPath(new URL('./exporter-driver.ts', import.meta.url));
-      const child = await spawnInNamespace(pair, pair.client, driver, [JSON.stringify(config)], {
-        onLine: (line) => {
-          let o: { type?: string };
-          try {
-            o = JSON.parse(line) as { type?: string };
-          } catch {
-            return;
-          }
-          if (o.type !== 'round') return;
-          rounds.push({ ...(o as RoundReport), receivedAt: Date.now() });
-          for (const w of [...waiters]) w();
-        },
-      });
+      );
       child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     },
     { timeout: 60_000 },
