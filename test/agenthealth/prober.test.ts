@@ -177,6 +177,38 @@ describe('runRound', () => {
   });
 });
 
+it('32 workers on one abort signal: no MaxListenersExceededWarning, and aborting still stops the round', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const stop = new AbortController();
+    let answered = 0;
+    const get: HealthGetter = (_a, _p, _path, _t, signal) =>
+      new Promise((resolve, reject) => {
+        const onAbort = () => {
+          clearTimeout(t);
+          reject(Object.assign(new Error('aborted'), { code: 'ABORTED' }));
+        };
+        const t = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          answered++;
+          if (answered === 40) stop.abort();
+          resolve({ status: 200, body: '' });
+        }, 5);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    const targets = Array.from({ length: 200 }, (_, i) => ({ node: `n${i}`, address: `127.0.0.${(i % 250) + 1}` }));
+    const out = await runRound(targets, { location: kp, timeoutMs: 1000, concurrency: 32, spreadMs: 400, signal: stop.signal, get });
+    // the warning is emitted on the next tick
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+    assert.ok(out.filter((h) => h.reason === 'aborted').length > 100, 'the nodes after the abort are not asked');
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 describe('summary and the detection rule', () => {
   const at = 'now';
   const nodes: NodeHealth[] = [
