@@ -56,7 +56,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
   const { exporter } = wired;
   const probes = wired.probes!;
   const app = createApp({
-    registry: exporter.metrics.registry,
+    metrics: exporter.metrics.exposition,
     readiness: () => exporter.readiness(),
     // Both from cached state: a request costs the API server nothing.
     statusPage: () =>

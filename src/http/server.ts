@@ -4,11 +4,16 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Router } from 'express';
-import type { Registry } from 'prom-client';
 import type { ListenAddress } from '../config/listen.js';
 
+/** What /metrics serves (src/metrics/exposition.ts). */
+export interface MetricsSource {
+  contentType: string;
+  render(): Promise<string>;
+}
+
 export interface HttpHandlers {
-  registry: Registry;
+  metrics: MetricsSource;
   readiness(): { ready: boolean; waitingFor: string[] };
   statusPage(): string;
   diagnose(): unknown;
@@ -21,8 +26,8 @@ export function createApp(h: HttpHandlers): express.Express {
   app.disable('x-powered-by');
   app.get('/metrics', async (_req, res) => {
     try {
-      const body = await h.registry.metrics();
-      res.type(h.registry.contentType).send(body);
+      const body = await h.metrics.render();
+      res.type(h.metrics.contentType).send(body);
     } catch (e) {
       res
         .status(500)

@@ -10,6 +10,7 @@ import {
   type ProbePath,
   type FailureReason,
 } from './families.js';
+import { Exposition, samplesToken } from './exposition.js';
 
 export interface ProbeObservation {
   probe: string;
@@ -38,6 +39,8 @@ export interface CanaryRecorder {
 
 export interface ExporterMetrics {
   registry: Registry;
+  /** the /metrics body: the registry's text, each family formatted again only when it changed */
+  exposition: Exposition;
   probes: ProbeRecorder;
   canary: CanaryRecorder;
 }
@@ -46,6 +49,13 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const registry = new Registry();
   const counters = new Map<string, Counter<string>>();
   const histograms = new Map<string, Histogram<string>>();
+  // What each of our families' text depends on (src/metrics/exposition.ts): state families their
+  // samples, event families a revision bumped on every change. Default metrics: none, always fresh.
+  const revisionOf = new Map<string, () => string | number>();
+  const revisions = new Map<string, number>();
+  const changed = (...names: string[]) => {
+    for (const n of names) revisions.set(n, (revisions.get(n) ?? 0) + 1);
+  };
   // The canary's event families are registered by canary.init(): with --canary off they are absent.
   const CANARY_EVENT_FAMILIES = new Set([
     'service_lb_programming_duration_seconds',
@@ -61,6 +71,7 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
     };
     if (f.kind === 'state') {
       const collect = f.collect;
+      revisionOf.set(f.name, () => samplesToken(collect(getState())));
       new Gauge({
         ...common,
         collect() {
@@ -72,23 +83,31 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
           for (const s of samples) this.set(s.labels, s.value);
         },
       });
-    } else if (f.type === 'counter') {
-      counters.set(f.name, new Counter(common));
     } else {
-      histograms.set(f.name, new Histogram({ ...common, buckets: f.buckets ?? [] }));
+      revisions.set(f.name, 0);
+      revisionOf.set(f.name, () => revisions.get(f.name)!);
+      if (f.type === 'counter') counters.set(f.name, new Counter(common));
+      else histograms.set(f.name, new Histogram({ ...common, buckets: f.buckets ?? [] }));
     }
   }
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const total = counters.get('service_lb_probes_total')!;
-  const failures = counters.get('service_lb_probe_failures_total')!;
-  const duration = histograms.get('service_lb_probe_duration_seconds')!;
-  const crashes = counters.get('service_proxy_exporter_probe_crashes_total')!;
+  const [TOTAL, FAILURES, DURATION, CRASHES] = [
+    'service_lb_probes_total',
+    'service_lb_probe_failures_total',
+    'service_lb_probe_duration_seconds',
+    'service_proxy_exporter_probe_crashes_total',
+  ];
+  const total = counters.get(TOTAL)!;
+  const failures = counters.get(FAILURES)!;
+  const duration = histograms.get(DURATION)!;
+  const crashes = counters.get(CRASHES)!;
   // Present at 0 from the start, so an alert on increase() sees the first crash.
   crashes.inc(0);
   const known = new Set<string>();
   const probes: ProbeRecorder = {
     observe(o) {
+      changed(TOTAL, FAILURES, DURATION);
       const labels = { probe: o.probe, path: o.path };
       const key = `${o.probe}\u0000${o.path}`;
       if (!known.has(key)) {
@@ -101,6 +120,7 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       if (!o.success) failures.inc({ ...labels, reason: o.reason ?? 'other' });
     },
     forget(probe, path) {
+      changed(TOTAL, FAILURES, DURATION);
       const labels = { probe, path };
       known.delete(`${probe}\u0000${path}`);
       total.remove(labels);
@@ -108,12 +128,18 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       for (const reason of FAILURE_REASONS) failures.remove({ ...labels, reason });
     },
     crashed() {
+      changed(CRASHES);
       crashes.inc();
     },
   };
-  const changes = counters.get('service_lb_programming_changes_total')!;
-  const programming = histograms.get('service_lb_programming_duration_seconds')!;
-  const writeErrors = counters.get('service_proxy_exporter_canary_write_errors_total')!;
+  const [CHANGES, PROGRAMMING, WRITE_ERRORS] = [
+    'service_lb_programming_changes_total',
+    'service_lb_programming_duration_seconds',
+    'service_proxy_exporter_canary_write_errors_total',
+  ];
+  const changes = counters.get(CHANGES)!;
+  const programming = histograms.get(PROGRAMMING)!;
+  const writeErrors = counters.get(WRITE_ERRORS)!;
   const canary: CanaryRecorder = {
     init() {
       for (const [name, m] of [
@@ -123,13 +149,24 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       ] as const) {
         if (!registry.getSingleMetric(name)) registry.registerMetric(m);
       }
+      changed(CHANGES, PROGRAMMING, WRITE_ERRORS);
       changes.inc(0);
       for (const resource of CANARY_WRITE_RESOURCES)
         for (const reason of CANARY_WRITE_ERROR_REASONS) writeErrors.inc({ resource, reason }, 0);
     },
-    change: () => changes.inc(),
-    programmed: (seconds) => programming.observe(seconds),
-    writeError: (resource, reason) => writeErrors.inc({ resource, reason }),
+    change: () => {
+      changed(CHANGES);
+      changes.inc();
+    },
+    programmed: (seconds) => {
+      changed(PROGRAMMING);
+      programming.observe(seconds);
+    },
+    writeError: (resource, reason) => {
+      changed(WRITE_ERRORS);
+      writeErrors.inc({ resource, reason });
+    },
   };
-  return { registry, probes, canary };
+  const exposition = new Exposition(registry, (name) => revisionOf.get(name)?.());
+  return { registry, exposition, probes, canary };
 }
