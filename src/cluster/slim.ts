@@ -16,6 +16,7 @@ import type {
   SlimNodeSelectorTerm,
   NodeConditionType,
 } from './types.js';
+import { intern } from './intern.js';
 
 type Obj = Record<string, any>;
 
@@ -25,11 +26,14 @@ const asArr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 // one whose toString/valueOf is not callable (`{"toString": 1}` parses from JSON), so they read as "".
 const str = (v: unknown): string =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : '';
+/** A low-cardinality string field (namespace, image, flag, label value): one shared copy (./intern.ts). */
+const low = (v: unknown): string => intern(str(v));
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
+/** Keys become property names (V8 keeps one copy of those already); values are shared through intern(). */
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(asObj(v))) if (typeof val === 'string') out[k] = val;
+  for (const [k, val] of Object.entries(asObj(v))) if (typeof val === 'string') out[k] = intern(val);
   return out;
 }
 
@@ -51,12 +55,12 @@ function slimContainers(spec: Obj): SlimContainer[] {
     const env: Record<string, string> = {};
     for (const e0 of asArr(c.env)) {
       const e = asObj(e0);
-      if (typeof e.name === 'string' && typeof e.value === 'string') env[e.name] = e.value;
+      if (typeof e.name === 'string' && typeof e.value === 'string') env[e.name] = intern(e.value);
     }
     return {
-      name: str(c.name),
-      image: str(c.image),
-      argv: [...asArr(c.command), ...asArr(c.args)].map(str),
+      name: low(c.name),
+      image: low(c.image),
+      argv: [...asArr(c.command), ...asArr(c.args)].map(low),
       env,
     };
   });
@@ -66,10 +70,10 @@ function slimTolerations(spec: Obj): SlimToleration[] {
   return asArr(spec.tolerations).map((t0) => {
     const t = asObj(t0);
     const out: SlimToleration = {};
-    if (t.key != null) out.key = str(t.key);
-    if (t.operator != null) out.operator = str(t.operator);
-    if (t.value != null) out.value = str(t.value);
-    if (t.effect != null) out.effect = str(t.effect);
+    if (t.key != null) out.key = low(t.key);
+    if (t.operator != null) out.operator = low(t.operator);
+    if (t.value != null) out.value = low(t.value);
+    if (t.effect != null) out.effect = low(t.effect);
     return out;
   });
 }
@@ -83,7 +87,7 @@ function requirements(list: unknown, fieldsOnlyName: boolean): SlimNodeSelectorR
     const operator = str(r.operator);
     if (!OPERATORS.includes(operator) || typeof r.key !== 'string') return undefined;
     if (fieldsOnlyName && r.key !== 'metadata.name') return undefined;
-    out.push({ key: r.key, operator: operator as SlimNodeSelectorRequirement['operator'], values: asArr(r.values).map(str) });
+    out.push({ key: r.key, operator: operator as SlimNodeSelectorRequirement['operator'], values: asArr(r.values).map(low) });
   }
   return out;
 }
@@ -110,7 +114,7 @@ export function slimDaemonSet(raw: unknown): SlimDaemonSet {
   const st = asObj(o.status);
   const affinity = asObj(asObj(podSpec.affinity).nodeAffinity);
   return {
-    namespace: str(md.namespace),
+    namespace: low(md.namespace),
     name: str(md.name),
     labels: stringMap(md.labels),
     nodeSelector: stringMap(podSpec.nodeSelector),
@@ -130,7 +134,7 @@ export function slimDaemonSet(raw: unknown): SlimDaemonSet {
 function conditionStatus(conditions: unknown, type: string): string | undefined {
   for (const c0 of asArr(conditions)) {
     const c = asObj(c0);
-    if (c.type === type) return str(c.status);
+    if (c.type === type) return low(c.status);
   }
   return undefined;
 }
@@ -140,13 +144,13 @@ function slimContainerStatus(raw: unknown): SlimContainerStatus {
   const waiting = asObj(asObj(s.state).waiting);
   const terminated = asObj(asObj(s.lastState).terminated);
   const out: SlimContainerStatus = {
-    name: str(s.name),
+    name: low(s.name),
     ready: s.ready === true,
     restartCount: num(s.restartCount),
-    image: str(s.image),
+    image: low(s.image),
   };
-  if (waiting.reason != null) out.waitingReason = str(waiting.reason);
-  if (terminated.reason != null) out.lastTerminationReason = str(terminated.reason);
+  if (waiting.reason != null) out.waitingReason = low(waiting.reason);
+  if (terminated.reason != null) out.lastTerminationReason = low(terminated.reason);
   if (typeof terminated.exitCode === 'number') out.lastTerminationExitCode = terminated.exitCode;
   return out;
 }
@@ -163,14 +167,14 @@ export function slimPod(raw: unknown): SlimPod {
   const st = asObj(o.status);
   const owner = asObj(asArr(md.ownerReferences)[0]);
   const pod: SlimPod = {
-    namespace: str(md.namespace),
+    namespace: low(md.namespace),
     name: str(md.name),
     uid: str(md.uid),
     labels: stringMap(md.labels),
     annotations: pick(stringMap(md.annotations), (k) => POD_ANNOTATIONS.includes(k)),
-    nodeName: str(spec.nodeName),
-    owner: owner.kind ? `${str(owner.kind)}/${str(owner.name)}` : '',
-    phase: str(st.phase),
+    nodeName: low(spec.nodeName),
+    owner: owner.kind ? intern(`${str(owner.kind)}/${str(owner.name)}`) : '',
+    phase: low(st.phase),
     ready: conditionStatus(st.conditions, 'Ready') === 'True',
     deleting: md.deletionTimestamp != null,
     podIP: str(st.podIP),
@@ -199,21 +203,21 @@ export function slimNode(raw: unknown): SlimNode {
     .find((a) => a.type === 'InternalIP');
   const info = asObj(st.nodeInfo);
   return {
-    name: str(md.name),
+    name: low(md.name),
     labels: stringMap(md.labels),
     annotations: pick(stringMap(md.annotations), (k) => NODE_ANNOTATIONS.includes(k)),
     unschedulable: spec.unschedulable === true,
     taints: asArr(spec.taints).map((t0): SlimTaint => {
       const t = asObj(t0);
-      const taint: SlimTaint = { key: str(t.key), effect: str(t.effect) };
-      if (t.value != null) taint.value = str(t.value);
+      const taint: SlimTaint = { key: low(t.key), effect: low(t.effect) };
+      if (t.value != null) taint.value = low(t.value);
       return taint;
     }),
     conditions,
     internalIP: internal ? str(internal.address) : '',
-    kubeletVersion: str(info.kubeletVersion),
-    kubeProxyVersion: str(info.kubeProxyVersion),
-    containerRuntimeVersion: str(info.containerRuntimeVersion),
+    kubeletVersion: low(info.kubeletVersion),
+    kubeProxyVersion: low(info.kubeProxyVersion),
+    containerRuntimeVersion: low(info.containerRuntimeVersion),
   };
 }
 
@@ -234,17 +238,17 @@ export function slimService(raw: unknown): SlimService {
   const md = asObj(o.metadata);
   const spec = asObj(o.spec);
   return {
-    namespace: str(md.namespace),
+    namespace: low(md.namespace),
     name: str(md.name),
     uid: str(md.uid),
-    type: str(spec.type) || 'ClusterIP',
+    type: low(spec.type) || 'ClusterIP',
     clusterIP: str(spec.clusterIP),
     clusterIPs: asArr(spec.clusterIPs).map(str),
     ports: asArr(spec.ports).map((p0) => {
       const p = asObj(p0);
       const port: SlimService['ports'][number] = {
-        name: str(p.name),
-        protocol: str(p.protocol) || 'TCP',
+        name: low(p.name),
+        protocol: low(p.protocol) || 'TCP',
         port: num(p.port),
         targetPort: str(p.targetPort ?? p.port),
       };
@@ -274,13 +278,13 @@ export function slimEndpointSlice(raw: unknown): SlimEndpointSlice {
   const o = asObj(raw);
   const md = asObj(o.metadata);
   return {
-    namespace: str(md.namespace),
+    namespace: low(md.namespace),
     name: str(md.name),
     serviceName: str(asObj(md.labels)['kubernetes.io/service-name']),
-    addressType: str(o.addressType),
+    addressType: low(o.addressType),
     ports: asArr(o.ports).map((p0) => {
       const p = asObj(p0);
-      return { name: str(p.name), port: num(p.port), protocol: str(p.protocol) || 'TCP' };
+      return { name: low(p.name), port: num(p.port), protocol: low(p.protocol) || 'TCP' };
     }),
     endpoints: asArr(o.endpoints).map((e0) => {
       const e = asObj(e0);
@@ -292,7 +296,7 @@ export function slimEndpointSlice(raw: unknown): SlimEndpointSlice {
         ready: c.ready !== false,
         serving: c.serving !== false,
         terminating: c.terminating === true,
-        nodeName: str(e.nodeName),
+        nodeName: low(e.nodeName),
         targetRef: ref.kind ? `${str(ref.kind)}/${str(ref.namespace)}/${str(ref.name)}` : '',
       };
     }),

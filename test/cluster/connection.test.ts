@@ -111,6 +111,74 @@ describe('API connection', () => {
     }
   });
 
+  it('runs an exec plugin again before its credential expires, so the expired token is never sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spx-exec-'));
+    // an EKS/GKE-style plugin: a new token each run, valid for 3 s (client.authentication.k8s.io ExecCredential)
+    const plugin = join(dir, 'plugin.mjs');
+    const runs = join(dir, 'runs');
+    writeFileSync(
+      plugin,
+      `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const n = (existsSync(${JSON.stringify(runs)}) ? Number(readFileSync(${JSON.stringify(runs)}, 'utf8')) : 0) + 1;
+writeFileSync(${JSON.stringify(runs)}, String(n));
+process.stdout.write(JSON.stringify({
+  apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential',
+  status: { token: 'exec-' + n, expirationTimestamp: new Date(Date.now() + 3000).toISOString() },
+}));
+`,
+    );
+    const api = await startFakeApiServer({ tokens: ['exec-1'] });
+    const kc = join(dir, 'kubeconfig');
+    writeFileSync(
+      kc,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'fake', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
+        users: [
+          {
+            name: 'exec',
+            user: {
+              exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' },
+            },
+          },
+        ],
+        contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'exec' } }],
+        'current-context': 'fake',
+      }),
+    );
+    const events: string[] = [];
+    let renewed!: () => void;
+    const renewal = new Promise<void>((r) => (renewed = r));
+    const conn = await openConnection(kc, undefined, {
+      onEvent: (e) => {
+        events.push(e);
+        if (e === 'resolved') renewed();
+      },
+    });
+    try {
+      await request(conn, 'GET', '/api/v1/nodes');
+      assert.equal(api.requests.at(-1)!.status, 200);
+      // resolved again before the 3 s are up, without any request having been refused
+      const t = setTimeout(() => renewed(), 10_000);
+      await renewal;
+      clearTimeout(t);
+      assert.deepEqual(events, ['resolved'], 'the plugin ran again on its own within 10 s');
+      assert.equal(readFileSync(runs, 'utf8'), '2');
+      assert.equal(conn.stats.unauthorized, 0);
+      // the API server now takes only the new credential: the next request carries it first time
+      api.setTokens(['exec-2']);
+      await request(conn, 'GET', '/api/v1/nodes');
+      assert.equal(api.requests.at(-1)!.status, 200);
+      assert.equal(conn.stats.unauthorized, 0, 'the expired token was never sent');
+      assert.deepEqual(events, ['resolved']);
+    } finally {
+      conn.close();
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers a failed request with the status and the API reason; writes are one call', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spx-conn-'));
     const api = await startFakeApiServer({ tokens: ['t'] });
