@@ -135,7 +135,8 @@ ${c.changes} changes in ${c.seconds} s at a 1 s interval and production Lease ti
 `;
 }
 
-async function loopbackProxy(): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
+/** A loopback "service proxy" for the canary VIP: forwards to the port the canary slice names, DELAY_MS after it changes. */
+export async function loopbackProxy(): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
   let target: number | undefined;
   const server = net.createServer((c) => {
     c.on('error', () => undefined);

@@ -12,7 +12,8 @@
 // round, 20 replicas, 30 s replica RSS) for iterating. The exporter child runs with the image's
 // NODE_OPTIONS (Dockerfile) and the daemonset replica with the overlay's (node flags and
 // NODE_OPTIONS from manifests/overlays/daemonset/daemonset.yaml), so the figures are the shipped ones.
-import { canaryBench, canaryReport } from './canary.js';
+import { canaryBench, canaryReport, loopbackProxy } from './canary.js';
+import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -85,16 +86,23 @@ const TARGETS = {
 // ---- the shipped runtime settings ------------------------------------------------------------
 
 interface Runtime {
-  /** node's own flags before the script (the daemonset's --lite-mode) */
+  /** node's own flags before the script (the image's --optimize-for-size, the daemonset's --no-opt ...) */
   nodeArgs: string[];
   nodeOptions: string;
+  /** the image's other environment the process reads (MALLOC_ARENA_MAX) */
+  env: Record<string, string>;
   source: string;
 }
 
+/** The Dockerfile's ENV pairs and its ENTRYPOINT's node flags: what the image runs with. */
 function imageRuntime(): Runtime {
   const text = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-  const m = /NODE_OPTIONS="([^"]*)"/.exec(text);
-  return { nodeArgs: [], nodeOptions: m?.[1] ?? '', source: 'Dockerfile ENV NODE_OPTIONS' };
+  const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '';
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^\s*(MALLOC_[A-Z_]+)=(\S+)/gm)) env[m[1]!] = m[2]!;
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1] ?? '[]') as string[];
+  const nodeArgs = entrypoint.slice(1).filter((a) => a.startsWith('--'));
+  return { nodeArgs, nodeOptions, env, source: 'Dockerfile ENTRYPOINT and ENV' };
 }
 
 function daemonsetRuntime(): Runtime {
@@ -103,10 +111,12 @@ function daemonsetRuntime(): Runtime {
   const command: string[] = c.command ?? [];
   const nodeArgs = command.slice(1).filter((a) => a.startsWith('--'));
   const env = (c.env ?? []).find((e: { name: string }) => e.name === 'NODE_OPTIONS');
+  const image = imageRuntime();
   return {
     nodeArgs,
-    nodeOptions: env?.value ?? imageRuntime().nodeOptions,
-    source: 'manifests/overlays/daemonset/daemonset.yaml command and NODE_OPTIONS',
+    nodeOptions: env?.value ?? image.nodeOptions,
+    env: image.env,
+    source: "manifests/overlays/daemonset/daemonset.yaml command and NODE_OPTIONS, the image's other ENV",
   };
 }
 
@@ -157,6 +167,8 @@ interface Cluster {
 
 /** Every probe kind: a cluster whose Services lead nowhere gets all of them disabled. */
 const PROBES_OFF = ['apiserver', 'dns', 'me_service', 'annotated'];
+/** The exporter's namespace in the children (the manifests' POD_NAMESPACE): the canary runs there. */
+const EXPORTER_NS = 'service-proxy-exporter';
 
 async function startCluster(opts: GenerateOptions, targets?: { https: Running; dns: Running; http: Running[] }): Promise<Cluster> {
   const t0 = performance.now();
@@ -175,6 +187,20 @@ async function startCluster(opts: GenerateOptions, targets?: { https: Running; d
       : {}),
   };
   for (const o of generateCluster(full)) api.store.apply(o as never);
+  // The canary runs as shipped: its Service (the manifests create it) leads to a loopback proxy
+  // that follows the canary EndpointSlice, as a service proxy would.
+  const proxy = targets ? await loopbackProxy() : undefined;
+  if (proxy) {
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: CANARY_NAME, namespace: EXPORTER_NS, uid: 'canary-service' },
+      spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
+    } as never);
+    api.store.subscribe((e: { object: unknown; resource: string }) => {
+      if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
+    });
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spx-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
@@ -190,6 +216,7 @@ async function startCluster(opts: GenerateOptions, targets?: { https: Running; d
     counts: plannedCounts(full),
     close: async () => {
       await api.close();
+      await proxy?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -311,7 +338,12 @@ async function spawnExporter(
     [...runtime.nodeArgs, ...entry.args, 'serve', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--log-format', 'json', ...extra],
     {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...(runtime.nodeOptions ? { NODE_OPTIONS: runtime.nodeOptions } : {}) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: os.tmpdir(),
+        ...runtime.env,
+        ...(runtime.nodeOptions ? { NODE_OPTIONS: runtime.nodeOptions } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -358,6 +390,16 @@ async function waitReady(url: string, limitMs = 120_000): Promise<number> {
     await sleep(20);
   }
   throw new Error(`not ready within ${limitMs} ms`);
+}
+
+/** SCRAPES sequential scrapes from a process of their own (bench/scraper.mjs), as Prometheus scrapes. */
+async function scrapeFromOwnProcess(url: string, count: number): Promise<{ latenciesMs: number[]; bytes: number; body: string }> {
+  const proc = spawn(process.execPath, [path.join(here, 'scraper.mjs'), url, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/scraper.mjs exited ${code}`);
+  return JSON.parse(out) as { latenciesMs: number[]; bytes: number; body: string };
 }
 
 async function metricsSample(url: string): Promise<string> {
@@ -430,6 +472,8 @@ interface ReplicaResult {
   series: number[];
   runtime: Runtime;
   functional: number | undefined;
+  /** canary changes the replica saw programmed (service_lb_programming_changes_total) */
+  canaryChanges: number | undefined;
 }
 
 /** One daemonset replica on a small Cilium cluster, probes on, with the overlay's runtime flags: RSS over time. */
@@ -445,7 +489,20 @@ async function replicaRss(entry: { cmd: string; args: string[] }): Promise<Repli
   const child = await spawnExporter(
     cluster.kubeconfig,
     entry,
-    ['--mode', 'daemonset', '--node-name', nodeName(0), '--probe-interval', `${PROBE_INTERVAL_S}s`, '--probe-timeout', '2s'],
+    [
+      '--mode',
+      'daemonset',
+      '--node-name',
+      nodeName(0),
+      '--service-namespace',
+      EXPORTER_NS,
+      '--pod-ip',
+      '127.0.0.1',
+      '--probe-interval',
+      `${PROBE_INTERVAL_S}s`,
+      '--probe-timeout',
+      '2s',
+    ],
     runtime,
   );
   try {
@@ -469,6 +526,7 @@ async function replicaRss(entry: { cmd: string; args: string[] }): Promise<Repli
       series,
       runtime,
       functional: sampleValue(last, 'service_lb_functional'),
+      canaryChanges: sampleValue(last, 'service_lb_programming_changes_total'),
     };
   } finally {
     await child.stop();
@@ -487,7 +545,9 @@ interface DeploymentResult {
   syncSinceListeningSeconds: number;
   syncRequests: RequestMix;
   rssAtReadyMB: number;
+  /** median of the once-a-second readings from the steady state to the end */
   rssAfterSteadyMB: number;
+  rssSettled: { readings: number; minMB: number; maxMB: number; lastMB: number };
   peakRssMB: number;
   provider: string;
   steady: { seconds: number; churnChanges: number; requests: RequestMix; cpuPercent: number };
@@ -499,6 +559,7 @@ interface DeploymentResult {
     idleCpuMsPerWindow: number;
     windowMs: number;
     functional: number | undefined;
+    canaryChanges: number | undefined;
   };
   shutdown: { code: number | null; ms: number };
 }
@@ -518,6 +579,10 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
     '2s',
     '--max-probe-targets',
     String(ANNOTATED),
+    '--service-namespace',
+    EXPORTER_NS,
+    '--pod-ip',
+    '127.0.0.1',
   ]);
   try {
     const readyAt = await waitReady(child.url);
@@ -538,6 +603,13 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
 
     // steady state: watches only, with background churn
     await sleep(2000);
+    // RSS once a second from here to the end: a single reading lands anywhere in the agent-health
+    // round's cycle (5,000 requests every 30 s), the median of the readings does not
+    const rssSeries: number[] = [];
+    const rssTimer = setInterval(() => {
+      if (child.proc.exitCode === null) rssSeries.push(procStatus(child.pid).rssMB);
+    }, 1000);
+    rssTimer.unref();
     const steadyFrom = cluster.api.requests.length;
     const cpu0 = cpuSeconds(child.pid);
     const churn = startChurn(cluster.api, CHURN);
@@ -552,16 +624,7 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
 
     // /metrics latency, sequential keep-alive scrapes
     log(`${SCRAPES} scrapes of /metrics ...`);
-    const lat: number[] = [];
-    let bytes = 0;
-    let body = '';
-    for (let i = 0; i < SCRAPES; i++) {
-      const t = performance.now();
-      const r = await fetch(`${child.url}/metrics`);
-      body = await r.text();
-      lat.push(performance.now() - t);
-      bytes = Buffer.byteLength(body);
-    }
+    const { latenciesMs: lat, bytes, body } = await scrapeFromOwnProcess(child.url, SCRAPES);
     const series = body.split('\n').filter((l) => l && !l.startsWith('#')).length;
 
     // CPU per probe round: rounds fire on wall-clock multiples of the interval (src/probe/scheduler.ts). Compare
@@ -591,6 +654,7 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
     const targetsPerRound = last.split('\n').filter((l) => l.startsWith('service_lb_probe_success{')).length;
     const rounds = sumOf(last, 'service_lb_probes_total') / Math.max(1, targetsPerRound);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    clearInterval(rssTimer);
     const after = procStatus(child.pid);
     const stopped = await child.stop();
     const result: DeploymentResult = {
@@ -602,7 +666,8 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
       syncSinceListeningSeconds: (readyAt - child.listeningAt) / 1000,
       syncRequests,
       rssAtReadyMB: atReady.rssMB,
-      rssAfterSteadyMB: after.rssMB,
+      rssAfterSteadyMB: percentile(rssSeries, 50),
+      rssSettled: { readings: rssSeries.length, minMB: Math.min(...rssSeries), maxMB: Math.max(...rssSeries), lastMB: after.rssMB },
       peakRssMB: after.hwmMB,
       provider,
       steady: { seconds: STEADY_S, churnChanges: churn.changes(), requests: steadyReqs, cpuPercent: (steadyCpu / STEADY_S) * 100 },
@@ -614,6 +679,7 @@ async function deploymentBench(entry: { cmd: string; args: string[] }, runner: s
         idleCpuMsPerWindow: mean(without) * 1000,
         windowMs,
         functional: sampleValue(last, 'service_lb_functional'),
+        canaryChanges: sampleValue(last, 'service_lb_programming_changes_total'),
       },
       shutdown: { code: stopped.code, ms: stopped.stopMs },
     };
@@ -752,7 +818,7 @@ function report(d: DeploymentResult, ds: DaemonsetRun[], rep: ReplicaResult | un
   const load = apiLoadCheck(ds);
   const rows = [
     `| start → /readyz 200 | ${round2(d.syncSeconds)} s (process start → listening ${round2(d.toListeningSeconds)} s, then sync ${round2(d.syncSinceListeningSeconds)} s) | ≤ ${TARGETS.syncSeconds} s | ${verdict(d.syncSeconds <= TARGETS.syncSeconds)} |`,
-    `| RSS after settling | ${round1(settledRss)} MB after the steady state (${round1(d.rssAtReadyMB)} MB at ready; the same exporter with a 2-node cluster: ${round1(d.baseline?.rssMB ?? 0)} MB) | ≤ ${TARGETS.rssMB} MB | ${verdict(settledRss <= TARGETS.rssMB)} |`,
+    `| RSS after settling | ${round1(settledRss)} MB: the median of ${d.rssSettled.readings} readings, one a second from the steady state to the end (range ${round1(d.rssSettled.minMB)}–${round1(d.rssSettled.maxMB)} MB; ${round1(d.rssAtReadyMB)} MB at ready; the same exporter with a 2-node cluster: ${round1(d.baseline?.rssMB ?? 0)} MB) | ≤ ${TARGETS.rssMB} MB | ${verdict(settledRss <= TARGETS.rssMB)} |`,
     `| peak RSS (VmHWM) | ${round1(d.peakRssMB)} MB | ≤ ${TARGETS.peakMB} MB | ${verdict(d.peakRssMB <= TARGETS.peakMB)} |`,
     `| /metrics latency over ${d.scrape.count} scrapes | p50 ${round2(d.scrape.p50Ms)} ms, p99 ${round2(d.scrape.p99Ms)} ms, max ${round2(d.scrape.maxMs)} ms | p99 ≤ ${TARGETS.metricsP99Ms} ms | ${verdict(d.scrape.p99Ms <= TARGETS.metricsP99Ms)} |`,
     `| re-lists / polling gets in ${d.steady.seconds} s steady state | ${s.relists} re-lists, ${s.gets} gets, ${s.watches} watch requests | 0 | ${verdict(steadyOk)} |`,
@@ -778,7 +844,7 @@ function report(d: DeploymentResult, ds: DaemonsetRun[], rep: ReplicaResult | un
 
 One replica (\`--mode daemonset --node-name ${nodeName(0)}\`) of a ${rep.nodes}-node Cilium cluster, probing every ${PROBE_INTERVAL_S} s
 (${rep.probeTargets} targets: apiserver, DNS over UDP and TCP, its own Service, 2 opted-in Services; ${round1(rep.rounds)} rounds run;
-service_lb_functional = ${rep.functional ?? 'absent'}), run as the overlay runs it: \`node ${rep.runtime.nodeArgs.join(' ')}\` with
+service_lb_functional = ${rep.functional ?? 'absent'}; the canary on, ${rep.canaryChanges ?? 'no'} changes seen), run as the overlay runs it: \`node ${rep.runtime.nodeArgs.join(' ')}\` with
 \`NODE_OPTIONS="${rep.runtime.nodeOptions}"\` (${rep.runtime.source}).`
     : '(not run: --no-daemonset)';
   return `# Benchmarks
@@ -791,7 +857,12 @@ ${machine}. The fake API server, the probe targets and the load generator share 
 the exporter runs alone in a child process (\`${d.runner === 'dist' ? 'node bench/.build/cli/main.js serve' : 'node --import tsx src/cli/main.ts serve'}\`, compiled the way \`npm run build\` compiles it),
 so the RSS and CPU below are the exporter's own (\`/proc/<pid>/status\` VmRSS and VmHWM, \`/proc/<pid>/stat\` utime+stime).
 The machine is shared (2 cores, other work running): CPU and latency figures are noisy, RSS much less so.
-The deployment child runs with the image's \`NODE_OPTIONS="${imageRuntime().nodeOptions}"\` (Dockerfile).
+The deployment child runs as the image runs it: \`node ${imageRuntime().nodeArgs.join(' ')}\` with \`NODE_OPTIONS="${imageRuntime().nodeOptions}"\`
+and ${
+    Object.entries(imageRuntime().env)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(', ') || 'no other environment'
+  } (Dockerfile ENTRYPOINT and ENV).
 
 ## Daemonset replica
 
@@ -830,8 +901,10 @@ state: ${round1(d.steady.cpuPercent)} % of one core (evaluating the verdict over
 
 ### /metrics
 
-${d.scrape.count} sequential scrapes over one keep-alive connection: ${d.scrape.bytes} bytes, ${d.scrape.series} samples per scrape
-(prom-client default process metrics included). Handlers only read the cached verdict, so the cluster's size does not reach scrape time.
+${d.scrape.count} sequential scrapes over one keep-alive connection, from a process of their own (\`bench/scraper.mjs\`, as Prometheus scrapes): ${d.scrape.bytes} bytes, ${d.scrape.series} samples per scrape
+(prom-client default process metrics included). Handlers only read the cached verdict, so the cluster's size does not reach scrape time,
+and each family is formatted again only when it changed (\`src/metrics/exposition.ts\`: probe families once per round, state families
+when what they show changes); only the process metrics are formatted on every scrape.
 
 ### Probe rounds
 
@@ -839,6 +912,8 @@ Every ${PROBE_INTERVAL_S} s, ${d.probes.targetsPerRound} targets (apiserver over
 HTTP Services, each via VIP and endpoint). CPU per round = CPU in a ${d.probes.windowMs / 1000} s window holding the round minus
 CPU in an equal window mid-interval (${round1(d.probes.idleCpuMsPerWindow)} ms: bookmarks, timers), averaged over ${PROBE_ROUNDS} rounds:
 **${round1(d.probes.cpuMsPerRound)} ms per round** (clock-tick resolution: ${1000 / CLK_TCK} ms). service_lb_functional = ${d.probes.functional ?? 'absent'}.
+The canary runs as shipped (\`--service-namespace ${EXPORTER_NS}\`, its Service leading to a loopback proxy that follows the canary
+EndpointSlice): ${d.probes.canaryChanges ?? 'no'} changes seen programmed by the end.
 
 SIGTERM at the end: exit code ${d.shutdown.code} after ${Math.round(d.shutdown.ms)} ms.
 
