@@ -227,17 +227,21 @@ interface RequestMix {
   lists: number;
   watches: number;
   gets: number;
+  /** create/update/patch/delete: the canary writer's Lease renewals and slice changes, by design */
+  writes: number;
   /** lists answered 404: an optional CRD that is not installed, looked for again (recheck) */
   absentRechecks: number;
   /** lists answered 200 */
   relists: number;
-  byResource: Record<string, { list: number; watch: number; get: number }>;
+  byResource: Record<string, { list: number; watch: number; get: number; write: number }>;
 }
 
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
 function mix(reqs: RecordedRequest[]): RequestMix {
-  const out: RequestMix = { total: reqs.length, lists: 0, watches: 0, gets: 0, absentRechecks: 0, relists: 0, byResource: {} };
+  const out: RequestMix = { total: reqs.length, lists: 0, watches: 0, gets: 0, writes: 0, absentRechecks: 0, relists: 0, byResource: {} };
   for (const r of reqs) {
-    const res = (out.byResource[r.resource || r.path] ??= { list: 0, watch: 0, get: 0 });
+    const res = (out.byResource[r.resource || r.path] ??= { list: 0, watch: 0, get: 0, write: 0 });
     if (r.verb === 'watch') {
       out.watches++;
       res.watch++;
@@ -246,6 +250,9 @@ function mix(reqs: RecordedRequest[]): RequestMix {
       res.list++;
       if (r.status === 404) out.absentRechecks++;
       else out.relists++;
+    } else if (WRITE_VERBS.has(r.verb)) {
+      out.writes++;
+      res.write++;
     } else {
       out.gets++;
       res.get++;
@@ -821,14 +828,14 @@ function report(d: DeploymentResult, ds: DaemonsetRun[], rep: ReplicaResult | un
     `| RSS after settling | ${round1(settledRss)} MB: the median of ${d.rssSettled.readings} readings, one a second from the steady state to the end (range ${round1(d.rssSettled.minMB)}–${round1(d.rssSettled.maxMB)} MB; ${round1(d.rssAtReadyMB)} MB at ready; the same exporter with a 2-node cluster: ${round1(d.baseline?.rssMB ?? 0)} MB) | ≤ ${TARGETS.rssMB} MB | ${verdict(settledRss <= TARGETS.rssMB)} |`,
     `| peak RSS (VmHWM) | ${round1(d.peakRssMB)} MB | ≤ ${TARGETS.peakMB} MB | ${verdict(d.peakRssMB <= TARGETS.peakMB)} |`,
     `| /metrics latency over ${d.scrape.count} scrapes | p50 ${round2(d.scrape.p50Ms)} ms, p99 ${round2(d.scrape.p99Ms)} ms, max ${round2(d.scrape.maxMs)} ms | p99 ≤ ${TARGETS.metricsP99Ms} ms | ${verdict(d.scrape.p99Ms <= TARGETS.metricsP99Ms)} |`,
-    `| re-lists / polling gets in ${d.steady.seconds} s steady state | ${s.relists} re-lists, ${s.gets} gets, ${s.watches} watch requests | 0 | ${verdict(steadyOk)} |`,
+    `| re-lists / polling gets in ${d.steady.seconds} s steady state | ${s.relists} re-lists, ${s.gets} gets, ${s.watches} watch requests (and ${s.writes} canary writes: Lease renewals and slice changes, by design) | 0 | ${verdict(steadyOk)} |`,
     `| CPU per probe round (${d.probes.targetsPerRound} targets) | ${round1(d.probes.cpuMsPerRound)} ms | — (reported) | — |`,
   ];
   const byRes = Object.entries(s.byResource)
-    .map(([k, v]) => `| ${k} | ${v.list} | ${v.watch} | ${v.get} |`)
+    .map(([k, v]) => `| ${k} | ${v.list} | ${v.watch} | ${v.get} | ${v.write} |`)
     .join('\n');
   const syncByRes = Object.entries(d.syncRequests.byResource)
-    .map(([k, v]) => `| ${k} | ${v.list} | ${v.watch} | ${v.get} |`)
+    .map(([k, v]) => `| ${k} | ${v.list} | ${v.watch} | ${v.get} | ${v.write} |`)
     .join('\n');
   const dsRows = ds
     .map(
@@ -857,7 +864,7 @@ ${machine}. The fake API server, the probe targets and the load generator share 
 the exporter runs alone in a child process (\`${d.runner === 'dist' ? 'node bench/.build/cli/main.js serve' : 'node --import tsx src/cli/main.ts serve'}\`, compiled the way \`npm run build\` compiles it),
 so the RSS and CPU below are the exporter's own (\`/proc/<pid>/status\` VmRSS and VmHWM, \`/proc/<pid>/stat\` utime+stime).
 The machine is shared (2 cores, other work running): CPU and latency figures are noisy, RSS much less so.
-The deployment child runs as the image runs it: \`node ${imageRuntime().nodeArgs.join(' ')}\` with \`NODE_OPTIONS="${imageRuntime().nodeOptions}"\`
+The deployment child runs as the image runs it: \`${['node', ...imageRuntime().nodeArgs].join(' ')}\` with \`NODE_OPTIONS="${imageRuntime().nodeOptions}"\`
 and ${
     Object.entries(imageRuntime().env)
       .map(([k, v]) => `\`${k}=${v}\``)
@@ -884,15 +891,15 @@ ${rows.join('\n')}
 
 ### Start-up requests (list pages + watches)
 
-| resource | list | watch | get |
-|---|---|---|---|
+| resource | list | watch | get | write |
+|---|---|---|---|---|
 ${syncByRes}
 
 ### Steady state (${d.steady.seconds} s, ${d.steady.churnChanges} object changes made by the load generator: app pods, node heartbeats, agent pods)
 
-| resource | list | watch | get |
-|---|---|---|---|
-${byRes || '| (none) | 0 | 0 | 0 |'}
+| resource | list | watch | get | write |
+|---|---|---|---|---|
+${byRes || '| (none) | 0 | 0 | 0 | 0 |'}
 
 ${s.absentRechecks} of the ${s.lists} lists answered 404: the optional Calico CRDs are not installed in this cluster, and an
 absent CRD is looked for again every 60 s (reflector \`recheckMs\`) so that installing Calico later is noticed. Those are not
@@ -959,6 +966,13 @@ function caveats(d: DeploymentResult, ds: DaemonsetRun[], rep: ReplicaResult | u
     out.push(
       `- Start → ready took ${round2(d.syncSeconds)} s, over the ${TARGETS.syncSeconds} s target: ${round2(d.toListeningSeconds)} s is the process starting (Node, the resolver worker, the modules), ${round2(d.syncSinceListeningSeconds)} s the sync itself — downloading and parsing ${d.counts.agentPods} agent pods (~16 KB each) and ${d.counts.nodes} nodes (~10 KB each) on a 2-core machine shared with the fake API server that serialises them (and, here, with other work).`,
     );
+  if (d.rssAfterSteadyMB <= TARGETS.rssMB && d.rssSettled.maxMB > TARGETS.rssMB)
+    out.push(
+      `- Deployment RSS: the median (${round1(d.rssAfterSteadyMB)} MB) meets the ${TARGETS.rssMB} MB target, but the readings swing ${round1(d.rssSettled.minMB)}–${round1(d.rssSettled.maxMB)} MB with the agent-health round (${d.counts.nodes} requests every 30 s) and V8's collections: the margin is small, and runs differ by a few MB.`,
+    );
+  out.push(
+    `- Agent health in the deployment run asks every node's generated InternalIP (198.18.0.0/15); inside the bench's network namespace those fail at once (unreachable) instead of being answered, so the deployment's figures carry the requests' cost but not the answers'. The answered round is measured on its own below ("Agent health round").`,
+  );
   if (d.rssAfterSteadyMB > TARGETS.rssMB || d.peakRssMB > TARGETS.peakMB) {
     const b = d.baseline;
     out.push(
