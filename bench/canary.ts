@@ -13,7 +13,7 @@ import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
 import type { CanaryState } from '../src/state/exporter.js';
-import { startFakeApiServer, writeKubeconfig } from '../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../src/sim/apiserver/index.js';
 
 export interface CanaryBench {
   changes: number;
@@ -36,16 +36,7 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   const changes = opts.changes ?? 20;
   const intervalMs = opts.intervalMs ?? 1000;
   const api = await startFakeApiServer({ host: '127.0.0.1' });
-  const proxy = await loopbackProxy();
-  api.store.apply({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: CANARY_NAME, namespace: NS, uid: 'u1' },
-    spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
-  } as never);
-  api.store.subscribe((e: { object: unknown; resource: string }) => {
-    if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
-  });
+  const proxy = await serveCanary(api, NS);
   const dir = mkdtempSync(join(tmpdir(), 'spe-canary-bench-'));
   writeKubeconfig(api.url, join(dir, 'kubeconfig'));
   const conn = await openConnection(join(dir, 'kubeconfig'));
@@ -135,8 +126,28 @@ ${c.changes} changes in ${c.seconds} s at a 1 s interval and production Lease ti
 `;
 }
 
+type LoopbackProxy = Awaited<ReturnType<typeof loopbackProxy>>;
+
+/**
+ * The canary's Service (the manifests create it) in `namespace`, its VIP on loopback, and a loopback
+ * "service proxy" that follows the canary EndpointSlice as a real one would.
+ */
+export async function serveCanary(api: FakeApiServer, namespace: string): Promise<LoopbackProxy> {
+  const proxy = await loopbackProxy();
+  api.store.apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: CANARY_NAME, namespace, uid: 'canary-service' },
+    spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
+  } as never);
+  api.store.subscribe((e: { object: unknown; resource: string }) => {
+    if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
+  });
+  return proxy;
+}
+
 /** A loopback "service proxy" for the canary VIP: forwards to the port the canary slice names, DELAY_MS after it changes. */
-export async function loopbackProxy(): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
+async function loopbackProxy(): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
   let target: number | undefined;
   const server = net.createServer((c) => {
     c.on('error', () => undefined);

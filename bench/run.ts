@@ -12,8 +12,7 @@
 // round, 20 replicas, 30 s replica RSS) for iterating. The exporter child runs with the image's
 // NODE_OPTIONS (Dockerfile) and the daemonset replica with the overlay's (node flags and
 // NODE_OPTIONS from manifests/overlays/daemonset/daemonset.yaml), so the figures are the shipped ones.
-import { canaryBench, canaryReport, loopbackProxy } from './canary.js';
-import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
+import { canaryBench, canaryReport, serveCanary } from './canary.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -189,18 +188,7 @@ async function startCluster(opts: GenerateOptions, targets?: { https: Running; d
   for (const o of generateCluster(full)) api.store.apply(o as never);
   // The canary runs as shipped: its Service (the manifests create it) leads to a loopback proxy
   // that follows the canary EndpointSlice, as a service proxy would.
-  const proxy = targets ? await loopbackProxy() : undefined;
-  if (proxy) {
-    api.store.apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: CANARY_NAME, namespace: EXPORTER_NS, uid: 'canary-service' },
-      spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
-    } as never);
-    api.store.subscribe((e: { object: unknown; resource: string }) => {
-      if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
-    });
-  }
+  const proxy = targets ? await serveCanary(api, EXPORTER_NS) : undefined;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spx-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
