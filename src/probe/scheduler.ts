@@ -119,18 +119,22 @@ export function createScheduler(opts: SchedulerOptions): ProbeScheduler {
   };
 
   // Re-armed from the clock after every tick: the next tick is the next multiple of the interval,
-  // however late this one fired; ticks the process slept through are not replayed.
+  // however late this one fired; ticks the process slept through are not replayed. A timer may also
+  // fire a millisecond early by the wall clock (Node's timers run on the monotonic clock): the next
+  // tick is counted from the tick that was due, not from "now", or it would come again at once and
+  // be skipped for the round it just started.
+  let due = 0;
   const arm = (): void => {
     if (!armed) return;
-    timer = clock.setTimeout(
-      () => {
-        timer = undefined;
-        if (!armed) return;
-        arm();
-        void runNow();
-      },
-      msUntilNextTick(clock.now(), schedule.effectiveMs),
-    );
+    const now = clock.now();
+    const from = Math.max(now, due);
+    due = from + msUntilNextTick(from, schedule.effectiveMs);
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      if (!armed) return;
+      arm();
+      void runNow();
+    }, due - now);
   };
 
   return {

@@ -27,6 +27,8 @@ describe('the probe schedule', () => {
  */
 function manualClock(
   start = 1_000_000,
+  /** each timer fires this many ms before it is due by now(), as Node's monotonic timers may by the wall clock */
+  earlyMs = 0,
 ): SchedulerClock & { advance(ms: number, o?: { late?: boolean }): void; pending(): number; fired: number[] } {
   let now = start;
   let seq = 0;
@@ -36,7 +38,7 @@ function manualClock(
     now: () => now,
     setTimeout(fn, ms) {
       const id = ++seq;
-      timers.set(id, { at: now + ms, fn });
+      timers.set(id, { at: now + (earlyMs ? Math.max(1, ms - earlyMs) : ms), fn });
       return id;
     },
     clearTimeout: (h) => void timers.delete(h as number),
@@ -105,6 +107,32 @@ describe('createScheduler', () => {
     assert.deepEqual(starts, [1_000_000, 1_035_000, 1_111_000, 1_125_000]);
     await s.stop();
     assert.equal(clock.pending(), 0, 'stop() disarms the loop');
+  });
+
+  it('a timer firing a millisecond early by the wall clock still starts one round per interval, none skipped', async () => {
+    const clock = manualClock(1_000_000, 1);
+    const starts: number[] = [];
+    let skipped = 0;
+    const s = createScheduler({
+      intervalMs: 2_000,
+      round: { concurrency: 1, timeoutMs: 1000, probers },
+      targets: () => {
+        starts.push(clock.now());
+        return [];
+      },
+      onRound: () => undefined,
+      onSkippedTick: () => skipped++,
+      clock,
+    });
+    s.start();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(2_000);
+      await flush();
+    }
+    assert.equal(skipped, 0, 'no tick came again while the round it had just started was running');
+    assert.deepEqual(starts, [1_001_999, 1_003_999, 1_005_999], 'one round per interval, each when its timer fired');
+    await s.stop();
+    assert.equal(clock.pending(), 0);
   });
 
   it('delivers each round', async () => {
