@@ -237,7 +237,7 @@ export function slimService(raw: unknown): SlimService {
   const o = asObj(raw);
   const md = asObj(o.metadata);
   const spec = asObj(o.spec);
-  return {
+  const svc: SlimService = {
     namespace: low(md.namespace),
     name: str(md.name),
     uid: str(md.uid),
@@ -261,6 +261,9 @@ export function slimService(raw: unknown): SlimService {
     ),
     selector: stringMap(spec.selector),
   };
+  if (spec.externalTrafficPolicy === 'Local') svc.externalTrafficPolicy = 'Local';
+  if (spec.internalTrafficPolicy === 'Local') svc.internalTrafficPolicy = 'Local';
+  return svc;
 }
 
 /**

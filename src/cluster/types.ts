@@ -141,6 +141,10 @@ export interface SlimService {
   /** only service-proxy-exporter.io/* annotations */
   annotations: Record<string, string>;
   selector: Record<string, string>;
+  /** set only when Local: a node port then answers only on nodes with a ready endpoint */
+  externalTrafficPolicy?: 'Local';
+  /** set only when Local: the VIP then answers only from nodes with a ready endpoint */
+  internalTrafficPolicy?: 'Local';
 }
 
 export interface SlimEndpoint {

@@ -76,6 +76,28 @@ function vipOf(svc: SlimService): string | undefined {
 
 const familyOf = (ip: string): Family => (net.isIPv6(ip) ? 'IPv6' : 'IPv4');
 
+/** The ready endpoints of `svc` for `port` in `family` (FQDN slices and the other family left out). */
+function readyEndpoints(
+  input: DiscoverInput,
+  svc: SlimService,
+  port: SlimServicePort,
+  family: Family,
+): { host: string; port: number; nodeName: string }[] {
+  const out: { host: string; port: number; nodeName: string }[] = [];
+  for (const slice of input.endpointSlices) {
+    if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name || slice.addressType !== family) continue;
+    const sp = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
+    if (!sp || !sp.port) continue;
+    for (const ep of slice.endpoints) {
+      if (!ep.ready || ep.terminating) continue;
+      const host = ep.addresses[0];
+      if (!host || !net.isIP(host)) continue;
+      out.push({ host, port: sp.port, nodeName: ep.nodeName });
+    }
+  }
+  return out;
+}
+
 /**
  * One ready endpoint of `svc` for `port`, deterministically: an endpoint on our own node first
  * (daemonset mode: "back to ourselves"), then the lowest address. Slices of the other IP family and
@@ -87,21 +109,20 @@ function pickEndpoint(
   port: SlimServicePort,
   family: Family,
 ): { host: string; port: number } | undefined {
-  const candidates: { host: string; port: number; local: boolean }[] = [];
-  for (const slice of input.endpointSlices) {
-    if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name || slice.addressType !== family) continue;
-    const sp = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
-    if (!sp || !sp.port) continue;
-    for (const ep of slice.endpoints) {
-      if (!ep.ready || ep.terminating) continue;
-      const host = ep.addresses[0];
-      if (!host || !net.isIP(host)) continue;
-      candidates.push({ host, port: sp.port, local: !!input.nodeName && ep.nodeName === input.nodeName });
-    }
-  }
-  candidates.sort((a, b) => Number(b.local) - Number(a.local) || compareAddr(a.host, b.host) || a.port - b.port);
+  const local = (ep: { nodeName: string }): boolean => !!input.nodeName && ep.nodeName === input.nodeName;
+  const candidates = readyEndpoints(input, svc, port, family);
+  candidates.sort((a, b) => Number(local(b)) - Number(local(a)) || compareAddr(a.host, b.host) || a.port - b.port);
   const c = candidates[0];
   return c && { host: c.host, port: c.port };
+}
+
+/** The nodes hosting a ready endpoint: with a traffic policy of Local, the only nodes where the Service answers. */
+function endpointNodes(input: DiscoverInput, svc: SlimService, port: SlimServicePort, family: Family): Set<string> {
+  return new Set(
+    readyEndpoints(input, svc, port, family)
+      .map((e) => e.nodeName)
+      .filter(Boolean),
+  );
 }
 
 function compareAddr(a: string, b: string): number {
@@ -112,11 +133,14 @@ function compareAddr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The node whose InternalIP carries node-port probes: our own (daemonset) or the first Ready one. */
-function pickNode(input: DiscoverInput): SlimNode | undefined {
-  if (input.nodeName) return input.nodes.find((n) => n.name === input.nodeName && n.internalIP);
+/**
+ * The node whose InternalIP carries node-port probes: our own (daemonset) or the first Ready one by
+ * name — among `only` when given (externalTrafficPolicy: Local).
+ */
+function pickNode(input: DiscoverInput, only?: ReadonlySet<string>): SlimNode | undefined {
+  if (input.nodeName) return input.nodes.find((n) => n.name === input.nodeName && n.internalIP && (!only || only.has(n.name)));
   return [...input.nodes]
-    .filter((n) => n.conditions.Ready === 'True' && n.internalIP)
+    .filter((n) => n.conditions.Ready === 'True' && n.internalIP && (!only || only.has(n.name)))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
 }
 
@@ -127,9 +151,26 @@ type Shape = ProbeTarget extends infer T
     : never
   : never;
 
-/** Adds the VIP target and, when the Service has a ready endpoint, the same probe to that endpoint. */
-function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: string, port: SlimServicePort, shape: Shape): void {
+/**
+ * Adds the VIP target and, when the Service has a ready endpoint, the same probe to that endpoint.
+ * With internalTrafficPolicy: Local the VIP answers only on nodes hosting a ready endpoint: it is
+ * probed only from such a node (daemonset mode), never judged from elsewhere. Returns whether the
+ * VIP is probed.
+ */
+function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: string, port: SlimServicePort, shape: Shape): boolean {
   const service = key(svc.namespace, svc.name);
+  if (svc.internalTrafficPolicy === 'Local') {
+    const me = ctx.input.nodeName;
+    const why = !me
+      ? `internalTrafficPolicy is Local: the VIP answers only on nodes with a ready endpoint, and in deployment mode the exporter does not probe from a known node (a daemonset replica on such a node does)`
+      : !endpointNodes(ctx.input, svc, port, familyOf(vip)).has(me)
+        ? `internalTrafficPolicy is Local and node ${me} has no ready endpoint for port ${portLabel(port)}: the VIP answers only on nodes that have one`
+        : undefined;
+    if (why) {
+      ctx.skipped.push({ probe, why });
+      return false;
+    }
+  }
   ctx.targets.push({ ...shape, probe, path: 'vip', host: vip, port: port.port, service } as ProbeTarget);
   const ep = pickEndpoint(ctx.input, svc, port, familyOf(vip));
   if (ep) ctx.targets.push({ ...shape, probe, path: 'endpoint', host: ep.host, port: ep.port, service } as ProbeTarget);
@@ -139,6 +180,7 @@ function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: strin
       path: 'endpoint',
       why: `Service ${service} has no ready ${familyOf(vip)} endpoint for port ${portLabel(port)}`,
     });
+  return true;
 }
 
 const portLabel = (p: SlimServicePort): string => (p.name ? `${p.name} (${p.port}/${p.protocol})` : `${p.port}/${p.protocol}`);
@@ -264,7 +306,7 @@ function annotated(ctx: Ctx): boolean {
   for (const svc of optedIn.slice(max)) {
     ctx.skipped.push({ probe: key(svc.namespace, svc.name), why: `over the limit of ${max} opted-in Services (--max-probe-targets)` });
   }
-  const node = pickNode(ctx.input);
+  const anyNode = pickNode(ctx.input);
   for (const svc of optedIn.slice(0, max)) {
     const probe = key(svc.namespace, svc.name);
     const vip = vipOf(svc);
@@ -277,8 +319,12 @@ function annotated(ctx: Ctx): boolean {
       ctx.skipped.push({ probe, why: s.why });
       continue;
     }
-    addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape);
+    if (!addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape)) continue;
     if ((svc.type === 'NodePort' || svc.type === 'LoadBalancer') && s.port.nodePort) {
+      // externalTrafficPolicy: Local: a node port answers only on nodes hosting a ready endpoint
+      // (elsewhere the proxy drops the traffic, by design): probe it on such a node or not at all.
+      const local = svc.externalTrafficPolicy === 'Local' ? endpointNodes(ctx.input, svc, s.port, familyOf(vip)) : undefined;
+      const node = local ? pickNode(ctx.input, local) : anyNode;
       if (node) {
         ctx.targets.push({
           ...s.shape,
@@ -289,7 +335,13 @@ function annotated(ctx: Ctx): boolean {
           service: probe,
         } as ProbeTarget);
       } else {
-        const why = ctx.input.nodeName ? `node ${ctx.input.nodeName} not found or has no InternalIP` : 'no Ready node with an InternalIP';
+        const why = local
+          ? ctx.input.nodeName
+            ? `externalTrafficPolicy is Local and node ${ctx.input.nodeName} has no ready endpoint (or no InternalIP): its node port answers only on nodes that have one`
+            : 'externalTrafficPolicy is Local and no Ready node with an InternalIP hosts a ready endpoint'
+          : ctx.input.nodeName
+            ? `node ${ctx.input.nodeName} not found or has no InternalIP`
+            : 'no Ready node with an InternalIP';
         ctx.skipped.push({ probe, path: 'nodeport', why });
       }
     }

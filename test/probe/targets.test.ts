@@ -268,6 +268,67 @@ describe('opted-in Services', () => {
     assert.equal(find(run([{ ...np, type: 'ClusterIP' }]).targets, 'apps/web', 'nodeport'), undefined);
   });
 
+  // With a traffic policy of Local the proxy answers only on nodes hosting a ready endpoint and drops
+  // the traffic elsewhere, by design: probing from such a node would page for a proxy that works.
+  const webOn = (...nodes: string[]) => [
+    slice(
+      'apps',
+      'web',
+      [{ name: 'http', port: 8080 }],
+      nodes.map((n, i) => ({ ip: `198.18.4.${i + 1}`, node: n })),
+    ),
+  ];
+
+  it('externalTrafficPolicy Local: the node port is probed on a node hosting a ready endpoint, or skipped saying why', () => {
+    const np = annotated(
+      'web',
+      {},
+      { type: 'NodePort', externalTrafficPolicy: 'Local', ports: [port('http', 80, 'TCP', { nodePort: 30080 })] },
+    );
+    // node-a comes first by name but hosts no endpoint: node-b does
+    assert.equal(addr(find(run([np], { endpointSlices: webOn('node-b') }).targets, 'apps/web', 'nodeport')), '198.18.3.2:30080');
+    // the not-Ready node-0 hosts one: not a candidate
+    const none = run([np], { endpointSlices: webOn('node-0') });
+    assert.equal(find(none.targets, 'apps/web', 'nodeport'), undefined);
+    assert.ok(find(none.targets, 'apps/web', 'vip'), 'the VIP is still probed');
+    assert.deepEqual(none.skipped.at(-1), {
+      probe: 'apps/web',
+      path: 'nodeport',
+      why: 'externalTrafficPolicy is Local and no Ready node with an InternalIP hosts a ready endpoint',
+    });
+    // daemonset mode: only its own node, and only when that node hosts an endpoint
+    assert.equal(
+      addr(find(run([np], { endpointSlices: webOn('node-a'), nodeName: 'node-a' }).targets, 'apps/web', 'nodeport')),
+      '198.18.3.1:30080',
+    );
+    const elsewhere = run([np], { endpointSlices: webOn('node-b'), nodeName: 'node-a' });
+    assert.equal(find(elsewhere.targets, 'apps/web', 'nodeport'), undefined);
+    assert.match(elsewhere.skipped.at(-1)!.why, /^externalTrafficPolicy is Local and node node-a has no ready endpoint/);
+    // Cluster (the default) keeps the first Ready node by name
+    const cluster = { ...np, externalTrafficPolicy: undefined };
+    assert.equal(addr(find(run([cluster], { endpointSlices: webOn('node-b') }).targets, 'apps/web', 'nodeport')), '198.18.3.1:30080');
+  });
+
+  it('internalTrafficPolicy Local: the VIP is probed only from a node hosting a ready endpoint (daemonset mode)', () => {
+    const svc = annotated('web', {}, { internalTrafficPolicy: 'Local', ports: [port('http', 80)] });
+    const dep = run([svc], { endpointSlices: webOn('node-b') });
+    assert.deepEqual(dep.targets, [], 'deployment mode does not know its node: neither path is probed');
+    assert.match(dep.skipped.at(-1)!.why, /^internalTrafficPolicy is Local: the VIP answers only on nodes with a ready endpoint/);
+    assert.equal(dep.skipped.at(-1)!.path, undefined, 'the whole probe is skipped');
+    const mine = run([svc], { endpointSlices: webOn('node-a', 'node-b'), nodeName: 'node-b' });
+    assert.deepEqual(
+      mine.targets.map((t) => [t.path, addr(t)]),
+      [
+        ['vip', '198.18.100.50:80'],
+        ['endpoint', '198.18.4.2:8080'],
+      ],
+      'from a node with an endpoint: the VIP, and the endpoint on this node',
+    );
+    const other = run([svc], { endpointSlices: webOn('node-a'), nodeName: 'node-b' });
+    assert.deepEqual(other.targets, []);
+    assert.match(other.skipped.at(-1)!.why, /^internalTrafficPolicy is Local and node node-b has no ready endpoint for port http/);
+  });
+
   it('cuts at maxTargets after sorting, deterministically, and says overLimit', () => {
     const many = Array.from({ length: 25 }, (_, i) => annotated(`svc-${String(i).padStart(2, '0')}`, {}));
     const reversed = [...many].reverse();
