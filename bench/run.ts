@@ -88,7 +88,7 @@ interface Runtime {
   /** node's own flags before the script (the image's --optimize-for-size, the daemonset's --no-opt ...) */
   nodeArgs: string[];
   nodeOptions: string;
-  /** the image's other environment the process reads (MALLOC_ARENA_MAX) */
+  /** the image's other environment the process reads (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_) */
   env: Record<string, string>;
   source: string;
 }
