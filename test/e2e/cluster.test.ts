@@ -122,7 +122,7 @@ async function checkCluster(c: Cluster, mode: ProxyMode): Promise<void> {
     const livez = await fetch(`http://${nodeIp}:10256/livez`);
     assert.equal(livez.status, 200, `kube-proxy /livez on ${nodePlan(i).name}`);
     const metrics = await (await fetch(`http://${nodeIp}:10249/metrics`)).text();
-    assert.match(metrics, /^kubeproxy_sync_proxy_rules_last_timestamp_seconds \S+$/m);
+    assert.match(metrics, /^kubeproxy_sync_proxy_rules_last_timestamp_seconds(\{[^}]*\})? \S+$/m);
   }
 
   // The API server reaches the pod through the services proxy (host → pod routing).

@@ -198,10 +198,32 @@ async function main(): Promise<void> {
     log('ready');
   } catch (err) {
     log(`failed: ${(err as Error).stack ?? err}`);
+    await dumpPods(log);
     state.phase = 'failed';
     state.error = (err as Error).message;
     writeState(state);
     await shutdown(1);
+  }
+}
+
+/** What every pod was doing when start-up failed, for the log: the usual answer to "why did it time out". */
+async function dumpPods(write: (l: string) => void): Promise<void> {
+  try {
+    const pki = join(dir, 'pki');
+    const admin = new ApiClient({
+      server: apiserverUrl(),
+      ca: join(pki, 'ca.crt'),
+      cert: join(pki, 'admin.crt'),
+      key: join(pki, 'admin.key'),
+      userAgent: 'spe-testbed-daemon',
+    });
+    const pods = await admin.get('/api/v1/pods');
+    for (const p of pods.items) {
+      const states = (p.status?.containerStatuses ?? []).map((c: any) => `${c.name}=${JSON.stringify(c.state)} restarts=${c.restartCount}`);
+      write(`pod ${p.metadata.namespace}/${p.metadata.name} node=${p.spec.nodeName ?? '-'} phase=${p.status?.phase} ${states.join(' ')}`);
+    }
+  } catch (err) {
+    write(`pods not listed: ${(err as Error).message}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // options that is up is reused), replaces a cluster with other options, and cleans whatever a crashed run left behind
 // before it starts; `down` leaves no process, namespace, mount or rule.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { MAX_NODES, PROXY_MODES, REPO_ROOT, stateDir, type ClusterOptions } from './config.js';
@@ -74,6 +74,9 @@ export async function up(opts: ClusterOptions, log: Log = stderrLog): Promise<Cl
   ensureDist(log);
 
   const dir = stateDir();
+  // This cluster's logs start empty; the previous cluster's stay beside them until the next up.
+  rmSync(join(dir, 'logs.prev'), { recursive: true, force: true });
+  if (existsSync(join(dir, 'logs'))) renameSync(join(dir, 'logs'), join(dir, 'logs.prev'));
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const out = openSync(join(dir, 'logs', 'daemon.out'), 'a');
   const daemon = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'testkit', 'cluster', 'daemon.ts'), JSON.stringify(opts)], {
@@ -99,8 +102,10 @@ export async function up(opts: ClusterOptions, log: Log = stderrLog): Promise<Cl
       log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return toCluster(s);
     }
-    if (s && s.pid === daemon.pid && (s.phase === 'failed' || s.phase === 'stopped'))
-      throw new Error(`cluster failed to start: ${s.error ?? 'see logs'} (logs: ${dir}/logs)`);
+    if (s && s.pid === daemon.pid && (s.phase === 'failed' || s.phase === 'stopped')) {
+      const tail = readFileSync(daemonLog, 'utf8').split('\n').slice(-40).join('\n');
+      throw new Error(`cluster failed to start: ${s.error ?? 'see logs'} (logs: ${dir}/logs)\n${tail}`);
+    }
     if (daemon.pid === undefined || !alive(daemon.pid)) {
       const tail = existsSync(join(dir, 'logs', 'daemon.out')) ? readFileSync(join(dir, 'logs', 'daemon.out'), 'utf8').slice(-2000) : '';
       throw new Error(`the cluster daemon exited during start-up (logs: ${dir}/logs)\n${tail}`);

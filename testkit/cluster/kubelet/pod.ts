@@ -1,7 +1,7 @@
 // One pod on one node: its network namespace (or the node's, for hostNetwork), its volumes, a process per container
 // started as a container runtime would start it, its probes, and the status the kubelet reports for it.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CLUSTER_DOMAIN, NET, type ClusterOptions, type NodePlan } from '../config.js';
 import type { ApiClient } from '../api.js';
 import { ManagedProcess, type ExitInfo } from '../process.js';
@@ -92,6 +92,7 @@ export class PodRunner {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
+    mkdirSync(join(this.ctx.stateDir, 'logs', 'pods', basename(this.dir)), { recursive: true });
     this.containers = (this.pod.spec.containers ?? []).map((c: any) => new Container(c));
     const missing = this.containers.find((c) => !findImage(this.ctx.images, c.spec.image));
     if (missing) {
@@ -263,8 +264,12 @@ export class PodRunner {
       lines.push(`mount --bind ${q(m.source)} ${q(m.target)}`);
       if (m.readOnly) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
     }
+    // A container runtime gives every pod a UTS namespace named after it (agnhost's /hostname answers with it);
+    // hostNetwork pods share the node's, whose name is the node's.
+    const hostname = this.hostNetwork ? this.ctx.node.name : this.pod.spec.hostname || this.pod.metadata.name;
+    lines.push(`echo ${q(hostname.slice(0, 63))} > /proc/sys/kernel/hostname`);
     lines.push('exec "$@"');
-    return ['ip', 'netns', 'exec', this.netns, 'sh', '-c', lines.join('\n'), 'container', ...argv];
+    return ['ip', 'netns', 'exec', this.netns, 'unshare', '--uts', 'sh', '-c', lines.join('\n'), 'container', ...argv];
   }
 
   private async startContainer(c: Container): Promise<void> {
@@ -277,7 +282,7 @@ export class PodRunner {
       argv: this.launcher(this.mounts(c.spec), argv),
       env,
       cwd: this.dir,
-      logFile: join(this.dir, `${c.spec.name}.log`),
+      logFile: join(this.ctx.stateDir, 'logs', 'pods', basename(this.dir), `${c.spec.name}.log`),
       restart: policy !== 'Never',
     });
     c.proc.on('start', () => {
