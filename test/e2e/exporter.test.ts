@@ -163,10 +163,17 @@ function pidOf(netns: string, pattern: string): number {
   throw new Error(`no ${pattern} process in ${netns}`);
 }
 
-const flushRules = (mode: ProxyMode, netns: string) =>
-  mode === 'iptables'
-    ? execFileSync('ip', ['netns', 'exec', netns, 'iptables', '-t', 'nat', '-F'])
-    : execFileSync('ip', ['netns', 'exec', netns, 'nft', 'flush', 'ruleset']);
+/**
+ * What a conflicting firewall does on reload: every iptables table restored whole from its own rules (kube-proxy's rules
+ * and chains gone), or the whole nftables ruleset flushed. kube-proxy notices by polling for its KUBE-PROXY-CANARY chain
+ * in the mangle table only: a tool that rewrites nat alone (`iptables -t nat -F`) goes unnoticed until kube-proxy's
+ * hourly full sync, its /healthz 200 throughout (docs/testbed.md, "Divergences and findings").
+ */
+function wipeRules(mode: ProxyMode, netns: string): void {
+  if (mode === 'iptables')
+    execFileSync('ip', ['netns', 'exec', netns, 'iptables-restore'], { input: '*mangle\nCOMMIT\n*nat\nCOMMIT\n*filter\nCOMMIT\n' });
+  else execFileSync('ip', ['netns', 'exec', netns, 'nft', 'flush', 'ruleset']);
+}
 
 const rulesPresent = (mode: ProxyMode, netns: string) =>
   mode === 'iptables'
@@ -247,7 +254,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
     it('kube-proxy rules wiped on the exporter node: proxy_broken and a page, cleared when kube-proxy restores them', async () => {
       const rec = new Recorder(targets(c, current));
       const netns = nodePlan(ex.nodeIndex).netns;
-      flushRules(mode, netns);
+      wipeRules(mode, netns);
       const wipedAt = Date.now();
       const s = await until(ex.ip, 'proxy_broken', 60_000, (s) =>
         valueOf(s, 'service_lb_functional') === 0 && verdict(s, 'apiserver', 'proxy_broken') === 1 ? undefined : 'not broken yet',
@@ -255,7 +262,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       assert.equal(verdict(s, 'dns_udp', 'proxy_broken'), 1);
       const alerts = await alertsAfter(rec, 8);
       assert.ok(pages(alerts).includes('ServiceLoadBalancingBroken'), `pages: ${pages(alerts)}`);
-      const restored = await waitFor('kube-proxy restores its rules', 10 * 60_000, () => rulesPresent(mode, netns));
+      const restored = await waitFor('kube-proxy restores its rules', 3 * 60_000, () => rulesPresent(mode, netns));
       assert.ok(restored);
       const restoreSeconds = (Date.now() - wipedAt) / 1000;
       await until(ex.ip, 'functional again', 120_000, (s) => (valueOf(s, 'service_lb_functional') === 1 ? undefined : 'still 0'));

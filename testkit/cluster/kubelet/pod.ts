@@ -120,7 +120,7 @@ export class PodRunner {
   private async startContainers(attempt = 0): Promise<void> {
     if (this.stopped || this.terminating) return;
     try {
-      this.volumes = await prepareVolumes({ api: this.ctx.api, pod: this.withIPs(), podDir: this.dir, nodeRoot: this.ctx.nodeRoot });
+      this.volumes = await prepareVolumes(this.volumeContext());
       this.writeResolvConf();
       this.scheduleRefresh();
       for (const c of this.containers) if (!c.proc) await this.startContainer(c);
@@ -152,6 +152,12 @@ export class PodRunner {
     };
     await setUpPod(node, this.net);
     this.podIPs = [this.net.ipV4, ...(this.net.ipV6 ? [this.net.ipV6] : [])];
+  }
+
+  private tokens = new Map<string, { token: string; expiresAt: number; refreshAt: number }>();
+
+  private volumeContext() {
+    return { api: this.ctx.api, pod: this.withIPs(), podDir: this.dir, nodeRoot: this.ctx.nodeRoot, tokens: this.tokens };
   }
 
   /** The pod as the downward API sees it once it has addresses. */
@@ -301,7 +307,7 @@ export class PodRunner {
       c.waitingReason = 'CrashLoopBackOff';
       c.waitingMessage = `back-off ${Math.round(ms / 1000)}s restarting failed container=${c.spec.name} pod=${this.pod.metadata.name}`;
       // The kubelet writes its volumes again before a restart: a ConfigMap changed since is what the new run reads.
-      void prepareVolumes({ api: this.ctx.api, pod: this.withIPs(), podDir: this.dir, nodeRoot: this.ctx.nodeRoot })
+      void prepareVolumes(this.volumeContext())
         .then((v) => (this.volumes = v))
         .catch(() => undefined);
       this.scheduleStatus();
@@ -348,7 +354,7 @@ export class PodRunner {
     const next = Math.min(60_000, ...this.volumes.filter((v) => v.refreshAt).map((v) => Math.max(1000, v.refreshAt! - Date.now())));
     this.refreshTimer = setTimeout(() => {
       if (this.stopped) return;
-      prepareVolumes({ api: this.ctx.api, pod: this.withIPs(), podDir: this.dir, nodeRoot: this.ctx.nodeRoot })
+      prepareVolumes(this.volumeContext())
         .then((v) => (this.volumes = v))
         .catch((err) => this.ctx.log(`${this.key}: volumes not refreshed: ${(err as Error).message}`))
         .finally(() => this.scheduleRefresh());

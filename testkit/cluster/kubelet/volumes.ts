@@ -8,6 +8,8 @@ import type { ApiClient } from '../api.js';
 export interface VolumeContext {
   api: ApiClient;
   pod: any;
+  /** Tokens already issued to this pod, by volume path: kept until 80 % of their life, as the kubelet keeps them. */
+  tokens?: Map<string, { token: string; expiresAt: number; refreshAt: number }>;
   /** The pod's folder on this machine. */
   podDir: string;
   /** The node's folder standing for its root filesystem (hostPath volumes of node-local state live under it). */
@@ -145,11 +147,16 @@ async function projected(ctx: VolumeContext, sources: any[]): Promise<{ files: R
   let refreshAt: number | undefined;
   for (const s of sources) {
     if (s.serviceAccountToken) {
-      const { token, expiresAt } = await serviceAccountToken(ctx, s.serviceAccountToken);
-      files[s.serviceAccountToken.path] = token;
-      // The kubelet renews at 80 % of the token's life.
-      const at = Date.now() + 0.8 * (expiresAt - Date.now());
-      refreshAt = Math.min(refreshAt ?? at, at);
+      const cacheKey = `${s.serviceAccountToken.path}/${s.serviceAccountToken.audience ?? ''}`;
+      let cached = ctx.tokens?.get(cacheKey);
+      if (!cached || Date.now() >= cached.refreshAt) {
+        const { token, expiresAt } = await serviceAccountToken(ctx, s.serviceAccountToken);
+        // The kubelet renews at 80 % of the token's life.
+        cached = { token, expiresAt, refreshAt: Date.now() + 0.8 * (expiresAt - Date.now()) };
+        ctx.tokens?.set(cacheKey, cached);
+      }
+      files[s.serviceAccountToken.path] = cached.token;
+      refreshAt = Math.min(refreshAt ?? cached.refreshAt, cached.refreshAt);
     } else if (s.configMap) {
       Object.assign(files, pick(await configMapData(ctx, s.configMap.name, s.configMap.optional ?? false), s.configMap.items));
     } else if (s.secret) {
