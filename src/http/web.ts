@@ -193,53 +193,34 @@ export function createWebServer(
     server = http.createServer(listener);
   }
 
-  // Reload state. A failure is logged once per distinct content, and only once it has been seen on two
-  // checks in a row: files replaced one by one (not behind a symlink swap) can be read half-rotated.
-  let configText = readFileSafe(web.file);
-  // tls_server_config as started: a reload swaps certificates, never HTTP for HTTPS or the client policy
+  // tls_server_config as started: a reload swaps certificates and users, never HTTP for HTTPS or the client policy
   const appliedTls = t;
-  let pendingFailure: string | undefined;
-  let loggedFailure: string | undefined;
-  const failed = (id: string, message: string, fields: Record<string, unknown>) => {
-    if (id === loggedFailure) return;
-    if (id !== pendingFailure) {
-      pendingFailure = id;
-      return;
-    }
-    loggedFailure = id;
-    opts.log.warn(message, fields);
-  };
-  const settled = () => {
-    pendingFailure = undefined;
-    loggedFailure = undefined;
-  };
+  let configText = readFileSafe(web.file);
+  const configIssue = new Complaint(opts.log);
+  const certIssue = new Complaint(opts.log);
 
   const reload = () => {
     const text = readFileSafe(web.file);
     if (text !== configText) {
+      let next: WebConfig;
       try {
         if (text === undefined) throw new WebConfigError(`cannot read ${web.file}`);
-        const next = readWebConfig(web.file);
-        if (!sameTlsSettings(appliedTls, next.tls)) {
-          failed(
-            `tls-settings:${text}`,
-            'web config: tls_server_config changed; restart the exporter to apply it (keeping the previous one)',
-            {
-              file: web.file,
-            },
-          );
-          // basic_auth_users still apply: they need no restart
-          auth.replace(next.basicAuthUsers);
-          configText = text;
-          return;
-        }
-        auth.replace(next.basicAuthUsers);
-        configText = text;
-        settled();
-        opts.log.info('web config reloaded', { file: web.file, users: Object.keys(next.basicAuthUsers).length });
+        next = readWebConfig(web.file);
       } catch (e) {
-        failed(`config:${text ?? ''}`, 'web config not reloaded; keeping the previous one', { error: (e as Error).message });
+        configIssue.confirmed(`config:${text ?? ''}`, 'web config not reloaded; keeping the previous one', { error: (e as Error).message });
         return;
+      }
+      // basic_auth_users apply at once, with or without a TLS change
+      auth.replace(next.basicAuthUsers);
+      configText = text;
+      if (sameTlsSettings(appliedTls, next.tls)) {
+        configIssue.clear();
+        opts.log.info('web config reloaded', { file: web.file, users: Object.keys(next.basicAuthUsers).length });
+      } else {
+        configIssue.now(`tls:${text}`, 'web config reloaded, but tls_server_config changed: restart the exporter to apply it', {
+          file: web.file,
+          users: Object.keys(next.basicAuthUsers).length,
+        });
       }
     }
     if (!appliedTls || !material) return;
@@ -247,21 +228,22 @@ export function createWebServer(
     try {
       next = readMaterial(appliedTls);
     } catch (e) {
-      failed(`read:${(e as Error).message}`, 'TLS certificate not reloaded; keeping the previous one', { error: (e as Error).message });
+      certIssue.confirmed(`read:${(e as Error).message}`, 'TLS certificate not reloaded; keeping the previous one', {
+        error: (e as Error).message,
+      });
       return;
     }
-    if (next.fingerprint === material.fingerprint) {
-      if (pendingFailure?.startsWith('read:') || pendingFailure?.startsWith('cert:')) settled();
-      return;
-    }
+    if (next.fingerprint === material.fingerprint) return void certIssue.clear();
     try {
       (server as https.Server).setSecureContext(contextOptions(appliedTls, next));
     } catch (e) {
-      failed(`cert:${next.fingerprint}`, 'TLS certificate not reloaded; keeping the previous one', { error: (e as Error).message });
+      certIssue.confirmed(`cert:${next.fingerprint}`, 'TLS certificate not reloaded; keeping the previous one', {
+        error: (e as Error).message,
+      });
       return;
     }
     material = next;
-    settled();
+    certIssue.clear();
     opts.log.info('TLS certificate reloaded', { certFile: appliedTls.certFile, notAfter: notAfter(next.cert) });
   };
 
@@ -274,6 +256,38 @@ export function createWebServer(
   }, opts.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS);
   timer.unref();
   return { server, scheme: t ? 'https' : 'http', reload, stop: () => clearInterval(timer) };
+}
+
+/**
+ * One warning per problem, not one per check. `confirmed` waits for the same problem on two checks in a
+ * row: files replaced one by one (not behind a symlink swap) can be read half-rotated for an instant.
+ */
+class Complaint {
+  private pending: string | undefined;
+  private logged: string | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  confirmed(id: string, message: string, fields: Record<string, unknown>): void {
+    if (id === this.logged) return;
+    if (id !== this.pending) {
+      this.pending = id;
+      return;
+    }
+    this.now(id, message, fields);
+  }
+
+  now(id: string, message: string, fields: Record<string, unknown>): void {
+    if (id === this.logged) return;
+    this.pending = id;
+    this.logged = id;
+    this.log.warn(message, fields);
+  }
+
+  clear(): void {
+    this.pending = undefined;
+    this.logged = undefined;
+  }
 }
 
 function readFileSafe(file: string): string | undefined {

@@ -364,6 +364,41 @@ describe('web config: TLS and basic auth', { skip: NO_OPENSSL }, () => {
     }
   });
 
+  it('an edited web config that does not parse keeps the previous one and is logged once; a TLS change asks for a restart once', async () => {
+    const file = join(dir, 'edited.yml');
+    const tlsPart = `tls_server_config:\n  cert_file: ${serverA.cert}\n  key_file: ${serverA.key}\n`;
+    writeFileSync(file, `${tlsPart}basic_auth_users:\n  prometheus: "${HASH}"\n`);
+    const rec = recordingLogger();
+    const web = createWebServer(app(), readWebConfig(file), { log: rec.log, reloadIntervalMs: 3_600_000 });
+    web.server.listen(0, '127.0.0.1');
+    await once(web.server, 'listening');
+    const url = `https://127.0.0.1:${(web.server.address() as { port: number }).port}`;
+    const ca = readFileSync(pki.ca.cert);
+    try {
+      writeFileSync(file, `${tlsPart}basic_auth_users:\n  prometheus: plain-text\n`);
+      for (let i = 0; i < 4; i++) web.reload();
+      assert.deepEqual(
+        rec.lines.map((l) => `${l.level} ${l.message}`),
+        ['warn web config not reloaded; keeping the previous one'],
+      );
+      assert.match(String(rec.lines[0]!.fields.error), /basic_auth_users\.prometheus: not a bcrypt hash/);
+      assert.equal((await request(url).get('/metrics').ca(ca).auth('prometheus', PASSWORD)).status, 200, 'the previous users still apply');
+
+      // min_version changes: that needs a restart; the new user applies at once
+      writeFileSync(file, `${tlsPart}  min_version: TLS13\nbasic_auth_users:\n  grafana: "${HASH}"\n`);
+      for (let i = 0; i < 3; i++) web.reload();
+      assert.deepEqual(
+        rec.lines.slice(1).map((l) => `${l.level} ${l.message}`),
+        ['warn web config reloaded, but tls_server_config changed: restart the exporter to apply it'],
+      );
+      assert.equal((await request(url).get('/metrics').ca(ca).auth('grafana', PASSWORD)).status, 200);
+      assert.equal((await request(url).get('/metrics').ca(ca).auth('prometheus', PASSWORD)).status, 401);
+    } finally {
+      web.stop();
+      await new Promise((r) => web.server.close(r));
+    }
+  });
+
   it('basic_auth_users edited in the mounted file apply without a restart', { timeout: 30_000 }, async () => {
     const file = join(dir, 'users.yml');
     const rec = recordingLogger();
