@@ -90,7 +90,12 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     throw e;
   }
   wired.start();
-  o.log.info('listening', { url: http.url });
+  o.log.info('listening', {
+    url: http.url,
+    ...(web
+      ? { webConfig: web.file, clientAuth: web.tls?.clientAuthType ?? 'none', basicAuthUsers: Object.keys(web.basicAuthUsers).length }
+      : {}),
+  });
   let stopping: Promise<void> | undefined;
   return {
     wired,
