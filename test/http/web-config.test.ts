@@ -3,8 +3,12 @@
 // names the field and the fix, exit code 2 from the real CLI.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import request from 'supertest';
+import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
+import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../detect/fixtures.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -156,6 +160,65 @@ describe('the real CLI with a bad web config', () => {
       );
     } finally {
       pki.close();
+    }
+  });
+});
+
+describe('the real CLI with a good web config', () => {
+  const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+  it('serve answers /metrics over HTTPS to the right password only, /healthz to anyone, and logs the web config in effect', async (t) => {
+    if (!requireOpenssl(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'spx-webcfg-serve-'));
+    const pki = makePki();
+    const api = await startFakeApiServer();
+    for (const o of [
+      ...twoNodes(),
+      ciliumDs('v1.18.3'),
+      ciliumPod('node-aaaa1', 'v1.18.3'),
+      ciliumConfig({ 'kube-proxy-replacement': 'true' }),
+    ]) {
+      api.store.apply(o as never);
+    }
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeKubeconfig(api.url, kubeconfig);
+    const server = pki.issue('server', 'server');
+    const web = join(dir, 'web.yml');
+    writeFileSync(
+      web,
+      `tls_server_config:\n  cert_file: ${server.cert}\n  key_file: ${server.key}\nbasic_auth_users:\n  prometheus: "${HASH}"\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'serve', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--log-format', 'json', '--canary', 'off'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, SERVICE_PROXY_EXPORTER_WEB_CONFIG_FILE: web },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    try {
+      let listening: Record<string, unknown> | undefined;
+      for await (const line of createInterface({ input: child.stderr! })) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.message === 'listening') listening = entry;
+        if (entry.message === 'service proxy detected') break;
+      }
+      assert.ok(listening, 'logged its URL');
+      assert.match(String(listening.url), /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(listening.webConfig, web);
+      assert.equal(listening.basicAuthUsers, 1);
+      const url = String(listening.url);
+      const ca = readFileSync(pki.ca.cert);
+      const ok = await request(url).get('/metrics').ca(ca).auth('prometheus', 's3cret');
+      assert.equal(ok.status, 200);
+      assert.match(ok.text, /^proxy_provider\{type="cilium-kpr"\} 1$/m);
+      assert.equal((await request(url).get('/metrics').ca(ca).auth('prometheus', 'wrong')).status, 401);
+      assert.equal((await request(url).get('/healthz').ca(ca)).status, 200);
+    } finally {
+      child.kill('SIGKILL');
+      await api.close();
+      pki.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
