@@ -7,6 +7,7 @@ import { slimEndpointSlice, slimService } from '../cluster/slim.js';
 import type { SourceRegistry } from '../cluster/sources.js';
 import type { SlimEndpointSlice, SlimNode, SlimService } from '../cluster/types.js';
 import type { Settings } from '../config/options.js';
+import { acceptsClientsWithoutCert, type WebConfig } from '../config/web-config.js';
 import type { ConfigCheck } from '../detect/types.js';
 import type { Logger } from '../log.js';
 import type { ExporterMetrics } from '../metrics/registry.js';
@@ -81,6 +82,23 @@ export function serviceSources(s: Pick<Settings, 'mode' | 'serviceNamespace' | '
   return specs;
 }
 
+/** How the me_service probe reaches this exporter's own HTTP server (--web-config-file). */
+export interface SelfProbe {
+  scheme?: 'http' | 'https';
+  unprobeable?: string;
+}
+
+/** The me_service probe for a web config: https with TLS; skipped when every client needs a certificate. */
+export function selfProbeFor(web: WebConfig | undefined): SelfProbe {
+  if (!web?.tls) return {};
+  if (!acceptsClientsWithoutCert(web))
+    return {
+      scheme: 'https',
+      unprobeable: `the exporter requires client certificates (web config client_auth_type ${web.tls.clientAuthType}); the probe has none`,
+    };
+  return { scheme: 'https' };
+}
+
 /** Emits `round` (ProbeView) after every published round. */
 export class ProbeEngine extends EventEmitter {
   private readonly scheduler: ProbeScheduler;
@@ -90,12 +108,14 @@ export class ProbeEngine extends EventEmitter {
   private firstRoundDone = false;
   private serviceSourceNames: string[];
   private uninstallGuard: (() => void) | undefined;
+  private readonly selfProbe: SelfProbe;
 
   constructor(
     private readonly ex: ProbeHost,
-    opts: { probers?: ProberTable } = {},
+    opts: { probers?: ProberTable; self?: SelfProbe } = {},
   ) {
     super();
+    this.selfProbe = opts.self ?? {};
     const s = ex.settings;
     for (const p of s.disabledProbes) {
       if (!(PROBE_SWITCH_NAMES as readonly string[]).includes(p))
@@ -208,7 +228,7 @@ export class ProbeEngine extends EventEmitter {
       services: s.disabledProbes.includes('annotated') ? services.filter((x) => !isOptedIn(x)) : services,
       endpointSlices: this.ex.sources.values<SlimEndpointSlice>('endpointslices'),
       nodes: this.ex.sources.values<SlimNode>('nodes'),
-      ...(namespace ? { self: { namespace, service: s.serviceName } } : {}),
+      ...(namespace ? { self: { namespace, service: s.serviceName, ...this.selfProbe } } : {}),
       clusterDomain: s.clusterDomain,
       maxTargets: s.maxProbeTargets,
       ...(s.mode === 'daemonset' && s.nodeName ? { nodeName: s.nodeName } : {}),

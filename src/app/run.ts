@@ -11,6 +11,8 @@ import { renderStatusPage } from '../http/status-page.js';
 import type { ProbeEngine } from './probes.js';
 import type { ProberTable } from '../probe/index.js';
 import { wire, type Wired } from './wire.js';
+import { ConfigError } from '../config/load.js';
+import { WebConfigError, loadWebConfig, type WebConfig } from '../config/web-config.js';
 import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
 import type { Canary, CanaryOptions } from '../canary/index.js';
 
@@ -41,9 +43,14 @@ export interface RunOptions {
   agentHealth?: AgentHealthOptions;
   /** for tests: the canary's identity, Lease timing, watch options */
   canary?: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
+  /** --web-config-file, already read (serve reads it before connecting); else read here */
+  web?: WebConfig;
+  /** for tests: how often certificates are re-read (default 5s) */
+  webReloadIntervalMs?: number;
 }
 
 export async function runExporter(o: RunOptions): Promise<RunningExporter> {
+  const web = o.web ?? loadWebConfig(o.settings.webConfigFile);
   const wired = wire({
     settings: o.settings,
     conn: o.conn,
@@ -52,6 +59,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     ...(o.probers ? { probers: o.probers } : {}),
     ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}),
     ...(o.canary ? { canary: o.canary } : {}),
+    ...(web ? { web } : {}),
   });
   const { exporter } = wired;
   const probes = wired.probes!;
@@ -69,9 +77,25 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     diagnose: () => wired.report(),
     ...(o.extraRoutes ? { extra: o.extraRoutes } : {}),
   });
-  const http = await listen(app, o.settings.listen);
+  let http: RunningServer;
+  try {
+    http = await listen(app, o.settings.listen, {
+      ...(web ? { web } : {}),
+      log: o.log,
+      ...(o.webReloadIntervalMs !== undefined ? { reloadIntervalMs: o.webReloadIntervalMs } : {}),
+    });
+  } catch (e) {
+    await wired.stop();
+    if (e instanceof WebConfigError) throw new ConfigError(`--web-config-file: ${e.message}`);
+    throw e;
+  }
   wired.start();
-  o.log.info('listening', { url: http.url });
+  o.log.info('listening', {
+    url: http.url,
+    ...(web
+      ? { webConfig: web.file, clientAuth: web.tls?.clientAuthType ?? 'none', basicAuthUsers: Object.keys(web.basicAuthUsers).length }
+      : {}),
+  });
   let stopping: Promise<void> | undefined;
   return {
     wired,

@@ -23,7 +23,8 @@ import type { ProberTable } from '../probe/index.js';
 import type { ExporterState } from '../state/exporter.js';
 import { declareDiagnoseSources, reportFromExporter } from './diagnose.js';
 import { Exporter } from './exporter.js';
-import { ProbeEngine, type ProbeHost } from './probes.js';
+import { ProbeEngine, selfProbeFor, type ProbeHost } from './probes.js';
+import type { WebConfig } from '../config/web-config.js';
 import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
 import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
 
@@ -54,6 +55,8 @@ export interface WireOptions {
    * identity, Lease timing, watch options
    */
   canary?: false | Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
+  /** --web-config-file: how the me_service probe reaches the exporter's own server */
+  web?: WebConfig;
 }
 
 export interface Wired {
@@ -93,7 +96,10 @@ export function wire(o: WireOptions): Wired {
     ...(o.now ? { now: o.now } : {}),
   });
   const exporter = new Exporter({ settings: o.settings, conn: o.conn, log: o.log, sources, ...(o.now ? { now: o.now } : {}) });
-  const probes = o.probes === false ? undefined : new ProbeEngine(probeHost(exporter), o.probers ? { probers: o.probers } : {});
+  const probes =
+    o.probes === false
+      ? undefined
+      : new ProbeEngine(probeHost(exporter), { ...(o.probers ? { probers: o.probers } : {}), self: selfProbeFor(o.web) });
   const onDemand = o.scheduleProbes === false;
   const agentHealth =
     o.settings.agentHealth === 'on' && o.probes !== false

@@ -40,6 +40,8 @@ export interface Settings {
   canaryPollMs: number;
   /** this pod's IP (downward API status.podIP); the canary slice's endpoint */
   podIp: string;
+  /** exporter-toolkit web config (TLS, basic auth) for the HTTP server; '' for plain HTTP (src/config/web-config.ts) */
+  webConfigFile: string;
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -377,6 +379,15 @@ export const OPTIONS = [
     description: "this pod's IP, the canary endpoint (set from the downward API status.podIP; without it the canary is off)",
     default: () => '',
     ...ipAddress,
+  }),
+  def({
+    key: 'webConfigFile',
+    flag: 'web-config-file',
+    valueName: 'FILE',
+    description:
+      'TLS and basic auth for /metrics in the exporter-toolkit web config format (tls_server_config, basic_auth_users); /healthz and /readyz stay open',
+    default: () => '',
+    ...text,
   }),
 ] as const satisfies readonly OptionDef<any>[];
 

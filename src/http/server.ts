@@ -5,6 +5,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Router } from 'express';
 import type { ListenAddress } from '../config/listen.js';
+import type { WebConfig } from '../config/web-config.js';
+import { silentLogger, type Logger } from '../log.js';
+import { createWebServer } from './web.js';
 
 /** What /metrics serves (src/metrics/exposition.ts). */
 export interface MetricsSource {
@@ -62,27 +65,45 @@ export function createApp(h: HttpHandlers): express.Express {
 
 export interface RunningServer {
   url: string;
+  /** an https.Server with tls_server_config */
   server: Server;
   close(): Promise<void>;
 }
 
+export interface ListenOptions {
+  /** --web-config-file: TLS and basic auth (src/http/web.ts) */
+  web?: WebConfig;
+  /** where certificate reloads are logged */
+  log?: Logger;
+  /** how often certificate files and the web config are re-read */
+  reloadIntervalMs?: number;
+}
+
 /** Listen; close() stops accepting, lets in-flight requests finish, then drops idle keep-alives. */
-export async function listen(app: express.Express, addr: ListenAddress): Promise<RunningServer> {
-  const server = addr.host ? app.listen(addr.port, addr.host) : app.listen(addr.port);
+export async function listen(app: express.Express, addr: ListenAddress, o: ListenOptions = {}): Promise<RunningServer> {
+  const web = createWebServer(app, o.web, {
+    log: o.log ?? silentLogger(),
+    ...(o.reloadIntervalMs !== undefined ? { reloadIntervalMs: o.reloadIntervalMs } : {}),
+  });
+  const server = web.server as Server;
+  if (addr.host) server.listen(addr.port, addr.host);
+  else server.listen(addr.port);
   const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
+  // 'secureConnection' would miss sockets still in their handshake
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await once(server, 'listening');
   const a = server.address() as AddressInfo;
   const host = !addr.host || addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+  const url = `${web.scheme}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
   return {
     url,
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        web.stop();
         server.close(() => resolve());
         server.closeIdleConnections();
         const force = setTimeout(() => {

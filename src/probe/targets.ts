@@ -26,7 +26,15 @@ export interface DiscoverInput {
   endpointSlices: SlimEndpointSlice[];
   nodes: SlimNode[];
   /** the exporter's own Service (me_service); port is a Service port number, default the first */
-  self?: { namespace: string; service: string; port?: number };
+  self?: {
+    namespace: string;
+    service: string;
+    port?: number;
+    /** https when --web-config-file has tls_server_config (default http) */
+    scheme?: 'http' | 'https';
+    /** set when the exporter refuses clients without a certificate: the probe cannot pass, so it is skipped */
+    unprobeable?: string;
+  };
   /** e.g. `cluster.local` */
   clusterDomain: string;
   /** at most this many opted-in Services are probed (default 20) */
@@ -245,6 +253,7 @@ function dns(ctx: Ctx, wanted: ('dns_udp' | 'dns_tcp')[]): void {
 function meService(ctx: Ctx): void {
   const self = ctx.input.self;
   if (!self) return void ctx.skipped.push({ probe: 'me_service', why: "the exporter's own Service is not configured" });
+  if (self.unprobeable) return void ctx.skipped.push({ probe: 'me_service', why: self.unprobeable });
   const found = builtinService(ctx, ['me_service'], self.namespace, self.service);
   if (!found) return;
   const port = self.port !== undefined ? found.svc.ports.find((p) => p.port === self.port) : found.svc.ports[0];
@@ -255,7 +264,8 @@ function meService(ctx: Ctx): void {
     });
   addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, {
     kind: 'http',
-    scheme: 'http',
+    // /healthz needs no basic auth (src/http/web.ts); over TLS the prober does not verify, like the kubelet
+    scheme: self.scheme ?? 'http',
     httpPath: '/healthz',
     expectedStatus: '2xx',
   });

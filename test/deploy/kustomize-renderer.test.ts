@@ -197,6 +197,61 @@ patches:
     assert.throws(() => renderKustomization(dup), /duplicate object/);
   });
 
+  it('components: applied in order to what the resources rendered; patch targets are anchored regular expressions', () => {
+    write('cbase/kustomization.yaml', 'resources: [deploy.yaml, svc.yaml]\n');
+    write('cbase/deploy.yaml', DEPLOY);
+    write('cbase/svc.yaml', SVC);
+    write(
+      'comp/one/kustomization.yaml',
+      `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+resources: [cm.yaml]
+patches:
+  - target: { group: apps, kind: Deployment|DaemonSet, name: web }
+    patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: { name: web }
+      spec:
+        template:
+          spec:
+            containers:
+              - name: main
+                env: [{ name: FROM_COMPONENT, value: "1" }]
+  - target: { kind: Serv.* }
+    patch: |-
+      - op: add
+        path: /metadata/annotations
+        value: { touched: "yes" }
+`,
+    );
+    write('comp/one/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra }\ndata: { a: "1" }\n');
+    write(
+      'comp/two/kustomization.yaml',
+      `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patches:
+  - target: { kind: ConfigMap, name: extra }
+    patch: |-
+      - op: replace
+        path: /data/a
+        value: "2"
+`,
+    );
+    const d = write('cover/kustomization.yaml', 'resources: [../cbase]\ncomponents: [../comp/one, ../comp/two]\nnamespace: shop\n');
+    const objs = renderChecked(d);
+    const dep: any = objs.find((o) => o.kind === 'Deployment');
+    assert.deepEqual(dep.spec.template.spec.containers[0].env, [
+      { name: 'FROM_COMPONENT', value: '1' },
+      { name: 'A', value: '1' },
+    ]);
+    assert.equal((objs.find((o) => o.kind === 'Service') as any).metadata.annotations.touched, 'yes');
+    const cm: any = objs.find((o) => o.kind === 'ConfigMap');
+    assert.equal(cm.data.a, '2', "the second component sees the first one's resources");
+    assert.equal(cm.metadata.namespace, 'shop', "the parent's transformers run after its components");
+    assert.throws(() => renderKustomization(path.join(dir, 'comp/one')), /Component cannot be rendered on its own/);
+  });
+
   it('parses image references', () => {
     assert.deepEqual(parseImage('ghcr.io/a/b:0.1.0'), { name: 'ghcr.io/a/b', tag: '0.1.0' });
     assert.deepEqual(parseImage('localhost:5000/b'), { name: 'localhost:5000/b' });

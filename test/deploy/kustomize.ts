@@ -17,7 +17,17 @@ export type K8sObject = {
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'commonLabels', 'patches', 'images']);
+const SUPPORTED_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'components',
+  'namespace',
+  'labels',
+  'commonLabels',
+  'patches',
+  'images',
+]);
 
 /** Kinds that are not namespaced (the namespace transformer leaves them alone). */
 const CLUSTER_SCOPED = new Set([
@@ -58,7 +68,10 @@ interface ImageEntry {
 }
 
 interface Kustomization {
+  kind?: string;
   resources?: string[];
+  /** kustomize Components (kind: Component): applied in order to what the resources rendered */
+  components?: string[];
   namespace?: string;
   labels?: LabelsEntry[];
   commonLabels?: Record<string, string>;
@@ -136,14 +149,28 @@ function checkObject(o: Json, where: string): K8sObject {
 /** Render a kustomization directory, like `kubectl kustomize DIR` (object order not guaranteed). */
 export function renderKustomization(dir: string, visited: string[] = []): K8sObject[] {
   const root = path.resolve(dir);
+  const k = load(root, visited);
+  if (k.kind === 'Component') throw new Error(`${root}: a Component cannot be rendered on its own; list it under components:`);
+  return build(root, k, [], visited);
+}
+
+function load(root: string, visited: string[]): Kustomization {
   for (const v of visited) {
     // kustomize refuses to load a directory that contains one it is already loading from
     if (v === root || v.startsWith(root + path.sep))
       throw new Error(`cycle detected: candidate root '${root}' contains visited root '${v}'`);
   }
-  const k = readKustomization(root);
-  let objects: K8sObject[] = [];
-  const seen = new Set<string>();
+  return readKustomization(root);
+}
+
+/**
+ * As kustomize builds a kustomization or a Component: its resources are added to `input` (a Component's
+ * input is what its parent has rendered so far), then its components run in order, then its own
+ * transformers apply to all of it.
+ */
+function build(root: string, k: Kustomization, input: K8sObject[], visited: string[]): K8sObject[] {
+  let objects: K8sObject[] = [...input];
+  const seen = new Set<string>(input.map(objKey));
   for (const res of k.resources ?? []) {
     const p = path.resolve(root, res);
     if (!existsSync(p)) throw new Error(`${root}: resource '${res}' does not exist`);
@@ -160,6 +187,14 @@ export function renderKustomization(dir: string, visited: string[] = []): K8sObj
       seen.add(key);
       objects.push(o);
     }
+  }
+
+  for (const c of k.components ?? []) {
+    const p = path.resolve(root, c);
+    if (!existsSync(p) || !statSync(p).isDirectory()) throw new Error(`${root}: component '${c}' is not a directory`);
+    const ck = load(p, [...visited, root]);
+    if (ck.kind !== 'Component') throw new Error(`${p}: listed under components: but its kind is not Component`);
+    objects = build(p, ck, objects, [...visited, root]);
   }
 
   for (const entry of k.patches ?? []) objects = applyPatchEntry(root, objects, entry);
@@ -306,13 +341,16 @@ function applyPatchEntry(root: string, objects: K8sObject[], entry: PatchEntry):
   return objects;
 }
 
+/** kustomize matches each selector field as an anchored regular expression (`kind: Deployment|DaemonSet`). */
 function matchesTarget(o: K8sObject, t: NonNullable<PatchEntry['target']>): boolean {
-  if (t.kind !== undefined && o.kind !== t.kind) return false;
-  if (t.group !== undefined && groupOf(o.apiVersion) !== t.group) return false;
-  if (t.version !== undefined && o.apiVersion.split('/').pop() !== t.version) return false;
-  if (t.name !== undefined && o.metadata.name !== t.name) return false;
-  if (t.namespace !== undefined && (o.metadata.namespace ?? '') !== t.namespace) return false;
-  return true;
+  const is = (pattern: string | undefined, value: string) => pattern === undefined || new RegExp(`^(?:${pattern})$`).test(value);
+  return (
+    is(t.kind, o.kind) &&
+    is(t.group, groupOf(o.apiVersion)) &&
+    is(t.version, o.apiVersion.split('/').pop()!) &&
+    is(t.name, o.metadata.name) &&
+    is(t.namespace, o.metadata.namespace ?? '')
+  );
 }
 
 /**

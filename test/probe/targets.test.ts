@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { ANNOTATIONS, discoverTargets, type DiscoverInput } from '../../src/probe/targets.js';
 import { BUILTIN_PROBES, PROBE_PATHS, type ProbeTarget } from '../../src/probe/types.js';
 import { baseCluster, node, port, service, slice } from './fixtures.js';
+import { parseWebConfig } from '../../src/config/web-config.js';
+import { selfProbeFor } from '../../src/app/probes.js';
 
 const input = (over: Partial<DiscoverInput> = {}): DiscoverInput => ({
   ...baseCluster(),
@@ -65,6 +67,27 @@ describe('built-in probes', () => {
     assert.equal(addr(vip), '198.18.100.20:9808');
     assert.equal(vip?.kind === 'http' && `${vip.scheme} ${vip.httpPath} ${vip.expectedStatus}`, 'http /healthz 2xx');
     assert.equal(addr(find(targets, 'me_service', 'endpoint')), '198.18.2.7:9808');
+  });
+
+  it('me_service follows --web-config-file: HTTPS with TLS, skipped with the reason when every client needs a certificate', () => {
+    const web = (tls: string) => parseWebConfig(`tls_server_config: {cert_file: a, key_file: b${tls}}`, '/w/web.yml');
+    const tls = discoverTargets(input({ self: { ...self, ...selfProbeFor(web('')) } }));
+    for (const path of ['vip', 'endpoint']) {
+      const t = find(tls.targets, 'me_service', path);
+      assert.equal(t?.kind === 'http' && `${t.scheme} ${t.httpPath}`, 'https /healthz', path);
+    }
+    const mtls = discoverTargets(
+      input({ self: { ...self, ...selfProbeFor(web(', client_auth_type: RequireAndVerifyClientCert, client_ca_file: ca')) } }),
+    );
+    assert.equal(mtls.targets.filter((t) => t.probe === 'me_service').length, 0);
+    assert.match(
+      mtls.skipped.find((s) => s.probe === 'me_service')?.why ?? '',
+      /requires client certificates .*RequireAndVerifyClientCert/,
+    );
+    // basic auth alone: /healthz is open, plain HTTP as before
+    const auth = parseWebConfig(`basic_auth_users: {p: "$2b$04$${'a'.repeat(53)}"}`, '/w/web.yml');
+    const plain = find(discoverTargets(input({ self: { ...self, ...selfProbeFor(auth) } })).targets, 'me_service', 'vip');
+    assert.equal(plain?.kind === 'http' && plain.scheme, 'http');
   });
 
   it('daemonset mode prefers an endpoint on its own node', () => {
