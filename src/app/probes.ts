@@ -20,6 +20,9 @@ import {
   isOptedIn,
   ANNOTATIONS,
   verdictChanges,
+  eachVerdict,
+  type IpFamily,
+  type ProbePath,
   type ProbeScheduler,
   type TargetResult,
   type ProberTable,
@@ -228,10 +231,11 @@ export class ProbeEngine extends EventEmitter {
     const metrics = this.ex.metrics;
     const now = new Set<string>();
     for (const { target, result } of results) {
-      now.add(`${target.probe}\u0000${target.path}`);
+      now.add(`${target.probe}\u0000${target.path}\u0000${target.family}`);
       metrics.observe({
         probe: target.probe,
         path: target.path,
+        family: target.family,
         success: result.success,
         durationSeconds: result.durationSeconds,
         ...(result.reason ? { reason: result.reason } : {}),
@@ -239,8 +243,9 @@ export class ProbeEngine extends EventEmitter {
     }
     for (const key of this.published) {
       if (!now.has(key)) {
-        const [probe, path] = key.split('\u0000') as [string, 'vip' | 'endpoint' | 'nodeport'];
-        metrics.forget(probe, path);
+        // a family that went away (a Service made single-stack) loses its series like a deleted Service
+        const [probe, path, family] = key.split('\u0000') as [string, ProbePath, IpFamily];
+        metrics.forget(probe, path, family);
       }
     }
     this.published = now;
@@ -250,6 +255,7 @@ export class ProbeEngine extends EventEmitter {
       const level = change.to && change.to.verdict !== 'ok' ? 'warn' : 'info';
       this.ex.log.log(level, 'service load-balancing verdict changed', {
         probe: change.probe,
+        family: change.family,
         from: change.from ?? 'none',
         to: change.to?.verdict ?? 'gone',
         ...(change.to ? { explanation: change.to.explanation } : {}),
@@ -265,8 +271,13 @@ export class ProbeEngine extends EventEmitter {
       hasVip
         ? {
             functional: ok,
-            results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })),
-            verdicts: Object.fromEntries(Object.entries(classifications).map(([probe, c]) => [probe, c.verdict])),
+            results: results.map((r) => ({
+              probe: r.target.probe,
+              path: r.target.path,
+              family: r.target.family,
+              success: r.result.success,
+            })),
+            verdicts: eachVerdict(classifications).map((c) => ({ probe: c.probe, family: c.family, verdict: c.verdict })),
           }
         : undefined,
     );

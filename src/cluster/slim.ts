@@ -198,9 +198,11 @@ export function slimNode(raw: unknown): SlimNode {
     const s = conditionStatus(st.conditions, t);
     if (s !== undefined) conditions[t] = s;
   }
-  const internal = asArr(st.addresses)
+  const internals = asArr(st.addresses)
     .map(asObj)
-    .find((a) => a.type === 'InternalIP');
+    .filter((a) => a.type === 'InternalIP')
+    .map((a) => str(a.address))
+    .filter(Boolean);
   const info = asObj(st.nodeInfo);
   return {
     name: low(md.name),
@@ -214,7 +216,8 @@ export function slimNode(raw: unknown): SlimNode {
       return taint;
     }),
     conditions,
-    internalIP: internal ? str(internal.address) : '',
+    internalIP: internals[0] ?? '',
+    internalIPs: internals,
     kubeletVersion: low(info.kubeletVersion),
     kubeProxyVersion: low(info.kubeProxyVersion),
     containerRuntimeVersion: low(info.containerRuntimeVersion),

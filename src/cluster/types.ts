@@ -104,6 +104,8 @@ export interface SlimNode {
   /** condition type -> status ("True" | "False" | "Unknown"); absent when not reported */
   conditions: Partial<Record<NodeConditionType, string>>;
   internalIP: string;
+  /** every InternalIP, in the order reported: a dual-stack node has one per family */
+  internalIPs: string[];
   kubeletVersion: string;
   kubeProxyVersion: string;
   containerRuntimeVersion: string;

@@ -9,12 +9,14 @@ import {
   type ExporterState,
   type ProbePath,
   type FailureReason,
+  type IpFamily,
 } from './families.js';
 import { Exposition, samplesToken } from './exposition.js';
 
 export interface ProbeObservation {
   probe: string;
   path: ProbePath;
+  family: IpFamily;
   success: boolean;
   durationSeconds: number;
   reason?: FailureReason;
@@ -23,7 +25,7 @@ export interface ProbeObservation {
 export interface ProbeRecorder {
   observe(o: ProbeObservation): void;
   /** drop the series of a probe target that no longer exists */
-  forget(probe: string, path: ProbePath): void;
+  forget(probe: string, path: ProbePath, family: IpFamily): void;
   /** a probe's exception was caught by the crash guard (src/probe/guard.ts) */
   crashed(): void;
 }
@@ -108,8 +110,8 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const probes: ProbeRecorder = {
     observe(o) {
       changed(TOTAL, FAILURES, DURATION);
-      const labels = { probe: o.probe, path: o.path };
-      const key = `${o.probe}\u0000${o.path}`;
+      const labels = { probe: o.probe, path: o.path, family: o.family };
+      const key = `${o.probe}\u0000${o.path}\u0000${o.family}`;
       if (!known.has(key)) {
         // One series per known reason from the first probe on, so rate() sees the first failure.
         known.add(key);
@@ -119,10 +121,10 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       duration.observe(labels, o.durationSeconds);
       if (!o.success) failures.inc({ ...labels, reason: o.reason ?? 'other' });
     },
-    forget(probe, path) {
+    forget(probe, path, family) {
       changed(TOTAL, FAILURES, DURATION);
-      const labels = { probe, path };
-      known.delete(`${probe}\u0000${path}`);
+      const labels = { probe, path, family };
+      known.delete(`${probe}\u0000${path}\u0000${family}`);
       total.remove(labels);
       duration.remove(labels);
       for (const reason of FAILURE_REASONS) failures.remove({ ...labels, reason });

@@ -2,13 +2,14 @@
 // scrape/request time. Written only by the pipelines wired in src/app/wire.ts.
 import type { SourceState } from '../cluster/types.js';
 import type { Verdict } from '../detect/types.js';
-import type { ProbePath } from '../probe/types.js';
+import type { IpFamily, ProbePath } from '../probe/types.js';
 import type { AgentHealthView } from '../agenthealth/types.js';
 import type { ProbeVerdict } from '../probe/differential.js';
 
 export interface ProbeOutcome {
   probe: string;
   path: ProbePath;
+  family: IpFamily;
   success: boolean;
 }
 
@@ -17,7 +18,8 @@ export interface ExporterState {
   verdict: Verdict | undefined;
   sources: Record<string, SourceState>;
   /** last completed probe round; undefined until the first round (service_lb_* then stay absent) */
-  probes: { functional: boolean; results: ProbeOutcome[]; verdicts: Record<string, ProbeVerdict> } | undefined;
+  probes:
+    { functional: boolean; results: ProbeOutcome[]; verdicts: { probe: string; family: IpFamily; verdict: ProbeVerdict }[] } | undefined;
   build: { version: string; revision: string; nodejsVersion: string };
   /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
   agentHealth?: AgentHealthView;

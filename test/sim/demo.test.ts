@@ -32,7 +32,7 @@ describe('demo', () => {
       const broken = await request(demo.url).post('/demo/break').expect(200);
       assert.equal(broken.body.broken, true);
       const view = await nextRound((v) => v.lastRound?.functional === false);
-      assert.equal(view.lastRound!.classifications.apiserver!.verdict, 'proxy_broken');
+      assert.equal(view.lastRound!.classifications.apiserver!.ipv4!.verdict, 'proxy_broken');
       text = (await request(demo.url).get('/metrics').expect(200)).text;
       assert.equal(sample(text, 'service_lb_functional'), 0);
       assert.equal(sample(text, 'service_lb_probe_success{probe="apiserver",path="endpoint"}'), 1, 'the backend still answers directly');
