@@ -128,6 +128,7 @@ test('the unit tests cover what the issue asks for', () => {
     'VIP refused while the endpoint answers pages, naming the probe',
     'node port broken pages, naming the probe',
     'no VIP reaching any backend pages and warns',
+    'one IP family broken on a dual-stack Service pages, naming the family',
     'canary change pending over 60s for 5m pages',
     'canary programmed within seconds is quiet',
     'p99 programming latency above 30s warns',

@@ -51,7 +51,17 @@ export interface RoundReport {
   /** the exporter's state for this round */
   functional: boolean;
   targets: string[];
-  results: { probe: string; path: string; family: string; host: string; port: number; success: boolean; reason?: string; detail?: string; ms: number }[];
+  results: {
+    probe: string;
+    path: string;
+    family: string;
+    host: string;
+    port: number;
+    success: boolean;
+    reason?: string;
+    detail?: string;
+    ms: number;
+  }[];
   /** by probe, the verdict of its first family (ipv4 before ipv6) */
   verdicts: Record<string, { verdict: string; explanation: string }>;
   /** every (probe, family) verdict */

@@ -199,7 +199,17 @@ describe('the HTTP prober on random responses', () => {
           response = Buffer.concat([Buffer.from(status + headers.join('') + (endHeaders ? '\r\n' : ''), 'latin1'), Buffer.from(noise)]);
           close = shouldClose;
           const r = await probeHttp(
-            { kind: 'http', probe: 'f', path: 'vip', family: 'ipv4', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+            {
+              kind: 'http',
+              probe: 'f',
+              path: 'vip',
+              family: 'ipv4',
+              host: '127.0.0.1',
+              port,
+              scheme: 'http',
+              httpPath: '/',
+              expectedStatus: '2xx',
+            },
             { timeoutMs: TIMEOUT_MS },
           );
           assertSettled(r, JSON.stringify(response.toString('latin1').slice(0, 80)));
@@ -217,7 +227,17 @@ describe('the HTTP prober on random responses', () => {
     ]);
     close = false;
     const r = await probeHttp(
-      { kind: 'http', probe: 'f', path: 'vip', family: 'ipv4', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+      {
+        kind: 'http',
+        probe: 'f',
+        path: 'vip',
+        family: 'ipv4',
+        host: '127.0.0.1',
+        port,
+        scheme: 'http',
+        httpPath: '/',
+        expectedStatus: '2xx',
+      },
       { timeoutMs: 2000 },
     );
     assert.equal(r.success, true, r.detail);

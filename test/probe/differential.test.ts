@@ -117,7 +117,7 @@ describe('classifyRound', () => {
     );
     assert.deepEqual(Object.keys(out.apiserver!), ['ipv4'], 'a single-stack probe has one family only');
   });
-  it('gives a dual-stack probe one verdict per family, from that family\'s paths only', () => {
+  it("gives a dual-stack probe one verdict per family, from that family's paths only", () => {
     const out = classifyRound([
       tr('apps/web', 'vip', ok, 'ipv4'),
       tr('apps/web', 'endpoint', ok, 'ipv4'),
@@ -190,11 +190,12 @@ describe('blamedProbes', () => {
   it('names the probes the service proxy failed, in order', () => {
     const c = (verdict: ProbeVerdict) => ({ verdict, explanation: '' });
     assert.deepEqual(
-      blamedProbes({ apiserver: { ipv4: c('proxy_broken') }, dns_udp: { ipv4: c('backend_error') }, 'apps/web': { ipv4: c('nodeport_broken') } }),
-      [
-        'apiserver',
-        'apps/web',
-      ],
+      blamedProbes({
+        apiserver: { ipv4: c('proxy_broken') },
+        dns_udp: { ipv4: c('backend_error') },
+        'apps/web': { ipv4: c('nodeport_broken') },
+      }),
+      ['apiserver', 'apps/web'],
     );
   });
 });

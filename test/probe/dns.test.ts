@@ -9,7 +9,8 @@ const NAME = 'kubernetes.default.svc.cluster.local';
 const target = (port: number, transport: 'udp' | 'tcp', queryName = NAME): DnsTarget => ({
   kind: 'dns',
   probe: `dns_${transport}`,
-  path: 'vip', family: 'ipv4',
+  path: 'vip',
+  family: 'ipv4',
   host: '127.0.0.1',
   port,
   transport,

@@ -8,7 +8,8 @@ import { freePort, startHttp, startResetting, startSilentTcp, startTlsSilent, ty
 const target = (port: number, over: Partial<HttpTarget> = {}): HttpTarget => ({
   kind: 'http',
   probe: 't',
-  path: 'vip', family: 'ipv4',
+  path: 'vip',
+  family: 'ipv4',
   host: '127.0.0.1',
   port,
   scheme: 'http',
