@@ -31,6 +31,7 @@ import {
 } from '../probe/index.js';
 import type { ProbeView } from '../state/probes.js';
 import type { ReflectorSpec } from '../cluster/reflector.js';
+import { hasHealthCheckNodePort } from '../healthcheck/compare.js';
 
 export type { ProbeView } from '../state/probes.js';
 
@@ -89,6 +90,8 @@ export class ProbeEngine extends EventEmitter {
   private readonly scheduler: ProbeScheduler;
   private view: ProbeView;
   private sliceServices = '';
+  /** the Service names the slice source's current reflector selects (set once a replacement is in place) */
+  private sliceCovered = new Set<string>();
   private published = new Set<string>();
   private firstRoundDone = false;
   private serviceSourceNames: string[];
@@ -111,6 +114,7 @@ export class ProbeEngine extends EventEmitter {
       this.serviceSourceNames.push(spec.name);
     }
     this.sliceServices = this.sliceSelectorNames([]);
+    this.sliceCovered = new Set(this.sliceServices.split(','));
     ex.sources.declare(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
       intervalMs: s.probeIntervalMs,
@@ -157,10 +161,41 @@ export class ProbeEngine extends EventEmitter {
     return this.view;
   }
 
-  private sliceSelectorNames(annotated: SlimService[]): string {
+  private sliceSelectorNames(services: SlimService[]): string {
     const s = this.ex.settings;
-    const names = new Set<string>(['kubernetes', s.serviceName, ...DNS_SERVICES.map((d) => d.name), ...annotated.map((a) => a.name)]);
+    const annotated = services.filter(isOptedIn);
+    // The health-check node ports (src/app/health-checks.ts) compare with these Services' slices too.
+    const local =
+      s.healthCheckNodePorts === 'on'
+        ? services
+            .filter(hasHealthCheckNodePort)
+            .map((x) => `${x.namespace}/${x.name}`)
+            .sort()
+            .slice(0, Math.max(0, s.maxProbeTargets))
+            .map((k) => k.slice(k.indexOf('/') + 1))
+        : [];
+    const names = new Set<string>([
+      'kubernetes',
+      s.serviceName,
+      ...DNS_SERVICES.map((d) => d.name),
+      ...annotated.map((a) => a.name),
+      ...local,
+    ]);
     return [...names].filter(Boolean).sort().join(',');
+  }
+
+  /**
+   * Whether the EndpointSlice source holds the current slices of Services named `name`: its selector
+   * covers the name and it has listed since. Right after a Service appears, the source is re-listed
+   * with a wider selector; until then "no slice" means "not read yet", not "no endpoint".
+   */
+  slicesCover(name: string): boolean {
+    return this.sliceCovered.has(name) && this.ex.sources.statuses().endpointslices?.state === 'synced';
+  }
+
+  /** Every Service the probe sources hold (deployment: all; daemonset: the built-in and opted-in ones). */
+  serviceObjects(): SlimService[] {
+    return this.services();
   }
 
   private sliceSpec(names: string) {
@@ -197,11 +232,16 @@ export class ProbeEngine extends EventEmitter {
   private refresh(): void {
     const s = this.ex.settings;
     const services = this.services();
-    const annotated = services.filter(isOptedIn);
-    const wanted = this.sliceSelectorNames(annotated);
+    const wanted = this.sliceSelectorNames(services);
     if (wanted !== this.sliceServices) {
       this.sliceServices = wanted;
-      void this.ex.sources.replace(this.sliceSpec(wanted));
+      this.sliceCovered = new Set();
+      void this.ex.sources.replace(this.sliceSpec(wanted)).then(
+        () => {
+          if (this.sliceServices === wanted) this.sliceCovered = new Set(wanted.split(','));
+        },
+        () => undefined,
+      );
     }
     if (!this.ready()) return;
     const disabled = disabledBuiltins(s.disabledProbes);

@@ -265,6 +265,7 @@ export function slimService(raw: unknown): SlimService {
     selector: stringMap(spec.selector),
   };
   if (spec.externalTrafficPolicy === 'Local') svc.externalTrafficPolicy = 'Local';
+  if (typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort > 0) svc.healthCheckNodePort = spec.healthCheckNodePort;
   if (spec.internalTrafficPolicy === 'Local') svc.internalTrafficPolicy = 'Local';
   return svc;
 }

@@ -170,6 +170,20 @@ ${
 }`;
 }
 
+/** Health-check node ports of Local LoadBalancer Services (datapath.health_check.* in the report). */
+function healthChecksSection(r: DiagnoseReport): Html {
+  const checks = r.checks.filter((c) => c.id.startsWith('datapath.health_check.'));
+  if (!checks.length) return html``;
+  const label = (c: Check) => (c.status === 'ok' ? 'consistent' : c.status === 'skipped' ? 'no answer' : 'wrong');
+  return html`<h2>Health-check node ports</h2>
+<table id="health-checks"><thead><tr><th>Service</th><th>Answers</th><th>Finding</th></tr></thead><tbody>
+${checks.map(
+  (c) =>
+    html`<tr><td><code>${String(c.evidence.probe ?? '')}</code></td><td>${badge(c.status, label(c))}</td><td>${c.summary}${c.details?.length ? html`<ul>${c.details.slice(0, 6).map((d) => html`<li>${d}</li>`)}</ul>` : ''}${c.runbook ? html` — ${link(c.runbook)}` : ''}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
 function probesSection(m: StatusPageModel): Html {
   const view = m.probes;
   const round = view?.lastRound;
@@ -238,6 +252,7 @@ ${attentionSection(r)}
 ${agentsSection(m)}
 ${agentHealthSection(m)}
 ${probesSection(m)}
+${healthChecksSection(r)}
 ${programmingSection(r)}
 ${sourcesSection(m)}
 <h2>More</h2>

@@ -258,6 +258,29 @@ export const FAMILIES: readonly Family[] = [
     labelNames: [],
     collect: (s) => (s.canary ? [{ labels: {}, value: flag(s.canary.writer) }] : []),
   },
+  // Health-check node ports (src/healthcheck/): what the load balancer is told, against the EndpointSlices.
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_health_check_consistent',
+    help:
+      "Per externalTrafficPolicy: Local LoadBalancer Service (<namespace>/<name>): 1 when every asked node's healthCheckNodePort answer " +
+      'agreed with its ready endpoints (200 where one runs, 503 where none does), else 0. Absent when no node answered, and with --health-check-node-ports off.',
+    labelNames: ['probe'],
+    collect: (s) =>
+      (s.healthChecks?.services ?? []).flatMap((h) =>
+        h.consistent === undefined ? [] : [{ labels: { probe: h.probe }, value: flag(h.consistent) }],
+      ),
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_lb_health_check_mismatches_total',
+    help:
+      'Node answers of a healthCheckNodePort that disagreed with the EndpointSlices, per Service and kind: serves_without_endpoint ' +
+      '(200 where no ready endpoint runs: the load balancer black-holes traffic), refuses_with_endpoint (not 200 where one runs).',
+    labelNames: ['probe', 'kind'],
+  },
   {
     kind: 'event',
     type: 'counter',

@@ -12,6 +12,7 @@ import {
   type IpFamily,
 } from './families.js';
 import { Exposition, samplesToken } from './exposition.js';
+import { MISMATCH_KINDS, type MismatchKind } from '../healthcheck/compare.js';
 
 export interface ProbeObservation {
   probe: string;
@@ -39,12 +40,22 @@ export interface CanaryRecorder {
   writeError(resource: (typeof CANARY_WRITE_RESOURCES)[number], reason: (typeof CANARY_WRITE_ERROR_REASONS)[number]): void;
 }
 
+/** What the health-check node port pipeline (src/app/health-checks.ts) feeds. */
+export interface HealthCheckRecorder {
+  /** a Service is asked: its counters exist at 0 from now on */
+  seen(probe: string): void;
+  mismatch(probe: string, kind: MismatchKind): void;
+  /** the Service is gone (deleted, no longer Local, over the limit): its series go */
+  forget(probe: string): void;
+}
+
 export interface ExporterMetrics {
   registry: Registry;
   /** the /metrics body: the registry's text, each family formatted again only when it changed */
   exposition: Exposition;
   probes: ProbeRecorder;
   canary: CanaryRecorder;
+  healthChecks: HealthCheckRecorder;
 }
 
 export function createMetrics(getState: () => ExporterState, opts: { defaultMetrics?: boolean } = {}): ExporterMetrics {
@@ -169,6 +180,28 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       writeErrors.inc({ resource, reason });
     },
   };
+  const MISMATCHES = 'service_lb_health_check_mismatches_total';
+  const mismatches = counters.get(MISMATCHES)!;
+  const hcSeen = new Set<string>();
+  const healthChecks: HealthCheckRecorder = {
+    seen(probe) {
+      if (hcSeen.has(probe)) return;
+      hcSeen.add(probe);
+      changed(MISMATCHES);
+      // every kind at 0 from the first round, so increase() sees the first mismatch
+      for (const kind of MISMATCH_KINDS) mismatches.inc({ probe, kind }, 0);
+    },
+    mismatch(probe, kind) {
+      healthChecks.seen(probe);
+      changed(MISMATCHES);
+      mismatches.inc({ probe, kind });
+    },
+    forget(probe) {
+      if (!hcSeen.delete(probe)) return;
+      changed(MISMATCHES);
+      for (const kind of MISMATCH_KINDS) mismatches.remove({ probe, kind });
+    },
+  };
   const exposition = new Exposition(registry, (name) => revisionOf.get(name)?.());
-  return { registry, exposition, probes, canary };
+  return { registry, exposition, probes, canary, healthChecks };
 }

@@ -5,6 +5,9 @@ import type { Verdict } from '../detect/types.js';
 import type { IpFamily, ProbePath } from '../probe/types.js';
 import type { AgentHealthView } from '../agenthealth/types.js';
 import type { ProbeVerdict } from '../probe/differential.js';
+import type { HealthCheckView } from '../healthcheck/compare.js';
+
+export type { HealthCheckView, HealthCheckServiceView } from '../healthcheck/compare.js';
 
 export interface ProbeOutcome {
   probe: string;
@@ -25,6 +28,8 @@ export interface ExporterState {
   agentHealth?: AgentHealthView;
   /** the canary (src/canary/); undefined with --canary off */
   canary?: CanaryState;
+  /** health-check node ports (src/healthcheck/); undefined with --health-check-node-ports off */
+  healthChecks?: HealthCheckView;
 }
 
 /** What the canary publishes for its state families. */

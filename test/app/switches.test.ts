@@ -153,7 +153,7 @@ describe('disabledProbes and disabledDetectors turn things off', () => {
       const round = await roundWhere(h, (x) => Object.keys(x.lastRound?.classifications ?? {}).length > 0);
       assert.deepEqual(Object.keys(round.lastRound!.classifications), ['apiserver']);
       const text = await h.scrape();
-      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apiserver",verdict="ok"}'), 1);
+      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apiserver",family="ipv4",verdict="ok"}'), 1);
       assert.doesNotMatch(text, /probe="(dns_udp|dns_tcp|apps\/web)"/);
     } finally {
       await h.close();

@@ -26,7 +26,7 @@ describe('demo', () => {
       assert.equal(sample(text, 'proxy_provider{type="cilium-kpr"}'), 1);
       assert.equal(sample(text, 'service_lb_functional'), 1);
       for (const probe of ['apiserver', 'dns_udp', 'dns_tcp', 'me_service', 'demo/echo']) {
-        assert.equal(sample(text, `service_lb_probe_success{probe="${probe}",path="vip"}`), 1, probe);
+        assert.equal(sample(text, `service_lb_probe_success{probe="${probe}",path="vip",family="ipv4"}`), 1, probe);
       }
 
       const broken = await request(demo.url).post('/demo/break').expect(200);
@@ -35,8 +35,8 @@ describe('demo', () => {
       assert.equal(view.lastRound!.classifications.apiserver!.ipv4!.verdict, 'proxy_broken');
       text = (await request(demo.url).get('/metrics').expect(200)).text;
       assert.equal(sample(text, 'service_lb_functional'), 0);
-      assert.equal(sample(text, 'service_lb_probe_success{probe="apiserver",path="endpoint"}'), 1, 'the backend still answers directly');
-      assert.ok((sample(text, 'service_lb_probe_failures_total{probe="apiserver",path="vip",reason="refused"}') ?? 0) >= 1);
+      assert.equal(sample(text, 'service_lb_probe_success{probe="apiserver",path="endpoint",family="ipv4"}'), 1, 'the backend still answers directly');
+      assert.ok((sample(text, 'service_lb_probe_failures_total{probe="apiserver",path="vip",family="ipv4",reason="refused"}') ?? 0) >= 1);
 
       await request(demo.url).post('/demo/heal').expect(200);
       await nextRound((v) => v.lastRound?.functional === true);
