@@ -127,7 +127,8 @@ async function main(): Promise<void> {
       ...ports.http.map((port, i): ProbeTarget => ({
         kind: 'http',
         probe: `http${i}`,
-        path: 'vip', family: 'ipv4',
+        path: 'vip',
+        family: 'ipv4',
         host: '127.0.0.1',
         port,
         scheme: 'http',

@@ -25,6 +25,9 @@ export interface HealthCheckOptions {
   spreadMs?: number;
 }
 
+/** How soon a round that had to wait for the sources is tried again. */
+const RETRY_MS = 1000;
+
 /** kube-proxy serves the health check on this path (any path answers the same). */
 export const HEALTH_CHECK_PATH = '/healthz';
 
@@ -47,8 +50,10 @@ export class HealthCheckEngine implements Pipeline {
     ex.state.healthChecks = { services: [], skipped: [] };
   }
 
-  onRound(fn: (v: HealthCheckView) => void): void {
+  /** Calls `fn` after every published round; returns the function that stops it. */
+  onRound(fn: (v: HealthCheckView) => void): () => void {
     this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
   }
 
   start(): void {
@@ -84,25 +89,30 @@ export class HealthCheckEngine implements Pipeline {
   private tick(): Promise<void> {
     if (this.running) return this.running;
     const started = Date.now();
+    let complete = true;
     const run = this.round()
+      .then((done) => void (complete = done))
       .catch((e: unknown) => {
         this.ex.log.error('health-check node port round failed', { error: String((e as Error)?.message ?? e) });
       })
       .finally(() => {
         this.running = undefined;
-        // Drift-free: the next round starts one interval after this one started.
-        this.schedule(started + this.ex.settings.agentHealthIntervalMs - Date.now());
+        // Drift-free: the next round starts one interval after this one started; a round that had to
+        // wait for the sources (start-up, a new Service's slices) is retried soon instead.
+        const interval = this.ex.settings.agentHealthIntervalMs;
+        this.schedule(started + (complete ? interval : Math.min(interval, RETRY_MS)) - Date.now());
       });
     this.running = run;
     return run;
   }
 
-  private async round(): Promise<void> {
+  /** Resolves false when something could not be asked yet (sources or slices still being read). */
+  private async round(): Promise<boolean> {
     const s = this.ex.settings;
     const src = this.ex.sources;
     const st = src.statuses();
     // Before the sources have listed, "no slice" would read as "no endpoint" and every 200 as a mismatch.
-    if (!['endpointslices', 'nodes'].every((n) => st[n]?.state === 'synced')) return;
+    if (!['endpointslices', 'nodes'].every((n) => st[n]?.state === 'synced')) return false;
     const started = Date.now();
     const plan = planHealthChecks({
       services: this.probes.serviceObjects(),
@@ -140,9 +150,10 @@ export class HealthCheckEngine implements Pipeline {
         signal: this.abort.signal,
       },
     );
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted) return true;
     const services = ready.map((svc, i) => judgeService(svc, answers[i]!));
     this.publish({ services, skipped, lastRound: { at: new Date(started).toISOString(), durationSeconds: (Date.now() - started) / 1000 } });
+    return ready.length === plan.services.length;
   }
 
   private publish(view: HealthCheckView): void {

@@ -492,6 +492,31 @@ export const overviewDashboard: Dashboard = dashboard(
         min: 0,
       },
     ),
+    // Behaviour checks: bugs users hit that the VIP probes cannot see (issue "Probes shaped after the bugs users hit").
+    row('Behaviour'),
+    stateTimeline(
+      'Health-check node ports consistent',
+      [12, 8],
+      [{ expr: `min by (probe) (${sel('service_lb_health_check_consistent')})`, legend: '{{probe}}' }],
+      {
+        mappings: OK_FAIL,
+        description:
+          "Per externalTrafficPolicy: Local LoadBalancer Service: did every asked node's healthCheckNodePort answer as its " +
+          'ready endpoints say (200 with one, 503 without)? See ServiceHealthCheckNodePortWrong.',
+      },
+    ),
+    timeseries(
+      'Health-check node port mismatches',
+      [12, 8],
+      [{ expr: rate('service_lb_health_check_mismatches_total', 'probe, kind'), legend: '{{probe}} {{kind}}' }],
+      {
+        unit: 'ops',
+        min: 0,
+        description:
+          'serves_without_endpoint: 200 on a node without a ready endpoint (the load balancer black-holes traffic); ' +
+          'refuses_with_endpoint: not 200 on a node with one (the load balancer leaves it out).',
+      },
+    ),
     row("Agents' own health endpoints"),
     timeseries(
       'Agent health endpoints by state',

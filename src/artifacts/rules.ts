@@ -313,6 +313,40 @@ export const ALERTING_RULES: AlertingRule[] = [
   }),
 ];
 
+// Health-check node ports (src/healthcheck/, docs/runbooks/ServiceHealthCheckNodePortWrong.md): two rules,
+// one alert name. A node answering 200 without a local endpoint makes the cloud load balancer black-hole
+// traffic: critical once it has gone on for 5 minutes. Any other disagreement (a node with endpoints taken
+// out) costs capacity, not requests: a warning. Mismatches are counted per round, so a persisting one keeps
+// the rate above 0; daemonset replicas each count their own node, hence `sum`.
+const SERVES_WITHOUT_ENDPOINT_RATE =
+  'sum by (cluster, probe) (rate(service_lb_health_check_mismatches_total{kind="serves_without_endpoint"}[3m])) > 0';
+ALERTING_RULES.push(
+  alert('ServiceHealthCheckNodePortWrong', {
+    expr: SERVES_WITHOUT_ENDPOINT_RATE,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Nodes without a local endpoint tell the load balancer they have one.',
+    description:
+      `The healthCheckNodePort of LoadBalancer Service {{ $labels.probe }}${IN_CLUSTER} has answered 200 on nodes that host ` +
+      'no ready endpoint for 5 minutes (service_lb_health_check_mismatches_total{kind="serves_without_endpoint"}): with ' +
+      'externalTrafficPolicy Local the load balancer sends traffic to those nodes and they drop it.',
+  }),
+  alert('ServiceHealthCheckNodePortWrong', {
+    expr: `
+      min by (cluster, probe) (service_lb_health_check_consistent) == 0
+      unless on (cluster, probe)
+      (${SERVES_WITHOUT_ENDPOINT_RATE})
+    `,
+    for: '10m',
+    severity: 'warning',
+    summary: "A LoadBalancer Service's health-check node port disagrees with its endpoints.",
+    description:
+      `The healthCheckNodePort of LoadBalancer Service {{ $labels.probe }}${IN_CLUSTER} has disagreed with the ` +
+      'EndpointSlices for 10 minutes (service_lb_health_check_consistent == 0): nodes hosting a ready endpoint ' +
+      'answer non-200 (refuses_with_endpoint) or report the wrong localEndpoints count, so the load balancer leaves them out.',
+  }),
+);
+
 export const RULE_GROUPS: RuleGroup[] = [
   { name: 'service-proxy-exporter.rules', rules: RECORDING_RULES },
   { name: 'service-proxy-exporter', rules: ALERTING_RULES },
