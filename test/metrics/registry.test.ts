@@ -105,4 +105,18 @@ describe('metrics registry', () => {
     const { registry } = createMetrics(() => state(), { defaultMetrics: false });
     assert.doesNotMatch(await registry.metrics(), /^service_lb_probe_verdict\{/m);
   });
+  it("health-check mismatches: every kind at 0 from a Service's first round, counted per kind, gone with the Service", async () => {
+    const s = state({});
+    const { registry, healthChecks } = createMetrics(() => s, { defaultMetrics: false });
+    healthChecks.seen('apps/lb');
+    let text = await registry.metrics();
+    assert.match(text, /^service_lb_health_check_mismatches_total\{probe="apps\/lb",kind="serves_without_endpoint"\} 0$/m);
+    assert.match(text, /^service_lb_health_check_mismatches_total\{probe="apps\/lb",kind="refuses_with_endpoint"\} 0$/m);
+    healthChecks.mismatch('apps/lb', 'serves_without_endpoint');
+    healthChecks.mismatch('apps/lb', 'serves_without_endpoint');
+    text = await registry.metrics();
+    assert.match(text, /^service_lb_health_check_mismatches_total\{probe="apps\/lb",kind="serves_without_endpoint"\} 2$/m);
+    healthChecks.forget('apps/lb');
+    assert.doesNotMatch(await registry.metrics(), /probe="apps\/lb"/);
+  });
 });
