@@ -123,11 +123,12 @@ async function main(): Promise<void> {
     children.push(targetsProc);
     const ports = JSON.parse(await readLine(targetsProc)) as { tcp: number[]; http: number[] };
     const targets: ProbeTarget[] = [
-      ...ports.tcp.map((port, i): ProbeTarget => ({ kind: 'tcp', probe: `tcp${i}`, path: 'vip', host: '127.0.0.1', port })),
+      ...ports.tcp.map((port, i): ProbeTarget => ({ kind: 'tcp', probe: `tcp${i}`, path: 'vip', family: 'ipv4', host: '127.0.0.1', port })),
       ...ports.http.map((port, i): ProbeTarget => ({
         kind: 'http',
         probe: `http${i}`,
         path: 'vip',
+        family: 'ipv4',
         host: '127.0.0.1',
         port,
         scheme: 'http',

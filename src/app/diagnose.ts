@@ -53,6 +53,7 @@ export function inputFromExporter(
     probes: probes?.state,
     ...(opts.probesSkipped ? { probesSkipped: opts.probesSkipped } : {}),
     ...(exporter.state.agentHealth ? { agentHealth: exporter.state.agentHealth } : {}),
+    ...(exporter.state.healthChecks ? { healthChecks: exporter.state.healthChecks } : {}),
     now: opts.now ?? Date.now(),
     ...(opts.canary
       ? { canary: opts.canary }

@@ -21,6 +21,9 @@ import {
   isOptedIn,
   ANNOTATIONS,
   verdictChanges,
+  eachVerdict,
+  type IpFamily,
+  type ProbePath,
   type ProbeScheduler,
   type TargetResult,
   type ProberTable,
@@ -29,6 +32,7 @@ import {
 } from '../probe/index.js';
 import type { ProbeView } from '../state/probes.js';
 import type { ReflectorSpec } from '../cluster/reflector.js';
+import { hasHealthCheckNodePort } from '../healthcheck/compare.js';
 
 export type { ProbeView } from '../state/probes.js';
 
@@ -104,6 +108,8 @@ export class ProbeEngine extends EventEmitter {
   private readonly scheduler: ProbeScheduler;
   private view: ProbeView;
   private sliceServices = '';
+  /** the Service names the slice source's current reflector selects (set once a replacement is in place) */
+  private sliceCovered = new Set<string>();
   private published = new Set<string>();
   private firstRoundDone = false;
   private serviceSourceNames: string[];
@@ -128,6 +134,7 @@ export class ProbeEngine extends EventEmitter {
       this.serviceSourceNames.push(spec.name);
     }
     this.sliceServices = this.sliceSelectorNames([]);
+    this.sliceCovered = new Set(this.sliceServices.split(','));
     ex.sources.declare(this.sliceSpec(this.sliceServices));
     this.scheduler = createScheduler({
       intervalMs: s.probeIntervalMs,
@@ -174,10 +181,41 @@ export class ProbeEngine extends EventEmitter {
     return this.view;
   }
 
-  private sliceSelectorNames(annotated: SlimService[]): string {
+  private sliceSelectorNames(services: SlimService[]): string {
     const s = this.ex.settings;
-    const names = new Set<string>(['kubernetes', s.serviceName, ...DNS_SERVICES.map((d) => d.name), ...annotated.map((a) => a.name)]);
+    const annotated = services.filter(isOptedIn);
+    // The health-check node ports (src/app/health-checks.ts) compare with these Services' slices too.
+    const local =
+      s.healthCheckNodePorts === 'on'
+        ? services
+            .filter(hasHealthCheckNodePort)
+            .map((x) => `${x.namespace}/${x.name}`)
+            .sort()
+            .slice(0, Math.max(0, s.maxProbeTargets))
+            .map((k) => k.slice(k.indexOf('/') + 1))
+        : [];
+    const names = new Set<string>([
+      'kubernetes',
+      s.serviceName,
+      ...DNS_SERVICES.map((d) => d.name),
+      ...annotated.map((a) => a.name),
+      ...local,
+    ]);
     return [...names].filter(Boolean).sort().join(',');
+  }
+
+  /**
+   * Whether the EndpointSlice source holds the current slices of Services named `name`: its selector
+   * covers the name and it has listed since. Right after a Service appears, the source is re-listed
+   * with a wider selector; until then "no slice" means "not read yet", not "no endpoint".
+   */
+  slicesCover(name: string): boolean {
+    return this.sliceCovered.has(name) && this.ex.sources.statuses().endpointslices?.state === 'synced';
+  }
+
+  /** Every Service the probe sources hold (deployment: all; daemonset: the built-in and opted-in ones). */
+  serviceObjects(): SlimService[] {
+    return this.services();
   }
 
   private sliceSpec(names: string) {
@@ -214,11 +252,16 @@ export class ProbeEngine extends EventEmitter {
   private refresh(): void {
     const s = this.ex.settings;
     const services = this.services();
-    const annotated = services.filter(isOptedIn);
-    const wanted = this.sliceSelectorNames(annotated);
+    const wanted = this.sliceSelectorNames(services);
     if (wanted !== this.sliceServices) {
       this.sliceServices = wanted;
-      void this.ex.sources.replace(this.sliceSpec(wanted));
+      this.sliceCovered = new Set();
+      void this.ex.sources.replace(this.sliceSpec(wanted)).then(
+        () => {
+          if (this.sliceServices === wanted) this.sliceCovered = new Set(wanted.split(','));
+        },
+        () => undefined,
+      );
     }
     if (!this.ready()) return;
     const disabled = disabledBuiltins(s.disabledProbes);
@@ -248,10 +291,11 @@ export class ProbeEngine extends EventEmitter {
     const metrics = this.ex.metrics;
     const now = new Set<string>();
     for (const { target, result } of results) {
-      now.add(`${target.probe}\u0000${target.path}`);
+      now.add(`${target.probe}\u0000${target.path}\u0000${target.family}`);
       metrics.observe({
         probe: target.probe,
         path: target.path,
+        family: target.family,
         success: result.success,
         durationSeconds: result.durationSeconds,
         ...(result.reason ? { reason: result.reason } : {}),
@@ -259,8 +303,9 @@ export class ProbeEngine extends EventEmitter {
     }
     for (const key of this.published) {
       if (!now.has(key)) {
-        const [probe, path] = key.split('\u0000') as [string, 'vip' | 'endpoint' | 'nodeport'];
-        metrics.forget(probe, path);
+        // a family that went away (a Service made single-stack) loses its series like a deleted Service
+        const [probe, path, family] = key.split('\u0000') as [string, ProbePath, IpFamily];
+        metrics.forget(probe, path, family);
       }
     }
     this.published = now;
@@ -270,6 +315,7 @@ export class ProbeEngine extends EventEmitter {
       const level = change.to && change.to.verdict !== 'ok' ? 'warn' : 'info';
       this.ex.log.log(level, 'service load-balancing verdict changed', {
         probe: change.probe,
+        family: change.family,
         from: change.from ?? 'none',
         to: change.to?.verdict ?? 'gone',
         ...(change.to ? { explanation: change.to.explanation } : {}),
@@ -285,8 +331,13 @@ export class ProbeEngine extends EventEmitter {
       hasVip
         ? {
             functional: ok,
-            results: results.map((r) => ({ probe: r.target.probe, path: r.target.path, success: r.result.success })),
-            verdicts: Object.fromEntries(Object.entries(classifications).map(([probe, c]) => [probe, c.verdict])),
+            results: results.map((r) => ({
+              probe: r.target.probe,
+              path: r.target.path,
+              family: r.target.family,
+              success: r.result.success,
+            })),
+            verdicts: eachVerdict(classifications).map((c) => ({ probe: c.probe, family: c.family, verdict: c.verdict })),
           }
         : undefined,
     );

@@ -15,6 +15,7 @@ import { ConfigError } from '../config/load.js';
 import { WebConfigError, loadWebConfig, type WebConfig } from '../config/web-config.js';
 import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
 import type { Canary, CanaryOptions } from '../canary/index.js';
+import type { HealthCheckEngine, HealthCheckOptions } from './health-checks.js';
 
 export interface RunningExporter {
   /** everything wire() put together */
@@ -25,6 +26,8 @@ export interface RunningExporter {
   agentHealth?: AgentHealthEngine;
   /** undefined with --canary off (or without pod IP / namespace) */
   canary: Canary | undefined;
+  /** undefined with --health-check-node-ports off */
+  healthChecks: HealthCheckEngine | undefined;
   http: RunningServer;
   url: string;
   stop(): Promise<void>;
@@ -41,6 +44,8 @@ export interface RunOptions {
   probers?: ProberTable;
   /** for tests: agent health engine options (another HTTP getter) */
   agentHealth?: AgentHealthOptions;
+  /** for tests: health-check node port options (another HTTP getter) */
+  healthChecks?: HealthCheckOptions;
   /** for tests: the canary's identity, Lease timing, watch options */
   canary?: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'>;
   /** --web-config-file, already read (serve reads it before connecting); else read here */
@@ -58,6 +63,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     ...(o.reflector ? { reflector: o.reflector } : {}),
     ...(o.probers ? { probers: o.probers } : {}),
     ...(o.agentHealth ? { agentHealth: o.agentHealth } : {}),
+    ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}),
     ...(o.canary ? { canary: o.canary } : {}),
     ...(web ? { web } : {}),
   });
@@ -103,6 +109,7 @@ export async function runExporter(o: RunOptions): Promise<RunningExporter> {
     probes,
     ...(wired.agentHealth ? { agentHealth: wired.agentHealth } : {}),
     canary: wired.canary,
+    healthChecks: wired.healthChecks,
     http,
     url: http.url,
     stop: () => (stopping ??= Promise.all([http.close(), wired.stop()]).then(() => undefined)),

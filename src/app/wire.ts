@@ -26,6 +26,7 @@ import { Exporter } from './exporter.js';
 import { ProbeEngine, selfProbeFor, type ProbeHost } from './probes.js';
 import type { WebConfig } from '../config/web-config.js';
 import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
+import { HealthCheckEngine, type HealthCheckOptions } from './health-checks.js';
 import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
 
 /** A part that runs on the shared sources and publishes into the state. */
@@ -50,6 +51,8 @@ export interface WireOptions {
   /** for tests: agent health options (another HTTP getter). The pipeline runs with --agent-health on
    *  wherever probes run, and is scheduled when probes are (diagnose: one unspread round on demand). */
   agentHealth?: AgentHealthOptions;
+  /** for tests: health-check node port options (another HTTP getter); runs like agent health, with --health-check-node-ports on */
+  healthChecks?: HealthCheckOptions;
   /**
    * the canary pipeline (default: run when the settings allow); false: never (diagnose); for tests: its
    * identity, Lease timing, watch options
@@ -68,6 +71,8 @@ export interface Wired {
   probes: ProbeEngine | undefined;
   /** the agent health pipeline, when it runs (--agent-health on, probes not off) */
   agentHealth: AgentHealthEngine | undefined;
+  /** the health-check node port pipeline, when it runs (--health-check-node-ports on, probes not off) */
+  healthChecks: HealthCheckEngine | undefined;
   /** the canary pipeline, when it runs (src/canary/) */
   canary: Canary | undefined;
   /** what metrics are computed from */
@@ -105,12 +110,17 @@ export function wire(o: WireOptions): Wired {
     o.settings.agentHealth === 'on' && o.probes !== false
       ? new AgentHealthEngine(exporter, { ...(onDemand ? { spreadMs: 0 } : {}), ...o.agentHealth })
       : undefined;
+  const healthChecks =
+    o.settings.healthCheckNodePorts === 'on' && probes
+      ? new HealthCheckEngine(exporter, probes, { ...(onDemand ? { spreadMs: 0 } : {}), ...o.healthChecks })
+      : undefined;
   declareDiagnoseSources(o.settings, sources);
   // Started with the sources. A new pipeline (canary, node health) is built here from `sources` (it
   // declares its sources in its constructor) and closures that publish into `exporter.state`, and
   // joins this list.
   const pipelines: Pipeline[] = probes && o.scheduleProbes !== false ? [probes] : [];
   if (agentHealth && !onDemand) pipelines.push(agentHealth);
+  if (healthChecks && !onDemand) pipelines.push(healthChecks);
   // the canary: its own namespaced watches (Lease, slice, Service) and writes; publishes exporter.state.canary
   const canary =
     o.canary === false
@@ -118,13 +128,19 @@ export function wire(o: WireOptions): Wired {
       : attachCanary({ settings: o.settings, log: o.log, metrics: exporter.metrics, state: exporter.state }, o.conn, o.canary ?? {});
   if (canary) pipelines.push(canary);
   // stopped at the end: every pipeline, started or only run on demand (diagnose's probe round)
-  const all = new Set<Pipeline>([...pipelines, ...(probes ? [probes] : []), ...(agentHealth ? [agentHealth] : [])]);
+  const all = new Set<Pipeline>([
+    ...pipelines,
+    ...(probes ? [probes] : []),
+    ...(agentHealth ? [agentHealth] : []),
+    ...(healthChecks ? [healthChecks] : []),
+  ]);
   let stopping: Promise<void> | undefined;
   return {
     sources,
     exporter,
     probes,
     agentHealth,
+    healthChecks,
     canary,
     state: exporter.state,
     report: (opts = {}) => reportFromExporter(exporter, probes, { ...opts, ...(canary ? { canary: canary.view } : {}) }),

@@ -311,7 +311,7 @@ const VERDICT_ORDER: [verdict: string, text: string, color: string][] = [
 ];
 const VERDICT_MAPPING: Mapping = Object.fromEntries(VERDICT_ORDER.map(([, text, color], i) => [String(i), { text, color }]));
 const VERDICT_CODE =
-  'max by (probe) (\n' +
+  'max by (probe, family) (\n' +
   VERDICT_ORDER.map(([v], i) => `  (${sel('service_lb_probe_verdict', `verdict="${v}"`)} == 1) * ${i}`).join('\n  or\n') +
   '\n)';
 
@@ -428,25 +428,26 @@ export const overviewDashboard: Dashboard = dashboard(
     stateTimeline(
       'Last probe result',
       [12, 8],
-      [{ expr: `min by (probe, path) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}}' }],
+      [{ expr: `min by (probe, path, family) (${sel('service_lb_probe_success')})`, legend: '{{probe}} {{path}} {{family}}' }],
       {
         mappings: OK_FAIL,
         description: 'VIP failing while endpoint succeeds: the service proxy is broken. Both failing: the backend or network is.',
       },
     ),
-    stateTimeline('Verdict per probe', [12, 8], [{ expr: VERDICT_CODE, legend: '{{probe}}' }], {
+    stateTimeline('Verdict per probe', [12, 8], [{ expr: VERDICT_CODE, legend: '{{probe}} {{family}}' }], {
       mappings: VERDICT_MAPPING,
       description:
         'service_lb_probe_verdict: what the VIP and the backend reached directly say together (worst replica). proxy_broken and ' +
-        'nodeport_broken are the service proxy; backend_error, backend_down and no_endpoint are the backend, not the proxy.',
+        'nodeport_broken are the service proxy; backend_error, backend_down and no_endpoint are the backend, not the proxy. ' +
+        'A dual-stack Service has a row per IP family.',
     }),
-    table('Verdict per probe (now)', [12, 8], [{ expr: `max by (probe, verdict) (${sel('service_lb_probe_verdict')} == 1)` }], {
+    table('Verdict per probe (now)', [12, 8], [{ expr: `max by (probe, family, verdict) (${sel('service_lb_probe_verdict')} == 1)` }], {
       description: 'The current verdict of every probe, built-in and opted-in (service_lb_probe_verdict == 1).',
     }),
     timeseries(
       'Probe success ratio (5m)',
       [12, 8],
-      [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}}' }],
+      [{ expr: sel('service_proxy:probe_success:ratio_rate5m'), legend: '{{probe}} {{path}} {{family}}' }],
       {
         unit: 'percentunit',
         min: 0,
@@ -458,12 +459,12 @@ export const overviewDashboard: Dashboard = dashboard(
       [12, 8],
       [
         {
-          expr: `histogram_quantile(0.95, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, le')})`,
-          legend: 'p95 {{probe}} {{path}}',
+          expr: `histogram_quantile(0.95, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, family, le')})`,
+          legend: 'p95 {{probe}} {{path}} {{family}}',
         },
         {
-          expr: `histogram_quantile(0.5, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, le')})`,
-          legend: 'p50 {{probe}} {{path}}',
+          expr: `histogram_quantile(0.5, ${rate('service_lb_probe_duration_seconds_bucket', 'probe, path, family, le')})`,
+          legend: 'p50 {{probe}} {{path}} {{family}}',
         },
       ],
       { unit: 's', min: 0 },
@@ -471,16 +472,51 @@ export const overviewDashboard: Dashboard = dashboard(
     timeseries(
       'Probe failures by reason',
       [12, 8],
-      [{ expr: rate('service_lb_probe_failures_total', 'probe, path, reason'), legend: '{{probe}} {{path}} {{reason}}' }],
+      [
+        {
+          expr: rate('service_lb_probe_failures_total', 'probe, path, family, reason'),
+          legend: '{{probe}} {{path}} {{family}} {{reason}}',
+        },
+      ],
       {
         unit: 'ops',
         min: 0,
       },
     ),
-    timeseries('Probes run', [12, 8], [{ expr: rate('service_lb_probes_total', 'probe, path'), legend: '{{probe}} {{path}}' }], {
-      unit: 'ops',
-      min: 0,
-    }),
+    timeseries(
+      'Probes run',
+      [12, 8],
+      [{ expr: rate('service_lb_probes_total', 'probe, path, family'), legend: '{{probe}} {{path}} {{family}}' }],
+      {
+        unit: 'ops',
+        min: 0,
+      },
+    ),
+    // Behaviour checks: bugs users hit that the VIP probes cannot see (issue "Probes shaped after the bugs users hit").
+    row('Behaviour'),
+    stateTimeline(
+      'Health-check node ports consistent',
+      [12, 8],
+      [{ expr: `min by (probe) (${sel('service_lb_health_check_consistent')})`, legend: '{{probe}}' }],
+      {
+        mappings: OK_FAIL,
+        description:
+          "Per externalTrafficPolicy: Local LoadBalancer Service: did every asked node's healthCheckNodePort answer as its " +
+          'ready endpoints say (200 with one, 503 without)? See ServiceHealthCheckNodePortWrong.',
+      },
+    ),
+    timeseries(
+      'Health-check node port mismatches',
+      [12, 8],
+      [{ expr: rate('service_lb_health_check_mismatches_total', 'probe, kind'), legend: '{{probe}} {{kind}}' }],
+      {
+        unit: 'ops',
+        min: 0,
+        description:
+          'serves_without_endpoint: 200 on a node without a ready endpoint (the load balancer black-holes traffic); ' +
+          'refuses_with_endpoint: not 200 on a node with one (the load balancer leaves it out).',
+      },
+    ),
     row("Agents' own health endpoints"),
     timeseries(
       'Agent health endpoints by state',
@@ -660,7 +696,12 @@ export const nodesDashboard: Dashboard = dashboard(
     stateTimeline(
       'Last probe result by node',
       [24, 10],
-      [{ expr: `min by (node, probe, path) (${nsel('service_lb_probe_success')})`, legend: '{{node}} {{probe}} {{path}}' }],
+      [
+        {
+          expr: `min by (node, probe, path, family) (${nsel('service_lb_probe_success')})`,
+          legend: '{{node}} {{probe}} {{path}} {{family}}',
+        },
+      ],
       {
         mappings: OK_FAIL,
         description: "VIP failing while endpoint succeeds on a node: that node's service proxy agent is broken.",
@@ -672,9 +713,9 @@ export const nodesDashboard: Dashboard = dashboard(
       [
         {
           expr:
-            `1 - ((${nrate('service_lb_probe_failures_total', 'node, probe, path')} or 0 * ${nrate('service_lb_probes_total', 'node, probe, path')})` +
-            ` / (${nrate('service_lb_probes_total', 'node, probe, path')} > 0))`,
-          legend: '{{node}} {{probe}} {{path}}',
+            `1 - ((${nrate('service_lb_probe_failures_total', 'node, probe, path, family')} or 0 * ${nrate('service_lb_probes_total', 'node, probe, path, family')})` +
+            ` / (${nrate('service_lb_probes_total', 'node, probe, path, family')} > 0))`,
+          legend: '{{node}} {{probe}} {{path}} {{family}}',
         },
       ],
       { unit: 'percentunit', min: 0, max: 1 },

@@ -67,9 +67,9 @@ const IN_CLUSTER = '{{ with $labels.cluster }} in cluster {{ . }}{{ end }}';
  * query, so the alert keeps one series per exporter and its `for:` is not reset as probes come and go.
  */
 const BLAMED_PROBES =
-  '{{ $q := printf "max by (probe, verdict) (service_lb_probe_verdict{verdict=~\\"proxy_broken|nodeport_broken\\", instance=%q, cluster=%q} == 1)" $labels.instance $labels.cluster }}' +
+  '{{ $q := printf "max by (probe, family, verdict) (service_lb_probe_verdict{verdict=~\\"proxy_broken|nodeport_broken\\", instance=%q, cluster=%q} == 1)" $labels.instance $labels.cluster }}' +
   '{{ $blamed := query $q | sortByLabel "probe" }}' +
-  '{{ if $blamed }}Probes failed by the service proxy: {{ range $i, $s := $blamed }}{{ if $i }}, {{ end }}{{ $s.Labels.probe }} ({{ $s.Labels.verdict }}){{ end }}.' +
+  '{{ if $blamed }}Probes failed by the service proxy: {{ range $i, $s := $blamed }}{{ if $i }}, {{ end }}{{ $s.Labels.probe }}{{ with $s.Labels.family }} {{ . }}{{ end }} ({{ $s.Labels.verdict }}){{ end }}.' +
   '{{ else }}No probe through a Service VIP reached any backend.{{ end }}';
 
 function alert(name: string, spec: { expr: string; for: string; severity: Severity; summary: string; description: string }): AlertingRule {
@@ -91,18 +91,18 @@ function alert(name: string, spec: { expr: string; for: string; severity: Severi
 
 export const RECORDING_RULES: RecordingRule[] = [
   {
-    // Fraction of probes that succeeded over 5m, per probe and path. The failure counter only has series
+    // Fraction of probes that succeeded over 5m, per probe, path and IP family. The failure counter only has series
     // for reasons that happened, so "no failure series" must read as 0 failures, not as no data.
     record: 'service_proxy:probe_success:ratio_rate5m',
     expr: dedent(`
       1 - (
         (
-          sum by (cluster, probe, path) (rate(service_lb_probe_failures_total[5m]))
+          sum by (cluster, probe, path, family) (rate(service_lb_probe_failures_total[5m]))
           or
-          0 * sum by (cluster, probe, path) (rate(service_lb_probes_total[5m]))
+          0 * sum by (cluster, probe, path, family) (rate(service_lb_probes_total[5m]))
         )
         /
-        (sum by (cluster, probe, path) (rate(service_lb_probes_total[5m])) > 0)
+        (sum by (cluster, probe, path, family) (rate(service_lb_probes_total[5m])) > 0)
       )
     `),
   },
@@ -112,11 +112,11 @@ export const RECORDING_RULES: RecordingRule[] = [
     expr: 'avg by (cluster) (avg_over_time(service_lb_functional[5m]))',
   },
   {
-    // 95th percentile probe latency per probe and path.
+    // 95th percentile probe latency per probe, path and IP family.
     record: 'service_proxy:probe_duration_seconds:p95_rate5m',
     expr: dedent(`
       histogram_quantile(0.95,
-        sum by (cluster, probe, path, le) (rate(service_lb_probe_duration_seconds_bucket[5m]))
+        sum by (cluster, probe, path, family, le) (rate(service_lb_probe_duration_seconds_bucket[5m]))
       )
     `),
   },
@@ -194,16 +194,17 @@ export const ALERTING_RULES: AlertingRule[] = [
       '{{ with $labels.node }} from node {{ . }}{{ end }}' +
       `${IN_CLUSTER} (service_lb_functional == 0). ` +
       BLAMED_PROBES +
-      ' Compare service_lb_probe_success by path and service_lb_probe_verdict per probe.',
+      ' Compare service_lb_probe_success by path and family and service_lb_probe_verdict per probe.',
   }),
   alert('ServiceBackendUnavailable', {
     // The built-in probes' backends (API server, cluster DNS, the exporter's own pods) are down, have no
     // ready endpoint, or answer with errors (HTTP status, DNS RCODE) while the service proxy delivers:
     // worth a warning — "cluster DNS is down, not the service proxy" — never a page on the proxy.
-    // Grouped by probe, not verdict, so a backend flipping between down and erroring keeps its `for:`.
+    // Grouped by probe (and family: on a dual-stack cluster the alert says which one), not verdict, so a
+    // backend flipping between down and erroring keeps its `for:`.
     // Opted-in application Services are left out on purpose: their own monitoring owns their backends.
     expr: `
-      max by (cluster, probe) (
+      max by (cluster, probe, family) (
         service_lb_probe_verdict{probe=~"${BUILTIN_PROBES.join('|')}", verdict=~"${BACKEND_VERDICTS.join('|')}"}
       ) == 1
     `,
@@ -212,7 +213,7 @@ export const ALERTING_RULES: AlertingRule[] = [
     summary: 'A cluster Service backend is down, not the service proxy.',
     description:
       '{{ if eq $labels.probe "apiserver" }}The API server{{ else if eq $labels.probe "me_service" }}The exporter\'s own Service{{ else }}Cluster DNS{{ end }}' +
-      ` (probe {{ $labels.probe }}) has been unreachable at its backends, without a ready endpoint, or answering with errors${IN_CLUSTER} ` +
+      ` (probe {{ $labels.probe }}{{ with $labels.family }} over {{ . }}{{ end }}) has been unreachable at its backends, without a ready endpoint, or answering with errors${IN_CLUSTER} ` +
       'for 10 minutes (service_lb_probe_verdict backend_down, backend_error or no_endpoint). The service proxy delivers ' +
       'the traffic: look at the backend pods, not at the proxy.',
   }),
@@ -311,6 +312,40 @@ export const ALERTING_RULES: AlertingRule[] = [
       '(service_lb_programming_duration_seconds).',
   }),
 ];
+
+// Health-check node ports (src/healthcheck/, docs/runbooks/ServiceHealthCheckNodePortWrong.md): two rules,
+// one alert name. A node answering 200 without a local endpoint makes the cloud load balancer black-hole
+// traffic: critical once it has gone on for 5 minutes. Any other disagreement (a node with endpoints taken
+// out) costs capacity, not requests: a warning. Mismatches are counted per round, so a persisting one keeps
+// the rate above 0; daemonset replicas each count their own node, hence `sum`.
+const SERVES_WITHOUT_ENDPOINT_RATE =
+  'sum by (cluster, probe) (rate(service_lb_health_check_mismatches_total{kind="serves_without_endpoint"}[3m])) > 0';
+ALERTING_RULES.push(
+  alert('ServiceHealthCheckNodePortWrong', {
+    expr: SERVES_WITHOUT_ENDPOINT_RATE,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Nodes without a local endpoint tell the load balancer they have one.',
+    description:
+      `The healthCheckNodePort of LoadBalancer Service {{ $labels.probe }}${IN_CLUSTER} has answered 200 on nodes that host ` +
+      'no ready endpoint for 5 minutes (service_lb_health_check_mismatches_total{kind="serves_without_endpoint"}): with ' +
+      'externalTrafficPolicy Local the load balancer sends traffic to those nodes and they drop it.',
+  }),
+  alert('ServiceHealthCheckNodePortWrong', {
+    expr: `
+      min by (cluster, probe) (service_lb_health_check_consistent) == 0
+      unless on (cluster, probe)
+      (${SERVES_WITHOUT_ENDPOINT_RATE})
+    `,
+    for: '10m',
+    severity: 'warning',
+    summary: "A LoadBalancer Service's health-check node port disagrees with its endpoints.",
+    description:
+      `The healthCheckNodePort of LoadBalancer Service {{ $labels.probe }}${IN_CLUSTER} has disagreed with the ` +
+      'EndpointSlices for 10 minutes (service_lb_health_check_consistent == 0): nodes hosting a ready endpoint ' +
+      'answer non-200 (refuses_with_endpoint) or report the wrong localEndpoints count, so the load balancer leaves them out.',
+  }),
+);
 
 export const RULE_GROUPS: RuleGroup[] = [
   { name: 'service-proxy-exporter.rules', rules: RECORDING_RULES },

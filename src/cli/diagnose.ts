@@ -59,6 +59,7 @@ export async function diagnoseCommand(args: ParsedArgs): Promise<number> {
     exporter.evaluate();
     if (probes) await oneRound(exporter, probes, settings.probeTimeoutMs * 4 + 5000);
     await wired.agentHealth?.runNow();
+    await wired.healthChecks?.runNow();
     const report = wired.report(skip ? { probesSkipped: skip } : {});
     if (output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {

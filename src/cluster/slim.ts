@@ -198,9 +198,11 @@ export function slimNode(raw: unknown): SlimNode {
     const s = conditionStatus(st.conditions, t);
     if (s !== undefined) conditions[t] = s;
   }
-  const internal = asArr(st.addresses)
+  const internals = asArr(st.addresses)
     .map(asObj)
-    .find((a) => a.type === 'InternalIP');
+    .filter((a) => a.type === 'InternalIP')
+    .map((a) => str(a.address))
+    .filter(Boolean);
   const info = asObj(st.nodeInfo);
   return {
     name: low(md.name),
@@ -214,7 +216,8 @@ export function slimNode(raw: unknown): SlimNode {
       return taint;
     }),
     conditions,
-    internalIP: internal ? str(internal.address) : '',
+    internalIP: internals[0] ?? '',
+    internalIPs: internals,
     kubeletVersion: low(info.kubeletVersion),
     kubeProxyVersion: low(info.kubeProxyVersion),
     containerRuntimeVersion: low(info.containerRuntimeVersion),
@@ -262,6 +265,7 @@ export function slimService(raw: unknown): SlimService {
     selector: stringMap(spec.selector),
   };
   if (spec.externalTrafficPolicy === 'Local') svc.externalTrafficPolicy = 'Local';
+  if (typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort > 0) svc.healthCheckNodePort = spec.healthCheckNodePort;
   if (spec.internalTrafficPolicy === 'Local') svc.internalTrafficPolicy = 'Local';
   return svc;
 }

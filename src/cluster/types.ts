@@ -104,6 +104,8 @@ export interface SlimNode {
   /** condition type -> status ("True" | "False" | "Unknown"); absent when not reported */
   conditions: Partial<Record<NodeConditionType, string>>;
   internalIP: string;
+  /** every InternalIP, in the order reported: a dual-stack node has one per family */
+  internalIPs: string[];
   kubeletVersion: string;
   kubeProxyVersion: string;
   containerRuntimeVersion: string;
@@ -143,6 +145,8 @@ export interface SlimService {
   selector: Record<string, string>;
   /** set only when Local: a node port then answers only on nodes with a ready endpoint */
   externalTrafficPolicy?: 'Local';
+  /** LoadBalancer with externalTrafficPolicy Local: the node port the load balancer's health checks ask */
+  healthCheckNodePort?: number;
   /** set only when Local: the VIP then answers only from nodes with a ready endpoint */
   internalTrafficPolicy?: 'Local';
 }

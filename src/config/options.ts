@@ -33,6 +33,11 @@ export interface Settings {
   agentHealthIntervalMs: number;
   agentHealthTimeoutMs: number;
   agentHealthConcurrency: number;
+  /**
+   * ask each probed node's healthCheckNodePort of every externalTrafficPolicy: Local LoadBalancer Service
+   * and compare with its ready endpoints (src/healthcheck/); rounds on the agent health cadence
+   */
+  healthCheckNodePorts: 'on' | 'off';
   // The canary (src/canary/): service programming latency.
   canary: 'on' | 'off';
   canaryIntervalMs: number;
@@ -310,6 +315,15 @@ export const OPTIONS = [
     flag: 'agent-health',
     valueName: 'on|off',
     description: "ask each node's service proxy agent on its own health endpoint (egress to node IPs on that port)",
+    default: () => 'on' as const,
+    ...oneOf(['on', 'off'] as const),
+  }),
+  def({
+    key: 'healthCheckNodePorts',
+    flag: 'health-check-node-ports',
+    valueName: 'on|off',
+    description:
+      'ask the healthCheckNodePort of every externalTrafficPolicy: Local LoadBalancer Service on each probed node and compare with its endpoints (agent health interval, timeout, concurrency)',
     default: () => 'on' as const,
     ...oneOf(['on', 'off'] as const),
   }),

@@ -6,6 +6,7 @@ import { configChecks } from './checks/config.js';
 import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
 import { datapathProgramming } from './checks/programming.js';
+import { datapathHealthChecks } from './checks/health-checks.js';
 import {
   CHECK_GROUPS,
   SCHEMA_VERSION,
@@ -24,6 +25,7 @@ export const CHECKS: readonly CheckFn[] = [
   ...configChecks,
   ...datapathChecks,
   datapathProgramming,
+  datapathHealthChecks,
 ];
 
 /** A check that throws becomes a failed check naming the error, never a crashed diagnose. */

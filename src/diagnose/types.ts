@@ -6,6 +6,7 @@ import type { Verdict } from '../detect/types.js';
 import type { ProbeView } from '../state/probes.js';
 import type { SlimEvent } from '../cluster/slim.js';
 import type { AgentHealthView } from '../agenthealth/types.js';
+import type { HealthCheckView } from '../healthcheck/compare.js';
 
 /** Bumped on any incompatible change of the JSON shape (a removed or renamed field, a changed meaning). */
 import type { CanaryView } from '../state/canary.js';
@@ -38,6 +39,8 @@ export interface DiagnoseInput {
   /** the canary (src/canary/), when it runs; else `canaryOff` says why */
   canary?: CanaryView;
   canaryOff?: string;
+  /** health-check node ports (src/healthcheck/), last round; undefined with --health-check-node-ports off */
+  healthChecks?: HealthCheckView;
 }
 
 export interface DiagnoseReport {

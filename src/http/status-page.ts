@@ -170,17 +170,31 @@ ${
 }`;
 }
 
+/** Health-check node ports of Local LoadBalancer Services (datapath.health_check.* in the report). */
+function healthChecksSection(r: DiagnoseReport): Html {
+  const checks = r.checks.filter((c) => c.id.startsWith('datapath.health_check.'));
+  if (!checks.length) return html``;
+  const label = (c: Check) => (c.status === 'ok' ? 'consistent' : c.status === 'skipped' ? 'no answer' : 'wrong');
+  return html`<h2>Health-check node ports</h2>
+<table id="health-checks"><thead><tr><th>Service</th><th>Answers</th><th>Finding</th></tr></thead><tbody>
+${checks.map(
+  (c) =>
+    html`<tr><td><code>${String(c.evidence.probe ?? '')}</code></td><td>${badge(c.status, label(c))}</td><td>${c.summary}${c.details?.length ? html`<ul>${c.details.slice(0, 6).map((d) => html`<li>${d}</li>`)}</ul>` : ''}${c.runbook ? html` — ${link(c.runbook)}` : ''}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
 function probesSection(m: StatusPageModel): Html {
   const view = m.probes;
   const round = view?.lastRound;
   const results = round?.results ?? [];
-  const probed = new Set(results.map((r) => `${r.target.probe}\u0000${r.target.path}`));
-  const pending = (view?.targets ?? []).filter((t) => !probed.has(`${t.probe}\u0000${t.path}`));
+  const probed = new Set(results.map((r) => `${r.target.probe}\u0000${r.target.path}\u0000${r.target.family}`));
+  const pending = (view?.targets ?? []).filter((t) => !probed.has(`${t.probe}\u0000${t.path}\u0000${t.family}`));
   const seen = new Set<string>();
   const rows = results.map((r) => {
-    const c = round!.classifications[r.target.probe];
-    const first = !seen.has(r.target.probe);
-    seen.add(r.target.probe);
+    const c = round!.classifications[r.target.probe]?.[r.target.family];
+    const first = !seen.has(`${r.target.probe}\u0000${r.target.family}`);
+    seen.add(`${r.target.probe}\u0000${r.target.family}`);
     const verdictClass = !c
       ? 'skipped'
       : c.verdict === 'ok'
@@ -188,13 +202,13 @@ function probesSection(m: StatusPageModel): Html {
         : ['proxy_broken', 'backend_down', 'nodeport_broken'].includes(c.verdict)
           ? 'fail'
           : 'warn';
-    return html`<tr><td>${r.target.probe}</td><td>${r.target.path}</td><td><code>${hostPort(r.target.host, r.target.port)}</code></td>
+    return html`<tr><td>${r.target.probe}</td><td>${r.target.path}</td><td>${r.target.family}</td><td><code>${hostPort(r.target.host, r.target.port)}</code></td>
 <td>${r.result.success ? badge('ok', 'success') : badge('fail', 'failed')}</td><td>${r.result.reason ?? ''}${r.result.detail ? html` <span class="muted">(${r.result.detail})</span>` : ''}</td>
 <td>${ms(r.result.durationSeconds)}</td><td>${c ? badge(verdictClass as Check['status'], c.verdict) : ''}</td><td>${first && c ? c.explanation : ''}</td></tr>`;
   });
   const pendingRows = pending.map(
     (t) =>
-      html`<tr><td>${t.probe}</td><td>${t.path}</td><td><code>${hostPort(t.host, t.port)}</code></td><td>${badge('skipped', 'not yet probed')}</td><td></td><td></td><td></td><td></td></tr>`,
+      html`<tr><td>${t.probe}</td><td>${t.path}</td><td>${t.family}</td><td><code>${hostPort(t.host, t.port)}</code></td><td>${badge('skipped', 'not yet probed')}</td><td></td><td></td><td></td><td></td></tr>`,
   );
   const summary = m.report.checks.find((c) => c.id === 'datapath.probes');
   return html`<h2>Probes</h2>
@@ -205,11 +219,11 @@ function probesSection(m: StatusPageModel): Html {
   }</p>
 ${
   rows.length + pendingRows.length
-    ? html`<table id="probes"><thead><tr><th>Probe</th><th>Path</th><th>Target</th><th>Last result</th><th>Reason</th><th>Latency</th><th>Verdict</th><th>Explanation</th></tr></thead><tbody>
+    ? html`<table id="probes"><thead><tr><th>Probe</th><th>Path</th><th>Family</th><th>Target</th><th>Last result</th><th>Reason</th><th>Latency</th><th>Verdict</th><th>Explanation</th></tr></thead><tbody>
 ${rows}${pendingRows}</tbody></table>`
     : ''
 }
-${view?.skipped.length ? html`<p>Not probed:</p><ul id="skipped-probes">${view.skipped.map((s) => html`<li><code>${s.probe}</code>${s.path ? html` (${s.path})` : ''}: ${s.why}</li>`)}</ul>` : ''}`;
+${view?.skipped.length ? html`<p>Not probed:</p><ul id="skipped-probes">${view.skipped.map((s) => html`<li><code>${s.probe}</code>${s.path || s.family ? html` (${[s.path, s.family].filter(Boolean).join(', ')})` : ''}: ${s.why}</li>`)}</ul>` : ''}`;
 }
 
 function sourcesSection(m: StatusPageModel): Html {
@@ -238,6 +252,7 @@ ${attentionSection(r)}
 ${agentsSection(m)}
 ${agentHealthSection(m)}
 ${probesSection(m)}
+${healthChecksSection(r)}
 ${programmingSection(r)}
 ${sourcesSection(m)}
 <h2>More</h2>

@@ -7,11 +7,11 @@
 import { PROVIDER_TYPES } from '../components/registry.js';
 import { AGENT_STATES, CONFIG_CHECKS } from '../detect/types.js';
 
-import { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath } from '../probe/types.js';
+import { FAILURE_REASONS, IP_FAMILIES, PROBE_PATHS, type FailureReason, type IpFamily, type ProbePath } from '../probe/types.js';
 import { HEALTH_STATES } from '../agenthealth/types.js';
 import { VERDICTS } from '../probe/differential.js';
 
-export { FAILURE_REASONS, PROBE_PATHS, type FailureReason, type ProbePath };
+export { FAILURE_REASONS, IP_FAMILIES, PROBE_PATHS, type FailureReason, type IpFamily, type ProbePath };
 
 import type { ExporterState } from '../state/exporter.js';
 
@@ -139,43 +139,45 @@ export const FAMILIES: readonly Family[] = [
     type: 'gauge',
     name: 'service_lb_probe_verdict',
     help:
-      'One series per probe and verdict, exactly one 1 per probe: what the VIP and the backend reached directly say ' +
-      'together (ok, endpoint_degraded, nodeport_broken, proxy_broken, backend_down, backend_error, no_endpoint, unknown).',
-    labelNames: ['probe', 'verdict'],
+      'One series per probe, IP family and verdict, exactly one 1 per probe and family: what the VIP and the backend reached directly say ' +
+      'together (ok, endpoint_degraded, nodeport_broken, proxy_broken, backend_down, backend_error, no_endpoint, unknown). ' +
+      'A dual-stack Service has a verdict per family (ipv4, ipv6).',
+    labelNames: ['probe', 'family', 'verdict'],
     collect: (s) =>
-      Object.entries(s.probes?.verdicts ?? {}).flatMap(([probe, current]) =>
-        VERDICTS.map((verdict) => ({ labels: { probe, verdict }, value: flag(verdict === current) })),
+      (s.probes?.verdicts ?? []).flatMap(({ probe, family, verdict: current }) =>
+        VERDICTS.map((verdict) => ({ labels: { probe, family, verdict }, value: flag(verdict === current) })),
       ),
   },
   {
     kind: 'state',
     type: 'gauge',
     name: 'service_lb_probe_success',
-    help: 'Result of the last probe per probe and path (vip: through the Service VIP; endpoint: a backend reached directly; nodeport: the node port).',
-    labelNames: ['probe', 'path'],
-    collect: (s) => (s.probes?.results ?? []).map((r) => ({ labels: { probe: r.probe, path: r.path }, value: flag(r.success) })),
+    help: 'Result of the last probe per probe, path (vip: through the Service VIP; endpoint: a backend reached directly; nodeport: the node port) and IP family.',
+    labelNames: ['probe', 'path', 'family'],
+    collect: (s) =>
+      (s.probes?.results ?? []).map((r) => ({ labels: { probe: r.probe, path: r.path, family: r.family }, value: flag(r.success) })),
   },
   {
     kind: 'event',
     type: 'histogram',
     name: 'service_lb_probe_duration_seconds',
-    help: 'Probe latency in seconds, per probe and path.',
-    labelNames: ['probe', 'path'],
+    help: 'Probe latency in seconds, per probe, path and IP family.',
+    labelNames: ['probe', 'path', 'family'],
     buckets: PROBE_DURATION_BUCKETS,
   },
   {
     kind: 'event',
     type: 'counter',
     name: 'service_lb_probes_total',
-    help: 'Probes run, per probe and path.',
-    labelNames: ['probe', 'path'],
+    help: 'Probes run, per probe, path and IP family.',
+    labelNames: ['probe', 'path', 'family'],
   },
   {
     kind: 'event',
     type: 'counter',
     name: 'service_lb_probe_failures_total',
-    help: 'Failed probes, per probe, path and reason (timeout, refused, reset, unreachable, dns, http_status, tls, other).',
-    labelNames: ['probe', 'path', 'reason'],
+    help: 'Failed probes, per probe, path, IP family and reason (timeout, refused, reset, unreachable, dns, http_status, tls, other).',
+    labelNames: ['probe', 'path', 'family', 'reason'],
   },
   {
     kind: 'event',
@@ -255,6 +257,29 @@ export const FAMILIES: readonly Family[] = [
     help: '1 on the replica that holds the canary Lease and writes the canary EndpointSlice, else 0. Absent with --canary off.',
     labelNames: [],
     collect: (s) => (s.canary ? [{ labels: {}, value: flag(s.canary.writer) }] : []),
+  },
+  // Health-check node ports (src/healthcheck/): what the load balancer is told, against the EndpointSlices.
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_health_check_consistent',
+    help:
+      "Per externalTrafficPolicy: Local LoadBalancer Service (<namespace>/<name>): 1 when every asked node's healthCheckNodePort answer " +
+      'agreed with its ready endpoints (200 where one runs, 503 where none does), else 0. Absent when no node answered, and with --health-check-node-ports off.',
+    labelNames: ['probe'],
+    collect: (s) =>
+      (s.healthChecks?.services ?? []).flatMap((h) =>
+        h.consistent === undefined ? [] : [{ labels: { probe: h.probe }, value: flag(h.consistent) }],
+      ),
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_lb_health_check_mismatches_total',
+    help:
+      'Node answers of a healthCheckNodePort that disagreed with the EndpointSlices, per Service and kind: serves_without_endpoint ' +
+      '(200 where no ready endpoint runs: the load balancer black-holes traffic), refuses_with_endpoint (not 200 where one runs).',
+    labelNames: ['probe', 'kind'],
   },
   {
     kind: 'event',

@@ -9,12 +9,15 @@ import {
   type ExporterState,
   type ProbePath,
   type FailureReason,
+  type IpFamily,
 } from './families.js';
 import { Exposition, samplesToken } from './exposition.js';
+import { MISMATCH_KINDS, type MismatchKind } from '../healthcheck/compare.js';
 
 export interface ProbeObservation {
   probe: string;
   path: ProbePath;
+  family: IpFamily;
   success: boolean;
   durationSeconds: number;
   reason?: FailureReason;
@@ -23,7 +26,7 @@ export interface ProbeObservation {
 export interface ProbeRecorder {
   observe(o: ProbeObservation): void;
   /** drop the series of a probe target that no longer exists */
-  forget(probe: string, path: ProbePath): void;
+  forget(probe: string, path: ProbePath, family: IpFamily): void;
   /** a probe's exception was caught by the crash guard (src/probe/guard.ts) */
   crashed(): void;
 }
@@ -37,12 +40,22 @@ export interface CanaryRecorder {
   writeError(resource: (typeof CANARY_WRITE_RESOURCES)[number], reason: (typeof CANARY_WRITE_ERROR_REASONS)[number]): void;
 }
 
+/** What the health-check node port pipeline (src/app/health-checks.ts) feeds. */
+export interface HealthCheckRecorder {
+  /** a Service is asked: its counters exist at 0 from now on */
+  seen(probe: string): void;
+  mismatch(probe: string, kind: MismatchKind): void;
+  /** the Service is gone (deleted, no longer Local, over the limit): its series go */
+  forget(probe: string): void;
+}
+
 export interface ExporterMetrics {
   registry: Registry;
   /** the /metrics body: the registry's text, each family formatted again only when it changed */
   exposition: Exposition;
   probes: ProbeRecorder;
   canary: CanaryRecorder;
+  healthChecks: HealthCheckRecorder;
 }
 
 export function createMetrics(getState: () => ExporterState, opts: { defaultMetrics?: boolean } = {}): ExporterMetrics {
@@ -108,8 +121,8 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
   const probes: ProbeRecorder = {
     observe(o) {
       changed(TOTAL, FAILURES, DURATION);
-      const labels = { probe: o.probe, path: o.path };
-      const key = `${o.probe}\u0000${o.path}`;
+      const labels = { probe: o.probe, path: o.path, family: o.family };
+      const key = `${o.probe}\u0000${o.path}\u0000${o.family}`;
       if (!known.has(key)) {
         // One series per known reason from the first probe on, so rate() sees the first failure.
         known.add(key);
@@ -119,10 +132,10 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       duration.observe(labels, o.durationSeconds);
       if (!o.success) failures.inc({ ...labels, reason: o.reason ?? 'other' });
     },
-    forget(probe, path) {
+    forget(probe, path, family) {
       changed(TOTAL, FAILURES, DURATION);
-      const labels = { probe, path };
-      known.delete(`${probe}\u0000${path}`);
+      const labels = { probe, path, family };
+      known.delete(`${probe}\u0000${path}\u0000${family}`);
       total.remove(labels);
       duration.remove(labels);
       for (const reason of FAILURE_REASONS) failures.remove({ ...labels, reason });
@@ -167,6 +180,28 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       writeErrors.inc({ resource, reason });
     },
   };
+  const MISMATCHES = 'service_lb_health_check_mismatches_total';
+  const mismatches = counters.get(MISMATCHES)!;
+  const hcSeen = new Set<string>();
+  const healthChecks: HealthCheckRecorder = {
+    seen(probe) {
+      if (hcSeen.has(probe)) return;
+      hcSeen.add(probe);
+      changed(MISMATCHES);
+      // every kind at 0 from the first round, so increase() sees the first mismatch
+      for (const kind of MISMATCH_KINDS) mismatches.inc({ probe, kind }, 0);
+    },
+    mismatch(probe, kind) {
+      healthChecks.seen(probe);
+      changed(MISMATCHES);
+      mismatches.inc({ probe, kind });
+    },
+    forget(probe) {
+      if (!hcSeen.delete(probe)) return;
+      changed(MISMATCHES);
+      for (const kind of MISMATCH_KINDS) mismatches.remove({ probe, kind });
+    },
+  };
   const exposition = new Exposition(registry, (name) => revisionOf.get(name)?.());
-  return { registry, exposition, probes, canary };
+  return { registry, exposition, probes, canary, healthChecks };
 }

@@ -1,7 +1,7 @@
 // The differential: what a probe's paths, taken together, say about the service proxy. The VIP
 // alone cannot tell "the proxy is broken" from "the backend is down"; the same backend reached
 // directly can. Pure, and total over every combination of results (see the exhaustive test).
-import type { FailureReason, ProbePath, ProbeResult, TargetResult } from './types.js';
+import type { FailureReason, IpFamily, ProbePath, ProbeResult, TargetResult } from './types.js';
 
 export const VERDICTS = [
   /** the VIP works (and the node port, where probed) */
@@ -82,17 +82,49 @@ export function classify(paths: ProbePaths): Classification {
   };
 }
 
-/** Groups a round's results by probe name and classifies each; keys in first-seen order. */
-export function classifyRound(results: readonly TargetResult[]): Record<string, Classification> {
-  const byProbe = new Map<string, ProbePaths>();
+/** One probe's verdicts, one per family it was probed on (a dual-stack Service has two). */
+export type FamilyClassifications = Partial<Record<IpFamily, Classification>>;
+/** A round's verdicts by probe name, then family. */
+export type RoundClassifications = Record<string, FamilyClassifications>;
+
+/** Groups a round's results by probe and family and classifies each; probes in first-seen order. */
+export function classifyRound(results: readonly TargetResult[]): RoundClassifications {
+  const byProbe = new Map<string, Partial<Record<IpFamily, ProbePaths>>>();
   for (const { target, result } of results) {
-    const paths = byProbe.get(target.probe) ?? {};
+    const families = byProbe.get(target.probe) ?? {};
+    const paths = families[target.family] ?? {};
     paths[target.path] = result;
-    byProbe.set(target.probe, paths);
+    families[target.family] = paths;
+    byProbe.set(target.probe, families);
   }
-  const out: Record<string, Classification> = {};
-  for (const [probe, paths] of byProbe) out[probe] = classify(paths);
+  const out: RoundClassifications = {};
+  for (const [probe, families] of byProbe) {
+    const c: FamilyClassifications = {};
+    for (const [family, paths] of Object.entries(families) as [IpFamily, ProbePaths][]) c[family] = classify(paths);
+    out[probe] = c;
+  }
   return out;
+}
+
+export interface FamilyVerdict extends Classification {
+  probe: string;
+  family: IpFamily;
+}
+
+/** Every (probe, family) verdict of a round, flat: probes in order, ipv4 before ipv6. */
+export function eachVerdict(c: RoundClassifications): FamilyVerdict[] {
+  const out: FamilyVerdict[] = [];
+  for (const [probe, families] of Object.entries(c))
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const v = families[family];
+      if (v) out.push({ probe, family, ...v });
+    }
+  return out;
+}
+
+/** How a (probe, family) is named to people: the bare probe unless the probe has verdicts in two families. */
+export function verdictName(c: RoundClassifications, probe: string, family: IpFamily): string {
+  return Object.keys(c[probe] ?? {}).length > 1 ? `${probe} (${family})` : probe;
 }
 
 /** Verdicts that are evidence against the service proxy on their own. */
@@ -120,18 +152,20 @@ export function functionalFromVerdicts(verdicts: Iterable<ProbeVerdict>): boolea
 
 /** `service_lb_functional` for a round's results (see functionalFromVerdicts). */
 export function functional(results: readonly TargetResult[]): boolean {
-  return functionalFromVerdicts(Object.values(classifyRound(results)).map((c) => c.verdict));
+  // Every family counts on its own: IPv6 broken while IPv4 works is evidence against the proxy.
+  return functionalFromVerdicts(eachVerdict(classifyRound(results)).map((c) => c.verdict));
 }
 
-/** Probes whose verdict says the service proxy failed them (for the status page and /diagnose). */
-export function blamedProbes(classifications: Record<string, Classification>): string[] {
-  return Object.entries(classifications)
-    .filter(([, c]) => PROXY_FAULTS.includes(c.verdict))
-    .map(([probe]) => probe);
+/** Probes (with the family, where a probe has two) whose verdict says the service proxy failed them (status page, /diagnose). */
+export function blamedProbes(classifications: RoundClassifications): string[] {
+  return eachVerdict(classifications)
+    .filter((c) => PROXY_FAULTS.includes(c.verdict))
+    .map((c) => verdictName(classifications, c.probe, c.family));
 }
 
 export interface VerdictChange {
   probe: string;
+  family: IpFamily;
   /** undefined when the probe is new */
   from?: ProbeVerdict;
   /** undefined when the probe is gone (its Service was deleted or opted out) */
@@ -139,12 +173,13 @@ export interface VerdictChange {
 }
 
 /** What changed between two rounds' verdicts: one entry per probe whose verdict differs (for the log line on change). */
-export function verdictChanges(prev: Record<string, Classification>, next: Record<string, Classification>): VerdictChange[] {
+export function verdictChanges(prev: RoundClassifications, next: RoundClassifications): VerdictChange[] {
   const out: VerdictChange[] = [];
-  for (const [probe, c] of Object.entries(next)) {
-    const before = prev[probe]?.verdict;
-    if (before !== c.verdict) out.push(before === undefined ? { probe, to: c } : { probe, from: before, to: c });
+  for (const { probe, family, verdict, explanation } of eachVerdict(next)) {
+    const before = prev[probe]?.[family]?.verdict;
+    const to = { verdict, explanation };
+    if (before !== verdict) out.push(before === undefined ? { probe, family, to } : { probe, family, from: before, to });
   }
-  for (const [probe, c] of Object.entries(prev)) if (!(probe in next)) out.push({ probe, from: c.verdict });
+  for (const { probe, family, verdict } of eachVerdict(prev)) if (!next[probe]?.[family]) out.push({ probe, family, from: verdict });
   return out;
 }

@@ -1,5 +1,6 @@
 // The probing subsystem's public surface, for the shell (metrics, HTTP, CLI, demo) to wire in.
 export * from './types.js';
+export { familyLabel, nodeAddress, vipsOf } from './targets.js';
 export { probers, probe } from './probers.js';
 export { reasonFromError, detailFromError } from './reason.js';
 export { statusMatches, isValidExpectedStatus } from './http.js';
@@ -21,11 +22,16 @@ export {
   functional,
   functionalFromVerdicts,
   blamedProbes,
+  eachVerdict,
+  verdictName,
   PROXY_FAULTS,
   verdictChanges,
   VERDICTS,
   type ProbeVerdict,
   type Classification,
+  type FamilyClassifications,
+  type FamilyVerdict,
+  type RoundClassifications,
   type ProbePaths,
   type VerdictChange,
 } from './differential.js';

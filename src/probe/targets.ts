@@ -4,7 +4,7 @@
 import net from 'node:net';
 import type { SlimEndpointSlice, SlimNode, SlimService, SlimServicePort } from '../cluster/types.js';
 import { isValidExpectedStatus } from './http.js';
-import type { BuiltinProbe, ProbePath, ProbeTarget } from './types.js';
+import type { BuiltinProbe, IpFamily, ProbePath, ProbeTarget } from './types.js';
 
 export const ANNOTATIONS = {
   /** `"true"` (case and surrounding spaces ignored) opts a Service in; see isOptedIn */
@@ -51,6 +51,8 @@ export interface SkippedProbe {
   probe: string;
   /** set when only this path of the probe is left out */
   path?: ProbePath;
+  /** set when only this family of a dual-stack Service is left out */
+  family?: IpFamily;
   why: string;
 }
 
@@ -61,6 +63,7 @@ export interface DiscoveredTargets {
   overLimit: boolean;
 }
 
+/** An EndpointSlice addressType: the API's spelling of a family. */
 type Family = 'IPv4' | 'IPv6';
 
 interface Ctx {
@@ -75,14 +78,30 @@ function findService(input: DiscoverInput, ns: string, name: string): SlimServic
   return input.services.find((s) => s.namespace === ns && s.name === name);
 }
 
-/** The Service's primary cluster IP, or undefined for headless / ExternalName Services. */
-function vipOf(svc: SlimService): string | undefined {
-  if (svc.type === 'ExternalName') return undefined;
-  const ip = svc.clusterIP;
-  return ip && ip !== 'None' && net.isIP(ip) ? ip : undefined;
+/**
+ * The Service's cluster IPs, primary first, at most one per family (`spec.clusterIPs`; older objects
+ * have only `clusterIP`); empty for headless / ExternalName Services. A dual-stack Service is probed
+ * on each: one family's proxier can fail while the other works (kubernetes#116486).
+ */
+export function vipsOf(svc: Pick<SlimService, 'type' | 'clusterIP' | 'clusterIPs'> | undefined): string[] {
+  if (!svc || svc.type === 'ExternalName' || svc.clusterIP === 'None') return [];
+  const out: string[] = [];
+  // clusterIP is clusterIPs[0] by API contract; listed first anyway, for objects written without clusterIPs
+  for (const ip of [svc.clusterIP, ...svc.clusterIPs]) {
+    if (!ip || ip === 'None' || !net.isIP(ip)) continue;
+    if (!out.some((o) => familyOf(o) === familyOf(ip))) out.push(ip);
+  }
+  return out;
 }
 
 const familyOf = (ip: string): Family => (net.isIPv6(ip) ? 'IPv6' : 'IPv4');
+/** The `family` label of an address. */
+export const familyLabel = (ip: string): IpFamily => (net.isIPv6(ip) ? 'ipv6' : 'ipv4');
+
+/** The node's InternalIP of the family (a dual-stack node reports one of each). */
+export function nodeAddress(node: SlimNode, family: Family): string | undefined {
+  return [...(node.internalIPs ?? []), node.internalIP].find((ip) => !!ip && net.isIP(ip) && familyOf(ip) === family);
+}
 
 /** The ready endpoints of `svc` for `port` in `family` (FQDN slices and the other family left out). */
 function readyEndpoints(
@@ -142,20 +161,29 @@ function compareAddr(a: string, b: string): number {
 }
 
 /**
- * The node whose InternalIP carries node-port probes: our own (daemonset) or the first Ready one by
- * name — among `only` when given (externalTrafficPolicy: Local).
+ * The node whose InternalIP of `family` carries node-port probes: our own (daemonset) or the first
+ * Ready one by name — among `only` when given (externalTrafficPolicy: Local).
  */
-function pickNode(input: DiscoverInput, only?: ReadonlySet<string>): SlimNode | undefined {
-  if (input.nodeName) return input.nodes.find((n) => n.name === input.nodeName && n.internalIP && (!only || only.has(n.name)));
+function pickNode(input: DiscoverInput, family: Family, only?: ReadonlySet<string>): { node: SlimNode; ip: string } | undefined {
+  const withIp = (n: SlimNode) => {
+    const ip = nodeAddress(n, family);
+    return ip ? { node: n, ip } : undefined;
+  };
+  if (input.nodeName) {
+    const me = input.nodes.find((n) => n.name === input.nodeName && (!only || only.has(n.name)));
+    return me && withIp(me);
+  }
   return [...input.nodes]
-    .filter((n) => n.conditions.Ready === 'True' && n.internalIP && (!only || only.has(n.name)))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+    .filter((n) => n.conditions.Ready === 'True' && (!only || only.has(n.name)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(withIp)
+    .find((x) => x !== undefined);
 }
 
 /** A target without its address: what to do, not where. (Distributes over the union.) */
 type Shape = ProbeTarget extends infer T
   ? T extends ProbeTarget
-    ? Omit<T, 'probe' | 'path' | 'host' | 'port' | 'service'>
+    ? Omit<T, 'probe' | 'path' | 'family' | 'host' | 'port' | 'service'>
     : never
   : never;
 
@@ -167,6 +195,7 @@ type Shape = ProbeTarget extends infer T
  */
 function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: string, port: SlimServicePort, shape: Shape): boolean {
   const service = key(svc.namespace, svc.name);
+  const family = familyLabel(vip);
   if (svc.internalTrafficPolicy === 'Local') {
     const me = ctx.input.nodeName;
     const why = !me
@@ -175,17 +204,18 @@ function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: strin
         ? `internalTrafficPolicy is Local and node ${me} has no ready endpoint for port ${portLabel(port)}: the VIP answers only on nodes that have one`
         : undefined;
     if (why) {
-      ctx.skipped.push({ probe, why });
+      ctx.skipped.push({ probe, family, why });
       return false;
     }
   }
-  ctx.targets.push({ ...shape, probe, path: 'vip', host: vip, port: port.port, service } as ProbeTarget);
+  ctx.targets.push({ ...shape, probe, path: 'vip', family, host: vip, port: port.port, service } as ProbeTarget);
   const ep = pickEndpoint(ctx.input, svc, port, familyOf(vip));
-  if (ep) ctx.targets.push({ ...shape, probe, path: 'endpoint', host: ep.host, port: ep.port, service } as ProbeTarget);
+  if (ep) ctx.targets.push({ ...shape, probe, path: 'endpoint', family, host: ep.host, port: ep.port, service } as ProbeTarget);
   else
     ctx.skipped.push({
       probe,
       path: 'endpoint',
+      family,
       why: `Service ${service} has no ready ${familyOf(vip)} endpoint for port ${portLabel(port)}`,
     });
   return true;
@@ -194,18 +224,18 @@ function addVipAndEndpoint(ctx: Ctx, probe: string, svc: SlimService, vip: strin
 const portLabel = (p: SlimServicePort): string => (p.name ? `${p.name} (${p.port}/${p.protocol})` : `${p.port}/${p.protocol}`);
 
 /** Looks a built-in probe's Service up; records why when it cannot be probed. */
-function builtinService(ctx: Ctx, probes: string[], ns: string, name: string): { svc: SlimService; vip: string } | undefined {
+function builtinService(ctx: Ctx, probes: string[], ns: string, name: string): { svc: SlimService; vips: string[] } | undefined {
   const svc = findService(ctx.input, ns, name);
   const why = !svc
     ? `Service ${key(ns, name)} not found`
-    : !vipOf(svc)
+    : vipsOf(svc).length === 0
       ? `Service ${key(ns, name)} has no cluster IP (headless or ExternalName)`
       : undefined;
   if (why || !svc) {
     for (const probe of probes) ctx.skipped.push({ probe, why: why ?? 'not found' });
     return undefined;
   }
-  return { svc, vip: vipOf(svc)! };
+  return { svc, vips: vipsOf(svc) };
 }
 
 function apiserver(ctx: Ctx): void {
@@ -213,15 +243,16 @@ function apiserver(ctx: Ctx): void {
   if (!found) return;
   const port = found.svc.ports.find((p) => p.name === 'https') ?? found.svc.ports[0];
   if (!port) return void ctx.skipped.push({ probe: 'apiserver', why: 'Service default/kubernetes has no port' });
-  addVipAndEndpoint(ctx, 'apiserver', found.svc, found.vip, port, {
-    kind: 'http',
-    scheme: 'https',
-    httpPath: '/readyz',
-    // Any status, and even a bare handshake: 401/403 still prove the path; authorization is not the question.
-    expectedStatus: 'any',
-    handshakeIsSuccess: true,
-    serverName: 'kubernetes.default.svc',
-  });
+  for (const vip of found.vips)
+    addVipAndEndpoint(ctx, 'apiserver', found.svc, vip, port, {
+      kind: 'http',
+      scheme: 'https',
+      httpPath: '/readyz',
+      // Any status, and even a bare handshake: 401/403 still prove the path; authorization is not the question.
+      expectedStatus: 'any',
+      handshakeIsSuccess: true,
+      serverName: 'kubernetes.default.svc',
+    });
 }
 
 function dns(ctx: Ctx, wanted: ('dns_udp' | 'dns_tcp')[]): void {
@@ -229,16 +260,18 @@ function dns(ctx: Ctx, wanted: ('dns_udp' | 'dns_tcp')[]): void {
   const ref = ctx.input.dnsService ?? { namespace: 'kube-system', name: 'kube-dns' };
   const found = builtinService(ctx, wanted, ref.namespace, ref.name);
   if (!found) return;
-  const { svc, vip } = found;
+  const { svc, vips } = found;
   const udp = svc.ports.find((p) => p.protocol === 'UDP' && p.name === 'dns') ?? svc.ports.find((p) => p.protocol === 'UDP');
   // CoreDNS's Service also has a TCP metrics port (9153): prefer the DNS one.
   const tcp =
     svc.ports.find((p) => p.protocol === 'TCP' && p.name === 'dns-tcp') ??
     svc.ports.find((p) => p.protocol === 'TCP' && p.port === (udp?.port ?? 53));
+  // The record asked for is the kubernetes Service's own family, whichever family carries the query:
+  // on a dual-stack cluster whose kubernetes Service is IPv4 only, AAAA has no answer over either.
+  const apiVip = vipsOf(findService(ctx.input, 'default', 'kubernetes'))[0];
   const shape = {
     kind: 'dns' as const,
     queryName: `kubernetes.default.svc.${ctx.input.clusterDomain.replace(/^\.|\.$/g, '')}`,
-    queryType: familyOf(vip) === 'IPv6' ? ('AAAA' as const) : ('A' as const),
   };
   for (const [probe, port, transport] of [
     ['dns_udp', udp, 'udp'],
@@ -246,7 +279,11 @@ function dns(ctx: Ctx, wanted: ('dns_udp' | 'dns_tcp')[]): void {
   ] as const) {
     if (!wanted.includes(probe)) continue;
     if (!port) ctx.skipped.push({ probe, why: `Service ${key(svc.namespace, svc.name)} has no ${transport.toUpperCase()} DNS port` });
-    else addVipAndEndpoint(ctx, probe, svc, vip, port, { ...shape, transport });
+    else
+      for (const vip of vips) {
+        const queryType = familyOf(apiVip ?? vip) === 'IPv6' ? ('AAAA' as const) : ('A' as const);
+        addVipAndEndpoint(ctx, probe, svc, vip, port, { ...shape, queryType, transport });
+      }
   }
 }
 
@@ -262,13 +299,14 @@ function meService(ctx: Ctx): void {
       probe: 'me_service',
       why: `Service ${key(self.namespace, self.service)} has no port ${self.port ?? ''}`.trim(),
     });
-  addVipAndEndpoint(ctx, 'me_service', found.svc, found.vip, port, {
-    kind: 'http',
-    // /healthz needs no basic auth (src/http/web.ts); over TLS the prober does not verify, like the kubelet
-    scheme: self.scheme ?? 'http',
-    httpPath: '/healthz',
-    expectedStatus: '2xx',
-  });
+  for (const vip of found.vips)
+    addVipAndEndpoint(ctx, 'me_service', found.svc, vip, port, {
+      kind: 'http',
+      // /healthz needs no basic auth (src/http/web.ts); over TLS the prober does not verify, like the kubelet
+      scheme: self.scheme ?? 'http',
+      httpPath: '/healthz',
+      expectedStatus: '2xx',
+    });
 }
 
 /**
@@ -306,6 +344,35 @@ function annotatedShape(svc: SlimService): { port: SlimServicePort; shape: Shape
   return { port, shape: { kind: 'http', scheme, httpPath: path.startsWith('/') ? path : `/${path}`, expectedStatus } };
 }
 
+/** The node-port path of one family: the node's InternalIP of the VIP's family (kube-proxy listens on both). */
+function addNodePort(
+  ctx: Ctx,
+  probe: string,
+  svc: SlimService,
+  vip: string,
+  port: SlimServicePort & { nodePort?: number },
+  shape: Shape,
+): void {
+  const family = familyLabel(vip);
+  const fam = familyOf(vip);
+  // externalTrafficPolicy: Local: a node port answers only on nodes hosting a ready endpoint
+  // (elsewhere the proxy drops the traffic, by design): probe it on such a node or not at all.
+  const local = svc.externalTrafficPolicy === 'Local' ? endpointNodes(ctx.input, svc, port, fam) : undefined;
+  const node = pickNode(ctx.input, fam, local);
+  if (node) {
+    ctx.targets.push({ ...shape, probe, path: 'nodeport', family, host: node.ip, port: port.nodePort!, service: probe } as ProbeTarget);
+    return;
+  }
+  const why = local
+    ? ctx.input.nodeName
+      ? `externalTrafficPolicy is Local and node ${ctx.input.nodeName} has no ready ${fam} endpoint (or no ${fam} InternalIP): its node port answers only on nodes that have one`
+      : `externalTrafficPolicy is Local and no Ready node with an ${fam} InternalIP hosts a ready endpoint`
+    : ctx.input.nodeName
+      ? `node ${ctx.input.nodeName} not found or has no ${fam} InternalIP`
+      : `no Ready node with an ${fam} InternalIP`;
+  ctx.skipped.push({ probe, path: 'nodeport', family, why });
+}
+
 function annotated(ctx: Ctx): boolean {
   const optedIn = ctx.input.services.filter(isOptedIn).sort((x, y) => {
     const kx = key(x.namespace, x.name);
@@ -316,11 +383,10 @@ function annotated(ctx: Ctx): boolean {
   for (const svc of optedIn.slice(max)) {
     ctx.skipped.push({ probe: key(svc.namespace, svc.name), why: `over the limit of ${max} opted-in Services (--max-probe-targets)` });
   }
-  const anyNode = pickNode(ctx.input);
   for (const svc of optedIn.slice(0, max)) {
     const probe = key(svc.namespace, svc.name);
-    const vip = vipOf(svc);
-    if (!vip) {
+    const vips = vipsOf(svc);
+    if (vips.length === 0) {
       ctx.skipped.push({ probe, why: 'the Service has no cluster IP (headless or ExternalName)' });
       continue;
     }
@@ -329,31 +395,9 @@ function annotated(ctx: Ctx): boolean {
       ctx.skipped.push({ probe, why: s.why });
       continue;
     }
-    if (!addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape)) continue;
-    if ((svc.type === 'NodePort' || svc.type === 'LoadBalancer') && s.port.nodePort) {
-      // externalTrafficPolicy: Local: a node port answers only on nodes hosting a ready endpoint
-      // (elsewhere the proxy drops the traffic, by design): probe it on such a node or not at all.
-      const local = svc.externalTrafficPolicy === 'Local' ? endpointNodes(ctx.input, svc, s.port, familyOf(vip)) : undefined;
-      const node = local ? pickNode(ctx.input, local) : anyNode;
-      if (node) {
-        ctx.targets.push({
-          ...s.shape,
-          probe,
-          path: 'nodeport',
-          host: node.internalIP,
-          port: s.port.nodePort,
-          service: probe,
-        } as ProbeTarget);
-      } else {
-        const why = local
-          ? ctx.input.nodeName
-            ? `externalTrafficPolicy is Local and node ${ctx.input.nodeName} has no ready endpoint (or no InternalIP): its node port answers only on nodes that have one`
-            : 'externalTrafficPolicy is Local and no Ready node with an InternalIP hosts a ready endpoint'
-          : ctx.input.nodeName
-            ? `node ${ctx.input.nodeName} not found or has no InternalIP`
-            : 'no Ready node with an InternalIP';
-        ctx.skipped.push({ probe, path: 'nodeport', why });
-      }
+    for (const vip of vips) {
+      if (!addVipAndEndpoint(ctx, probe, svc, vip, s.port, s.shape)) continue;
+      if ((svc.type === 'NodePort' || svc.type === 'LoadBalancer') && s.port.nodePort) addNodePort(ctx, probe, svc, vip, s.port, s.shape);
     }
   }
   return optedIn.length > max;

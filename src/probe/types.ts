@@ -10,6 +10,14 @@ export type ProbePath = (typeof PROBE_PATHS)[number];
 export const FAILURE_REASONS = ['timeout', 'refused', 'reset', 'unreachable', 'dns', 'http_status', 'tls', 'other'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/**
+ * The IP family a probe travels over: the closed set of the `family` label. A dual-stack Service is
+ * probed on each of its ClusterIPs (kube-proxy runs one proxier per family, and one can fail while the
+ * other works: kubernetes#116486).
+ */
+export const IP_FAMILIES = ['ipv4', 'ipv6'] as const;
+export type IpFamily = (typeof IP_FAMILIES)[number];
+
 export const PROBE_KINDS = ['tcp', 'http', 'tls', 'dns'] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
@@ -40,6 +48,8 @@ interface TargetBase {
   /** label `probe`: a BuiltinProbe or `<namespace>/<name>` of an opted-in Service */
   probe: string;
   path: ProbePath;
+  /** the family of `host`; every path of one verdict shares it */
+  family: IpFamily;
   /** IP address (v4 or v6) to connect to */
   host: string;
   port: number;

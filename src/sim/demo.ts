@@ -11,6 +11,7 @@ import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
 import { DEFAULT_SCENARIO } from './scenarios.js';
 import { startDemoDataPlane, type DemoDataPlane } from './dataplane/index.js';
 import { startDemoAgents, type DemoAgents, type DemoAgentState } from './dataplane/agents.js';
+import { startDemoHealthChecks, type DemoHealthChecks } from './dataplane/health-checks.js';
 
 export interface DemoOptions {
   scenario?: string;
@@ -62,6 +63,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const serviceNamespace = settings.serviceNamespace || 'service-proxy-exporter';
   let dataPlane: DemoDataPlane | undefined;
   let agents: DemoAgents | undefined;
+  let healthChecks: DemoHealthChecks | undefined;
   let running: RunningExporter;
   let conn: ApiConnection | undefined;
   try {
@@ -71,8 +73,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     });
     conn = await openConnection(cluster.kubeconfigPath);
     agents = await startDemoAgents(cluster.api);
+    healthChecks = await startDemoHealthChecks(cluster.api, agents.addresses);
     const routes = demoControls(() => dataPlane!, log);
     routes.use(agentControls(agents, log));
+    routes.use(healthCheckControls(healthChecks, log));
     running = await runExporter({
       settings: { ...settings, kubeconfig: cluster.kubeconfigPath, serviceNamespace },
       conn,
@@ -83,6 +87,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     await dataPlane.addSelfService({ namespace: serviceNamespace, name: settings.serviceName, host: u.hostname, port: Number(u.port) });
   } catch (e) {
     conn?.close();
+    await healthChecks?.close();
     await agents?.close();
     await dataPlane?.close();
     await cluster.close();
@@ -91,6 +96,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const plane = dataPlane;
   const opened = conn!;
   const demoAgents = agents;
+  const demoHealthChecks = healthChecks!;
   return {
     dataPlane: plane,
     agents: demoAgents,
@@ -104,6 +110,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     close: async () => {
       await running.stop();
       opened.close();
+      await demoHealthChecks.close();
       await demoAgents.close();
       await plane.close();
       await cluster.close();
@@ -162,6 +169,22 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
     plane().thaw();
     log.info('demo: service proxy thawed (programming resumes)');
     res.json(state());
+  });
+  return r;
+}
+
+/** POST /demo/health-check?answers=truthful|always-ok: the demo LoadBalancer Service's health-check node port. */
+function healthCheckControls(hc: DemoHealthChecks, log: Logger): Router {
+  const r = Router();
+  r.post('/demo/health-check', (req, res) => {
+    const answers = String(req.query.answers ?? '');
+    if (answers !== 'truthful' && answers !== 'always-ok') {
+      res.status(400).json({ error: 'use ?answers=truthful|always-ok' });
+      return;
+    }
+    hc.answers = answers;
+    log.warn(`demo: health-check node port of demo/echo-local answers ${answers}; watch service_lb_health_check_consistent`);
+    res.json({ answers });
   });
   return r;
 }

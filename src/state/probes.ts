@@ -1,6 +1,6 @@
 // What the probe pipeline publishes: its targets, what it skipped, and its last round. The status
 // page, diagnose and the metrics read it; only the probe pipeline (src/app/probes.ts) writes it.
-import type { Classification } from '../probe/differential.js';
+import type { RoundClassifications } from '../probe/differential.js';
 import type { IntervalSchedule } from '../probe/scheduler.js';
 import type { SkippedProbe } from '../probe/targets.js';
 import type { ProbeTarget, TargetResult } from '../probe/types.js';
@@ -15,6 +15,6 @@ export interface ProbeView {
     durationSeconds: number;
     functional: boolean;
     results: TargetResult[];
-    classifications: Record<string, Classification>;
+    classifications: RoundClassifications;
   };
 }

@@ -153,7 +153,7 @@ describe('disabledProbes and disabledDetectors turn things off', () => {
       const round = await roundWhere(h, (x) => Object.keys(x.lastRound?.classifications ?? {}).length > 0);
       assert.deepEqual(Object.keys(round.lastRound!.classifications), ['apiserver']);
       const text = await h.scrape();
-      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apiserver",verdict="ok"}'), 1);
+      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apiserver",family="ipv4",verdict="ok"}'), 1);
       assert.doesNotMatch(text, /probe="(dns_udp|dns_tcp|apps\/web)"/);
     } finally {
       await h.close();
@@ -193,6 +193,42 @@ describe('disabledProbes and disabledDetectors turn things off', () => {
       assert.equal(sample(text, 'proxy_provider{type="none"}'), 1, 'nothing else programs Services here');
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('IP families through the whole exporter', () => {
+  it('a dual-stack Service shows both families; made single-stack, its ipv6 series go', async () => {
+    const web = rawService('apps', 'web', '198.18.100.30', [{ name: 'http', port: 80 }], { [ANNOTATIONS.probe]: 'true' });
+    const dual = { ...web, spec: { ...web.spec, clusterIPs: ['198.18.100.30', 'fd00:198:18:100::30'], ipFamilies: ['IPv4', 'IPv6'] } };
+    const v6slice = {
+      ...rawSlice('apps', 'web', [{ name: 'http', port: 8080 }], 'fd00:198:18::4'),
+      metadata: { namespace: 'apps', name: 'web-v6', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv6',
+    };
+    const objects = [...cluster('true').filter((o) => !(o.kind === 'Service' && o.metadata.name === 'web')), dual, v6slice];
+    const h = await startHarness({ objects, probers });
+    try {
+      const has = (family: string) => (v: ProbeView) =>
+        v.targets.some((t) => t.probe === 'apps/web' && t.path === 'endpoint' && t.family === family);
+      await targetsWhere(h, 'both families of apps/web', (v) => has('ipv4')(v) && has('ipv6')(v));
+      // a round that compared both families with their endpoints (the first may come before the slices are read)
+      await roundWhere(
+        h,
+        (v) => (v.lastRound?.results ?? []).filter((r) => r.target.probe === 'apps/web' && r.target.path === 'endpoint').length === 2,
+      );
+      let text = await h.scrape();
+      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apps/web",family="ipv6",verdict="ok"}'), 1);
+      assert.equal(sample(text, 'service_lb_probe_success{probe="apps/web",path="endpoint",family="ipv6"}'), 1);
+      assert.equal(sample(text, 'service_lb_probes_total{probe="apps/web",path="vip",family="ipv6"}')! >= 1, true);
+      h.api.store.apply(web as never);
+      await targetsWhere(h, 'apps/web single-stack', (v) => has('ipv4')(v) && !v.targets.some((t) => t.family === 'ipv6'));
+      await roundWhere(h, (v) => v.lastRound !== undefined && !v.lastRound.results.some((r) => r.target.family === 'ipv6'));
+      text = await h.scrape();
+      assert.doesNotMatch(text, /family="ipv6"/, 'no series of the family that went away');
+      assert.equal(sample(text, 'service_lb_probe_verdict{probe="apps/web",family="ipv4",verdict="ok"}'), 1);
+    } finally {
+      await h.close();
     }
   });
 });

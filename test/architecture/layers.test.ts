@@ -5,7 +5,8 @@
 //   foundation   log.ts, config/          logging and settings
 //   cluster      cluster/                  Kubernetes plumbing: resources, reflectors, slimming, snapshots
 //   detection    detect/, components/      the generic detection machinery and one folder per service proxy
-//   probe        probe/, agenthealth/      the data-path probes; asking the agents' own health endpoints
+//   probe        probe/, agenthealth/,     the data-path probes; asking the agents' own health endpoints;
+//                healthcheck/              the health-check node ports of Local LoadBalancer Services
 //   state        state/                    the application state the pipelines publish (neutral types)
 //   diagnose     diagnose/                 the runbook checks and the report
 //   metrics      metrics/                  metric families computed from the state
@@ -27,7 +28,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['log.ts', 'config'],
   ['cluster'],
   ['detect', 'components'],
-  ['probe', 'agenthealth'],
+  ['probe', 'agenthealth', 'healthcheck'],
   ['state'],
   ['diagnose'],
   ['metrics'],

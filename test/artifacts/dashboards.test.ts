@@ -78,7 +78,8 @@ test('the overview covers what the issue lists', () => {
   ]) {
     assert.ok(all.includes(needle), needle);
   }
-  assert.match(all, /by \(probe, path, reason\)/, 'failure reasons by probe and path');
+  assert.match(all, /by \(probe, path, family, reason\)/, 'failure reasons by probe, path and IP family');
+  assert.match(all, /max by \(probe, family, verdict\)/, 'a verdict per probe and IP family');
 });
 
 test('dashboard files and the ConfigMap hold the generated JSON', () => {

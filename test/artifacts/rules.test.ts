@@ -28,7 +28,11 @@ const ISSUE_ALERTS = [
   'ServiceProxySyncStale',
   'ServiceProxyProgrammingStalled',
   'ServiceProxyProgrammingSlow',
+  // two rules (critical, warning), one alert and runbook
+  'ServiceHealthCheckNodePortWrong',
+  'ServiceHealthCheckNodePortWrong',
 ];
+const ALERT_NAMES = [...new Set(ISSUE_ALERTS)];
 
 const rulesFile = parse(readFileSync(resolve(ROOT, RULES_FILE), 'utf8')) as { groups: unknown[] };
 const promRuleDocs = parseAllDocuments(readFileSync(resolve(ROOT, PROMETHEUS_RULE_FILE), 'utf8')).map((d) => d.toJSON());
@@ -74,9 +78,9 @@ test('every alert has severity, summary, description and a runbook_url whose run
     assert.match(text, /(service-proxy-exporter|cli\/main\.js) diagnose/, `${name} runbook uses diagnose`);
   }
   const index = readFileSync(resolve(ROOT, 'docs/runbooks/README.md'), 'utf8');
-  for (const name of ISSUE_ALERTS) assert.ok(index.includes(`(${name}.md)`), `runbook index links ${name}`);
+  for (const name of ALERT_NAMES) assert.ok(index.includes(`(${name}.md)`), `runbook index links ${name}`);
   const runbooks = readdirSync(resolve(ROOT, 'docs/runbooks')).filter((f) => f !== 'README.md');
-  assert.deepEqual(runbooks.sort(), ISSUE_ALERTS.map((a) => `${a}.md`).sort(), 'one runbook per alert, no strays');
+  assert.deepEqual(runbooks.sort(), ALERT_NAMES.map((a) => `${a}.md`).sort(), 'one runbook per alert, no strays');
 });
 
 test('the critical ones are the ones users are paged for', () => {
@@ -86,6 +90,8 @@ test('the critical ones are the ones users are paged for', () => {
   assert.equal(sev.ServiceBackendUnavailable, 'warning', "a backend's own fault is not the proxy's: it never pages");
   assert.equal(sev.ServiceProxyProgrammingStalled, 'critical', 'the data plane no longer takes changes');
   assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
+  const hc = ALERTING_RULES.filter((r) => r.alert === 'ServiceHealthCheckNodePortWrong').map((r) => r.labels.severity);
+  assert.deepEqual(hc.sort(), ['critical', 'warning'], 'a node port black-holing traffic pages; other disagreement warns');
 });
 
 test('promtool check rules', async (t) => {
@@ -128,11 +134,14 @@ test('the unit tests cover what the issue asks for', () => {
     'VIP refused while the endpoint answers pages, naming the probe',
     'node port broken pages, naming the probe',
     'no VIP reaching any backend pages and warns',
+    'one IP family broken on a dual-stack Service pages, naming the family',
     'canary change pending over 60s for 5m pages',
     'canary programmed within seconds is quiet',
     'p99 programming latency above 30s warns',
+    'health-check node port answering 200 without an endpoint for 5m pages',
+    'health-check node port refusing a node with an endpoint warns',
   ]) {
     assert.ok(text.includes(`name: ${scenario}`), scenario);
   }
-  for (const a of ISSUE_ALERTS) assert.ok(text.includes(`alertname: ${a}`), `some unit test evaluates ${a}`);
+  for (const a of ALERT_NAMES) assert.ok(text.includes(`alertname: ${a}`), `some unit test evaluates ${a}`);
 });

@@ -18,3 +18,22 @@ test('slimService keeps externalTrafficPolicy and internalTrafficPolicy when the
     assert.equal('internalTrafficPolicy' in s, false, JSON.stringify(policy));
   }
 });
+
+test('slimService keeps the healthCheckNodePort the load balancer asks, and slimNode every InternalIP (one per family)', async () => {
+  const lb = slimService(raw({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 32100 }));
+  assert.equal(lb.healthCheckNodePort, 32100);
+  assert.equal('healthCheckNodePort' in slimService(raw({})), false);
+  const { slimNode } = await import('../../src/cluster/slim.js');
+  const n = slimNode({
+    metadata: { name: 'n1' },
+    status: {
+      addresses: [
+        { type: 'Hostname', address: 'n1' },
+        { type: 'InternalIP', address: '198.18.3.1' },
+        { type: 'InternalIP', address: 'fd00:198:18:3::1' },
+      ],
+    },
+  });
+  assert.equal(n.internalIP, '198.18.3.1', 'the first InternalIP stays the primary one');
+  assert.deepEqual(n.internalIPs, ['198.18.3.1', 'fd00:198:18:3::1']);
+});

@@ -13,6 +13,7 @@ import { openConnection } from '../../src/cluster/kubeconfig.js';
 import winston from 'winston';
 import type { ProbeView } from '../../src/app/probes.js';
 import { runExporter } from '../../src/app/run.js';
+import { eachVerdict } from '../../src/probe/differential.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
@@ -50,8 +51,21 @@ export interface RoundReport {
   /** the exporter's state for this round */
   functional: boolean;
   targets: string[];
-  results: { probe: string; path: string; host: string; port: number; success: boolean; reason?: string; detail?: string; ms: number }[];
+  results: {
+    probe: string;
+    path: string;
+    family: string;
+    host: string;
+    port: number;
+    success: boolean;
+    reason?: string;
+    detail?: string;
+    ms: number;
+  }[];
+  /** by probe, the verdict of its first family (ipv4 before ipv6) */
   verdicts: Record<string, { verdict: string; explanation: string }>;
+  /** every (probe, family) verdict */
+  familyVerdicts: { probe: string; family: string; verdict: string; explanation: string }[];
   provider: string | null;
   /** service_lb_* and proxy_provider samples from /metrics (no histogram series) */
   metrics: MetricSample[];
@@ -150,6 +164,7 @@ async function main(): Promise<void> {
         results: round.results.map(({ target, result }) => ({
           probe: target.probe,
           path: target.path,
+          family: target.family,
           host: target.host,
           port: target.port,
           success: result.success,
@@ -158,8 +173,16 @@ async function main(): Promise<void> {
           ms: Math.round(result.durationSeconds * 1000),
         })),
         verdicts: Object.fromEntries(
-          Object.entries(round.classifications).map(([p, c]) => [p, { verdict: c.verdict, explanation: c.explanation }]),
+          eachVerdict(round.classifications)
+            .reverse()
+            .map((c) => [c.probe, { verdict: c.verdict, explanation: c.explanation }]),
         ),
+        familyVerdicts: eachVerdict(round.classifications).map(({ probe, family, verdict, explanation }) => ({
+          probe,
+          family,
+          verdict,
+          explanation,
+        })),
         provider,
         metrics,
       };

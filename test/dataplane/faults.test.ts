@@ -47,7 +47,7 @@ const KINDS: Kind[] = ['tcp', 'http', 'https', 'tls', 'dns_udp', 'dns_tcp'];
 type Expect = FailureReason | 'ok' | '-';
 
 function target(kind: Kind, host: string, port: number, name: string): ProbeTarget {
-  const base = { probe: name, path: 'vip' as const, host, port };
+  const base = { probe: name, path: 'vip' as const, family: 'ipv4' as const, host, port };
   switch (kind) {
     case 'tcp':
       return { ...base, kind: 'tcp' };

@@ -97,6 +97,9 @@ export interface NetnsPair {
   server: string;
   clientIP: string;
   serverIP: string;
+  /** with `ipv6: true`: the ULA addresses of the veth pair (fd00:198:18::1 and ::2) */
+  clientIP6?: string;
+  serverIP6?: string;
   /** processes started in either namespace; destroy() kills them */
   processes: Set<ChildProcess>;
   /** kills the processes and deletes both namespaces (the veth pair goes with them); idempotent */
@@ -108,7 +111,7 @@ export interface NetnsPair {
  * route for the rest of 198.18.0.0/15 via the server — the way a node sends ClusterIP traffic to its
  * gateway when no service proxy rewrites it (so a VIP without rules times out, as in a real cluster).
  */
-export async function createNetnsPair(opts: { clientIP?: string; serverIP?: string } = {}): Promise<NetnsPair> {
+export async function createNetnsPair(opts: { clientIP?: string; serverIP?: string; ipv6?: boolean } = {}): Promise<NetnsPair> {
   const id = randomBytes(3).toString('hex');
   const clientIP = opts.clientIP ?? '198.18.0.1';
   const serverIP = opts.serverIP ?? '198.18.0.2';
@@ -142,12 +145,25 @@ export async function createNetnsPair(opts: { clientIP?: string; serverIP?: stri
       await run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
     }
     await run(['ip', '-n', pair.client, 'route', 'add', '198.18.0.0/15', 'via', serverIP]);
+    if (opts.ipv6) {
+      // A ULA prefix of our own (RFC 4193 space, never routed off the machine). `nodad`: usable at once,
+      // not after duplicate address detection; the client routes the rest of fd00:198:18::/48 (the IPv6
+      // Service CIDR) via the server, as the IPv4 side does.
+      pair.clientIP6 = IPV6.client;
+      pair.serverIP6 = IPV6.server;
+      await run(['ip', '-n', pair.client, 'addr', 'add', `${IPV6.client}/64`, 'dev', vc, 'nodad']);
+      await run(['ip', '-n', pair.server, 'addr', 'add', `${IPV6.server}/64`, 'dev', vs, 'nodad']);
+      await run(['ip', '-n', pair.client, '-6', 'route', 'add', 'fd00:198:18::/48', 'via', IPV6.server]);
+    }
   } catch (err) {
     await pair.destroy();
     throw err;
   }
   return pair;
 }
+
+/** The IPv6 side of a pair made with `ipv6: true`; Service VIPs come from fd00:198:18:100::/64. */
+export const IPV6 = { client: 'fd00:198:18::1', server: 'fd00:198:18::2', serviceCidr: 'fd00:198:18:100::/64' } as const;
 
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -268,6 +284,8 @@ export function startBackends(pair: NetnsPair, config: Omit<BackendConfig, 'host
 export interface KubeServicePort {
   /** kube-proxy's ServicePortName: `<namespace>/<name>:<port name>` */
   servicePortName: string;
+  /** which proxier programs it (kube-proxy runs one per family: iptables and ip6tables); default IPv4 */
+  family?: 'IPv4' | 'IPv6';
   protocol: 'tcp' | 'udp';
   vip: string;
   port: number;
@@ -298,38 +316,50 @@ export const sepChain = (p: KubeServicePort, ep: { ip: string; port: number }): 
 
 /**
  * What kube-proxy would program for these Services: each TCP/UDP port of a Service with a cluster IP,
- * to its ready endpoints (EndpointSlice port matched by name, as kube-proxy does).
+ * to its ready endpoints (EndpointSlice port matched by name, as kube-proxy does) — once per IP family
+ * in `families` (default IPv4 only) for which the Service has a cluster IP, with that family's slices.
+ * A data plane that leaves a family out is the dual-stack bug of kubernetes#116486.
  */
-export function kubeServicePorts(services: SlimService[], endpointSlices: SlimEndpointSlice[]): KubeServicePort[] {
+export function kubeServicePorts(
+  services: SlimService[],
+  endpointSlices: SlimEndpointSlice[],
+  opts: { families?: readonly ('IPv4' | 'IPv6')[] } = {},
+): KubeServicePort[] {
+  const families = opts.families ?? ['IPv4'];
   const out: KubeServicePort[] = [];
   for (const svc of services) {
     if (!svc.clusterIP || svc.clusterIP === 'None') continue;
-    for (const port of svc.ports) {
-      const protocol = port.protocol.toLowerCase();
-      if (protocol !== 'tcp' && protocol !== 'udp') continue;
-      const endpoints: { ip: string; port: number }[] = [];
-      for (const slice of endpointSlices) {
-        if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name || slice.addressType !== 'IPv4') continue;
-        const sp = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
-        if (!sp) continue;
-        for (const ep of slice.endpoints) if (ep.ready && ep.addresses[0]) endpoints.push({ ip: ep.addresses[0], port: sp.port });
+    for (const family of families) {
+      const vip = [svc.clusterIP, ...svc.clusterIPs].find((ip) => (family === 'IPv6' ? ip.includes(':') : /^\d+\.\d+\.\d+\.\d+$/.test(ip)));
+      if (!vip) continue;
+      for (const port of svc.ports) {
+        const protocol = port.protocol.toLowerCase();
+        if (protocol !== 'tcp' && protocol !== 'udp') continue;
+        const endpoints: { ip: string; port: number }[] = [];
+        for (const slice of endpointSlices) {
+          if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name || slice.addressType !== family) continue;
+          const sp = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
+          if (!sp) continue;
+          for (const ep of slice.endpoints) if (ep.ready && ep.addresses[0]) endpoints.push({ ip: ep.addresses[0], port: sp.port });
+        }
+        const name = `${svc.namespace}/${svc.name}:${port.name}`;
+        out.push({ servicePortName: name, ...(family === 'IPv6' ? { family } : {}), protocol, vip, port: port.port, endpoints });
       }
-      out.push({ servicePortName: `${svc.namespace}/${svc.name}:${port.name}`, protocol, vip: svc.clusterIP, port: port.port, endpoints });
     }
   }
   return out;
 }
 
 /** The jumps kube-proxy keeps in the built-in chains: locally generated and forwarded traffic. */
-export async function installKubeProxyJumps(ns: string): Promise<void> {
-  await nsRun(ns, ['iptables', '-w', '-t', 'nat', '-N', 'KUBE-SERVICES']).catch(() => undefined);
+export async function installKubeProxyJumps(ns: string, cmd: 'iptables' | 'ip6tables' = 'iptables'): Promise<void> {
+  await nsRun(ns, [cmd, '-w', '-t', 'nat', '-N', 'KUBE-SERVICES']).catch(() => undefined);
   for (const chain of ['OUTPUT', 'PREROUTING']) {
     const rule = ['-m', 'comment', '--comment', 'kubernetes service portals', '-j', 'KUBE-SERVICES'];
-    const present = await nsRun(ns, ['iptables', '-w', '-t', 'nat', '-C', chain, ...rule]).then(
+    const present = await nsRun(ns, [cmd, '-w', '-t', 'nat', '-C', chain, ...rule]).then(
       () => true,
       () => false,
     );
-    if (!present) await nsRun(ns, ['iptables', '-w', '-t', 'nat', '-I', chain, ...rule]);
+    if (!present) await nsRun(ns, [cmd, '-w', '-t', 'nat', '-I', chain, ...rule]);
   }
 }
 
@@ -340,12 +370,26 @@ export async function installKubeProxyJumps(ns: string): Promise<void> {
  * not modelled).
  */
 export async function syncKubeProxyRules(ns: string, ports: KubeServicePort[]): Promise<void> {
-  await installKubeProxyJumps(ns);
-  const existing = (await nsRun(ns, ['iptables-save', '-t', 'nat']))
+  const v6 = ports.filter((p) => p.family === 'IPv6');
+  const v4 = ports.filter((p) => p.family !== 'IPv6');
+  await syncTable(ns, 'iptables', v4);
+  // ip6tables only once IPv6 was asked for: IPv4-only tests need no ip6tables on the machine
+  if (v6.length > 0 || ipv6Synced.has(ns)) {
+    ipv6Synced.add(ns);
+    await syncTable(ns, 'ip6tables', v6);
+  }
+}
+
+/** Namespaces whose ip6tables nat table we have written (their stale IPv6 chains must go too). */
+const ipv6Synced = new Set<string>();
+
+async function syncTable(ns: string, cmd: 'iptables' | 'ip6tables', ports: KubeServicePort[]): Promise<void> {
+  await installKubeProxyJumps(ns, cmd);
+  const existing = (await nsRun(ns, [`${cmd}-save`, '-t', 'nat']))
     .split('\n')
     .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
     .map((l) => l.slice(1).split(' ')[0]!);
-  await nsRun(ns, ['iptables-restore', '-w', '--noflush'], kubeProxyRestoreInput(ports, existing));
+  await nsRun(ns, [`${cmd}-restore`, '-w', '--noflush'], kubeProxyRestoreInput(ports, existing));
 }
 
 /**
@@ -360,8 +404,9 @@ export function kubeProxyRestoreInput(ports: KubeServicePort[], existingChains: 
     if (p.endpoints.length === 0) continue;
     const svc = svcChain(p);
     chains.add(svc);
+    const v6 = p.family === 'IPv6';
     rules.push(
-      `-A KUBE-SERVICES -d ${p.vip}/32 -p ${p.protocol} -m comment --comment "${p.servicePortName} cluster IP" -m ${p.protocol} --dport ${p.port} -j ${svc}`,
+      `-A KUBE-SERVICES -d ${p.vip}/${v6 ? 128 : 32} -p ${p.protocol} -m comment --comment "${p.servicePortName} cluster IP" -m ${p.protocol} --dport ${p.port} -j ${svc}`,
     );
     p.endpoints.forEach((ep, i) => {
       const sep = sepChain(p, ep);
@@ -370,7 +415,7 @@ export function kubeProxyRestoreInput(ports: KubeServicePort[], existingChains: 
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
       rules.push(`-A ${svc} -m comment --comment "${p.servicePortName} -> ${ep.ip}:${ep.port}"${pick} -j ${sep}`);
       rules.push(
-        `-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${ep.ip}:${ep.port}`,
+        `-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${v6 ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
       );
     });
   }

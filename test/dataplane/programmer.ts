@@ -27,7 +27,18 @@
 //                            is programmed; while frozen it waits for thaw()
 //   p.programmed()           the KubeServicePort[] last written
 //   p.syncs                  how many syncs were written
-//   await p.stop()           stops watching and timers; leaves the rules as they are
+//   p.setHealthCheckAnswers(m)  'truthful' (kube-proxy's) or 'always-ok' (200 on every node: the
+//                            health-check bug of cilium/cilium#11043)
+//   await p.stop()           stops watching and timers and health-check servers; leaves the rules as they are
+//
+// Options for the bugs it can reproduce:
+//   families: ['IPv4']        which IP families it programs (default IPv4 only): a dual-stack Service
+//                            programmed in one family only (kubernetes#116486)
+//   healthCheck: { nodes: [{ node, address }], answers?: 'truthful' | 'always-ok' }
+//                            serve every externalTrafficPolicy: Local LoadBalancer Service's healthCheckNodePort
+//                            on these node addresses (local to this process's namespace), as kube-proxy's
+//                            pkg/proxy/healthcheck does: 200 with a ready endpoint on that node, else 503,
+//                            body {"service":{...},"localEndpoints":N,"serviceProxyHealthy":true}
 //
 // Semantics worth knowing: one change at t is programmed at t + delayMs with the whole state as it
 // was at t (so two changes 100 ms apart with a 1 s delay land 1 s after each, in order); a sync
@@ -35,6 +46,7 @@
 // non-TCP/UDP ports or without ready endpoints get no rule (kube-proxy REJECTs the latter; not
 // modelled: the VIP then times out via the client's route).
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { collectionPath, RESOURCES } from '../../src/cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
@@ -52,7 +64,13 @@ export interface ProgrammerOptions {
   serviceSelector?: (svc: SlimService) => boolean;
   onProgrammed?: (ports: KubeServicePort[], at: number) => void;
   onError?: (err: Error) => void;
+  /** IP families programmed (default IPv4 only) */
+  families?: ('IPv4' | 'IPv6')[];
+  /** serve health-check node ports on these node addresses */
+  healthCheck?: { nodes: { node: string; address: string }[]; answers?: HealthCheckAnswers };
 }
+
+export type HealthCheckAnswers = 'truthful' | 'always-ok';
 
 export interface Programmer {
   /** resolves once the first lists are programmed */
@@ -64,6 +82,7 @@ export interface Programmer {
   synced(): Promise<void>;
   programmed(): KubeServicePort[];
   readonly syncs: number;
+  setHealthCheckAnswers(answers: HealthCheckAnswers): void;
   stop(): Promise<void>;
 }
 
@@ -233,7 +252,7 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   const desired = (): KubeServicePort[] => {
     const services: SlimService[] = [...svcs.objects.values()].map(slimService).filter(select);
     const slices: SlimEndpointSlice[] = [...eps.objects.values()].map(slimEndpointSlice);
-    return kubeServicePorts(services, slices);
+    return kubeServicePorts(services, slices, { families: opts.families ?? ['IPv4'] });
   };
 
   const settle = (): void => {
@@ -282,12 +301,16 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
 
   let starting = true;
   const changed = (): void => {
+    if (health) void health.reconcile([...svcs.objects.values()].map(slimService), () => [...eps.objects.values()].map(slimEndpointSlice));
     gen++;
     if (frozen || stopped || starting) return;
     queue.push({ due: Date.now() + delayMs, gen, ports: desired() });
     pump();
   };
 
+  const health = opts.healthCheck
+    ? new HealthCheckServers(opts.healthCheck.nodes, opts.healthCheck.answers ?? 'truthful', onError)
+    : undefined;
   const svcs = new Reflector(conn, collectionPath(RESOURCES.services), changed, onError);
   const eps = new Reflector(conn, collectionPath(RESOURCES.endpointslices), changed, onError);
 
@@ -338,8 +361,12 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     programmed() {
       return lastWritten ?? [];
     },
+    setHealthCheckAnswers(answers) {
+      if (health) health.answers = answers;
+    },
     async stop() {
       stopped = true;
+      await health?.close();
       if (timer) clearTimeout(timer);
       timer = undefined;
       svcs.stop();
@@ -347,4 +374,59 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
       await writing.catch(() => undefined);
     },
   };
+}
+
+/**
+ * kube-proxy's health-check node port servers (pkg/proxy/healthcheck/service_health.go), one per
+ * (node address, healthCheckNodePort) of every externalTrafficPolicy: Local LoadBalancer Service. The
+ * answer is computed at request time from the slices: the distinct ready endpoint addresses on that node.
+ */
+class HealthCheckServers {
+  private readonly servers = new Map<string, http.Server>();
+  private services = new Map<number, SlimService>();
+  private slices: () => SlimEndpointSlice[] = () => [];
+
+  constructor(
+    private readonly nodes: { node: string; address: string }[],
+    public answers: HealthCheckAnswers,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  async reconcile(services: SlimService[], slices: () => SlimEndpointSlice[]): Promise<void> {
+    this.slices = slices;
+    this.services = new Map(
+      services
+        .filter((s) => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local' && s.healthCheckNodePort)
+        .map((s) => [s.healthCheckNodePort!, s]),
+    );
+    for (const port of this.services.keys())
+      for (const n of this.nodes) {
+        const key = `${n.address}|${port}`;
+        if (this.servers.has(key)) continue;
+        const server = http.createServer((req, res) => this.answer(n.node, port, res));
+        this.servers.set(key, server);
+        await new Promise<void>((resolve) => {
+          server.once('error', (err) => (this.onError(err), resolve()));
+          server.listen(port, n.address, () => resolve());
+        });
+      }
+  }
+
+  private answer(node: string, port: number, res: http.ServerResponse): void {
+    const svc = this.services.get(port);
+    if (!svc) return void res.writeHead(404).end();
+    const ips = new Set<string>();
+    for (const sl of this.slices())
+      if (sl.namespace === svc.namespace && sl.serviceName === svc.name && sl.addressType === 'IPv4')
+        for (const ep of sl.endpoints) if (ep.ready && ep.nodeName === node && ep.addresses[0]) ips.add(ep.addresses[0]);
+    const count = ips.size;
+    const ok = this.answers === 'always-ok' || count > 0;
+    res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' });
+    res.end(JSON.stringify({ service: { namespace: svc.namespace, name: svc.name }, localEndpoints: count, serviceProxyHealthy: true }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.clear();
+  }
 }

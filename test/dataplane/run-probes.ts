@@ -1,14 +1,17 @@
 // Runs one probe round and prints its outcome as JSON; used inside the client namespace by
 // runProbesInNamespace():  echo '{"targets":[...],"timeoutMs":1000,"concurrency":8}' | node --import tsx run-probes.ts
 import { pathToFileURL } from 'node:url';
-import { classifyRound, functional, type Classification } from '../../src/probe/differential.js';
+import { classifyRound, eachVerdict, functional, type Classification, type FamilyVerdict } from '../../src/probe/differential.js';
 import { installProbeCrashGuard } from '../../src/probe/guard.js';
 import { runRound, type RoundResult } from '../../src/probe/round.js';
 import type { ProbeTarget } from '../../src/probe/types.js';
 
 export interface ProbeRunOutput {
   round: RoundResult;
+  /** by probe, the verdict of its first family (ipv4 before ipv6): single-stack tests read this */
   verdicts: Record<string, Classification>;
+  /** every (probe, family) verdict */
+  familyVerdicts: FamilyVerdict[];
   functional: boolean;
   /** exceptions the crash guard caught from the probes (must be 0) */
   crashes: number;
@@ -21,7 +24,11 @@ async function main(): Promise<void> {
   let crashes = 0;
   installProbeCrashGuard({ onCrash: (err) => (crashes++, process.stderr.write(`probe crashed: ${String(err)}\n`)) });
   const round = await runRound(targets, { timeoutMs, concurrency });
-  const out: ProbeRunOutput = { round, verdicts: classifyRound(round.results), functional: functional(round.results), crashes };
+  const all = eachVerdict(classifyRound(round.results));
+  const verdicts = Object.fromEntries(
+    [...all].reverse().map(({ probe, verdict, explanation }) => [probe, { verdict, explanation }]),
+  ) as Record<string, Classification>;
+  const out: ProbeRunOutput = { round, verdicts, familyVerdicts: all, functional: functional(round.results), crashes };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

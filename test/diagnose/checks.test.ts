@@ -197,7 +197,7 @@ describe('data path', () => {
     success: boolean,
     reason?: 'timeout' | 'refused',
   ): TargetResult => ({
-    target: { probe, path, host, port: 443, kind: 'tcp', service: 'default/kubernetes' },
+    target: { probe, path, family: 'ipv4', host, port: 443, kind: 'tcp', service: 'default/kubernetes' },
     result: success ? { success, durationSeconds: 0.002 } : { success, durationSeconds: 1, reason: reason!, detail: 'no answer' },
   });
   const view = (results: TargetResult[]): ProbeView => ({

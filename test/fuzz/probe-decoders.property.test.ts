@@ -121,7 +121,7 @@ describe('the DNS prober on random replies over UDP and TCP', () => {
             return b;
           };
           const r = await probeDns(
-            { kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: udpPort, transport: 'udp', queryName: NAME },
+            { kind: 'dns', probe: 'f', path: 'vip', family: 'ipv4', host: '127.0.0.1', port: udpPort, transport: 'udp', queryName: NAME },
             { timeoutMs: TIMEOUT_MS },
           );
           assertSettled(r, 'udp');
@@ -137,7 +137,7 @@ describe('the DNS prober on random replies over UDP and TCP', () => {
         tcpClose = close;
         reply = () => (framed ? frameTcp(Buffer.from(noise)) : Buffer.from(noise));
         const r = await probeDns(
-          { kind: 'dns', probe: 'f', path: 'vip', host: '127.0.0.1', port: tcpPort, transport: 'tcp', queryName: NAME },
+          { kind: 'dns', probe: 'f', path: 'vip', family: 'ipv4', host: '127.0.0.1', port: tcpPort, transport: 'tcp', queryName: NAME },
           { timeoutMs: TIMEOUT_MS },
         );
         assertSettled(r, 'tcp');
@@ -199,7 +199,17 @@ describe('the HTTP prober on random responses', () => {
           response = Buffer.concat([Buffer.from(status + headers.join('') + (endHeaders ? '\r\n' : ''), 'latin1'), Buffer.from(noise)]);
           close = shouldClose;
           const r = await probeHttp(
-            { kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+            {
+              kind: 'http',
+              probe: 'f',
+              path: 'vip',
+              family: 'ipv4',
+              host: '127.0.0.1',
+              port,
+              scheme: 'http',
+              httpPath: '/',
+              expectedStatus: '2xx',
+            },
             { timeoutMs: TIMEOUT_MS },
           );
           assertSettled(r, JSON.stringify(response.toString('latin1').slice(0, 80)));
@@ -217,7 +227,17 @@ describe('the HTTP prober on random responses', () => {
     ]);
     close = false;
     const r = await probeHttp(
-      { kind: 'http', probe: 'f', path: 'vip', host: '127.0.0.1', port, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+      {
+        kind: 'http',
+        probe: 'f',
+        path: 'vip',
+        family: 'ipv4',
+        host: '127.0.0.1',
+        port,
+        scheme: 'http',
+        httpPath: '/',
+        expectedStatus: '2xx',
+      },
       { timeoutMs: 2000 },
     );
     assert.equal(r.success, true, r.detail);

@@ -81,8 +81,8 @@ describe('/metrics exposition', () => {
         const m = createMetrics(() => s, { defaultMetrics: false });
         for (const o of ops) {
           if (o.kind === 'observe')
-            m.probes.observe({ probe: o.probe, path: o.path, success: o.success, durationSeconds: o.d, reason: o.reason });
-          else if (o.kind === 'forget') m.probes.forget(o.probe, o.path);
+            m.probes.observe({ probe: o.probe, path: o.path, family: 'ipv4', success: o.success, durationSeconds: o.d, reason: o.reason });
+          else if (o.kind === 'forget') m.probes.forget(o.probe, o.path, 'ipv4');
           else if (o.kind === 'crash') m.probes.crashed();
           else if (o.kind === 'canary') {
             if (o.what === 'init') {
@@ -95,8 +95,8 @@ describe('/metrics exposition', () => {
           else if (o.kind === 'round')
             s.probes = {
               functional: o.functional,
-              results: [{ probe: 'apiserver', path: 'vip', success: o.success }],
-              verdicts: { apiserver: o.verdict },
+              results: [{ probe: 'apiserver', path: 'vip', family: 'ipv4', success: o.success }],
+              verdicts: [{ probe: 'apiserver', family: 'ipv4', verdict: o.verdict }],
             };
           else if (o.kind === 'source') s.sources = { ...s.sources, nodes: o.state };
           else if (o.kind === 'health')
@@ -118,12 +118,12 @@ describe('/metrics exposition', () => {
   it('a scrape right after a probe shows the new count, and one after nothing changed shows the same body', async () => {
     const s: ExporterState = { verdict: undefined, sources: {}, probes: undefined, build };
     const m = createMetrics(() => s, { defaultMetrics: false });
-    m.probes.observe({ probe: 'dns', path: 'vip', success: true, durationSeconds: 0.01 });
-    assert.match(await m.exposition.render(), /^service_lb_probes_total\{probe="dns",path="vip"\} 1$/m);
-    m.probes.observe({ probe: 'dns', path: 'vip', success: false, durationSeconds: 0.01, reason: 'timeout' });
+    m.probes.observe({ probe: 'dns', path: 'vip', family: 'ipv4', success: true, durationSeconds: 0.01 });
+    assert.match(await m.exposition.render(), /^service_lb_probes_total\{probe="dns",path="vip",family="ipv4"\} 1$/m);
+    m.probes.observe({ probe: 'dns', path: 'vip', family: 'ipv4', success: false, durationSeconds: 0.01, reason: 'timeout' });
     const body = await m.exposition.render();
-    assert.match(body, /^service_lb_probes_total\{probe="dns",path="vip"\} 2$/m);
-    assert.match(body, /^service_lb_probe_failures_total\{probe="dns",path="vip",reason="timeout"\} 1$/m);
+    assert.match(body, /^service_lb_probes_total\{probe="dns",path="vip",family="ipv4"\} 2$/m);
+    assert.match(body, /^service_lb_probe_failures_total\{probe="dns",path="vip",family="ipv4",reason="timeout"\} 1$/m);
     assert.equal(await m.exposition.render(), body);
   });
 

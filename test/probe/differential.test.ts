@@ -4,6 +4,7 @@ import {
   blamedProbes,
   classify,
   classifyRound,
+  eachVerdict,
   functional,
   functionalFromVerdicts,
   verdictChanges,
@@ -87,8 +88,18 @@ describe('classify', () => {
   });
 });
 
-const t = (probe: string, path: ProbeTarget['path']): ProbeTarget => ({ kind: 'tcp', probe, path, host: '198.18.0.1', port: 80 });
-const tr = (probe: string, path: ProbeTarget['path'], result: ProbeResult): TargetResult => ({ target: t(probe, path), result });
+const t = (probe: string, path: ProbeTarget['path'], family: ProbeTarget['family'] = 'ipv4'): ProbeTarget => ({
+  kind: 'tcp',
+  probe,
+  path,
+  family,
+  host: family === 'ipv4' ? '198.18.0.1' : 'fd00:198:18::1',
+  port: 80,
+});
+const tr = (probe: string, path: ProbeTarget['path'], result: ProbeResult, family: ProbeTarget['family'] = 'ipv4'): TargetResult => ({
+  target: t(probe, path, family),
+  result,
+});
 
 describe('classifyRound', () => {
   it('groups by probe name and classifies each', () => {
@@ -101,9 +112,21 @@ describe('classifyRound', () => {
     ]);
     assert.deepEqual(Object.keys(out), ['apiserver', 'dns_udp', 'apps/web']);
     assert.deepEqual(
-      Object.values(out).map((c) => c.verdict),
+      eachVerdict(out).map((c) => c.verdict),
       ['ok', 'proxy_broken', 'no_endpoint'],
     );
+    assert.deepEqual(Object.keys(out.apiserver!), ['ipv4'], 'a single-stack probe has one family only');
+  });
+  it("gives a dual-stack probe one verdict per family, from that family's paths only", () => {
+    const out = classifyRound([
+      tr('apps/web', 'vip', ok, 'ipv4'),
+      tr('apps/web', 'endpoint', ok, 'ipv4'),
+      tr('apps/web', 'vip', fail('timeout'), 'ipv6'),
+      tr('apps/web', 'endpoint', ok, 'ipv6'),
+    ]);
+    assert.equal(out['apps/web']!.ipv4!.verdict, 'ok');
+    assert.equal(out['apps/web']!.ipv6!.verdict, 'proxy_broken');
+    assert.deepEqual(blamedProbes(out), ['apps/web (ipv6)']);
   });
 });
 
@@ -147,6 +170,16 @@ describe('functional (from a round of results)', () => {
   it('is 0 when the node port fails while the VIP works', () => {
     assert.equal(functional([tr('a', 'vip', ok), tr('b', 'vip', ok), tr('b', 'nodeport', fail('timeout'))]), false);
   });
+  it('is 0 when one family of a dual-stack Service is broken while the other works', () => {
+    const round = [
+      tr('a', 'vip', ok, 'ipv4'),
+      tr('a', 'endpoint', ok, 'ipv4'),
+      tr('a', 'vip', fail('timeout'), 'ipv6'),
+      tr('a', 'endpoint', ok, 'ipv6'),
+    ];
+    assert.equal(functional(round), false);
+    assert.equal(functional(round.filter((r) => r.target.family === 'ipv4')), true, 'the IPv4 half alone is fine');
+  });
   it('is 0 for a round without a VIP probe', () => {
     assert.equal(functional([]), false);
     assert.equal(functional([tr('a', 'endpoint', ok)]), false);
@@ -156,22 +189,26 @@ describe('functional (from a round of results)', () => {
 describe('blamedProbes', () => {
   it('names the probes the service proxy failed, in order', () => {
     const c = (verdict: ProbeVerdict) => ({ verdict, explanation: '' });
-    assert.deepEqual(blamedProbes({ apiserver: c('proxy_broken'), dns_udp: c('backend_error'), 'apps/web': c('nodeport_broken') }), [
-      'apiserver',
-      'apps/web',
-    ]);
+    assert.deepEqual(
+      blamedProbes({
+        apiserver: { ipv4: c('proxy_broken') },
+        dns_udp: { ipv4: c('backend_error') },
+        'apps/web': { ipv4: c('nodeport_broken') },
+      }),
+      ['apiserver', 'apps/web'],
+    );
   });
 });
 
 describe('verdictChanges', () => {
   const c = (verdict: ProbeVerdict) => ({ verdict, explanation: `${verdict}.` });
   it('lists new, changed and gone probes, and nothing for unchanged ones', () => {
-    const prev = { a: c('ok'), b: c('ok'), gone: c('proxy_broken') };
-    const next = { a: c('ok'), b: c('proxy_broken'), fresh: c('ok') };
+    const prev = { a: { ipv4: c('ok') }, b: { ipv4: c('ok'), ipv6: c('ok') }, gone: { ipv4: c('proxy_broken') } };
+    const next = { a: { ipv4: c('ok') }, b: { ipv4: c('ok'), ipv6: c('proxy_broken') }, fresh: { ipv6: c('ok') } };
     assert.deepEqual(verdictChanges(prev, next), [
-      { probe: 'b', from: 'ok', to: c('proxy_broken') },
-      { probe: 'fresh', to: c('ok') },
-      { probe: 'gone', from: 'proxy_broken' },
+      { probe: 'b', family: 'ipv6', from: 'ok', to: c('proxy_broken') },
+      { probe: 'fresh', family: 'ipv6', to: c('ok') },
+      { probe: 'gone', family: 'ipv4', from: 'proxy_broken' },
     ]);
     assert.deepEqual(verdictChanges(next, next), []);
   });

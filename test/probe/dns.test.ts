@@ -10,6 +10,7 @@ const target = (port: number, transport: 'udp' | 'tcp', queryName = NAME): DnsTa
   kind: 'dns',
   probe: `dns_${transport}`,
   path: 'vip',
+  family: 'ipv4',
   host: '127.0.0.1',
   port,
   transport,

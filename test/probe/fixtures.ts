@@ -52,7 +52,9 @@ export function slice(
   };
 }
 
+/** `internalIP` may list both families, comma-separated (`198.18.0.1,fd00::1`): a dual-stack node. */
 export function node(name: string, internalIP: string, ready = true): SlimNode {
+  const ips = internalIP.split(',').filter(Boolean);
   return {
     name,
     labels: {},
@@ -60,7 +62,8 @@ export function node(name: string, internalIP: string, ready = true): SlimNode {
     unschedulable: false,
     taints: [],
     conditions: { Ready: ready ? 'True' : 'False' },
-    internalIP,
+    internalIP: ips[0] ?? '',
+    internalIPs: ips,
     kubeletVersion: 'v1.31.0',
     kubeProxyVersion: '',
     containerRuntimeVersion: 'containerd://1.7.0',

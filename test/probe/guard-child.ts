@@ -49,11 +49,21 @@ if (process.argv[2] === 'outside') {
         }, 10);
       }),
   };
-  const t = (kind: 'tcp' | 'tls', probe: string): ProbeTarget => ({ kind, probe, path: 'vip', host: '127.0.0.1', port: 1 });
+  const t = (kind: 'tcp' | 'tls', probe: string): ProbeTarget => ({ kind, probe, path: 'vip', family: 'ipv4', host: '127.0.0.1', port: 1 });
   const targets: ProbeTarget[] = [
     t('tcp', 'timer'),
     t('tls', 'rejection'),
-    { kind: 'http', probe: 'attempt', path: 'vip', host: '127.0.0.1', port: 1, scheme: 'http', httpPath: '/', expectedStatus: '2xx' },
+    {
+      kind: 'http',
+      probe: 'attempt',
+      path: 'vip',
+      family: 'ipv4',
+      host: '127.0.0.1',
+      port: 1,
+      scheme: 'http',
+      httpPath: '/',
+      expectedStatus: '2xx',
+    },
   ];
   const round = await runRound(targets, { concurrency: 3, timeoutMs: 5000, probers: table });
   const text = await metrics.registry.metrics();

@@ -9,6 +9,7 @@ const target = (port: number, over: Partial<HttpTarget> = {}): HttpTarget => ({
   kind: 'http',
   probe: 't',
   path: 'vip',
+  family: 'ipv4',
   host: '127.0.0.1',
   port,
   scheme: 'http',

@@ -5,7 +5,7 @@ import { runRound } from '../../src/probe/round.js';
 import type { ProbeResult, ProbeTarget, ProberTable } from '../../src/probe/types.js';
 import { freePort, startHttp, startSilentTcp, type Running } from './servers.js';
 
-const tcp = (probe: string, port: number): ProbeTarget => ({ kind: 'tcp', probe, path: 'vip', host: '127.0.0.1', port });
+const tcp = (probe: string, port: number): ProbeTarget => ({ kind: 'tcp', probe, path: 'vip', family: 'ipv4', host: '127.0.0.1', port });
 
 /** A prober table whose tcp entry is `fn` (the others are never used here). */
 const table = (fn: ProberTable['tcp']): ProberTable => ({ ...probers, tcp: fn });

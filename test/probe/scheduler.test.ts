@@ -77,7 +77,7 @@ function gatedProbers(): { table: ProberTable; release: () => void; started: Pro
   return { table: { ...probers, tcp }, release, started };
 }
 
-const target: ProbeTarget = { kind: 'tcp', probe: 'apiserver', path: 'vip', host: '127.0.0.1', port: 1 };
+const target: ProbeTarget = { kind: 'tcp', probe: 'apiserver', path: 'vip', family: 'ipv4', host: '127.0.0.1', port: 1 };
 
 describe('createScheduler', () => {
   it('ticks every 45 s exactly, without drift, even when a timer fires late', async () => {

@@ -30,6 +30,7 @@ describe('built-in probes', () => {
       serverName: 'kubernetes.default.svc',
       probe: 'apiserver',
       path: 'vip',
+      family: 'ipv4',
       host: '198.18.100.1',
       port: 443,
       service: 'default/kubernetes',
@@ -49,6 +50,7 @@ describe('built-in probes', () => {
         queryType: 'A',
         probe: `dns_${transport}`,
         path: 'vip',
+        family: 'ipv4',
         host: '198.18.100.10',
         port: 53,
         service: 'kube-system/kube-dns',
@@ -135,7 +137,12 @@ describe('built-in probes', () => {
     assert.equal(find(r.targets, 'apiserver', 'endpoint'), undefined);
     assert.deepEqual(
       r.skipped.find((s) => s.probe === 'apiserver'),
-      { probe: 'apiserver', path: 'endpoint', why: 'Service default/kubernetes has no ready IPv4 endpoint for port https (443/TCP)' },
+      {
+        probe: 'apiserver',
+        path: 'endpoint',
+        family: 'ipv4',
+        why: 'Service default/kubernetes has no ready IPv4 endpoint for port https (443/TCP)',
+      },
     );
   });
 
@@ -164,7 +171,8 @@ describe('built-in probes', () => {
 
   it('IPv6 cluster DNS asks AAAA and compares with an IPv6 endpoint only', () => {
     const c = baseCluster();
-    c.services[1] = { ...c.services[1]!, clusterIP: 'fd00:10::a' };
+    c.services[0] = { ...c.services[0]!, clusterIP: 'fd00:10::1', clusterIPs: ['fd00:10::1'] };
+    c.services[1] = { ...c.services[1]!, clusterIP: 'fd00:10::a', clusterIPs: ['fd00:10::a'] };
     c.endpointSlices.push(
       slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: 'fd00:1::5' }], 'IPv6', 'kube-dns-v6'),
     );
@@ -173,6 +181,44 @@ describe('built-in probes', () => {
     assert.equal(vip?.kind === 'dns' && vip.queryType, 'AAAA');
     assert.equal(find(r.targets, 'dns_udp', 'endpoint')?.host, 'fd00:1::5');
     assert.equal(find(r.targets, 'dns_tcp', 'endpoint'), undefined);
+    assert.deepEqual(new Set(r.targets.map((t) => t.family)), new Set(['ipv6']), 'a single-stack IPv6 cluster shows ipv6 only');
+  });
+
+  it('a dual-stack Service is probed on each ClusterIP, each family against an endpoint of its own family', () => {
+    const c = baseCluster();
+    c.services[1] = { ...c.services[1]!, clusterIPs: ['198.18.100.10', 'fd00:10::a'] };
+    c.endpointSlices.push(
+      slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: 'fd00:1::5' }], 'IPv6', 'kube-dns-v6'),
+    );
+    const r = discoverTargets({ ...c, clusterDomain: 'cluster.local', maxTargets: 20 });
+    const udp = r.targets.filter((t) => t.probe === 'dns_udp');
+    assert.deepEqual(
+      udp.map((t) => [t.path, t.family, t.host]),
+      [
+        ['vip', 'ipv4', '198.18.100.10'],
+        ['endpoint', 'ipv4', '198.18.1.5'],
+        ['vip', 'ipv6', 'fd00:10::a'],
+        ['endpoint', 'ipv6', 'fd00:1::5'],
+      ],
+    );
+    // kubernetes.default is IPv4 only here: AAAA would have no answer over either family
+    assert.deepEqual(
+      udp.map((t) => t.kind === 'dns' && t.queryType),
+      ['A', 'A', 'A', 'A'],
+    );
+    assert.deepEqual(
+      r.targets.filter((t) => t.probe === 'dns_tcp').map((t) => [t.path, t.family]),
+      [
+        ['vip', 'ipv4'],
+        ['endpoint', 'ipv4'],
+        ['vip', 'ipv6'],
+      ],
+    );
+    assert.ok(r.skipped.some((s) => s.probe === 'dns_tcp' && s.path === 'endpoint' && s.family === 'ipv6'));
+    assert.deepEqual(
+      new Set(find(r.targets, 'apiserver', 'vip') && r.targets.filter((t) => t.probe === 'apiserver').map((t) => t.family)),
+      new Set(['ipv4']),
+    );
   });
 
   it('built-in probes can be disabled', () => {
@@ -236,6 +282,7 @@ describe('opted-in Services', () => {
       expectedStatus: '200,204',
       probe: 'apps/web',
       path: 'vip',
+      family: 'ipv4',
       host: '198.18.100.50',
       port: 9000,
       service: 'apps/web',
@@ -287,8 +334,41 @@ describe('opted-in Services', () => {
     assert.ok(find(run([lb]).targets, 'apps/web', 'nodeport'));
     const missing = run([np], { nodeName: 'node-x' });
     assert.equal(find(missing.targets, 'apps/web', 'nodeport'), undefined);
-    assert.deepEqual(missing.skipped.at(-1), { probe: 'apps/web', path: 'nodeport', why: 'node node-x not found or has no InternalIP' });
+    assert.deepEqual(missing.skipped.at(-1), {
+      probe: 'apps/web',
+      path: 'nodeport',
+      family: 'ipv4',
+      why: 'node node-x not found or has no IPv4 InternalIP',
+    });
     assert.equal(find(run([{ ...np, type: 'ClusterIP' }]).targets, 'apps/web', 'nodeport'), undefined);
+  });
+
+  it('dual-stack NodePort: each family on the node InternalIP of that family', () => {
+    const np = annotated(
+      'web',
+      {},
+      { type: 'NodePort', clusterIPs: ['198.18.100.50', 'fd00:100::50'], ports: [port('http', 80, 'TCP', { nodePort: 30080 })] },
+    );
+    const slices = [
+      slice('apps', 'web', [{ name: 'http', port: 8080 }], [{ ip: '198.18.4.1' }]),
+      slice('apps', 'web', [{ name: 'http', port: 8080 }], [{ ip: 'fd00:4::1' }], 'IPv6', 'web-v6'),
+    ];
+    const r = run([np], { endpointSlices: slices, nodes: [node('node-a', '198.18.3.1,fd00:3::1'), node('node-b', '198.18.3.2')] });
+    assert.deepEqual(
+      r.targets.map((t) => [t.path, t.family, addr(t)]),
+      [
+        ['vip', 'ipv4', '198.18.100.50:80'],
+        ['endpoint', 'ipv4', '198.18.4.1:8080'],
+        ['nodeport', 'ipv4', '198.18.3.1:30080'],
+        ['vip', 'ipv6', 'fd00:100::50:80'],
+        ['endpoint', 'ipv6', 'fd00:4::1:8080'],
+        ['nodeport', 'ipv6', 'fd00:3::1:30080'],
+      ],
+    );
+    // a node without an IPv6 InternalIP cannot carry the ipv6 node port: skipped, saying so
+    const v4only = run([np], { endpointSlices: slices, nodes: [node('node-a', '198.18.3.1')] });
+    assert.equal(v4only.targets.filter((t) => t.path === 'nodeport').length, 1);
+    assert.ok(v4only.skipped.some((s) => s.path === 'nodeport' && s.family === 'ipv6' && /IPv6 InternalIP/.test(s.why)));
   });
 
   // With a traffic policy of Local the proxy answers only on nodes hosting a ready endpoint and drops
@@ -317,7 +397,8 @@ describe('opted-in Services', () => {
     assert.deepEqual(none.skipped.at(-1), {
       probe: 'apps/web',
       path: 'nodeport',
-      why: 'externalTrafficPolicy is Local and no Ready node with an InternalIP hosts a ready endpoint',
+      family: 'ipv4',
+      why: 'externalTrafficPolicy is Local and no Ready node with an IPv4 InternalIP hosts a ready endpoint',
     });
     // daemonset mode: only its own node, and only when that node hosts an endpoint
     assert.equal(
@@ -326,7 +407,7 @@ describe('opted-in Services', () => {
     );
     const elsewhere = run([np], { endpointSlices: webOn('node-b'), nodeName: 'node-a' });
     assert.equal(find(elsewhere.targets, 'apps/web', 'nodeport'), undefined);
-    assert.match(elsewhere.skipped.at(-1)!.why, /^externalTrafficPolicy is Local and node node-a has no ready endpoint/);
+    assert.match(elsewhere.skipped.at(-1)!.why, /^externalTrafficPolicy is Local and node node-a has no ready IPv4 endpoint/);
     // Cluster (the default) keeps the first Ready node by name
     const cluster = { ...np, externalTrafficPolicy: undefined };
     assert.equal(addr(find(run([cluster], { endpointSlices: webOn('node-b') }).targets, 'apps/web', 'nodeport')), '198.18.3.1:30080');

@@ -4,7 +4,7 @@ import { probeTcp } from '../../src/probe/tcp.js';
 import type { TcpTarget } from '../../src/probe/types.js';
 import { freePort, startHttp, type Running } from './servers.js';
 
-const target = (port: number): TcpTarget => ({ kind: 'tcp', probe: 't', path: 'vip', host: '127.0.0.1', port });
+const target = (port: number): TcpTarget => ({ kind: 'tcp', probe: 't', path: 'vip', family: 'ipv4', host: '127.0.0.1', port });
 
 describe('tcp prober', () => {
   let server: Running;

@@ -4,7 +4,7 @@ import { probeTls } from '../../src/probe/tls.js';
 import type { TlsTarget } from '../../src/probe/types.js';
 import { freePort, startHttp, startSilentTcp, startTlsSilent, type Running } from './servers.js';
 
-const target = (port: number): TlsTarget => ({ kind: 'tls', probe: 't', path: 'endpoint', host: '127.0.0.1', port });
+const target = (port: number): TlsTarget => ({ kind: 'tls', probe: 't', path: 'endpoint', family: 'ipv4', host: '127.0.0.1', port });
 
 describe('tls prober', () => {
   const servers: Running[] = [];

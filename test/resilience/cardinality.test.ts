@@ -11,7 +11,8 @@
 // Nothing scales with nodes, pods or Services beyond --max-probe-targets.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FAMILIES, FAILURE_REASONS, CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES } from '../../src/metrics/families.js';
+import { FAMILIES, FAILURE_REASONS, CANARY_WRITE_ERROR_REASONS, CANARY_WRITE_RESOURCES, IP_FAMILIES } from '../../src/metrics/families.js';
+import { MISMATCH_KINDS } from '../../src/healthcheck/compare.js';
 import { AGENT_STATES, CONFIG_CHECKS } from '../../src/detect/types.js';
 import { PROVIDER_TYPES, detectionSources } from '../../src/components/registry.js';
 import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
@@ -28,7 +29,9 @@ const ANNOTATED = 200;
 
 /** Upper bound of series per family, from the closed sets it draws label values from. */
 function familyBounds(maxTargets: number, S: number): Record<string, number> {
-  const P = BUILTIN_PROBES.length * 2 + maxTargets * PROBE_PATHS.length;
+  // every probe path once per IP family (a dual-stack Service is probed on each ClusterIP)
+  const F = IP_FAMILIES.length;
+  const P = (BUILTIN_PROBES.length * 2 + maxTargets * PROBE_PATHS.length) * F;
   const bounds: Record<string, number> = {};
   for (const f of FAMILIES) {
     switch (f.name) {
@@ -63,7 +66,7 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
         break;
       case 'service_lb_probe_verdict':
         // one series per known verdict for every probe (built-in or opted-in), whatever its paths
-        bounds[f.name] = (BUILTIN_PROBES.length + maxTargets) * VERDICTS.length;
+        bounds[f.name] = (BUILTIN_PROBES.length + maxTargets) * F * VERDICTS.length;
         break;
       case 'service_lb_probe_failures_total':
         bounds[f.name] = P * FAILURE_REASONS.length;
@@ -83,6 +86,13 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
         break;
       case 'service_proxy_exporter_canary_write_errors_total':
         bounds[f.name] = CANARY_WRITE_RESOURCES.length * CANARY_WRITE_ERROR_REASONS.length;
+        break;
+      // health-check node ports: at most maxTargets Local LoadBalancer Services
+      case 'service_lb_health_check_consistent':
+        bounds[f.name] = maxTargets;
+        break;
+      case 'service_lb_health_check_mismatches_total':
+        bounds[f.name] = maxTargets * MISMATCH_KINDS.length;
         break;
       default:
         throw new Error(`family ${f.name} has no stated bound: add it to the cardinality guard`);

@@ -143,8 +143,8 @@ describe('a slow API server', () => {
         'the probe round and the scrape completed while API requests were still waiting on the slow server',
       );
       assert.equal(sample(res.text, 'proxy_provider{type="cilium-kpr"}'), 1, 'the cached verdict is served');
-      assert.equal(sample(res.text, 'service_lb_probe_success{probe="apps/web",path="vip"}'), 1);
-      assert.ok((sample(res.text, 'service_lb_probes_total{probe="apps/web",path="vip"}') ?? 0) >= 2, 'probes kept counting');
+      assert.equal(sample(res.text, 'service_lb_probe_success{probe="apps/web",path="vip",family="ipv4"}'), 1);
+      assert.ok((sample(res.text, 'service_lb_probes_total{probe="apps/web",path="vip",family="ipv4"}') ?? 0) >= 2, 'probes kept counting');
       await request(h.url).get('/readyz').expect(200);
       await request(h.url).get('/healthz').expect(200);
     } finally {

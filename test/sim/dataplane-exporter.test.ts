@@ -7,6 +7,7 @@ import { openConnection, type ApiConnection } from '../../src/cluster/kubeconfig
 import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import type { ProbeView } from '../../src/app/probes.js';
+import { eachVerdict } from '../../src/probe/differential.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
 import { startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
@@ -72,7 +73,7 @@ describe('demo data plane under the real exporter', () => {
     await dp.break();
     const broken = await round();
     assert.equal(broken.lastRound?.functional, false);
-    for (const [probe, c] of Object.entries(broken.lastRound!.classifications)) assert.equal(c.verdict, 'proxy_broken', probe);
+    for (const c of eachVerdict(broken.lastRound!.classifications)) assert.equal(c.verdict, 'proxy_broken', c.probe);
     for (const r of broken.lastRound!.results) {
       if (r.target.path === 'endpoint') assert.equal(r.result.success, true, `${r.target.probe} endpoint`);
       else assert.equal(r.result.reason, 'refused', `${r.target.probe} vip`);
@@ -82,7 +83,7 @@ describe('demo data plane under the real exporter', () => {
     await dp.heal();
     const healed = await round();
     assert.equal(healed.lastRound?.functional, true);
-    for (const [probe, c] of Object.entries(healed.lastRound!.classifications)) assert.equal(c.verdict, 'ok', probe);
+    for (const c of eachVerdict(healed.lastRound!.classifications)) assert.equal(c.verdict, 'ok', c.probe);
     assert.equal(await metric(), '1');
   });
 });

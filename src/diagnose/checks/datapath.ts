@@ -1,6 +1,6 @@
 // Does service load-balancing work: the last probe round, per probe, with the VIP-vs-endpoint
 // differential (src/probe/differential.ts) deciding whether the service proxy is to blame.
-import { blamedProbes, type Classification, type ProbeVerdict } from '../../probe/differential.js';
+import { blamedProbes, eachVerdict, verdictName, type ProbeVerdict } from '../../probe/differential.js';
 import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
 import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
@@ -76,7 +76,9 @@ export const datapathSummary: CheckFn = (input) => {
     targets: round.results.length,
     skipped,
   };
-  const details = skipped.map((s) => `not probed: ${s.probe}${s.path ? ` (${s.path})` : ''}: ${s.why}`);
+  const details = skipped.map(
+    (s) => `not probed: ${s.probe}${s.path || s.family ? ` (${[s.path, s.family].filter(Boolean).join(', ')})` : ''}: ${s.why}`,
+  );
   if (vips.length === 0) {
     return [
       {
@@ -107,7 +109,7 @@ export const datapathSummary: CheckFn = (input) => {
       details: [
         ...failed.map(
           (r) =>
-            `${r.target.probe} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`,
+            `${verdictName(round.classifications, r.target.probe, r.target.family)} vip ${hostPort(r.target.host, r.target.port)}: ${r.result.reason ?? 'failed'}${r.result.detail ? ` (${r.result.detail})` : ''}`,
         ),
         ...details,
       ],
@@ -122,8 +124,11 @@ export const datapathProbes: CheckFn = (input) => {
   const round = input.probes?.lastRound;
   if (!round) return [];
   const out: Check[] = [];
-  for (const [probe, c] of Object.entries(round.classifications) as [string, Classification][]) {
-    const results = round.results.filter((r) => r.target.probe === probe);
+  for (const c of eachVerdict(round.classifications)) {
+    const { probe, family } = c;
+    // A probe with a verdict in both families gets a check per family; a single-stack one keeps its plain id.
+    const name = verdictName(round.classifications, probe, family);
+    const results = round.results.filter((r) => r.target.probe === probe && r.target.family === family);
     const status = STATUS[c.verdict];
     const paths = results.map((r) => ({
       path: r.target.path,
@@ -137,15 +142,15 @@ export const datapathProbes: CheckFn = (input) => {
     const svc = serviceOf(probe, results);
     const vip = results.find((r) => r.target.path === 'vip');
     const check: Check = {
-      id: `datapath.probe.${probe}`,
+      id: name === probe ? `datapath.probe.${probe}` : `datapath.probe.${probe}.${family}`,
       group: 'datapath',
       status,
-      summary: `${probe}: ${c.verdict} — ${c.explanation}`,
+      summary: `${name}: ${c.verdict} — ${c.explanation}`,
       details: paths.map(
         (p) =>
           `${p.path.padEnd(8)} ${p.target.padEnd(22)} ${p.success ? 'ok' : `FAILED ${p.reason ?? ''}${p.detail ? ` (${p.detail})` : ''}`} ${Math.round(p.latencySeconds * 1000)} ms`,
       ),
-      evidence: { probe, verdict: c.verdict, explanation: c.explanation, ...(svc ? { service: svc } : {}), paths },
+      evidence: { probe, family, verdict: c.verdict, explanation: c.explanation, ...(svc ? { service: svc } : {}), paths },
     };
     if (status === 'fail' || status === 'warn') {
       const [ns, name] = svc ? (svc.split('/') as [string, string]) : [undefined, undefined];
