@@ -40,6 +40,8 @@ export interface Settings {
   canaryPollMs: number;
   /** this pod's IP (downward API status.podIP); the canary slice's endpoint */
   podIp: string;
+  /** this pod's IPs, one per family (downward API status.podIPs); the canary's dual-stack endpoints */
+  podIps: string[];
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -161,6 +163,38 @@ const ipAddress = {
     isIP(t.trim()) ? ok(t.trim()) : bad(`"${t}" is not an IP address; set it from the downward API (env POD_IP from status.podIP)`),
   schema: z.string().refine((t) => isIP(t.trim()) !== 0, 'not an IP address; set it from the downward API (env POD_IP from status.podIP)'),
 };
+
+/** status.podIPs: at most one address per family (the downward API's comma-separated list). */
+const ipList = (() => {
+  const check = (parts: string[]): string | undefined => {
+    const bad1 = parts.find((t) => isIP(t) === 0);
+    if (bad1 !== undefined) return `"${bad1}" is not an IP address; set it from the downward API (env POD_IPS from status.podIPs)`;
+    if (parts.length > 2 || (parts.length === 2 && isIP(parts[0]!) === isIP(parts[1]!)))
+      return `"${parts.join(',')}" is not one address per family; set it from the downward API (env POD_IPS from status.podIPs)`;
+    return undefined;
+  };
+  const split = (t: string): string[] =>
+    t
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  return {
+    parse: (t: string): Parsed<string[]> => {
+      const parts = split(t);
+      const why = check(parts);
+      return why ? bad(why) : ok(parts);
+    },
+    schema: z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+      const parts = Array.isArray(v) ? v.map((x) => x.trim()).filter(Boolean) : split(v);
+      const why = check(parts);
+      if (why) {
+        ctx.addIssue({ code: 'custom', message: why });
+        return z.NEVER;
+      }
+      return parts;
+    }) as unknown as z.ZodType<string[]>,
+  };
+})();
 
 function def<K extends keyof Settings>(d: OptionDef<K>): OptionDef<K> {
   return d;
@@ -377,6 +411,16 @@ export const OPTIONS = [
     description: "this pod's IP, the canary endpoint (set from the downward API status.podIP; without it the canary is off)",
     default: () => '',
     ...ipAddress,
+  }),
+  def({
+    key: 'podIps',
+    flag: 'pod-ips',
+    envAliases: ['POD_IPS'],
+    valueName: 'IP,IP',
+    description:
+      "this pod's IPs, one per family (the downward API status.podIPs): the canary answers and is observed on each family; default: --pod-ip alone",
+    default: () => [],
+    ...ipList,
   }),
 ] as const satisfies readonly OptionDef<any>[];
 
