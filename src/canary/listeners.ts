@@ -17,11 +17,12 @@ const MAX_DATAGRAM = 256;
 export async function listenCanaryPorts(hosts: string | readonly string[], ports: readonly number[]): Promise<CanaryListeners> {
   const servers: net.Server[] = [];
   const sockets: dgram.Socket[] = [];
+  let closing: Promise<void> | undefined;
   const close = () =>
-    Promise.all([
+    (closing ??= Promise.all([
       ...servers.map((s) => new Promise<void>((r) => s.close(() => r()))),
       ...sockets.map((s) => new Promise<void>((r) => s.close(() => r()))),
-    ]).then(() => undefined);
+    ]).then(() => undefined));
   try {
     for (const host of typeof hosts === 'string' ? [hosts] : hosts)
       for (const port of ports) {

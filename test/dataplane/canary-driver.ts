@@ -22,7 +22,7 @@ import { parseExposition } from './exporter-driver.js';
 const run = promisify(execFile);
 
 export interface CanaryDriverConfig {
-  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden';
+  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack';
   /** this namespace's name (the programmer writes its nat table) */
   netns: string;
   /** pod IPs: the first is the namespace's veth address, the others are added to lo */
@@ -40,6 +40,7 @@ export const CANARY = 'service-proxy-exporter-canary';
 export const VIP = '198.18.100.50';
 const SELF_VIP = '198.18.100.60';
 const METRICS_PORT = 9808;
+const TCP_PENDING = 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}';
 const SLICES = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;
 
 const emit = (o: unknown): void => void process.stdout.write(`${typeof o === 'string' ? o : JSON.stringify(o)}\n`);
@@ -49,7 +50,10 @@ interface Replica {
   ip: string;
   running: RunningExporter;
   logs: { level: string; message: string; [k: string]: unknown }[];
+  /** TCP observations (the programming latency proper) */
   programmed: { seconds: number; at: number }[];
+  /** the long-lived UDP flow's */
+  udp: { seconds: number; at: number }[];
 }
 
 function objects(podIp: string): object[] {
@@ -59,7 +63,15 @@ function objects(podIp: string): object[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: meta(CANARY),
-      spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: VIP,
+        clusterIPs: [VIP],
+        ports: [
+          { name: 'canary', port: 80, protocol: 'TCP' },
+          { name: 'canary-udp', port: 80, protocol: 'UDP' },
+        ],
+      },
     },
     {
       apiVersion: 'v1',
@@ -128,9 +140,12 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
     },
   });
   const programmed: Replica['programmed'] = [];
-  running.canary!.observer.on('programmed', (seconds: number) => programmed.push({ seconds, at: Date.now() }));
+  const udp: Replica['udp'] = [];
+  running.canary!.observer.on('programmed', (seconds: number, protocol: string) =>
+    (protocol === 'udp' ? udp : programmed).push({ seconds, at: Date.now() }),
+  );
   void api;
-  return { ip, running, logs, programmed };
+  return { ip, running, logs, programmed, udp };
 }
 
 async function scrape(r: Replica): Promise<Record<string, number>> {
@@ -202,8 +217,8 @@ async function main(): Promise<void> {
         60_000,
         async () => {
           const m = await scrape(a);
-          samples.push({ pending: m.service_lb_programming_pending_seconds ?? -1, functional: m.service_lb_functional });
-          return (m.service_lb_programming_pending_seconds ?? 0) > c.thresholdSeconds! || undefined;
+          samples.push({ pending: m[TCP_PENDING] ?? -1, functional: m.service_lb_functional });
+          return (m[TCP_PENDING] ?? 0) > c.thresholdSeconds! || undefined;
         },
         250,
       );
@@ -216,9 +231,48 @@ async function main(): Promise<void> {
       const after = await scrape(a);
       result.samples = samples;
       result.thawToProgrammedMs = seenAt - thawedAt;
-      result.pendingAfterThaw = after.service_lb_programming_pending_seconds;
+      result.pendingAfterThaw = after[TCP_PENDING];
       result.latencyAfterThaw = a.programmed.at(-1)!.seconds;
       result.changesFrozen = { atThreshold: changesWhileFrozen, firstFrozen: samples.length };
+    }
+
+    if (c.scenario === 'stale-conntrack') {
+      const pend = (m: Record<string, number>, protocol: string) =>
+        m[`service_lb_programming_pending_seconds{protocol="${protocol}",family="ipv4"}`];
+      // healthy first (the programmer clears stale UDP entries as kube-proxy does): UDP follows every flip
+      await until('two changes taken by the UDP flow', 15_000, () => a.udp.length >= 2 || undefined, 50);
+      result.healthyUdp = a.udp.map((p) => p.seconds);
+      result.healthyTcp = a.programmed.map((p) => p.seconds);
+      programmer.setConntrack('keep');
+      const faultAt = Date.now();
+      const tcpBefore = a.programmed.length;
+      const udpBefore = a.udp.length;
+      const samples: { t: number; tcp: number; udp: number }[] = [];
+      await until(
+        'UDP pending past the threshold',
+        60_000,
+        async () => {
+          const m = await scrape(a);
+          samples.push({ t: Date.now() - faultAt, tcp: pend(m, 'tcp') ?? -1, udp: pend(m, 'udp') ?? -1 });
+          return (pend(m, 'udp') ?? 0) > c.thresholdSeconds! || undefined;
+        },
+        250,
+      );
+      result.samples = samples;
+      result.tcpDuringFault = a.programmed.length - tcpBefore;
+      result.udpDuringFault = a.udp.length - udpBefore;
+      result.metricsFault = await scrape(a);
+      result.stuckOn = a.running.canary!.observer.families[0]!.udp.answering;
+      result.target = sliceTarget(await (await fetch(`${api.url}${SLICES}/${CANARY}`)).json());
+      // heal: the programmer clears again; the next flip that removes the stuck endpoint frees the flow
+      programmer.setConntrack('clear');
+      const healedAt = Date.now();
+      await until('the UDP flow follows again', 15_000, () => a.udp.length > udpBefore || undefined, 20);
+      result.healToUdpMs = Date.now() - healedAt;
+      result.udpLatencyAfterHeal = a.udp.at(-1)!.seconds;
+      result.faultMs = healedAt - faultAt;
+      result.metricsHealed = await scrape(a);
+      result.conntrackCleared = programmer.conntrackCleared;
     }
 
     if (c.scenario === 'takeover') {
@@ -282,7 +336,9 @@ async function main(): Promise<void> {
       result.attempts = api.requests.filter((r) => r.status === 403).length;
     }
   } catch (e) {
-    result.error = String((e as Error).stack ?? e);
+    const o = replicas[0]?.running.canary?.observer;
+    const f = o?.families[0];
+    result.error = `${String((e as Error).stack ?? e)}\nobserver: ${JSON.stringify({ datagrams: o?.datagrams, udpPort: o?.udpPort, vip: f?.clusterIp, flowPort: f?.flowPort, answering: f?.udp.answering, udp: f?.udp.view, programmed: programmer.programmed() })}`;
   }
   result.logs = replicas.flatMap((r) => r.logs.filter((l) => l.level !== 'debug').map((l) => `${r.ip} ${l.level} ${l.message}`)).slice(-60);
   emit(result);

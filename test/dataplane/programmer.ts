@@ -23,6 +23,11 @@
 //   p.thaw()                 resume: the current state is programmed at once (the backlog has waited
 //                            long enough), later changes again after delayMs
 //   p.frozen                 whether frozen
+//   p.setConntrack(mode)     'clear' (default, as kube-proxy): after a sync that removed a UDP endpoint,
+//                            delete the conntrack entries still DNATed to it (`conntrack -D`, Debian
+//                            package conntrack); 'keep': never, so a long-lived UDP flow stays on the
+//                            old endpoint (kubernetes#139628, the bug the canary's UDP flow catches)
+//   p.conntrackCleared       conntrack entries deleted so far
 //   await p.synced()         resolves once the state the API server holds at the call (re-read then)
 //                            is programmed; while frozen it waits for thaw()
 //   p.programmed()           the KubeServicePort[] last written
@@ -34,7 +39,9 @@
 // that would write what is already there writes nothing. Services without a cluster IP, with only
 // non-TCP/UDP ports or without ready endpoints get no rule (kube-proxy REJECTs the latter; not
 // modelled: the VIP then times out via the client's route).
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { collectionPath, RESOURCES } from '../../src/cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
@@ -52,7 +59,11 @@ export interface ProgrammerOptions {
   serviceSelector?: (svc: SlimService) => boolean;
   onProgrammed?: (ports: KubeServicePort[], at: number) => void;
   onError?: (err: Error) => void;
+  /** default 'clear' */
+  conntrack?: ConntrackMode;
 }
+
+export type ConntrackMode = 'clear' | 'keep';
 
 export interface Programmer {
   /** resolves once the first lists are programmed */
@@ -64,6 +75,8 @@ export interface Programmer {
   synced(): Promise<void>;
   programmed(): KubeServicePort[];
   readonly syncs: number;
+  setConntrack(mode: ConntrackMode): void;
+  readonly conntrackCleared: number;
   stop(): Promise<void>;
 }
 
@@ -208,6 +221,57 @@ class Reflector {
   }
 }
 
+const execFileP = promisify(execFile);
+
+/** The UDP endpoints `before` had that `after` no longer has, per Service port (VIP and port). */
+export function removedUdpEndpoints(
+  before: KubeServicePort[],
+  after: KubeServicePort[],
+): { vip: string; port: number; ip: string; epPort: number }[] {
+  const out: { vip: string; port: number; ip: string; epPort: number }[] = [];
+  for (const b of before) {
+    if (b.protocol !== 'udp') continue;
+    const a = after.find((x) => x.protocol === 'udp' && x.servicePortName === b.servicePortName && x.vip === b.vip);
+    for (const ep of b.endpoints)
+      if (!a?.endpoints.some((e) => e.ip === ep.ip && e.port === ep.port))
+        out.push({ vip: b.vip, port: b.port, ip: ep.ip, epPort: ep.port });
+  }
+  return out;
+}
+
+/**
+ * UDP Service ports that had no endpoint before and have one now: datagrams sent meanwhile left
+ * conntrack entries without DNAT that would keep the flow off the new endpoint, so kube-proxy deletes
+ * every entry to the VIP and port (its deleteStaleServiceConntrackEntries).
+ */
+export function gainedUdpServices(before: KubeServicePort[], after: KubeServicePort[]): { vip: string; port: number }[] {
+  return after
+    .filter((a) => a.protocol === 'udp' && a.endpoints.length > 0)
+    .filter(
+      (a) =>
+        !before.some((b) => b.protocol === 'udp' && b.servicePortName === a.servicePortName && b.vip === a.vip && b.endpoints.length > 0),
+    )
+    .map((a) => ({ vip: a.vip, port: a.port }));
+}
+
+/**
+ * kube-proxy's cleanup after an endpoint change: delete the UDP conntrack entries from the VIP to
+ * an endpoint that is gone, so the flow's next datagram is NATed afresh. Returns how many went
+ * (`conntrack -D` exits 1 when none matched).
+ */
+async function clearConntrack(netns: string, e: { vip: string; port: number; ip?: string; epPort?: number }): Promise<number> {
+  const argv = ['netns', 'exec', netns, 'conntrack', '-D', '-p', 'udp', '--orig-dst', e.vip, '--orig-port-dst', String(e.port)];
+  if (e.ip !== undefined) argv.push('--reply-src', e.ip, '--reply-port-src', String(e.epPort));
+  const out = await execFileP('ip', argv, { timeout: 10_000 }).then(
+    (r) => r.stderr,
+    (err: { stderr?: string; code?: number }) => {
+      if (err.code === 1 && /0 flow entries/.test(err.stderr ?? '')) return err.stderr ?? '';
+      throw new Error(`conntrack -D: ${err.stderr?.trim() || String(err.code)}`);
+    },
+  );
+  return Number(/(\d+) flow entries have been deleted/.exec(out)?.[1] ?? 0);
+}
+
 interface Pending {
   due: number;
   gen: number;
@@ -219,6 +283,8 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   const onError = opts.onError ?? (() => undefined);
   const select = opts.serviceSelector ?? (() => true);
   let delayMs = opts.delayMs ?? 0;
+  let conntrack: ConntrackMode = opts.conntrack ?? 'clear';
+  let conntrackCleared = 0;
   let frozen = false;
   let stopped = false;
   let gen = 0;
@@ -256,9 +322,18 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
         if (queue.length === 0) queue.push({ ...p, due: Date.now() + 500 });
         return;
       }
+      const before = lastWritten ?? [];
       lastWritten = p.ports;
       syncs++;
       opts.onProgrammed?.(p.ports, Date.now());
+      if (conntrack === 'clear')
+        for (const e of [...gainedUdpServices(before, p.ports), ...removedUdpEndpoints(before, p.ports)]) {
+          try {
+            conntrackCleared += await clearConntrack(opts.netns, e);
+          } catch (err) {
+            onError(err as Error);
+          }
+        }
     }
     programmedGen = Math.max(programmedGen, p.gen);
     settle();
@@ -329,6 +404,12 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     },
     get syncs() {
       return syncs;
+    },
+    setConntrack(mode) {
+      conntrack = mode;
+    },
+    get conntrackCleared() {
+      return conntrackCleared;
     },
     async synced() {
       const [a, b] = await Promise.all([svcs.reconcile(), eps.reconcile()]);
