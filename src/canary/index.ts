@@ -153,16 +153,20 @@ export class Canary {
     const since = this.observer.tracker.view.pendingSince;
     if (since === undefined) delete st.pendingSince;
     else st.pendingSince = since;
-    st.series = this.observer.families.flatMap((f) =>
-      CANARY_PROTOCOLS.map((protocol) => {
-        const v = (protocol === 'tcp' ? f.tcp : f.udp).view;
-        return {
-          protocol,
-          family: f.family,
-          changes: v.changes,
-          ...(v.pendingSince !== undefined ? { pendingSince: v.pendingSince } : {}),
-        };
-      }),
+    // the primary family's TCP always (as before families); another family once it has a ClusterIP; UDP
+    // where it is measured
+    st.series = this.observer.families.flatMap((f, i) =>
+      CANARY_PROTOCOLS.filter((p) => (p === 'tcp' ? i === 0 || f.clusterIp !== undefined : this.observer.udpMeasured(f))).map(
+        (protocol) => {
+          const v = (protocol === 'tcp' ? f.tcp : f.udp).view;
+          return {
+            protocol,
+            family: f.family,
+            changes: v.changes,
+            ...(v.pendingSince !== undefined ? { pendingSince: v.pendingSince } : {}),
+          };
+        },
+      ),
     );
   }
 

@@ -165,6 +165,11 @@ export class CanaryObserver extends EventEmitter {
     return this.families.some((f) => f.tcp.view.pendingSince !== undefined);
   }
 
+  /** The family's UDP flow can run: the Service has canary-udp and a ClusterIP of this family. */
+  udpMeasured(f: FamilyProbe): boolean {
+    return this.udpPort !== undefined && f.clusterIp !== undefined;
+  }
+
   start(): void {
     this.services.start();
     for (const r of this.slices.values()) r.start();
@@ -194,7 +199,10 @@ export class CanaryObserver extends EventEmitter {
       return;
     }
     const at = this.now();
-    f.udp.change(target, at);
+    // UDP is measured only where the Service has the UDP port and this family's ClusterIP: a
+    // canary Service from before UDP must not show a UDP flow pending for ever
+    if (this.udpMeasured(f)) f.udp.change(target, at);
+    else f.udp.baseline(target);
     if (f.tcp.change(target, at)) {
       this.emit('change', target, f.family);
       this.poll();

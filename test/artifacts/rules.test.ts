@@ -28,6 +28,7 @@ const ISSUE_ALERTS = [
   'ServiceProxySyncStale',
   'ServiceProxyProgrammingStalled',
   'ServiceProxyProgrammingSlow',
+  'ServiceProxyStaleConntrack',
 ];
 
 const rulesFile = parse(readFileSync(resolve(ROOT, RULES_FILE), 'utf8')) as { groups: unknown[] };
@@ -86,6 +87,7 @@ test('the critical ones are the ones users are paged for', () => {
   assert.equal(sev.ServiceBackendUnavailable, 'warning', "a backend's own fault is not the proxy's: it never pages");
   assert.equal(sev.ServiceProxyProgrammingStalled, 'critical', 'the data plane no longer takes changes');
   assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
+  assert.equal(sev.ServiceProxyStaleConntrack, 'critical', 'long-lived UDP clients black-holed');
 });
 
 test('promtool check rules', async (t) => {

@@ -180,16 +180,16 @@ describe('demo: /demo/freeze and /demo/thaw', { timeout: 60_000 }, () => {
       assert.equal(state.frozen, false);
       assert.equal(state.canary.service, `service-proxy-exporter/${DEMO_CANARY.name}`);
       // the exporter's writer moves the slice; the demo proxy follows after 100 ms; the observer times it
-      await metric(demo.url, 'service_lb_programming_duration_seconds_count', (v) => (v ?? 0) >= 2);
+      await metric(demo.url, 'service_lb_programming_duration_seconds_count{protocol="tcp",family="ipv4"}', (v) => (v ?? 0) >= 2);
       assert.equal(await metric(demo.url, 'service_proxy_exporter_canary_writer', (v) => v === 1), 1);
       const frozen = (await request(demo.url).post('/demo/freeze').expect(200)).body;
       assert.equal(frozen.frozen, true);
-      const pending = await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => (v ?? 0) > 2);
+      const pending = await metric(demo.url, 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}', (v) => (v ?? 0) > 2);
       assert.ok(pending! > 2);
       assert.equal(await metric(demo.url, 'service_lb_functional', (v) => v !== undefined), 1, 'forwarding goes on while frozen');
       const thawed = (await request(demo.url).post('/demo/thaw').expect(200)).body;
       assert.equal(thawed.frozen, false);
-      await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => v === 0, 5_000);
+      await metric(demo.url, 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}', (v) => v === 0, 5_000);
       const page = await (await fetch(`${demo.url}/`)).text();
       assert.match(page, /Service programming/);
     } finally {
