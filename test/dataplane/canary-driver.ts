@@ -22,7 +22,7 @@ import { parseExposition } from './exporter-driver.js';
 const run = promisify(execFile);
 
 export interface CanaryDriverConfig {
-  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack';
+  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack' | 'dual-stack';
   /** this namespace's name (the programmer writes its nat table) */
   netns: string;
   /** pod IPs: the first is the namespace's veth address, the others are added to lo */
@@ -38,6 +38,9 @@ export interface CanaryDriverConfig {
 export const NS = 'service-proxy-exporter';
 export const CANARY = 'service-proxy-exporter-canary';
 export const VIP = '198.18.100.50';
+/** dual-stack: the canary's IPv6 ClusterIP and the replica's IPv6 pod IP (ULA) */
+export const VIP6 = 'fd00:100::50';
+export const POD_IP6 = 'fd00::1';
 const SELF_VIP = '198.18.100.60';
 const METRICS_PORT = 9808;
 const TCP_PENDING = 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}';
@@ -56,7 +59,7 @@ interface Replica {
   udp: { seconds: number; at: number }[];
 }
 
-function objects(podIp: string): object[] {
+function objects(podIp: string, dualStack = false): object[] {
   const meta = (name: string) => ({ name, namespace: NS });
   return [
     {
@@ -66,7 +69,8 @@ function objects(podIp: string): object[] {
       spec: {
         type: 'ClusterIP',
         clusterIP: VIP,
-        clusterIPs: [VIP],
+        clusterIPs: dualStack ? [VIP, VIP6] : [VIP],
+        ...(dualStack ? { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] } : {}),
         ports: [
           { name: 'canary', port: 80, protocol: 'TCP' },
           { name: 'canary-udp', port: 80, protocol: 'UDP' },
@@ -113,6 +117,7 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
       listen: `${ip}:${METRICS_PORT}`,
       'service-namespace': NS,
       'pod-ip': ip,
+      ...(c.scenario === 'dual-stack' && ip === c.podIps[0] ? { 'pod-ips': `${ip},${POD_IP6}` } : {}),
       'canary-interval': `${c.intervalMs}ms`,
       'canary-poll': `${c.pollMs}ms`,
       'probe-interval': '1s',
@@ -176,7 +181,13 @@ async function main(): Promise<void> {
   const c = JSON.parse(process.argv[2] ?? '{}') as CanaryDriverConfig;
   for (const ip of c.podIps.slice(1)) await run('ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
   const api = await startFakeApiServer({ host: '127.0.0.1' });
-  for (const o of objects(c.podIps[0]!)) api.store.apply(o as never);
+  const dual = c.scenario === 'dual-stack';
+  if (dual) {
+    await run('ip', ['-6', 'addr', 'add', `${POD_IP6}/128`, 'dev', 'lo', 'nodad']);
+    // a route for the IPv6 VIP (as the node's default route would be): the DNAT happens in nat OUTPUT
+    await run('ip', ['-6', 'route', 'add', 'fd00:100::/64', 'dev', 'lo']);
+  }
+  for (const o of objects(c.podIps[0]!, dual)) api.store.apply(o as never);
   const kubeconfig = join(c.dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
   // when the programmer really wrote each canary target (after its delay and its iptables-restore)
@@ -273,6 +284,43 @@ async function main(): Promise<void> {
       result.faultMs = healedAt - faultAt;
       result.metricsHealed = await scrape(a);
       result.conntrackCleared = programmer.conntrackCleared;
+    }
+
+    if (c.scenario === 'dual-stack') {
+      const key = (m: string, protocol: string, family: string) => `${m}{protocol="${protocol}",family="${family}"}`;
+      const combos = ['tcp', 'udp'].flatMap((p) => ['ipv4', 'ipv6'].map((f) => [p, f] as const));
+      let m: Record<string, number> = {};
+      await until(
+        'two changes programmed for each protocol and family',
+        30_000,
+        async () => {
+          m = await scrape(a);
+          return combos.every(([p, f]) => (m[key('service_lb_programming_duration_seconds_count', p, f)] ?? 0) >= 2) || undefined;
+        },
+        200,
+      );
+      result.metrics = m;
+      result.slices = (
+        (await (await fetch(`${api.url}${SLICES}`)).json()) as { items: { metadata: { name: string }; addressType: string }[] }
+      ).items.map((x) => `${x.metadata.name} ${x.addressType} ${JSON.stringify(sliceTarget(x))}`);
+      result.v6Rules = programmer.programmed().filter((p) => p.vip === VIP6).length;
+      // the IPv6 half stops being programmed: that family pends on its own (the writer holds its flip)
+      programmer.setIpv6(false);
+      const samples: { v4: number; v6: number }[] = [];
+      await until(
+        'IPv6 TCP pending past 3 s',
+        30_000,
+        async () => {
+          const x = await scrape(a);
+          samples.push({
+            v4: x[key('service_lb_programming_pending_seconds', 'tcp', 'ipv4')]!,
+            v6: x[key('service_lb_programming_pending_seconds', 'tcp', 'ipv6')]!,
+          });
+          return samples.at(-1)!.v6 > 3 || undefined;
+        },
+        250,
+      );
+      result.v6Samples = samples;
     }
 
     if (c.scenario === 'takeover') {

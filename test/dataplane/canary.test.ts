@@ -113,6 +113,28 @@ describe('canary on a real data plane (iptables DNAT in a netns)', { skip, timeo
     },
   );
 
+  // Both families on one replica: one slice per family, the same port; the programmer writes iptables and
+  // ip6tables DNAT; every (protocol, family) is measured on its own.
+  it('dual-stack: one slice per family, TCP and UDP observed on each; IPv6 no longer programmed: only ipv6 pends', async () => {
+    const r = await play({ scenario: 'dual-stack', delayMs: 100, intervalMs: 1000, pollMs: POLL_MS });
+    for (const p of ['tcp', 'udp'])
+      for (const f of ['ipv4', 'ipv6']) {
+        assert.ok(r.metrics[`service_lb_programming_duration_seconds_count{protocol="${p}",family="${f}"}`] >= 2, `${p}/${f}`);
+        assert.ok(r.metrics[`service_lb_programming_pending_seconds{protocol="${p}",family="${f}"}`] !== undefined, `${p}/${f} pending`);
+      }
+    assert.equal(r.slices.length, 3, r.slices.join('\n')); // the exporter's own Service's slice and the two canary slices
+    assert.ok(r.slices.some((s: string) => s.startsWith('service-proxy-exporter-canary IPv4')));
+    assert.ok(r.slices.some((s: string) => s.startsWith('service-proxy-exporter-canary-ipv6 IPv6 {"address":"fd00::1"')));
+    assert.ok(r.v6Rules >= 2, 'TCP and UDP programmed into ip6tables');
+    // then a proxier that stops programming IPv6 (kubernetes#116486): ipv6 pends while ipv4 shows every change
+    const samples = r.v6Samples as { v4: number; v6: number }[];
+    assert.ok(samples.at(-1)!.v6 > 3);
+    assert.ok(
+      samples.filter((s) => s.v6 > 1.5).every((s) => s.v4 === 0),
+      JSON.stringify(samples),
+    );
+  });
+
   it('two replicas against one API: exactly one writer; kill it and the other takes over within the lease duration', async () => {
     const r = await play({ scenario: 'takeover', delayMs: 100, intervalMs: 1000, pollMs: POLL_MS, replicas: 2 });
     for (const n of r.writerCounts as number[]) assert.equal(n, 1, `writers over time: ${r.writerCounts.join(',')}`);

@@ -28,6 +28,11 @@
 //                            package conntrack); 'keep': never, so a long-lived UDP flow stays on the
 //                            old endpoint (kubernetes#139628, the bug the canary's UDP flow catches)
 //   p.conntrackCleared       conntrack entries deleted so far
+//
+// IPv6: a Service's IPv6 ClusterIP (spec.clusterIPs) with the IPv6 EndpointSlices is programmed into
+// ip6tables the same way (a dual-stack Service gets both; ports with an IPv6 `vip` in programmed()).
+//   p.setIpv6(false)         stop writing ip6tables (a proxier whose every IPv6 sync fails,
+//                            kubernetes#116486): the IPv6 rules stay as they were
 //   await p.synced()         resolves once the state the API server holds at the call (re-read then)
 //                            is programmed; while frozen it waits for thaw()
 //   p.programmed()           the KubeServicePort[] last written
@@ -39,14 +44,15 @@
 // that would write what is already there writes nothing. Services without a cluster IP, with only
 // non-TCP/UDP ports or without ready endpoints get no rule (kube-proxy REJECTs the latter; not
 // modelled: the VIP then times out via the client's route).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { isIPv6 } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { collectionPath, RESOURCES } from '../../src/cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import type { SlimEndpointSlice, SlimService } from '../../src/cluster/types.js';
-import { kubeServicePorts, syncKubeProxyRules, type KubeServicePort } from './netns.js';
+import { kubeProxyRestoreInput, kubeServicePorts, syncKubeProxyRules, type KubeServicePort } from './netns.js';
 
 export interface ProgrammerOptions {
   /** the API server's base URL (http://host:port); or give kubeconfigPath */
@@ -76,6 +82,7 @@ export interface Programmer {
   programmed(): KubeServicePort[];
   readonly syncs: number;
   setConntrack(mode: ConntrackMode): void;
+  setIpv6(on: boolean): void;
   readonly conntrackCleared: number;
   stop(): Promise<void>;
 }
@@ -260,7 +267,8 @@ export function gainedUdpServices(before: KubeServicePort[], after: KubeServiceP
  * (`conntrack -D` exits 1 when none matched).
  */
 async function clearConntrack(netns: string, e: { vip: string; port: number; ip?: string; epPort?: number }): Promise<number> {
-  const argv = ['netns', 'exec', netns, 'conntrack', '-D', '-p', 'udp', '--orig-dst', e.vip, '--orig-port-dst', String(e.port)];
+  const argv = ['netns', 'exec', netns, 'conntrack', '-D', ...(isIPv6(e.vip) ? ['-f', 'ipv6'] : [])];
+  argv.push('-p', 'udp', '--orig-dst', e.vip, '--orig-port-dst', String(e.port));
   if (e.ip !== undefined) argv.push('--reply-src', e.ip, '--reply-port-src', String(e.epPort));
   const out = await execFileP('ip', argv, { timeout: 10_000 }).then(
     (r) => r.stderr,
@@ -270,6 +278,43 @@ async function clearConntrack(netns: string, e: { vip: string; port: number; ip?
     },
   );
   return Number(/(\d+) flow entries have been deleted/.exec(out)?.[1] ?? 0);
+}
+
+/** What kube-proxy's IPv6 proxier writes: the same chains in ip6tables (addresses /128, DNAT to [ip]:port). */
+export function kubeProxyRestoreInput6(ports: KubeServicePort[], existingChains: string[] = []): string {
+  return kubeProxyRestoreInput(ports, existingChains)
+    .replace(/ -d ([0-9a-fA-F:]+)\/32 /g, ' -d $1/128 ')
+    .replace(/--to-destination ([0-9a-fA-F:]+):(\d+)/g, '--to-destination [$1]:$2');
+}
+
+function ns6(netns: string, argv: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim()}`))));
+    child.stdin.end(input);
+  });
+}
+
+async function syncKubeProxyRules6(netns: string, ports: KubeServicePort[]): Promise<void> {
+  await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-N', 'KUBE-SERVICES']).catch(() => undefined);
+  for (const chain of ['OUTPUT', 'PREROUTING']) {
+    const rule = ['-m', 'comment', '--comment', 'kubernetes service portals', '-j', 'KUBE-SERVICES'];
+    const present = await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-C', chain, ...rule]).then(
+      () => true,
+      () => false,
+    );
+    if (!present) await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-I', chain, ...rule]);
+  }
+  const existing = (await ns6(netns, ['ip6tables-save', '-t', 'nat']))
+    .split('\n')
+    .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
+    .map((l) => l.slice(1).split(' ')[0]!);
+  await ns6(netns, ['ip6tables-restore', '-w', '--noflush'], kubeProxyRestoreInput6(ports, existing));
 }
 
 interface Pending {
@@ -285,6 +330,7 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   let delayMs = opts.delayMs ?? 0;
   let conntrack: ConntrackMode = opts.conntrack ?? 'clear';
   let conntrackCleared = 0;
+  let ipv6 = true;
   let frozen = false;
   let stopped = false;
   let gen = 0;
@@ -299,7 +345,13 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   const desired = (): KubeServicePort[] => {
     const services: SlimService[] = [...svcs.objects.values()].map(slimService).filter(select);
     const slices: SlimEndpointSlice[] = [...eps.objects.values()].map(slimEndpointSlice);
-    return kubeServicePorts(services, slices);
+    // the IPv6 half of dual-stack Services: their IPv6 ClusterIP and IPv6 slices, through the same builder
+    const services6 = services.flatMap((svc) => {
+      const ip = svc.clusterIPs.find((x) => isIPv6(x));
+      return ip ? [{ ...svc, clusterIP: ip }] : [];
+    });
+    const slices6 = slices.filter((x) => x.addressType === 'IPv6').map((x) => ({ ...x, addressType: 'IPv4' }));
+    return [...kubeServicePorts(services, slices), ...kubeServicePorts(services6, slices6)];
   };
 
   const settle = (): void => {
@@ -315,7 +367,12 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     if (frozen || stopped) return;
     if (lastWritten === undefined || JSON.stringify(lastWritten) !== JSON.stringify(p.ports)) {
       try {
-        await syncKubeProxyRules(opts.netns, p.ports);
+        await syncKubeProxyRules(
+          opts.netns,
+          p.ports.filter((x) => !isIPv6(x.vip)),
+        );
+        const v6 = p.ports.filter((x) => isIPv6(x.vip));
+        if (ipv6 && (v6.length > 0 || (lastWritten ?? []).some((x) => isIPv6(x.vip)))) await syncKubeProxyRules6(opts.netns, v6);
       } catch (err) {
         // as kube-proxy: the sync failed, the rules stay as they were; retried shortly unless a newer state is queued
         onError(err as Error);
@@ -407,6 +464,9 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     },
     setConntrack(mode) {
       conntrack = mode;
+    },
+    setIpv6(on) {
+      ipv6 = on;
     },
     get conntrackCleared() {
       return conntrackCleared;
