@@ -542,7 +542,7 @@ export const overviewDashboard: Dashboard = dashboard(
     // The canary (src/canary/): changes are sparse (one per --canary-interval), so latency
     // quantiles use a fixed 5m window rather than $__rate_interval.
     row('Service programming'),
-    stat('Pending change (worst replica)', [6, 4], [{ expr: `max(${sel('service_lb_programming_pending_seconds')})` }], {
+    stat('Pending change (worst replica)', [6, 4], [{ expr: `max(${sel('service_lb_programming_pending_seconds', 'protocol="tcp"')})` }], {
       unit: 's',
       thresholds: [
         { value: null, color: 'green' },
@@ -550,12 +550,16 @@ export const overviewDashboard: Dashboard = dashboard(
         { value: 60, color: 'red' },
       ],
       description:
-        'service_lb_programming_pending_seconds: how long the newest canary change has waited to reach the data plane (0: programmed). Over 60 s for 5m pages ServiceProxyProgrammingStalled.',
+        'service_lb_programming_pending_seconds{protocol="tcp"}: how long the newest canary change has waited to reach the data plane over new connections (0: programmed). Over 60 s for 5m pages ServiceProxyProgrammingStalled. The long-lived UDP flow is in "Pending change by replica".',
     }),
     stat(
       'Programming latency p99 (30m)',
       [6, 4],
-      [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[30m])))` }],
+      [
+        {
+          expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket', 'protocol="tcp"')}[30m])))`,
+        },
+      ],
       {
         unit: 's',
         thresholds: [
@@ -582,11 +586,11 @@ export const overviewDashboard: Dashboard = dashboard(
       [12, 8],
       [
         {
-          expr: `histogram_quantile(0.5, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          expr: `histogram_quantile(0.5, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket', 'protocol="tcp"')}[5m])))`,
           legend: 'p50',
         },
         {
-          expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          expr: `histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket', 'protocol="tcp"')}[5m])))`,
           legend: 'p99',
         },
       ],
@@ -603,7 +607,7 @@ export const overviewDashboard: Dashboard = dashboard(
       [
         {
           expr: [
-            `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket')}[5m]))), "source", "canary (end to end)", "", "")`,
+            `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('service_lb_programming_duration_seconds_bucket', 'protocol="tcp"')}[5m]))), "source", "canary (end to end)", "", "")`,
             `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('kubeproxy_network_programming_duration_seconds_bucket')}[5m]))), "source", "kube-proxy (own account)", "", "")`,
             `label_replace(histogram_quantile(0.99, sum by (le) (rate(${sel('cilium_service_implementation_delay_bucket')}[5m]))), "source", "cilium (own account)", "", "")`,
           ].join('\nor\n'),
@@ -620,8 +624,18 @@ export const overviewDashboard: Dashboard = dashboard(
     timeseries(
       'Pending change by replica',
       [12, 8],
-      [{ expr: `max by (instance) (${sel('service_lb_programming_pending_seconds')})`, legend: '{{instance}}' }],
-      { unit: 's', min: 0 },
+      [
+        {
+          expr: `max by (instance, protocol, family) (${sel('service_lb_programming_pending_seconds')})`,
+          legend: '{{instance}} {{protocol}}/{{family}}',
+        },
+      ],
+      {
+        unit: 's',
+        min: 0,
+        description:
+          'Per replica, protocol and family. udp climbing while tcp stays near 0: the long-lived UDP flow is stuck on a removed endpoint by a stale conntrack entry (ServiceProxyStaleConntrack).',
+      },
     ),
     timeseries(
       'Canary writes',
@@ -752,7 +766,12 @@ export const nodesDashboard: Dashboard = dashboard(
     timeseries(
       'Service programming pending by node',
       [12, 8],
-      [{ expr: `max by (node) (${nsel('service_lb_programming_pending_seconds')})`, legend: '{{node}}' }],
+      [
+        {
+          expr: `max by (node, protocol, family) (${nsel('service_lb_programming_pending_seconds')})`,
+          legend: '{{node}} {{protocol}}/{{family}}',
+        },
+      ],
       {
         unit: 's',
         min: 0,
@@ -765,7 +784,7 @@ export const nodesDashboard: Dashboard = dashboard(
       [12, 8],
       [
         {
-          expr: `histogram_quantile(0.99, sum by (node, le) (rate(${nsel('service_lb_programming_duration_seconds_bucket')}[5m])))`,
+          expr: `histogram_quantile(0.99, sum by (node, le) (rate(${nsel('service_lb_programming_duration_seconds_bucket', 'protocol="tcp"')}[5m])))`,
           legend: '{{node}}',
         },
       ],

@@ -285,13 +285,14 @@ export const ALERTING_RULES: AlertingRule[] = [
     // Per replica: in daemonset mode each node's data plane is judged on its own. The writer holds its
     // next flip while its change is pending, so a stalled data plane keeps this growing instead of being
     // flipped back to the target it still serves.
-    expr: `service_lb_programming_pending_seconds > ${PROGRAMMING_STALLED_SECONDS}`,
+    // TCP only (each attempt a new connection): UDP pending alone is ServiceProxyStaleConntrack.
+    expr: `service_lb_programming_pending_seconds{protocol="tcp"} > ${PROGRAMMING_STALLED_SECONDS}`,
     for: '5m',
     severity: 'critical',
     summary: 'The service proxy no longer programs Service changes.',
     description:
       'A change of the canary EndpointSlice has waited {{ $value | humanizeDuration }} to appear in the data plane' +
-      '{{ with $labels.node }} on node {{ . }}{{ end }}' +
+      '{{ with $labels.family }} over {{ . }}{{ end }}{{ with $labels.node }} on node {{ . }}{{ end }}' +
       `${IN_CLUSTER} (service_lb_programming_pending_seconds > ${PROGRAMMING_STALLED_SECONDS} for 5 minutes). ` +
       'Existing Services may still forward, but new Services and endpoint changes are not being programmed.',
   }),
@@ -300,7 +301,7 @@ export const ALERTING_RULES: AlertingRule[] = [
     // observations (NaN here): ServiceProxyProgrammingStalled covers it.
     expr: `
       histogram_quantile(0.99,
-        sum by (cluster, le) (rate(service_lb_programming_duration_seconds_bucket[30m]))
+        sum by (cluster, le) (rate(service_lb_programming_duration_seconds_bucket{protocol="tcp"}[30m]))
       ) > ${PROGRAMMING_SLOW_P99_SECONDS}
     `,
     for: '15m',
@@ -310,6 +311,27 @@ export const ALERTING_RULES: AlertingRule[] = [
       'The 99th percentile of service programming latency over 30 minutes is {{ $value | humanizeDuration }}' +
       `${IN_CLUSTER}, above the ${PROGRAMMING_SLOW_P99_SECONDS} s of the Kubernetes network programming latency SLO ` +
       '(service_lb_programming_duration_seconds).',
+  }),
+  alert('ServiceProxyStaleConntrack', {
+    // kubernetes#139628 (#125467, #48370): a conntrack entry outlives an endpoint change and keeps a
+    // long-lived UDP flow (node-local DNS, syslog, statsd) on the old target, while every new
+    // connection, and so every other probe, is fine. The canary's UDP flow pends; TCP of the same
+    // family (same replica) is programmed. TCP is a sawtooth (every flip pends for the programming
+    // latency, about a second in 30 s): "TCP is 0" is "TCP was caught up at least once in 2 minutes",
+    // so a scrape that lands on a fresh flip does not restart the 5 minutes.
+    expr: `
+      service_lb_programming_pending_seconds{protocol="udp"} > ${PROGRAMMING_STALLED_SECONDS}
+        and ignoring (protocol)
+      min_over_time(service_lb_programming_pending_seconds{protocol="tcp"}[2m]) == 0
+    `,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Long-lived UDP flows stay on a Service endpoint that was removed (stale conntrack entry).',
+    description:
+      "The canary's long-lived UDP flow{{ with $labels.family }} over {{ . }}{{ end }}{{ with $labels.node }} on node {{ . }}{{ end }}" +
+      `${IN_CLUSTER} has not followed an endpoint change for {{ $value | humanizeDuration }} while new TCP connections have ` +
+      `(service_lb_programming_pending_seconds{protocol="udp"} > ${PROGRAMMING_STALLED_SECONDS}, tcp 0, for 5 minutes). ` +
+      'The service proxy did not clear the conntrack entries of the removed endpoint: UDP clients that keep their socket (DNS caches, syslog, statsd) still send to it.',
   }),
 ];
 

@@ -13,7 +13,7 @@ import { LeaseElector, type LeaseTiming } from './lease.js';
 import { listenCanaryPorts, type CanaryListeners } from './listeners.js';
 import { CanaryObserver } from './observer.js';
 import { CanaryWriter } from './writer.js';
-import { CANARY_NAME } from './objects.js';
+import { CANARY_NAME, CANARY_PROTOCOLS, familyOf, sliceName, type CanaryProtocol, type IpFamily } from './objects.js';
 import type { CanaryView } from '../state/canary.js';
 
 export type { CanaryView } from '../state/canary.js';
@@ -23,7 +23,9 @@ export { CANARY_NAME } from './objects.js';
 export interface CanaryOptions {
   conn: ApiConnection;
   log: Logger;
-  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'>;
+  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'> & {
+    podIps?: string[];
+  };
   recorder: CanaryRecorder;
   /** kept up to date for the metric families */
   state: CanaryState;
@@ -34,11 +36,22 @@ export interface CanaryOptions {
 }
 
 /** Why the canary cannot run with these settings, or undefined when it can. */
-export function canaryOffReason(s: Pick<Settings, 'canary' | 'podIp' | 'serviceNamespace'>): string | undefined {
+export function canaryOffReason(s: Pick<Settings, 'canary' | 'podIp' | 'serviceNamespace'> & { podIps?: string[] }): string | undefined {
   if (s.canary === 'off') return '--canary off';
   if (!s.serviceNamespace) return 'no namespace (--service-namespace / POD_NAMESPACE)';
-  if (!s.podIp) return 'no pod IP (--pod-ip / POD_IP from the downward API status.podIP)';
+  if (canaryPodIps(s).length === 0) return 'no pod IP (--pod-ip / POD_IP from the downward API status.podIP)';
   return undefined;
+}
+
+/**
+ * The pod's canary addresses, one per family: --pod-ip first (status.podIP, the primary family),
+ * then the other family's from --pod-ips (status.podIPs) on a dual-stack pod.
+ */
+export function canaryPodIps(s: { podIp: string; podIps?: string[] }): string[] {
+  const all = [s.podIp, ...(s.podIps ?? [])].filter(Boolean);
+  const out: string[] = [];
+  for (const ip of all) if (!out.some((x) => familyOf(x) === familyOf(ip))) out.push(ip);
+  return out;
 }
 
 export class Canary {
@@ -48,6 +61,8 @@ export class Canary {
   private listeners?: CanaryListeners;
   private listening?: Promise<void>;
   private readonly o: CanaryOptions;
+  /** this pod's canary addresses, one per family, the primary first */
+  readonly podIps: string[];
 
   constructor(o: CanaryOptions) {
     this.o = o;
@@ -55,10 +70,12 @@ export class Canary {
     const ns = s.serviceNamespace;
     const log = o.log;
     const identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
+    this.podIps = canaryPodIps(s);
     this.observer = new CanaryObserver({
       conn: o.conn,
       namespace: ns,
       pollMs: s.canaryPollMs,
+      slices: this.podIps.map((ip, i) => ({ name: sliceName(i, ip), family: familyOf(ip) })),
       timeoutMs: s.probeTimeoutMs,
       ...(o.reflector ? { reflector: o.reflector } : {}),
     });
@@ -72,20 +89,21 @@ export class Canary {
     this.writer = new CanaryWriter({
       conn: o.conn,
       namespace: ns,
-      podIp: s.podIp,
+      podIps: this.podIps,
       ports: s.canaryPorts,
       intervalMs: s.canaryIntervalMs,
       observer: this.observer,
     });
 
-    this.observer.on('change', () => {
-      o.recorder.change();
+    // One flip moves every family's slice: counted once, on the primary family's.
+    this.observer.on('change', (_t: unknown, family: IpFamily) => {
+      if (family === this.observer.families[0]!.family) o.recorder.change();
       this.sync();
     });
-    this.observer.on('programmed', (seconds: number) => {
-      o.recorder.programmed(seconds);
+    this.observer.on('programmed', (seconds: number, protocol: CanaryProtocol, family: IpFamily) => {
+      o.recorder.programmed(seconds, protocol, family);
       this.sync();
-      log.debug('canary change programmed', { seconds });
+      log.debug('canary change programmed', { seconds, protocol, family });
     });
     this.observer.on('vip', (vip?: { clusterIp: string; port: number }) => {
       if (vip) this.writer.vipKnown();
@@ -135,6 +153,21 @@ export class Canary {
     const since = this.observer.tracker.view.pendingSince;
     if (since === undefined) delete st.pendingSince;
     else st.pendingSince = since;
+    // the primary family's TCP always (as before families); another family once it has a ClusterIP; UDP
+    // where it is measured
+    st.series = this.observer.families.flatMap((f, i) =>
+      CANARY_PROTOCOLS.filter((p) => (p === 'tcp' ? i === 0 || f.clusterIp !== undefined : this.observer.udpMeasured(f))).map(
+        (protocol) => {
+          const v = (protocol === 'tcp' ? f.tcp : f.udp).view;
+          return {
+            protocol,
+            family: f.family,
+            changes: v.changes,
+            ...(v.pendingSince !== undefined ? { pendingSince: v.pendingSince } : {}),
+          };
+        },
+      ),
+    );
   }
 
   get view(): CanaryView {
@@ -156,18 +189,33 @@ export class Canary {
       ...(pending !== undefined ? { pendingSeconds: pending } : {}),
       ...(v.last ? { last: { seconds: v.last.seconds, at: new Date(v.last.at).toISOString() } } : {}),
       ...(a ? { lastAnswer: 'port' in a ? `port ${a.port}` : a.error } : {}),
+      flows: this.observer.families.flatMap((f) =>
+        CANARY_PROTOCOLS.map((protocol) => {
+          const t = protocol === 'tcp' ? f.tcp : f.udp;
+          const p = t.pendingSeconds(Date.now());
+          const answering = protocol === 'udp' ? f.udp.answering : undefined;
+          return {
+            protocol,
+            family: f.family,
+            ...(f.clusterIp ? { clusterIp: f.clusterIp } : {}),
+            ...(p !== undefined ? { pendingSeconds: p } : {}),
+            ...(t.view.last ? { lastSeconds: t.view.last.seconds } : {}),
+            ...(answering !== undefined ? { answeringPort: answering } : {}),
+          };
+        }),
+      ),
     };
   }
 
   start(): void {
     const s = this.o.settings;
-    this.listening = listenCanaryPorts(s.podIp, s.canaryPorts).then(
+    this.listening = listenCanaryPorts(this.podIps, s.canaryPorts).then(
       (l) => {
         this.listeners = l;
       },
       (e: NodeJS.ErrnoException) => {
         this.o.log.warn('canary ports: cannot listen; this replica cannot be the canary target', {
-          address: s.podIp,
+          address: this.podIps.join(','),
           ports: s.canaryPorts.join(','),
           error: e.code ?? e.message,
         });

@@ -7,8 +7,30 @@ import type { ResourceRef } from '../cluster/catalog.js';
 export const CANARY_NAME = 'service-proxy-exporter-canary';
 /** endpointslice.kubernetes.io/managed-by: the EndpointSlice controller leaves slices with another value alone. */
 export const MANAGED_BY = 'service-proxy-exporter.io';
-/** The canary Service's port name (manifests/base/canary-service.yaml). */
+/** The canary Service's port names (manifests/base/canary-service.yaml): the same target port over TCP and UDP. */
 export const CANARY_PORT_NAME = 'canary';
+export const CANARY_UDP_PORT_NAME = 'canary-udp';
+
+export type IpFamily = 'ipv4' | 'ipv6';
+export const IP_FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
+export type CanaryProtocol = 'tcp' | 'udp';
+export const CANARY_PROTOCOLS: readonly CanaryProtocol[] = ['tcp', 'udp'];
+
+export function familyOf(address: string): IpFamily {
+  return isIPv6(address) ? 'ipv6' : 'ipv4';
+}
+
+/**
+ * The EndpointSlice for the pod's IP at `index` (one per address family, as an EndpointSlice holds
+ * one): the first keeps the canary's name, so an upgrade from a single-family canary rewrites the
+ * slice it already has; the second is named after its family.
+ */
+export function sliceName(index: number, address: string): string {
+  return index === 0 ? CANARY_NAME : `${CANARY_NAME}-${familyOf(address)}`;
+}
+
+/** Every name a canary slice can have (the Role's resourceNames). */
+export const CANARY_SLICE_NAMES = [CANARY_NAME, `${CANARY_NAME}-ipv4`, `${CANARY_NAME}-ipv6`] as const;
 /** What a canary port answers on each connection: this prefix, a space, the port, a newline. */
 export const IDENTITY_PREFIX = 'service-proxy-exporter-canary';
 
@@ -43,12 +65,13 @@ export function canarySlice(
   target: CanaryTarget,
   owner: SliceOwner = {},
   resourceVersion?: string,
+  name: string = CANARY_NAME,
 ): Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      name: CANARY_NAME,
+      name,
       namespace,
       labels: { 'kubernetes.io/service-name': CANARY_NAME, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
       ...(owner.serviceUid
@@ -65,12 +88,21 @@ export function canarySlice(
   };
 }
 
-/** The fields a flip changes (a JSON merge patch replaces both arrays whole). */
+/** The fields a flip changes (a JSON merge patch replaces both arrays whole): TCP and UDP move together. */
 export function sliceBody(target: CanaryTarget): { endpoints: unknown[]; ports: unknown[] } {
   return {
     endpoints: [{ addresses: [target.address], conditions: { ready: true, serving: true, terminating: false } }],
-    ports: [{ name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' }],
+    ports: [
+      { name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' },
+      { name: CANARY_UDP_PORT_NAME, port: target.port, protocol: 'UDP' },
+    ],
   };
+}
+
+/** True when the slice carries the UDP port too (a slice written before the canary had UDP lacks it). */
+export function sliceHasUdp(obj: unknown, port: number): boolean {
+  const ports = (obj as { ports?: { name?: unknown; port?: unknown; protocol?: unknown }[] } | null)?.ports ?? [];
+  return ports.some((p) => p?.name === CANARY_UDP_PORT_NAME && p.port === port && p.protocol === 'UDP');
 }
 
 /** The target of a canary slice as read from the API; undefined when it has no ready endpoint or no port. */
@@ -116,4 +148,26 @@ export function serviceAddress(obj: unknown): { clusterIp: string; port: number;
   if (typeof p?.port !== 'number') return undefined;
   const uid = o?.metadata?.uid;
   return { clusterIp: ip, port: p.port, ...(typeof uid === 'string' && uid ? { uid } : {}) };
+}
+
+/**
+ * The canary Service's ClusterIP per family (spec.clusterIPs: two on a dual-stack cluster with
+ * PreferDualStack) and its UDP port named "canary-udp" (undefined on a Service from before UDP).
+ */
+export function serviceFamilies(obj: unknown): { family: IpFamily; clusterIp: string }[] {
+  const o = obj as { spec?: { clusterIP?: unknown; clusterIPs?: unknown } } | null;
+  const ips = Array.isArray(o?.spec?.clusterIPs) ? (o.spec.clusterIPs as unknown[]) : [o?.spec?.clusterIP];
+  const out: { family: IpFamily; clusterIp: string }[] = [];
+  for (const ip of ips) {
+    if (typeof ip !== 'string' || ip === '' || ip === 'None') continue;
+    const family = familyOf(ip);
+    if (!out.some((x) => x.family === family)) out.push({ family, clusterIp: ip });
+  }
+  return out;
+}
+
+export function serviceUdpPort(obj: unknown): number | undefined {
+  const ports = (obj as { spec?: { ports?: { name?: unknown; port?: unknown; protocol?: unknown }[] } } | null)?.spec?.ports ?? [];
+  const p = ports.find((x) => x?.name === CANARY_UDP_PORT_NAME && x.protocol === 'UDP');
+  return typeof p?.port === 'number' ? p.port : undefined;
 }

@@ -7,18 +7,24 @@
 // ports, flipping back would hand a stalled data plane the target it already serves, and the
 // stall would look programmed. The pending time then keeps growing, which is what should page.
 // Without the canary Service (no VIP) it writes nothing.
+//
+// One slice per pod IP (an EndpointSlice holds one address family): on a dual-stack pod the IPv4 and
+// IPv6 slices carry the same port, TCP and UDP, and every flip moves them all together. The hold
+// looks at TCP only: a UDP flow pinned by a stale conntrack entry pends without holding the flips, so
+// the TCP programming signal keeps flowing during a conntrack fault.
 import { EventEmitter } from 'node:events';
 import type { ApiConnection } from '../cluster/connection.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError, httpStatusOf } from '../cluster/lister.js';
 import {
-  CANARY_NAME,
   CANARY_REFS,
   canarySlice,
   nextTarget,
   resourceVersionOf,
   sliceBody,
+  sliceHasUdp,
   sliceIsOurs,
+  sliceName,
   sliceTarget,
   type CanaryTarget,
 } from './objects.js';
@@ -28,7 +34,8 @@ import type { CanaryObserver } from './observer.js';
 export interface WriterOptions {
   conn: ApiConnection;
   namespace: string;
-  podIp: string;
+  /** this pod's IPs, one per family (the first is status.podIP) */
+  podIps: readonly string[];
   ports: readonly [number, number];
   intervalMs: number;
   observer: CanaryObserver;
@@ -93,10 +100,14 @@ export class CanaryWriter extends EventEmitter {
     if (!this.o.observer.vip) return this.scheduleFlip();
     this.ensured = true;
     // authoritative at takeover (the watch cache may lag a previous writer's last write)
-    const cur = await this.get();
-    const t = sliceTarget(cur);
-    if (cur && sliceIsOurs(cur) && t && t.address === this.o.podIp && this.o.ports.includes(t.port)) return this.scheduleFlip();
-    await this.write(cur);
+    const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
+    const cur = await Promise.all(names.map((n) => this.get(n)));
+    const port = sliceTarget(cur[0])?.port;
+    const fine = this.o.podIps.every((ip, i) => {
+      const t = sliceTarget(cur[i]);
+      return sliceIsOurs(cur[i]) && t?.address === ip && t.port === port && this.o.ports.includes(t.port) && sliceHasUdp(cur[i], t.port);
+    });
+    if (!fine) await this.writeAll(cur);
     this.scheduleFlip();
   }
 
@@ -104,52 +115,61 @@ export class CanaryWriter extends EventEmitter {
     if (!this.active) return;
     if (!this.ensured) return this.ensure();
     if (!this.o.observer.vip) return this.scheduleFlip();
-    const cur = await this.current();
-    const t = sliceTarget(cur);
-    if (this.o.observer.pending && t && t.address === this.o.podIp) {
+    const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
+    const cur = await Promise.all(names.map((n) => this.current(n)));
+    const t = sliceTarget(cur[0]);
+    if (this.o.observer.pending && t && t.address === this.o.podIps[0]) {
       this.emit('held');
       return this.scheduleFlip();
     }
-    await this.write(cur);
+    await this.writeAll(cur);
     this.scheduleFlip();
   }
 
-  /** The slice: from the observer's watch cache once it has listed, else a GET. */
-  private async current(): Promise<unknown> {
-    if (this.o.observer.synced) return this.o.observer.slice;
-    return this.get();
+  /** Every family's slice to the next port (the primary slice's other port), all the same port. */
+  private async writeAll(cur: unknown[]): Promise<void> {
+    const port = nextTarget(sliceTarget(cur[0]), this.o.podIps[0]!, this.o.ports).port;
+    for (const [i, ip] of this.o.podIps.entries()) {
+      if (!this.active) return;
+      await this.write(sliceName(i, ip), cur[i], { address: ip, port });
+    }
   }
 
-  private async get(): Promise<unknown> {
+  /** A slice: from the observer's watch cache once it has listed, else a GET. */
+  private async current(name: string): Promise<unknown> {
+    if (this.o.observer.synced) return this.o.observer.sliceNamed(name);
+    return this.get(name);
+  }
+
+  private async get(name: string): Promise<unknown> {
     this.stats.gets++;
     try {
-      return await this.o.conn.request('GET', `${this.path}/${CANARY_NAME}`, { timeoutMs: this.o.timeoutMs ?? 10_000 });
+      return await this.o.conn.request('GET', `${this.path}/${name}`, { timeoutMs: this.o.timeoutMs ?? 10_000 });
     } catch (e) {
       if (httpStatusOf(e) === 404) return undefined;
       throw e;
     }
   }
 
-  private async write(cur: unknown, retried = false): Promise<void> {
+  private async write(name: string, cur: unknown, target: CanaryTarget, retried = false): Promise<void> {
     if (!this.active) return;
-    const target: CanaryTarget = nextTarget(sliceTarget(cur), this.o.podIp, this.o.ports);
     const owner = this.o.observer.vip?.uid ? { serviceUid: this.o.observer.vip.uid } : {};
     const rv = resourceVersionOf(cur);
     const timeoutMs = this.o.timeoutMs ?? 10_000;
     this.stats.writes++;
     try {
       if (!cur) {
-        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner), timeoutMs });
-      } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
-        await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, {
+        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner, undefined, name), timeoutMs });
+      } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === target.address) {
+        await this.o.conn.request('PATCH', `${this.path}/${name}`, {
           contentType: 'application/merge-patch+json',
           body: { metadata: { resourceVersion: rv }, ...sliceBody(target) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
-        await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, {
-          body: canarySlice(this.o.namespace, target, owner, rv),
+        await this.o.conn.request('PUT', `${this.path}/${name}`, {
+          body: canarySlice(this.o.namespace, target, owner, rv, name),
           timeoutMs,
         });
       }
@@ -163,7 +183,7 @@ export class CanaryWriter extends EventEmitter {
         return;
       }
       // 409: the slice changed since we read it (or already exists); read it and try once more
-      if ((reason === 'conflict' || reason === 'not_found') && !retried) return this.write(await this.get(), true);
+      if ((reason === 'conflict' || reason === 'not_found') && !retried) return this.write(name, await this.get(name), target, true);
     }
   }
 }

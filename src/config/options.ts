@@ -47,6 +47,8 @@ export interface Settings {
   podIp: string;
   /** exporter-toolkit web config (TLS, basic auth) for the HTTP server; '' for plain HTTP (src/config/web-config.ts) */
   webConfigFile: string;
+  /** this pod's IPs, one per family (downward API status.podIPs); the canary's dual-stack endpoints */
+  podIps: string[];
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -168,6 +170,38 @@ const ipAddress = {
     isIP(t.trim()) ? ok(t.trim()) : bad(`"${t}" is not an IP address; set it from the downward API (env POD_IP from status.podIP)`),
   schema: z.string().refine((t) => isIP(t.trim()) !== 0, 'not an IP address; set it from the downward API (env POD_IP from status.podIP)'),
 };
+
+/** status.podIPs: at most one address per family (the downward API's comma-separated list). */
+const ipList = (() => {
+  const check = (parts: string[]): string | undefined => {
+    const bad1 = parts.find((t) => isIP(t) === 0);
+    if (bad1 !== undefined) return `"${bad1}" is not an IP address; set it from the downward API (env POD_IPS from status.podIPs)`;
+    if (parts.length > 2 || (parts.length === 2 && isIP(parts[0]!) === isIP(parts[1]!)))
+      return `"${parts.join(',')}" is not one address per family; set it from the downward API (env POD_IPS from status.podIPs)`;
+    return undefined;
+  };
+  const split = (t: string): string[] =>
+    t
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  return {
+    parse: (t: string): Parsed<string[]> => {
+      const parts = split(t);
+      const why = check(parts);
+      return why ? bad(why) : ok(parts);
+    },
+    schema: z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+      const parts = Array.isArray(v) ? v.map((x) => x.trim()).filter(Boolean) : split(v);
+      const why = check(parts);
+      if (why) {
+        ctx.addIssue({ code: 'custom', message: why });
+        return z.NEVER;
+      }
+      return parts;
+    }) as unknown as z.ZodType<string[]>,
+  };
+})();
 
 function def<K extends keyof Settings>(d: OptionDef<K>): OptionDef<K> {
   return d;
@@ -402,6 +436,16 @@ export const OPTIONS = [
       'TLS and basic auth for /metrics in the exporter-toolkit web config format (tls_server_config, basic_auth_users); /healthz and /readyz stay open',
     default: () => '',
     ...text,
+  }),
+  def({
+    key: 'podIps',
+    flag: 'pod-ips',
+    envAliases: ['POD_IPS'],
+    valueName: 'IP,IP',
+    description:
+      "this pod's IPs, one per family (the downward API status.podIPs): the canary answers and is observed on each family; default: --pod-ip alone",
+    default: () => [],
+    ...ipList,
   }),
 ] as const satisfies readonly OptionDef<any>[];
 

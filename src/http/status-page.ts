@@ -156,7 +156,9 @@ function programmingSection(r: DiagnoseReport): Html {
     lastProgrammedAt?: string;
     writer?: boolean;
     holder?: string;
+    flows?: { protocol: string; family: string; pendingSeconds?: number; lastSeconds?: number; answeringPort?: number }[];
   };
+  const flows = e.flows ?? [];
   return html`<h2>Service programming</h2>
 <p id="programming">${badge(c.status, c.status === 'ok' ? 'takes changes' : c.status === 'skipped' ? 'not measured' : c.status === 'fail' ? 'stalled' : 'behind')} ${c.summary}${c.runbook ? html` — ${link(c.runbook)}` : ''}</p>
 ${
@@ -167,7 +169,14 @@ ${
 <tr><th>Writer</th><td>${e.writer ? 'this replica' : e.holder || 'none'}</td></tr>
 </tbody></table>`
     : ''
-}`;
+}${
+    flows.length > 0
+      ? html`<table id="programming-flows"><thead><tr><th>Protocol</th><th>Family</th><th>Pending</th><th>Last latency</th><th>UDP flow answers from</th></tr></thead><tbody>${flows.map(
+          (f) =>
+            html`<tr><td>${f.protocol}</td><td>${f.family}</td><td>${f.pendingSeconds ? `${f.pendingSeconds.toFixed(1)} s` : 'nothing'}</td><td>${f.lastSeconds !== undefined ? `${f.lastSeconds.toFixed(3)} s` : ''}</td><td>${f.answeringPort !== undefined ? `port ${f.answeringPort}` : ''}</td></tr>`,
+        )}</tbody></table>`
+      : ''
+  }`;
 }
 
 /** Health-check node ports of Local LoadBalancer Services (datapath.health_check.* in the report). */

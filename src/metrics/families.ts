@@ -227,20 +227,26 @@ export const FAMILIES: readonly Family[] = [
     kind: 'event',
     type: 'histogram',
     name: 'service_lb_programming_duration_seconds',
-    help: 'Service programming latency: a canary EndpointSlice change seen on the watch to the first answer from its new target through the canary Service VIP.',
-    labelNames: [],
+    help: 'Service programming latency per protocol (tcp: new connections; udp: one long-lived flow) and IP family: a canary EndpointSlice change seen on the watch to the first answer from its new target through the canary Service VIP.',
+    labelNames: ['protocol', 'family'],
     buckets: PROGRAMMING_DURATION_BUCKETS,
   },
   {
     kind: 'state',
     type: 'gauge',
     name: 'service_lb_programming_pending_seconds',
-    help: 'How long the newest canary change has been waiting to appear in the data plane; 0 once it has. Absent before the first change.',
-    labelNames: [],
+    help: 'How long the newest canary change has been waiting to appear in the data plane, per protocol and IP family; 0 once it has. UDP pending while TCP is 0: a conntrack entry outlived the change. Absent before the first change.',
+    labelNames: ['protocol', 'family'],
     collect: (s) => {
       const c = s.canary;
-      if (!c || c.changes === 0) return [];
-      return [{ labels: {}, value: c.pendingSince === undefined ? 0 : Math.max(0, (Date.now() - c.pendingSince) / 1000) }];
+      if (!c) return [];
+      const now = Date.now();
+      return (c.series ?? [])
+        .filter((x) => x.changes > 0)
+        .map((x) => ({
+          labels: { protocol: x.protocol, family: x.family },
+          value: x.pendingSince === undefined ? 0 : Math.max(0, (now - x.pendingSince) / 1000),
+        }));
     },
   },
   {

@@ -36,7 +36,7 @@ export interface CanaryRecorder {
   /** start the canary's counters at 0 (called when the canary is on) */
   init(): void;
   change(): void;
-  programmed(seconds: number): void;
+  programmed(seconds: number, protocol: 'tcp' | 'udp', family: 'ipv4' | 'ipv6'): void;
   writeError(resource: (typeof CANARY_WRITE_RESOURCES)[number], reason: (typeof CANARY_WRITE_ERROR_REASONS)[number]): void;
 }
 
@@ -171,9 +171,9 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       changed(CHANGES);
       changes.inc();
     },
-    programmed: (seconds) => {
+    programmed: (seconds, protocol, family) => {
       changed(PROGRAMMING);
-      programming.observe(seconds);
+      programming.observe({ protocol, family }, seconds);
     },
     writeError: (resource, reason) => {
       changed(WRITE_ERRORS);

@@ -135,12 +135,18 @@ async function freePortPair(): Promise<string> {
 }
 
 /**
- * POST /demo/break, /demo/heal, /demo/freeze, /demo/thaw, GET /demo: the newcomer's handle on the
- * simulated service proxy.
+ * POST /demo/break, /demo/heal, /demo/freeze, /demo/thaw, /demo/stale-conntrack, /demo/flush-conntrack,
+ * GET /demo: the newcomer's handle on the simulated service proxy.
  */
 function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
   const r = Router();
-  const state = () => ({ broken: plane().broken, frozen: plane().frozen, canary: plane().canary() ?? null, services: plane().describe() });
+  const state = () => ({
+    broken: plane().broken,
+    frozen: plane().frozen,
+    staleConntrack: plane().conntrackStale,
+    canary: plane().canary() ?? null,
+    services: plane().describe(),
+  });
   r.get('/demo', (_req, res) => {
     res.json(state());
   });
@@ -168,6 +174,18 @@ function demoControls(plane: () => DemoDataPlane, log: Logger): Router {
   r.post('/demo/thaw', (_req, res) => {
     plane().thaw();
     log.info('demo: service proxy thawed (programming resumes)');
+    res.json(state());
+  });
+  r.post('/demo/stale-conntrack', (_req, res) => {
+    plane().staleConntrack(true);
+    log.warn(
+      'demo: service proxy no longer clears UDP conntrack after a change (kubernetes#139628); watch service_lb_programming_pending_seconds{protocol="udp"} grow while tcp stays 0',
+    );
+    res.json(state());
+  });
+  r.post('/demo/flush-conntrack', (_req, res) => {
+    plane().staleConntrack(false);
+    log.info('demo: stale UDP conntrack entries flushed; the proxy clears them after each change again');
     res.json(state());
   });
   return r;

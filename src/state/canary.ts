@@ -25,4 +25,16 @@ export interface CanaryView {
   pendingSeconds?: number;
   last?: { seconds: number; at: string };
   lastAnswer?: string;
+  /** each (protocol, family) on its own: UDP pending while TCP is done = a stale conntrack entry */
+  flows?: CanaryFlowView[];
+}
+
+export interface CanaryFlowView {
+  protocol: 'tcp' | 'udp';
+  family: 'ipv4' | 'ipv6';
+  clusterIp?: string;
+  pendingSeconds?: number;
+  lastSeconds?: number;
+  /** UDP: the port the long-lived flow's answers come from now */
+  answeringPort?: number;
 }

@@ -39,4 +39,6 @@ export interface CanaryState {
   changes: number;
   /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
   pendingSince?: number;
+  /** per (protocol, family): service_lb_programming_pending_seconds{protocol,family} */
+  series?: { protocol: 'tcp' | 'udp'; family: 'ipv4' | 'ipv6'; changes: number; pendingSince?: number }[];
 }

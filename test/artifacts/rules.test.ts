@@ -31,6 +31,7 @@ const ISSUE_ALERTS = [
   // two rules (critical, warning), one alert and runbook
   'ServiceHealthCheckNodePortWrong',
   'ServiceHealthCheckNodePortWrong',
+  'ServiceProxyStaleConntrack',
 ];
 const ALERT_NAMES = [...new Set(ISSUE_ALERTS)];
 
@@ -92,6 +93,7 @@ test('the critical ones are the ones users are paged for', () => {
   assert.equal(sev.ServiceProxyProgrammingSlow, 'warning');
   const hc = ALERTING_RULES.filter((r) => r.alert === 'ServiceHealthCheckNodePortWrong').map((r) => r.labels.severity);
   assert.deepEqual(hc.sort(), ['critical', 'warning'], 'a node port black-holing traffic pages; other disagreement warns');
+  assert.equal(sev.ServiceProxyStaleConntrack, 'critical', 'long-lived UDP clients black-holed');
 });
 
 test('promtool check rules', async (t) => {

@@ -3,14 +3,16 @@
 // data plane (iptables DNAT in a netns) is test/dataplane/canary.test.ts.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { Canary } from '../../src/canary/index.js';
 import { askIdentity, listenCanaryPorts } from '../../src/canary/listeners.js';
-import { sliceTarget, parseIdentity, nextTarget } from '../../src/canary/objects.js';
-import { ProgrammingTracker } from '../../src/canary/tracker.js';
+import { sliceTarget, parseIdentity, nextTarget, sliceBody, sliceName, serviceFamilies } from '../../src/canary/objects.js';
+import { FlowTracker, ProgrammingTracker } from '../../src/canary/tracker.js';
+import { canaryPodIps } from '../../src/canary/index.js';
 import type { CanaryState } from '../../src/state/exporter.js';
 import { startStandIn, type StandIn } from './standin-api.js';
 
@@ -27,6 +29,54 @@ describe('canary pieces', () => {
     } finally {
       await l.close();
     }
+  });
+
+  it('a canary port answers a UDP datagram with its identity, to the sender', async () => {
+    const [p1] = await freePorts(1);
+    const l = await listenCanaryPorts(['127.0.0.1'], [p1!]);
+    const s = dgram.createSocket('udp4');
+    try {
+      const answer = new Promise<string>((resolve) => s.once('message', (m) => resolve(m.toString())));
+      s.send('hello', p1!, '127.0.0.1');
+      assert.equal(parseIdentity(await answer), p1);
+    } finally {
+      s.close();
+      await l.close();
+    }
+  });
+
+  it('a flip moves TCP and UDP together; a dual-stack pod gets one slice per family', () => {
+    assert.deepEqual(sliceBody({ address: '198.18.0.1', port: 9811 }).ports, [
+      { name: 'canary', port: 9811, protocol: 'TCP' },
+      { name: 'canary-udp', port: 9811, protocol: 'UDP' },
+    ]);
+    assert.equal(sliceName(0, '198.18.0.1'), NAME, 'the primary family keeps the name an upgrade finds');
+    assert.equal(sliceName(1, 'fd00::1'), `${NAME}-ipv6`);
+    assert.deepEqual(canaryPodIps({ podIp: '198.18.0.1', podIps: ['198.18.0.1', 'fd00::1'] }), ['198.18.0.1', 'fd00::1']);
+    assert.deepEqual(canaryPodIps({ podIp: '', podIps: ['fd00::1', '198.18.0.1'] }), ['fd00::1', '198.18.0.1']);
+    assert.deepEqual(serviceFamilies({ spec: { clusterIP: '198.18.100.50', clusterIPs: ['198.18.100.50', 'fd00:100::50'] } }), [
+      { family: 'ipv4', clusterIp: '198.18.100.50' },
+      { family: 'ipv6', clusterIp: 'fd00:100::50' },
+    ]);
+  });
+
+  it('UDP flow tracker: a change is taken only when the answers move off the port they came from', () => {
+    const t = new FlowTracker();
+    t.baseline({ address: 'a', port: 1 });
+    assert.equal(t.answer(1, 500), undefined);
+    t.change({ address: 'a', port: 2 }, 1_000);
+    assert.equal(t.answer(1, 1_200), undefined, 'still the old target');
+    assert.equal(t.answer(2, 1_500), 0.5, 'moved: taken');
+    assert.equal(t.pendingSeconds(2_000), 0);
+    // stuck on 2 (a conntrack entry survives): the canary flips to 1, then back to 2
+    t.change({ address: 'a', port: 1 }, 3_000);
+    assert.equal(t.answer(2, 3_500), undefined);
+    t.change({ address: 'a', port: 2 }, 4_000);
+    assert.equal(t.answer(2, 4_500), undefined, 'a flip back to where the flow is stuck is not taken');
+    assert.equal(t.pendingSeconds(10_000), 7, 'pending from the first change it missed');
+    t.change({ address: 'a', port: 1 }, 11_000);
+    assert.equal(t.answer(1, 12_000), 9, 'the answers moved at last');
+    assert.equal(t.view.changes, 4);
   });
 
   it('parses only its own identity line', () => {

@@ -39,6 +39,8 @@ describe('canary settings', () => {
     [{ 'canary-interval': '500ms' }, /^--canary-interval: must be at least 1s/],
     [{ 'canary-poll': '5s', 'canary-interval': '5s' }, /^--canary-poll: 5s is not shorter than --canary-interval 5s/],
     [{ 'pod-ip': 'pod-a' }, /^--pod-ip: "pod-a" is not an IP address/],
+    [{ 'pod-ips': '10.0.0.1,pod-a' }, /^--pod-ips: "pod-a" is not an IP address; set it from the downward API \(env POD_IPS/],
+    [{ 'pod-ips': '10.0.0.1,10.0.0.2' }, /^--pod-ips: "10.0.0.1,10.0.0.2" is not one address per family/],
   ] as const) {
     it(`rejects ${JSON.stringify(flags)} with one line naming the flag`, () => {
       assert.throws(
@@ -47,6 +49,12 @@ describe('canary settings', () => {
       );
     });
   }
+
+  it('POD_IPS from status.podIPs: one address per family, the canary answers on both', () => {
+    const s = resolveSettings({ 'pod-ip': '198.18.0.1' }, { POD_IPS: '198.18.0.1,fd00::1', POD_NAMESPACE: 'mon' });
+    assert.deepEqual(s.podIps, ['198.18.0.1', 'fd00::1']);
+    assert.equal(canaryOffReason(s), undefined);
+  });
 
   it('without a pod IP or a namespace the canary is off, and says why', () => {
     assert.match(canaryOffReason(resolveSettings({}, { POD_NAMESPACE: 'mon' }))!, /no pod IP/);
@@ -94,5 +102,36 @@ describe('diagnose: datapath.programming', () => {
     const stalled = datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 75, last } })[0]!;
     assert.equal(stalled.status, 'fail');
     assert.equal(stalled.runbook, 'ServiceProxyProgrammingStalled');
+  });
+
+  it('UDP pending while TCP of its family is done: stale conntrack, with the port the flow is stuck on and the runbook', () => {
+    const flows = (udp: number, tcp: number) => [
+      { protocol: 'tcp' as const, family: 'ipv4' as const, clusterIp: '10.96.0.9', pendingSeconds: tcp },
+      { protocol: 'udp' as const, family: 'ipv4' as const, clusterIp: '10.96.0.9', pendingSeconds: udp, answeringPort: 9810 },
+    ];
+    const warn = datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 0, flows: flows(20, 0) } })[0]!;
+    assert.equal(warn.status, 'warn');
+    assert.match(warn.summary, /UDP flow .* 20\.0 s .*port 9810/);
+    assert.equal(warn.runbook, 'ServiceProxyStaleConntrack');
+    assert.equal(datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 0, flows: flows(90, 0) } })[0]!.status, 'fail');
+    // both pending: the data plane stalls, not a conntrack entry
+    const both = datapathProgramming({ ...base, canary: { ...view, pendingSeconds: 90, flows: flows(90, 90) } })[0]!;
+    assert.equal(both.runbook, 'ServiceProxyProgrammingStalled');
+  });
+
+  it('a stall in the second family shows though the first is programmed', () => {
+    const c = datapathProgramming({
+      ...base,
+      canary: {
+        ...view,
+        pendingSeconds: 0,
+        flows: [
+          { protocol: 'tcp', family: 'ipv4', pendingSeconds: 0 },
+          { protocol: 'tcp', family: 'ipv6', clusterIp: 'fd00::9', pendingSeconds: 75 },
+        ],
+      },
+    })[0]!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.summary, /over ipv6/);
   });
 });

@@ -22,7 +22,7 @@ import { parseExposition } from './exporter-driver.js';
 const run = promisify(execFile);
 
 export interface CanaryDriverConfig {
-  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden';
+  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack' | 'dual-stack';
   /** this namespace's name (the programmer writes its nat table) */
   netns: string;
   /** pod IPs: the first is the namespace's veth address, the others are added to lo */
@@ -38,8 +38,12 @@ export interface CanaryDriverConfig {
 export const NS = 'service-proxy-exporter';
 export const CANARY = 'service-proxy-exporter-canary';
 export const VIP = '198.18.100.50';
+/** dual-stack: the canary's IPv6 ClusterIP and the replica's IPv6 pod IP (ULA) */
+export const VIP6 = 'fd00:100::50';
+export const POD_IP6 = 'fd00::1';
 const SELF_VIP = '198.18.100.60';
 const METRICS_PORT = 9808;
+const TCP_PENDING = 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}';
 const SLICES = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;
 
 const emit = (o: unknown): void => void process.stdout.write(`${typeof o === 'string' ? o : JSON.stringify(o)}\n`);
@@ -49,17 +53,29 @@ interface Replica {
   ip: string;
   running: RunningExporter;
   logs: { level: string; message: string; [k: string]: unknown }[];
+  /** TCP observations (the programming latency proper) */
   programmed: { seconds: number; at: number }[];
+  /** the long-lived UDP flow's */
+  udp: { seconds: number; at: number }[];
 }
 
-function objects(podIp: string): object[] {
+function objects(podIp: string, dualStack = false): object[] {
   const meta = (name: string) => ({ name, namespace: NS });
   return [
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: meta(CANARY),
-      spec: { type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ports: [{ name: 'canary', port: 80, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: VIP,
+        clusterIPs: dualStack ? [VIP, VIP6] : [VIP],
+        ...(dualStack ? { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] } : {}),
+        ports: [
+          { name: 'canary', port: 80, protocol: 'TCP' },
+          { name: 'canary-udp', port: 80, protocol: 'UDP' },
+        ],
+      },
     },
     {
       apiVersion: 'v1',
@@ -101,6 +117,7 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
       listen: `${ip}:${METRICS_PORT}`,
       'service-namespace': NS,
       'pod-ip': ip,
+      ...(c.scenario === 'dual-stack' && ip === c.podIps[0] ? { 'pod-ips': `${ip},${POD_IP6}` } : {}),
       'canary-interval': `${c.intervalMs}ms`,
       'canary-poll': `${c.pollMs}ms`,
       'probe-interval': '1s',
@@ -128,9 +145,12 @@ async function startReplica(api: FakeApiServer, kubeconfig: string, ip: string, 
     },
   });
   const programmed: Replica['programmed'] = [];
-  running.canary!.observer.on('programmed', (seconds: number) => programmed.push({ seconds, at: Date.now() }));
+  const udp: Replica['udp'] = [];
+  running.canary!.observer.on('programmed', (seconds: number, protocol: string) =>
+    (protocol === 'udp' ? udp : programmed).push({ seconds, at: Date.now() }),
+  );
   void api;
-  return { ip, running, logs, programmed };
+  return { ip, running, logs, programmed, udp };
 }
 
 async function scrape(r: Replica): Promise<Record<string, number>> {
@@ -161,7 +181,13 @@ async function main(): Promise<void> {
   const c = JSON.parse(process.argv[2] ?? '{}') as CanaryDriverConfig;
   for (const ip of c.podIps.slice(1)) await run('ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
   const api = await startFakeApiServer({ host: '127.0.0.1' });
-  for (const o of objects(c.podIps[0]!)) api.store.apply(o as never);
+  const dual = c.scenario === 'dual-stack';
+  if (dual) {
+    await run('ip', ['-6', 'addr', 'add', `${POD_IP6}/128`, 'dev', 'lo', 'nodad']);
+    // a route for the IPv6 VIP (as the node's default route would be): the DNAT happens in nat OUTPUT
+    await run('ip', ['-6', 'route', 'add', 'fd00:100::/64', 'dev', 'lo']);
+  }
+  for (const o of objects(c.podIps[0]!, dual)) api.store.apply(o as never);
   const kubeconfig = join(c.dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
   // when the programmer really wrote each canary target (after its delay and its iptables-restore)
@@ -202,8 +228,8 @@ async function main(): Promise<void> {
         60_000,
         async () => {
           const m = await scrape(a);
-          samples.push({ pending: m.service_lb_programming_pending_seconds ?? -1, functional: m.service_lb_functional });
-          return (m.service_lb_programming_pending_seconds ?? 0) > c.thresholdSeconds! || undefined;
+          samples.push({ pending: m[TCP_PENDING] ?? -1, functional: m.service_lb_functional });
+          return (m[TCP_PENDING] ?? 0) > c.thresholdSeconds! || undefined;
         },
         250,
       );
@@ -216,9 +242,85 @@ async function main(): Promise<void> {
       const after = await scrape(a);
       result.samples = samples;
       result.thawToProgrammedMs = seenAt - thawedAt;
-      result.pendingAfterThaw = after.service_lb_programming_pending_seconds;
+      result.pendingAfterThaw = after[TCP_PENDING];
       result.latencyAfterThaw = a.programmed.at(-1)!.seconds;
       result.changesFrozen = { atThreshold: changesWhileFrozen, firstFrozen: samples.length };
+    }
+
+    if (c.scenario === 'stale-conntrack') {
+      const pend = (m: Record<string, number>, protocol: string) =>
+        m[`service_lb_programming_pending_seconds{protocol="${protocol}",family="ipv4"}`];
+      // healthy first (the programmer clears stale UDP entries as kube-proxy does): UDP follows every flip
+      await until('two changes taken by the UDP flow', 15_000, () => a.udp.length >= 2 || undefined, 50);
+      result.healthyUdp = a.udp.map((p) => p.seconds);
+      result.healthyTcp = a.programmed.map((p) => p.seconds);
+      programmer.setConntrack('keep');
+      const faultAt = Date.now();
+      const tcpBefore = a.programmed.length;
+      const udpBefore = a.udp.length;
+      const samples: { t: number; tcp: number; udp: number }[] = [];
+      await until(
+        'UDP pending past the threshold',
+        60_000,
+        async () => {
+          const m = await scrape(a);
+          samples.push({ t: Date.now() - faultAt, tcp: pend(m, 'tcp') ?? -1, udp: pend(m, 'udp') ?? -1 });
+          return (pend(m, 'udp') ?? 0) > c.thresholdSeconds! || undefined;
+        },
+        250,
+      );
+      result.samples = samples;
+      result.tcpDuringFault = a.programmed.length - tcpBefore;
+      result.udpDuringFault = a.udp.length - udpBefore;
+      result.metricsFault = await scrape(a);
+      result.stuckOn = a.running.canary!.observer.families[0]!.udp.answering;
+      result.target = sliceTarget(await (await fetch(`${api.url}${SLICES}/${CANARY}`)).json());
+      // heal: the programmer clears again; the next flip that removes the stuck endpoint frees the flow
+      programmer.setConntrack('clear');
+      const healedAt = Date.now();
+      await until('the UDP flow follows again', 15_000, () => a.udp.length > udpBefore || undefined, 20);
+      result.healToUdpMs = Date.now() - healedAt;
+      result.udpLatencyAfterHeal = a.udp.at(-1)!.seconds;
+      result.faultMs = healedAt - faultAt;
+      result.metricsHealed = await scrape(a);
+      result.conntrackCleared = programmer.conntrackCleared;
+    }
+
+    if (c.scenario === 'dual-stack') {
+      const key = (m: string, protocol: string, family: string) => `${m}{protocol="${protocol}",family="${family}"}`;
+      const combos = ['tcp', 'udp'].flatMap((p) => ['ipv4', 'ipv6'].map((f) => [p, f] as const));
+      let m: Record<string, number> = {};
+      await until(
+        'two changes programmed for each protocol and family',
+        30_000,
+        async () => {
+          m = await scrape(a);
+          return combos.every(([p, f]) => (m[key('service_lb_programming_duration_seconds_count', p, f)] ?? 0) >= 2) || undefined;
+        },
+        200,
+      );
+      result.metrics = m;
+      result.slices = (
+        (await (await fetch(`${api.url}${SLICES}`)).json()) as { items: { metadata: { name: string }; addressType: string }[] }
+      ).items.map((x) => `${x.metadata.name} ${x.addressType} ${JSON.stringify(sliceTarget(x))}`);
+      result.v6Rules = programmer.programmed().filter((p) => p.vip === VIP6).length;
+      // the IPv6 half stops being programmed: that family pends on its own (the writer holds its flip)
+      programmer.setIpv6(false);
+      const samples: { v4: number; v6: number }[] = [];
+      await until(
+        'IPv6 TCP pending past 3 s',
+        30_000,
+        async () => {
+          const x = await scrape(a);
+          samples.push({
+            v4: x[key('service_lb_programming_pending_seconds', 'tcp', 'ipv4')]!,
+            v6: x[key('service_lb_programming_pending_seconds', 'tcp', 'ipv6')]!,
+          });
+          return samples.at(-1)!.v6 > 3 || undefined;
+        },
+        250,
+      );
+      result.v6Samples = samples;
     }
 
     if (c.scenario === 'takeover') {
@@ -282,7 +384,9 @@ async function main(): Promise<void> {
       result.attempts = api.requests.filter((r) => r.status === 403).length;
     }
   } catch (e) {
-    result.error = String((e as Error).stack ?? e);
+    const o = replicas[0]?.running.canary?.observer;
+    const f = o?.families[0];
+    result.error = `${String((e as Error).stack ?? e)}\nobserver: ${JSON.stringify({ datagrams: o?.datagrams, udpPort: o?.udpPort, vip: f?.clusterIp, flowPort: f?.flowPort, answering: f?.udp.answering, udp: f?.udp.view, programmed: programmer.programmed() })}`;
   }
   result.logs = replicas.flatMap((r) => r.logs.filter((l) => l.level !== 'debug').map((l) => `${r.ip} ${l.level} ${l.message}`)).slice(-60);
   emit(result);

@@ -23,6 +23,16 @@
 //   p.thaw()                 resume: the current state is programmed at once (the backlog has waited
 //                            long enough), later changes again after delayMs
 //   p.frozen                 whether frozen
+//   p.setConntrack(mode)     'clear' (default, as kube-proxy): after a sync that removed a UDP endpoint,
+//                            delete the conntrack entries still DNATed to it (`conntrack -D`, Debian
+//                            package conntrack); 'keep': never, so a long-lived UDP flow stays on the
+//                            old endpoint (kubernetes#139628, the bug the canary's UDP flow catches)
+//   p.conntrackCleared       conntrack entries deleted so far
+//
+// IPv6: a Service's IPv6 ClusterIP (spec.clusterIPs) with the IPv6 EndpointSlices is programmed into
+// ip6tables the same way (a dual-stack Service gets both; ports with an IPv6 `vip` in programmed()).
+//   p.setIpv6(false)         stop writing ip6tables (a proxier whose every IPv6 sync fails,
+//                            kubernetes#116486): the IPv6 rules stay as they were
 //   await p.synced()         resolves once the state the API server holds at the call (re-read then)
 //                            is programmed; while frozen it waits for thaw()
 //   p.programmed()           the KubeServicePort[] last written
@@ -32,7 +42,7 @@
 //   await p.stop()           stops watching and timers and health-check servers; leaves the rules as they are
 //
 // Options for the bugs it can reproduce:
-//   families: ['IPv4']        which IP families it programs (default IPv4 only): a dual-stack Service
+//   families: ['IPv4']        which IP families it programs (default both): a dual-stack Service
 //                            programmed in one family only (kubernetes#116486)
 //   healthCheck: { nodes: [{ node, address }], answers?: 'truthful' | 'always-ok' }
 //                            serve every externalTrafficPolicy: Local LoadBalancer Service's healthCheckNodePort
@@ -45,13 +55,16 @@
 // that would write what is already there writes nothing. Services without a cluster IP, with only
 // non-TCP/UDP ports or without ready endpoints get no rule (kube-proxy REJECTs the latter; not
 // modelled: the VIP then times out via the client's route).
+import { execFile, spawn } from 'node:child_process';
+import { isIPv6 } from 'node:net';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { collectionPath, RESOURCES } from '../../src/cluster/catalog.js';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import type { SlimEndpointSlice, SlimService } from '../../src/cluster/types.js';
-import { kubeServicePorts, syncKubeProxyRules, type KubeServicePort } from './netns.js';
+import { kubeProxyRestoreInput, kubeServicePorts, syncKubeProxyRules, type KubeServicePort } from './netns.js';
 
 export interface ProgrammerOptions {
   /** the API server's base URL (http://host:port); or give kubeconfigPath */
@@ -64,13 +77,17 @@ export interface ProgrammerOptions {
   serviceSelector?: (svc: SlimService) => boolean;
   onProgrammed?: (ports: KubeServicePort[], at: number) => void;
   onError?: (err: Error) => void;
-  /** IP families programmed (default IPv4 only) */
+  /** IP families programmed (default both) */
   families?: ('IPv4' | 'IPv6')[];
   /** serve health-check node ports on these node addresses */
   healthCheck?: { nodes: { node: string; address: string }[]; answers?: HealthCheckAnswers };
+  /** default 'clear' */
+  conntrack?: ConntrackMode;
 }
 
 export type HealthCheckAnswers = 'truthful' | 'always-ok';
+
+export type ConntrackMode = 'clear' | 'keep';
 
 export interface Programmer {
   /** resolves once the first lists are programmed */
@@ -83,6 +100,9 @@ export interface Programmer {
   programmed(): KubeServicePort[];
   readonly syncs: number;
   setHealthCheckAnswers(answers: HealthCheckAnswers): void;
+  setConntrack(mode: ConntrackMode): void;
+  setIpv6(on: boolean): void;
+  readonly conntrackCleared: number;
   stop(): Promise<void>;
 }
 
@@ -227,6 +247,95 @@ class Reflector {
   }
 }
 
+const execFileP = promisify(execFile);
+
+/** The UDP endpoints `before` had that `after` no longer has, per Service port (VIP and port). */
+export function removedUdpEndpoints(
+  before: KubeServicePort[],
+  after: KubeServicePort[],
+): { vip: string; port: number; ip: string; epPort: number }[] {
+  const out: { vip: string; port: number; ip: string; epPort: number }[] = [];
+  for (const b of before) {
+    if (b.protocol !== 'udp') continue;
+    const a = after.find((x) => x.protocol === 'udp' && x.servicePortName === b.servicePortName && x.vip === b.vip);
+    for (const ep of b.endpoints)
+      if (!a?.endpoints.some((e) => e.ip === ep.ip && e.port === ep.port))
+        out.push({ vip: b.vip, port: b.port, ip: ep.ip, epPort: ep.port });
+  }
+  return out;
+}
+
+/**
+ * UDP Service ports that had no endpoint before and have one now: datagrams sent meanwhile left
+ * conntrack entries without DNAT that would keep the flow off the new endpoint, so kube-proxy deletes
+ * every entry to the VIP and port (its deleteStaleServiceConntrackEntries).
+ */
+export function gainedUdpServices(before: KubeServicePort[], after: KubeServicePort[]): { vip: string; port: number }[] {
+  return after
+    .filter((a) => a.protocol === 'udp' && a.endpoints.length > 0)
+    .filter(
+      (a) =>
+        !before.some((b) => b.protocol === 'udp' && b.servicePortName === a.servicePortName && b.vip === a.vip && b.endpoints.length > 0),
+    )
+    .map((a) => ({ vip: a.vip, port: a.port }));
+}
+
+/**
+ * kube-proxy's cleanup after an endpoint change: delete the UDP conntrack entries from the VIP to
+ * an endpoint that is gone, so the flow's next datagram is NATed afresh. Returns how many went
+ * (`conntrack -D` exits 1 when none matched).
+ */
+async function clearConntrack(netns: string, e: { vip: string; port: number; ip?: string; epPort?: number }): Promise<number> {
+  const argv = ['netns', 'exec', netns, 'conntrack', '-D', ...(isIPv6(e.vip) ? ['-f', 'ipv6'] : [])];
+  argv.push('-p', 'udp', '--orig-dst', e.vip, '--orig-port-dst', String(e.port));
+  if (e.ip !== undefined) argv.push('--reply-src', e.ip, '--reply-port-src', String(e.epPort));
+  const out = await execFileP('ip', argv, { timeout: 10_000 }).then(
+    (r) => r.stderr,
+    (err: { stderr?: string; code?: number }) => {
+      if (err.code === 1 && /0 flow entries/.test(err.stderr ?? '')) return err.stderr ?? '';
+      throw new Error(`conntrack -D: ${err.stderr?.trim() || String(err.code)}`);
+    },
+  );
+  return Number(/(\d+) flow entries have been deleted/.exec(out)?.[1] ?? 0);
+}
+
+/** What kube-proxy's IPv6 proxier writes: the same chains in ip6tables (addresses /128, DNAT to [ip]:port). */
+export function kubeProxyRestoreInput6(ports: KubeServicePort[], existingChains: string[] = []): string {
+  return kubeProxyRestoreInput(ports, existingChains)
+    .replace(/ -d ([0-9a-fA-F:]+)\/32 /g, ' -d $1/128 ')
+    .replace(/--to-destination ([0-9a-fA-F:]+):(\d+)/g, '--to-destination [$1]:$2');
+}
+
+function ns6(netns: string, argv: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim()}`))));
+    child.stdin.end(input);
+  });
+}
+
+async function syncKubeProxyRules6(netns: string, ports: KubeServicePort[]): Promise<void> {
+  await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-N', 'KUBE-SERVICES']).catch(() => undefined);
+  for (const chain of ['OUTPUT', 'PREROUTING']) {
+    const rule = ['-m', 'comment', '--comment', 'kubernetes service portals', '-j', 'KUBE-SERVICES'];
+    const present = await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-C', chain, ...rule]).then(
+      () => true,
+      () => false,
+    );
+    if (!present) await ns6(netns, ['ip6tables', '-w', '-t', 'nat', '-I', chain, ...rule]);
+  }
+  const existing = (await ns6(netns, ['ip6tables-save', '-t', 'nat']))
+    .split('\n')
+    .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
+    .map((l) => l.slice(1).split(' ')[0]!);
+  await ns6(netns, ['ip6tables-restore', '-w', '--noflush'], kubeProxyRestoreInput6(ports, existing));
+}
+
 interface Pending {
   due: number;
   gen: number;
@@ -238,6 +347,9 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   const onError = opts.onError ?? (() => undefined);
   const select = opts.serviceSelector ?? (() => true);
   let delayMs = opts.delayMs ?? 0;
+  let conntrack: ConntrackMode = opts.conntrack ?? 'clear';
+  let conntrackCleared = 0;
+  let ipv6 = true;
   let frozen = false;
   let stopped = false;
   let gen = 0;
@@ -252,7 +364,8 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
   const desired = (): KubeServicePort[] => {
     const services: SlimService[] = [...svcs.objects.values()].map(slimService).filter(select);
     const slices: SlimEndpointSlice[] = [...eps.objects.values()].map(slimEndpointSlice);
-    return kubeServicePorts(services, slices, { families: opts.families ?? ['IPv4'] });
+    // both families, as kube-proxy runs one proxier per family; `families` narrows it (kubernetes#116486)
+    return kubeServicePorts(services, slices, { families: opts.families ?? ['IPv4', 'IPv6'] });
   };
 
   const settle = (): void => {
@@ -268,16 +381,30 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     if (frozen || stopped) return;
     if (lastWritten === undefined || JSON.stringify(lastWritten) !== JSON.stringify(p.ports)) {
       try {
-        await syncKubeProxyRules(opts.netns, p.ports);
+        await syncKubeProxyRules(
+          opts.netns,
+          p.ports.filter((x) => !isIPv6(x.vip)),
+        );
+        const v6 = p.ports.filter((x) => isIPv6(x.vip));
+        if (ipv6 && (v6.length > 0 || (lastWritten ?? []).some((x) => isIPv6(x.vip)))) await syncKubeProxyRules6(opts.netns, v6);
       } catch (err) {
         // as kube-proxy: the sync failed, the rules stay as they were; retried shortly unless a newer state is queued
         onError(err as Error);
         if (queue.length === 0) queue.push({ ...p, due: Date.now() + 500 });
         return;
       }
+      const before = lastWritten ?? [];
       lastWritten = p.ports;
       syncs++;
       opts.onProgrammed?.(p.ports, Date.now());
+      if (conntrack === 'clear')
+        for (const e of [...gainedUdpServices(before, p.ports), ...removedUdpEndpoints(before, p.ports)]) {
+          try {
+            conntrackCleared += await clearConntrack(opts.netns, e);
+          } catch (err) {
+            onError(err as Error);
+          }
+        }
     }
     programmedGen = Math.max(programmedGen, p.gen);
     settle();
@@ -352,6 +479,15 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     },
     get syncs() {
       return syncs;
+    },
+    setConntrack(mode) {
+      conntrack = mode;
+    },
+    setIpv6(on) {
+      ipv6 = on;
+    },
+    get conntrackCleared() {
+      return conntrackCleared;
     },
     async synced() {
       const [a, b] = await Promise.all([svcs.reconcile(), eps.reconcile()]);

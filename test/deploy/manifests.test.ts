@@ -8,6 +8,7 @@ import { RESOURCES, diagnoseSources } from '../../src/cluster/catalog.js';
 import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/registry.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../src/sim/apiserver/rbac.js';
+import { CANARY_SLICE_NAMES } from '../../src/canary/objects.js';
 import { objectId, renderKustomization } from './kustomize.js';
 import {
   HAS_KUBECTL,
@@ -198,6 +199,8 @@ describe('pod hardening', () => {
           { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
           { name: 'canary-0', containerPort: CANARY_PORTS[0], protocol: 'TCP' },
           { name: 'canary-1', containerPort: CANARY_PORTS[1], protocol: 'TCP' },
+          { name: 'canary-udp-0', containerPort: CANARY_PORTS[0], protocol: 'UDP' },
+          { name: 'canary-udp-1', containerPort: CANARY_PORTS[1], protocol: 'UDP' },
         ]);
         assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
         assert.equal(c.livenessProbe?.httpGet?.port, 'metrics');
@@ -214,6 +217,7 @@ describe('pod hardening', () => {
         assert.equal(envVar(c, 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
         assert.equal(envVar(c, 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
         assert.equal(envVar(c, 'POD_IP')?.valueFrom?.fieldRef?.fieldPath, 'status.podIP', 'the canary endpoint');
+        assert.equal(envVar(c, 'POD_IPS')?.valueFrom?.fieldRef?.fieldPath, 'status.podIPs', 'the canary endpoint per family');
         const svc = exporterService(rendered[mode]);
         assert.equal(envVar(c, envName('service-name'))?.value, svc.metadata.name);
       });
@@ -391,7 +395,11 @@ describe('RBAC: the canary Role', () => {
         assert.ok(!list.some((x) => x.includes('*')), `wildcard in ${JSON.stringify(r)}`);
       assert.ok(!r.verbs.includes('delete') && !r.verbs.includes('deletecollection'), 'never delete');
       if (!(r.verbs.length === 1 && r.verbs[0] === 'create'))
-        assert.deepEqual(r.resourceNames, [CANARY], `${JSON.stringify(r)} is by name`);
+        assert.deepEqual(
+          r.resourceNames,
+          r.resources.includes('endpointslices') ? [...CANARY_SLICE_NAMES] : [CANARY],
+          `${JSON.stringify(r)} is by name`,
+        );
     }
   });
 
@@ -407,6 +415,7 @@ describe('RBAC: the canary Role', () => {
     assert.ok(can({ verb: 'watch', ...es, fieldSelector: `metadata.name=${CANARY}` }));
     assert.ok(can({ verb: 'update', ...lease, name: CANARY }));
     assert.ok(can({ verb: 'watch', ...lease, fieldSelector: `metadata.name=${CANARY}` }));
+    assert.ok(can({ verb: 'patch', ...es, name: `${CANARY}-ipv6` }), 'the second family of a dual-stack pod');
     assert.equal(can({ verb: 'update', ...es, name: 'kubernetes' }), false, 'another EndpointSlice');
     assert.equal(can({ verb: 'update', ...lease, name: 'kube-controller-manager' }), false, 'another Lease');
     assert.equal(can({ verb: 'watch', ...es }), false, 'all EndpointSlices');
@@ -419,12 +428,16 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
     const objs = rendered[mode];
     const podLabels = () => workload(mode).spec.template.metadata.labels as Record<string, string>;
 
-    it(`${mode}: the canary Service is selectorless ClusterIP, port 80 named canary`, () => {
+    it(`${mode}: the canary Service is selectorless ClusterIP, PreferDualStack, port 80 named canary over TCP and canary-udp over UDP`, () => {
       const svc = find(objs, 'Service', 'service-proxy-exporter-canary')[0] as any;
       assert.ok(svc, 'canary Service');
       assert.equal(svc.spec.selector, undefined, 'selectorless: the exporter owns its EndpointSlice');
       assert.equal(svc.spec.type, 'ClusterIP');
-      assert.deepEqual(svc.spec.ports, [{ name: 'canary', port: 80, protocol: 'TCP' }]);
+      assert.deepEqual(svc.spec.ports, [
+        { name: 'canary', port: 80, protocol: 'TCP' },
+        { name: 'canary-udp', port: 80, protocol: 'UDP' },
+      ]);
+      assert.equal(svc.spec.ipFamilyPolicy, 'PreferDualStack');
     });
 
     it(`${mode}: the Service selects the exporter pods on the port named metrics`, () => {
@@ -464,11 +477,18 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       for (const rule of np.spec.ingress) {
         assert.ok(rule.ports?.length > 0, 'every ingress rule is limited to ports');
         for (const p of rule.ports) {
-          assert.ok(['metrics', METRICS_PORT, 'canary-0', 'canary-1'].includes(p.port), `ingress port ${p.port}`);
+          assert.ok(
+            ['metrics', METRICS_PORT, 'canary-0', 'canary-1', 'canary-udp-0', 'canary-udp-1'].includes(p.port),
+            `ingress port ${p.port}`,
+          );
           ingressPorts.add(p.port);
         }
       }
-      assert.deepEqual([...ingressPorts].sort(), ['canary-0', 'canary-1', 'metrics'], 'the canary VIP reaches the canary ports');
+      assert.deepEqual(
+        [...ingressPorts].sort(),
+        ['canary-0', 'canary-1', 'canary-udp-0', 'canary-udp-1', 'metrics'],
+        'the canary VIP reaches the canary ports',
+      );
       const egressPorts = (np.spec.egress as any[]).flatMap((r) => {
         assert.ok(r.ports?.length > 0, 'every egress rule is limited to ports');
         return r.ports as any[];
@@ -486,7 +506,9 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
       ] as const) {
         assert.ok(has(proto, port), `explicit egress ${proto}/${port}`);
       }
-      for (const p of egressPorts) if (p.protocol === 'UDP') assert.equal(p.port, 53, 'UDP egress is only DNS');
+      // UDP: DNS, and the canary's long-lived flow (the VIP's port 80, the canary pods' UDP ports after DNAT)
+      for (const p of egressPorts)
+        if (p.protocol === 'UDP') assert.ok([53, 80, 'canary-udp-0', 'canary-udp-1'].includes(p.port), `UDP egress ${p.port}`);
     });
   }
 });

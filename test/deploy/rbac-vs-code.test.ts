@@ -108,6 +108,7 @@ async function runServe(cluster: SimulatedCluster, mode: Mode, nodeName: string)
     'metadata.name': `service-proxy-exporter-${mode}-test`,
     'spec.nodeName': nodeName,
     'status.podIP': '127.0.0.2',
+    'status.podIPs': '127.0.0.2',
   });
   // test-only additions: where the API is, a loopback port, quick probe rounds, quiet logs
   const args = parseCommandLine([

@@ -89,7 +89,7 @@ describe('/metrics exposition', () => {
               m.canary.init();
               s.canary = { writer: true, changes: 0 };
             } else if (o.what === 'change') m.canary.change();
-            else if (o.what === 'programmed') m.canary.programmed(o.seconds);
+            else if (o.what === 'programmed') m.canary.programmed(o.seconds, 'tcp', 'ipv4');
             else m.canary.writeError(CANARY_WRITE_RESOURCES[0], CANARY_WRITE_ERROR_REASONS[1]);
           } else if (o.kind === 'verdict') s.verdict = verdictOf(o.provider, o.ready);
           else if (o.kind === 'round')

@@ -98,9 +98,13 @@ describe('demo data plane: the canary', { timeout: 30_000 }, () => {
     assert.equal(svc.spec.selector, undefined);
     assert.deepEqual(
       svc.spec.ports.map((p: any) => [p.name, p.protocol]),
-      [['canary', 'TCP']],
+      [
+        ['canary', 'TCP'],
+        ['canary-udp', 'UDP'],
+      ],
     );
     assert.equal(svc.spec.ports[0].port, plane.canary()!.port);
+    assert.equal(svc.spec.ports[1].port, plane.canary()!.port, 'one port number for TCP and UDP');
     assert.equal(api.store.list('endpointslices', NS).length, 0, 'no one writes the slice but the exporter');
   });
 
@@ -180,18 +184,47 @@ describe('demo: /demo/freeze and /demo/thaw', { timeout: 60_000 }, () => {
       assert.equal(state.frozen, false);
       assert.equal(state.canary.service, `service-proxy-exporter/${DEMO_CANARY.name}`);
       // the exporter's writer moves the slice; the demo proxy follows after 100 ms; the observer times it
-      await metric(demo.url, 'service_lb_programming_duration_seconds_count', (v) => (v ?? 0) >= 2);
+      await metric(demo.url, 'service_lb_programming_duration_seconds_count{protocol="tcp",family="ipv4"}', (v) => (v ?? 0) >= 2);
       assert.equal(await metric(demo.url, 'service_proxy_exporter_canary_writer', (v) => v === 1), 1);
       const frozen = (await request(demo.url).post('/demo/freeze').expect(200)).body;
       assert.equal(frozen.frozen, true);
-      const pending = await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => (v ?? 0) > 2);
+      const pending = await metric(demo.url, 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}', (v) => (v ?? 0) > 2);
       assert.ok(pending! > 2);
       assert.equal(await metric(demo.url, 'service_lb_functional', (v) => v !== undefined), 1, 'forwarding goes on while frozen');
       const thawed = (await request(demo.url).post('/demo/thaw').expect(200)).body;
       assert.equal(thawed.frozen, false);
-      await metric(demo.url, 'service_lb_programming_pending_seconds', (v) => v === 0, 5_000);
+      await metric(demo.url, 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}', (v) => v === 0, 5_000);
       const page = await (await fetch(`${demo.url}/`)).text();
       assert.match(page, /Service programming/);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('/demo/stale-conntrack: the UDP flow pends while TCP follows every flip; /demo/flush-conntrack: it follows again', async () => {
+    const demo = await startDemo({
+      listen: '127.0.0.1:0',
+      probeInterval: '1s',
+      flags: { 'probe-timeout': '500ms', 'canary-interval': '1s' },
+      log: silentLogger(),
+      canaryDelayMs: 100,
+    });
+    const UDP = 'service_lb_programming_pending_seconds{protocol="udp",family="ipv4"}';
+    const TCP_COUNT = 'service_lb_programming_duration_seconds_count{protocol="tcp",family="ipv4"}';
+    try {
+      // healthy: the proxy clears the flow's entry on each change, so UDP follows too
+      await metric(demo.url, 'service_lb_programming_duration_seconds_count{protocol="udp",family="ipv4"}', (v) => (v ?? 0) >= 2);
+      const on = (await request(demo.url).post('/demo/stale-conntrack').expect(200)).body;
+      assert.equal(on.staleConntrack, true);
+      const tcpBefore = (await metric(demo.url, TCP_COUNT, (v) => v !== undefined))!;
+      assert.ok((await metric(demo.url, UDP, (v) => (v ?? 0) > 3))! > 3);
+      assert.ok((await metric(demo.url, TCP_COUNT, (v) => v !== undefined))! >= tcpBefore + 2, 'TCP kept following the flips');
+      const page = await (await fetch(`${demo.url}/`)).text();
+      assert.match(page, /UDP flow answers from/);
+      const off = (await request(demo.url).post('/demo/flush-conntrack').expect(200)).body;
+      assert.equal(off.staleConntrack, false);
+      // at most one flip later (1 s) the flow's answers move
+      await metric(demo.url, UDP, (v) => v === 0, 5_000);
     } finally {
       await demo.close();
     }

@@ -148,3 +148,104 @@ export function dnsForwarder(host: string, backend: HostPort, opts: { replyTimeo
     },
   };
 }
+
+/** A VIP that relays UDP through a table of flows, as conntrack does. */
+export interface ConntrackForwarder extends Forwarder {
+  /** Forget the flows that lead anywhere but the current backend (kube-proxy's cleanup after an endpoint change). */
+  clearStale(): number;
+  /** how many flows the table holds */
+  readonly flows: number;
+}
+
+/** How long an idle flow stays in the table: the kernel's nf_conntrack_udp_timeout. */
+const FLOW_IDLE_MS = 30_000;
+
+/**
+ * The canary VIP: TCP and UDP on one port. A TCP connection goes to the backend of the moment; a
+ * UDP flow (client address and port) is pinned to the backend its first datagram went to, and stays
+ * there while it keeps sending, until clearStale() removes it — a kernel's conntrack entry and a
+ * service proxy's cleanup (kubernetes#139628: without the cleanup, the flow stays on the old target).
+ */
+export function canaryForwarder(host: string, backend: HostPort): ConntrackForwarder {
+  let port = 0;
+  let bound: { udp: dgram.Socket; tcp: TrackedServer } | undefined;
+  const tcpUp = new Set<net.Socket>();
+  const table = new Map<string, { up: dgram.Socket; port: number; host: string; timer: NodeJS.Timeout }>();
+  const drop = (key: string): void => {
+    const f = table.get(key);
+    if (!f) return;
+    table.delete(key);
+    clearTimeout(f.timer);
+    void closeUdp(f.up);
+  };
+  const makeUdp = (): dgram.Socket => {
+    const vip = dgram.createSocket(udpFamily(host));
+    vip.on('message', (msg, client) => {
+      const key = `${client.address}:${client.port}`;
+      let f = table.get(key);
+      if (!f) {
+        if (backend.port === 0) return; // nothing programmed: dropped
+        const up = dgram.createSocket(udpFamily(backend.host));
+        up.on('error', () => drop(key));
+        up.on('message', (reply) => {
+          try {
+            vip.send(reply, client.port, client.address);
+          } catch {
+            // the VIP was closed meanwhile (break): the reply is lost
+          }
+        });
+        f = { up, port: backend.port, host: backend.host, timer: setTimeout(() => drop(key), FLOW_IDLE_MS) };
+        f.timer.unref();
+        table.set(key, f);
+      }
+      f.timer.refresh();
+      f.up.send(msg, f.port, f.host, (err) => err && drop(key));
+    });
+    vip.on('error', () => undefined);
+    return vip;
+  };
+  const makeTcp = (): TrackedServer => tracked(net.createServer((c) => pipeTcp(c, backend, tcpUp)));
+  return {
+    host,
+    get port() {
+      return port;
+    },
+    get running() {
+      return bound !== undefined;
+    },
+    get flows() {
+      return table.size;
+    },
+    clearStale() {
+      let n = 0;
+      for (const [key, f] of [...table]) {
+        if (f.port !== backend.port || f.host !== backend.host) {
+          drop(key);
+          n++;
+        }
+      }
+      return n;
+    },
+    async start() {
+      if (bound) return;
+      for (let i = 0; ; i++) {
+        try {
+          const r = await bindUdpAndTcp(host, port, makeUdp, makeTcp);
+          port = r.port;
+          bound = { udp: r.udp, tcp: r.tcp };
+          return;
+        } catch (err) {
+          if (port === 0 || i >= 9 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    },
+    async stop() {
+      const b = bound;
+      bound = undefined;
+      for (const u of tcpUp) u.destroy();
+      for (const key of [...table.keys()]) drop(key);
+      if (b) await Promise.all([closeUdp(b.udp), closeTcp(b.tcp)]);
+    },
+  };
+}

@@ -8,8 +8,10 @@
 //                         port number for both)
 //   demo/echo (opt-in)    127.0.0.20:<eph> TCP           127.0.1.20:<eph> HTTP echo
 //   the exporter's own    127.0.0.21+:<eph> TCP          the exporter's listener (addSelfService)
-//   <ns>/service-proxy-   127.0.0.15:<eph> TCP           whatever the canary EndpointSlice names,
-//     exporter-canary                                    programmed `canaryDelayMs` after each change
+//   <ns>/service-proxy-   127.0.0.15:<eph> TCP+UDP       whatever the canary EndpointSlice names,
+//     exporter-canary                                    programmed `canaryDelayMs` after each change;
+//                                                        UDP flows pinned as by conntrack, cleared on
+//                                                        each change unless staleConntrack(true)
 //
 // The canary Service is the one dynamic thing: its EndpointSlice is written by the exporter (the
 // canary writer), and this "service proxy" follows it on the fake API store, re-pointing the VIP at
@@ -25,7 +27,7 @@ import net from 'node:net';
 import type { FakeApiServer, K8sObject } from '../apiserver/index.js';
 import { ANNOTATIONS } from '../../probe/targets.js';
 import { startApiServerBackend, startDnsBackend, startEchoBackend, type Backend } from './backends.js';
-import { dnsForwarder, tcpForwarder, type Forwarder } from './forward.js';
+import { canaryForwarder, dnsForwarder, tcpForwarder, type ConntrackForwarder, type Forwarder } from './forward.js';
 
 export interface DemoDataPlane {
   /**
@@ -53,6 +55,13 @@ export interface DemoDataPlane {
   /** Resume programming; the canary's current slice target is programmed at once. */
   thaw(): void;
   readonly frozen: boolean;
+  /**
+   * true: stop clearing the canary's UDP flows after a change (a service proxy that leaves stale
+   * conntrack entries, kubernetes#139628): a long-lived UDP flow stays on the old target while TCP
+   * follows. false: clear them again, at once and after every change.
+   */
+  staleConntrack(on: boolean): void;
+  readonly conntrackStale: boolean;
   /** The canary VIP and what it forwards to now; undefined without the canary option. */
   canary(): CanaryState | undefined;
   /** Stops every forwarder and backend; idempotent. Does not touch the store. */
@@ -257,7 +266,8 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
   const canaryDelay = canaryOpts?.delayMs ?? DEMO_CANARY.defaultDelayMs;
   // the canary VIP's backend, re-pointed in place (pipeTcp reads it per connection); port 0: none
   const canaryBackend = { host: '127.0.0.1', port: 0 };
-  let canaryFwd: Forwarder | undefined;
+  let canaryFwd: ConntrackForwarder | undefined;
+  let stale = false;
   let canaryProgrammedAt: number | undefined;
   let canaryGen = 0;
   let canaryAppliedGen = 0;
@@ -353,16 +363,19 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
 
     if (canaryOpts) {
       // Selectorless: no controller writes its slice; the exporter's canary writer does.
-      const fwd = tcpForwarder(DEMO_ADDRESSES.canaryVip, canaryBackend);
+      const fwd = canaryForwarder(DEMO_ADDRESSES.canaryVip, canaryBackend);
       canaryFwd = fwd;
       const key = `${canaryOpts.namespace}/${DEMO_CANARY.name}`;
-      register(key, fwd, ['TCP'], () => (canaryBackend.port ? `${canaryBackend.host}:${canaryBackend.port}` : '-'));
+      register(key, fwd, ['TCP', 'UDP'], () => (canaryBackend.port ? `${canaryBackend.host}:${canaryBackend.port}` : '-'));
       await fwd.start();
       writeService(api, {
         namespace: canaryOpts.namespace,
         name: DEMO_CANARY.name,
         vip: fwd.host,
-        ports: [{ name: DEMO_CANARY.portName, protocol: 'TCP', port: fwd.port, targetPort: 9810 }],
+        ports: [
+          { name: DEMO_CANARY.portName, protocol: 'TCP', port: fwd.port, targetPort: 9810 },
+          { name: `${DEMO_CANARY.portName}-udp`, protocol: 'UDP', port: fwd.port, targetPort: 9810 },
+        ],
         endpoint: '',
         labels: { 'app.kubernetes.io/name': 'service-proxy-exporter', 'app.kubernetes.io/component': 'canary' },
       });
@@ -373,6 +386,7 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
         canaryBackend.host = target?.host ?? '127.0.0.1';
         canaryBackend.port = target?.port ?? 0;
         canaryProgrammedAt = Date.now();
+        if (!stale) fwd.clearStale();
       };
       // whatever is there already is programmed at once (a proxy's first sync)
       program(canaryTarget(api, canaryOpts.namespace), ++canaryGen);
@@ -476,6 +490,15 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
       if (!frozen) return;
       frozen = false;
       thawCanary();
+    },
+
+    get conntrackStale() {
+      return stale;
+    },
+
+    staleConntrack(on) {
+      stale = on;
+      if (!on) canaryFwd?.clearStale();
     },
 
     canary() {
