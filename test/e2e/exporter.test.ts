@@ -356,7 +356,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       kubectl(c, ['delete', 'clusterrolebinding', 'service-proxy-exporter']);
       try {
         // Watches already open keep running until they reconnect; the exporter's own relists find the 403.
-        await control('POST', '/restart/kube-apiserver');
+        await restartApiserver(c);
         const s = await until(ex.ip, 'provider unknown', 240_000, (s) =>
           valueOf(s, 'proxy_provider', { type: 'unknown' }) === 1 ? undefined : 'not unknown yet',
         );
@@ -388,8 +388,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
         body: JSON.stringify({ revision: rev.header.revision, physical: true }),
       });
       assert.equal(compact.status, 200);
-      await control('POST', '/restart/kube-apiserver');
-      await new Promise((r) => setTimeout(r, 5000));
+      await restartApiserver(c);
       await until(ex.ip, 'sources up again', 180_000, (s) => {
         const downSources = s.filter((x) => x.name === 'service_proxy_exporter_source_up' && x.value !== 1);
         return downSources.length ? `down: ${downSources.map((x) => x.labels.source)}` : undefined;
@@ -450,6 +449,29 @@ for (const mode of ['iptables', 'nftables'] as const) {
         valueOf(s, 'service_lb_functional') === 1 && valueOf(s, 'proxy_provider', { type: 'kube-proxy' }) === 1 ? undefined : 'not back',
       );
     });
+  });
+}
+
+/**
+ * Restart the API server as a static pod restarts (SIGTERM, its graceful shutdown, the supervisor starts it again) and
+ * wait until it serves again: the shutdown drains open requests, which takes up to half a minute here.
+ */
+async function restartApiserver(c: Cluster): Promise<void> {
+  const { oldPid } = await control<{ oldPid: number }>('POST', '/restart/kube-apiserver');
+  await waitFor('the old API server gone', 120_000, () => {
+    try {
+      process.kill(oldPid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  await waitFor('the API server ready again', 120_000, () => {
+    try {
+      return kubectl(c, ['get', '--raw', '/readyz']) === 'ok';
+    } catch {
+      return false;
+    }
   });
 }
 
