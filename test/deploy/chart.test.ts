@@ -9,8 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { parseDuration } from '../../src/config/duration.js';
+import { DEFAULT_LEASE_TIMING, decideLease, leaseSpecOf } from '../../src/canary/lease.js';
 import { find, one, validateObject, type K8sObject } from './helpers.js';
-import { CHART, RELEASE_NAMESPACE, helm, helmSkip, helmTemplate, helmTemplateRaw } from './helm.js';
+import { CHART, RELEASE_NAMESPACE, helm, helmNotes, helmSkip, helmTemplate, helmTemplateRaw } from './helm.js';
 
 const ROOT = path.resolve(CHART, '../..');
 const CANARY = 'service-proxy-exporter-canary';
@@ -190,6 +191,17 @@ describe('helm chart', { skip: await helmSkip() }, () => {
     assert.deepEqual(ingressPorts, ['metrics']);
     // the read-only ClusterRole stays as it is
     assert.deepEqual(one(objs, 'ClusterRole').rules, one(on, 'ClusterRole').rules);
+  });
+
+  it('the canary Lease ships empty, so helm uninstall removes it, and the first replica takes it at once', async () => {
+    const lease = one(await helmTemplate(), 'Lease');
+    assert.equal(lease.metadata.name, CANARY);
+    assert.equal(lease.metadata.namespace, RELEASE_NAMESPACE);
+    assert.equal(lease.spec, undefined, 'Helm owns no field of the election');
+    const action = decideLease({ spec: leaseSpecOf(lease), resourceVersion: '1', observedAt: 0 }, 'pod-0', 0, DEFAULT_LEASE_TIMING);
+    assert.equal(action.kind, 'update');
+    assert.equal(action.kind === 'update' && action.spec.holderIdentity, 'pod-0');
+    assert.deepEqual(find(await helmTemplate({ values: { canary: { enabled: false } } }), 'Lease'), []);
   });
 
   it('serviceMonitor: off renders none; labels, interval, timeout and relabelings reach it', async () => {
@@ -383,6 +395,23 @@ describe('helm chart', { skip: await helmSkip() }, () => {
         .map((r: any) => r.resourceNames),
       [[CANARY], [CANARY], [CANARY]],
     );
+  });
+
+  it('NOTES.txt says how to see the verdict, and that the ServiceMonitor and PrometheusRule need their CRDs', async () => {
+    const notes = await helmNotes();
+    assert.match(notes, /kubectl -n service-proxy-exporter rollout status deployment\/service-proxy-exporter/);
+    assert.match(notes, /kubectl -n service-proxy-exporter port-forward svc\/service-proxy-exporter 9808:9808/);
+    assert.match(notes, /curl -s http:\/\/localhost:9808\/metrics \| grep -E '\^\(proxy_provider\|service_lb_functional\)'/);
+    assert.match(notes, /status page.*http:\/\/localhost:9808\//);
+    assert.match(notes, /NOTE: serviceMonitor\.enabled is true, but this cluster has no ServiceMonitor CRD/);
+    assert.match(notes, /NOTE: prometheusRule\.enabled is true, but this cluster has no PrometheusRule CRD/);
+
+    const quiet = await helmNotes({ values: { serviceMonitor: { enabled: false }, prometheusRule: { enabled: false } } });
+    assert.doesNotMatch(quiet, /NOTE:/);
+
+    const tls = await helmNotes({ values: { mode: 'daemonset', webConfig: { secretName: 'spe-web' } } });
+    assert.match(tls, /rollout status daemonset\/service-proxy-exporter/);
+    assert.match(tls, /curl -sk -u USER:PASSWORD https:\/\/localhost:9808\/metrics/);
   });
 
   it('values.schema.json rejects a misspelt value, naming it', async () => {

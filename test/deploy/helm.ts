@@ -146,6 +146,29 @@ export async function helmTemplateRaw(opts: TemplateOptions = {}): Promise<HelmR
   }
 }
 
+/**
+ * NOTES.txt as `helm install` prints it: a client-side dry run, so no cluster, and a pretend cluster without the
+ * Prometheus Operator's CRDs (`helm install` takes no --api-versions).
+ */
+export async function helmNotes(opts: Omit<TemplateOptions, 'apiVersions'> = {}): Promise<string> {
+  const args = ['install', opts.release ?? RELEASE, CHART, '--namespace', opts.namespace ?? RELEASE_NAMESPACE, '--dry-run=client'];
+  const dir = mkdtempSync(path.join(tmpdir(), 'spe-values-'));
+  try {
+    if (opts.values) {
+      const file = path.join(dir, 'values.json');
+      writeFileSync(file, JSON.stringify(opts.values));
+      args.push('--values', file);
+    }
+    const r = await helm(args);
+    if (r.code !== 0) throw new Error(`helm install --dry-run failed (${r.code}): ${r.stderr.trim()}`);
+    const at = r.stdout.indexOf('\nNOTES:\n');
+    if (at < 0) throw new Error('helm install --dry-run printed no NOTES');
+    return r.stdout.slice(at + '\nNOTES:\n'.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The rendered objects; throws with helm's message when rendering fails. */
 export async function helmTemplate(opts: TemplateOptions = {}): Promise<K8sObject[]> {
   const r = await helmTemplateRaw(opts);
