@@ -6,7 +6,7 @@
 //                                      # `npm test`, whose network namespace cannot download Go modules
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,72 @@ async function build(): Promise<HelmBinary> {
   const bin = path.join(dir, 'helm');
   if (existsSync(bin)) return { ok: true, path: bin };
   mkdirSync(dir, { recursive: true });
+  // npm test runs two test files at once, both wanting helm: one builds, the other waits for it.
+  const release = await buildLock(dir);
+  try {
+    if (existsSync(bin)) return { ok: true, path: bin };
+    return await goBuild(bin);
+  } finally {
+    release();
+  }
+}
+
+/** Holds `<dir>/build.lock` (a file naming its pid); waits while a live process holds it. */
+async function buildLock(dir: string): Promise<() => void> {
+  const lock = path.join(dir, 'build.lock');
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let text: string;
+    try {
+      text = readFileSync(lock, 'utf8').trim();
+    } catch {
+      continue; // released meanwhile
+    }
+    // empty: its holder has created it and not yet written its pid
+    const holder = text === '' ? process.pid : Number(text);
+    if (!isAlive(holder)) {
+      rmSync(lock, { force: true }); // left by a build that was killed
+      continue;
+    }
+    await lockGone(dir, lock, holder);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Resolves when the lock file goes, or when its holder dies without removing it. */
+function lockGone(dir: string, lock: string, holder: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      watcher.close();
+      clearInterval(reaper);
+      resolve();
+    };
+    const watcher = watch(dir, () => {
+      if (!existsSync(lock)) done();
+    });
+    // a killed holder sends no event: look for it now and then (the build takes minutes)
+    const reaper = setInterval(() => {
+      if (!existsSync(lock) || !isAlive(holder)) done();
+    }, 5_000);
+    if (!existsSync(lock)) done();
+  });
+}
+
+async function goBuild(bin: string): Promise<HelmBinary> {
   // Build beside and rename: a concurrent build or an interrupted one never leaves a half-written binary.
   const tmp = `${bin}.${process.pid}.tmp`;
   try {
