@@ -389,6 +389,10 @@ describe('helm chart', { skip: await helmSkip() }, () => {
     assert.equal(find(objs, 'Service', CANARY).length, 1);
     assert.equal(exporterSettings(objs).settings.serviceName, 'edge-service-proxy-exporter', 'me_service probes this release’s Service');
     assert.equal(one(objs, 'ClusterRoleBinding').subjects[0].name, 'edge-service-proxy-exporter');
+    // the rules and dashboards select job="service-proxy-exporter", which is the Service's name by default
+    const relabelings = one(objs, 'ServiceMonitor').spec.endpoints[0].relabelings as any[];
+    assert.deepEqual(relabelings.at(-1), { targetLabel: 'job', replacement: 'service-proxy-exporter', action: 'replace' });
+    assert.ok(!(one(await helmTemplate(), 'ServiceMonitor').spec.endpoints[0].relabelings as any[]).some((r) => r.targetLabel === 'job'));
     assert.deepEqual(
       one(objs, 'Role')
         .rules.filter((r: any) => r.resourceNames)
