@@ -15,6 +15,7 @@ import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 
@@ -50,7 +51,7 @@ export function render(dir: string): K8sObject[] {
 
 type Model = new (data: any) => { validate(): void };
 
-/** Schema per apiVersion/kind of every kind manifests/ may contain. A kind missing here fails the test. */
+/** Schema per apiVersion/kind of every kind manifests/ and the chart may contain. A kind missing here fails the test. */
 export const MODELS: Record<string, Model> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
@@ -63,6 +64,8 @@ export const MODELS: Record<string, Model> = {
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  // the chart's canary Lease (charts/service-proxy-exporter/templates/canary.yaml)
+  'coordination.k8s.io/v1/Lease': Lease,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
