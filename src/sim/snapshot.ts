@@ -4,7 +4,7 @@
 import { detectionSources } from '../components/registry.js';
 import { buildSnapshot } from '../cluster/snapshot.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
-import { matchesFieldSelector, matchesLabelSelector } from './apiserver/selectors.js';
+import { matchesFieldSelector, matchesLabelSelector } from '../../testkit/apiserver/selectors.js';
 
 export interface SnapshotOptions {
   mode?: 'deployment' | 'daemonset';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../../src/cluster/kubeconfig.js';
 import type { ApiConnection } from '../../src/cluster/connection.js';
-import { writeKubeconfig } from '../../src/sim/apiserver/kubeconfig.js';
+import { writeKubeconfig } from '../../testkit/apiserver/kubeconfig.js';
 
 type Obj = {
   metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown };

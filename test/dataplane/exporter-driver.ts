@@ -14,7 +14,7 @@ import winston from 'winston';
 import type { ProbeView } from '../../src/app/probes.js';
 import { runExporter } from '../../src/app/run.js';
 import { resolveSettings } from '../../src/config/load.js';
-import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig } from '../../testkit/apiserver/index.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
 
 export interface DriverConfig {

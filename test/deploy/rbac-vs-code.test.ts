@@ -18,8 +18,8 @@ import { runExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
 import { startDemoDataPlane } from '../../src/sim/dataplane/index.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
-import { authorize, requestName } from '../../src/sim/apiserver/rbac.js';
-import type { RecordedRequest } from '../../src/sim/apiserver/index.js';
+import { authorize, requestName } from '../../testkit/apiserver/rbac.js';
+import type { RecordedRequest } from '../../testkit/apiserver/index.js';
 import { INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, find, one, render, type Rule } from './helpers.js';
 
 const execFileP = promisify(execFile);

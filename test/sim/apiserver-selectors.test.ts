@@ -1,7 +1,7 @@
 // Label and field selector semantics of the fake API server (what a real one accepts and selects).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchesFieldSelector, matchesLabelSelector, parseLabelSelector } from '../../src/sim/apiserver/selectors.js';
+import { matchesFieldSelector, matchesLabelSelector, parseLabelSelector } from '../../testkit/apiserver/selectors.js';
 
 describe('label selectors', () => {
   const labels = { 'k8s-app': 'cilium', tier: 'node', 'app.kubernetes.io/name': 'x' };

@@ -17,7 +17,7 @@ import {
   type V1Lease,
   Watch,
 } from '@kubernetes/client-node';
-import { PATCH_TYPES, startFakeApiServer, WRITE_VERBS, writeKubeconfig, type FakeApiServer } from '../../src/sim/apiserver/index.js';
+import { PATCH_TYPES, startFakeApiServer, WRITE_VERBS, writeKubeconfig, type FakeApiServer } from '../../testkit/apiserver/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-writes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

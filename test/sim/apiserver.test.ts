@@ -11,7 +11,7 @@ import {
   type FakeApiServer,
   type FakeApiServerOptions,
   type K8sObject,
-} from '../../src/sim/apiserver/index.js';
+} from '../../testkit/apiserver/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { encodeQuery } from '../../src/probe/dnsmessage.js';
 import { probe } from '../../src/probe/probers.js';
 import { discoverTargets } from '../../src/probe/targets.js';
 import type { ProbeResult, ProbeTarget } from '../../src/probe/types.js';
-import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../testkit/apiserver/index.js';
 import { loadInto } from '../../src/sim/cluster.js';
 import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../src/sim/dataplane/demo-tls/pair.js';

@@ -2,7 +2,7 @@
 // selectors the way a real API server filters them: an object that leaves the selection arrives as
 // DELETED, one that enters it as ADDED.
 import type { ServerResponse } from 'node:http';
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import { apiVersionOf, resourceKey } from './resources.js';
 import { statusBody } from './status.js';
 import type { K8sObject, ObjectStore, StoreEvent } from './store.js';

@@ -1,5 +1,5 @@
 // Which resources the fake server knows, and how URLs and objects map onto them.
-import { RESOURCES, type ResourceRef } from '../../cluster/catalog.js';
+import { RESOURCES, type ResourceRef } from '../../src/cluster/catalog.js';
 
 /** Stable identity of a resource: "pods", "apps/daemonsets". */
 export function resourceKey(ref: Pick<ResourceRef, 'group' | 'resource'>): string {

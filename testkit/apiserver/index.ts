@@ -4,7 +4,7 @@
 // benchmarks drive the exporter's real client against it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import { Faults } from './faults.js';
 import { createHandler, type RecordedRequest } from './handler.js';
 import type { NamespacedRules, PolicyRule } from './rbac.js';

@@ -1,7 +1,7 @@
 // The HTTP front of the fake API server: parses a request, records it, applies RBAC and injected
 // faults, then answers a get, a (paginated) list, a watch or a write (create, update, patch, delete).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { discoveryBody, isNonResourcePath } from './discovery.js';
 import type { Faults, Verb } from './faults.js';

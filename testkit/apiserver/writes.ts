@@ -5,7 +5,7 @@
 // goes through ObjectStore.apply/delete, so it bumps the global resourceVersion and reaches watches
 // as ADDED/MODIFIED/DELETED like any other change.
 import { randomBytes } from 'node:crypto';
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import { applyPatch, PatchError } from './patch.js';
 import { apiVersionOf } from './resources.js';
 import { statusBody, type StatusBody } from './status.js';

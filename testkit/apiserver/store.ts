@@ -2,7 +2,7 @@
 // bounded history of changes that watches replay from. Keys are kept sorted per resource (as etcd
 // keeps them), so a namespace or a page is a binary search away rather than a scan of everything.
 import { randomUUID } from 'node:crypto';
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import { apiVersionOf, isBuiltIn, ResourceRegistry, resourceKey } from './resources.js';
 
 export interface ObjectMeta {

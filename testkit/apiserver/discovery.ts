@@ -1,6 +1,6 @@
 // Non-resource endpoints: version, health and API discovery, answered from the registry so that
 // kubectl and client discovery see exactly the installed resources.
-import type { ResourceRef } from '../../cluster/catalog.js';
+import type { ResourceRef } from '../../src/cluster/catalog.js';
 import type { ObjectStore } from './store.js';
 
 export const GIT_VERSION = 'v1.31.0';
