@@ -9,8 +9,8 @@ import { createLogger, type Logger } from '../log.js';
 import { runExporter, type RunningExporter } from '../app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
 import { DEFAULT_SCENARIO } from './scenarios.js';
-import { startDemoDataPlane, type DemoDataPlane } from './dataplane/index.js';
-import { startDemoAgents, type DemoAgents, type DemoAgentState } from './dataplane/agents.js';
+import { startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
+import { startDemoAgents, type DemoAgents, type DemoAgentState } from '../../testkit/dataplane/agents.js';
 
 export interface DemoOptions {
   scenario?: string;

@@ -16,7 +16,7 @@ import { openConnection } from '../../src/cluster/kubeconfig.js';
 import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
-import { startDemoDataPlane } from '../../src/sim/dataplane/index.js';
+import { startDemoDataPlane } from '../../testkit/dataplane/index.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 import { authorize, requestName } from '../../testkit/apiserver/rbac.js';
 import type { RecordedRequest } from '../../testkit/apiserver/index.js';

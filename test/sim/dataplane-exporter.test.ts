@@ -9,7 +9,7 @@ import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import type { ProbeView } from '../../src/app/probes.js';
 import { silentLogger } from '../../src/log.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
-import { startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
+import { startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 
 const NS = 'service-proxy-exporter';
 

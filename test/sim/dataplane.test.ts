@@ -15,8 +15,8 @@ import { discoverTargets } from '../../src/probe/targets.js';
 import type { ProbeResult, ProbeTarget } from '../../src/probe/types.js';
 import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../testkit/apiserver/index.js';
 import { loadInto } from '../../src/sim/cluster.js';
-import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
-import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../src/sim/dataplane/demo-tls/pair.js';
+import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
+import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../testkit/dataplane/demo-tls/pair.js';
 import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
 
 const SELF = { namespace: 'service-proxy-exporter', service: 'service-proxy-exporter' };
@@ -315,7 +315,7 @@ it('every scenario gets a working data path', async () => {
 });
 
 it('demo-tls: the embedded pair is the shipped PEM files', () => {
-  const file = (n: string): string => readFileSync(new URL(`../../src/sim/dataplane/demo-tls/${n}`, import.meta.url), 'utf8');
+  const file = (n: string): string => readFileSync(new URL(`../../testkit/dataplane/demo-tls/${n}`, import.meta.url), 'utf8');
   assert.equal(DEMO_TLS_CERT, file('cert.pem'));
   assert.equal(DEMO_TLS_KEY, file('key.pem'));
 });

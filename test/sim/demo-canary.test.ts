@@ -8,7 +8,7 @@ import net from 'node:net';
 import request from 'supertest';
 import { silentLogger } from '../../src/log.js';
 import { startFakeApiServer, type FakeApiServer } from '../../testkit/apiserver/index.js';
-import { DEMO_ADDRESSES, DEMO_CANARY, startDemoDataPlane, type DemoDataPlane } from '../../src/sim/dataplane/index.js';
+import { DEMO_ADDRESSES, DEMO_CANARY, startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 import { startDemo } from '../../src/sim/demo.js';
 
 const NS = 'service-proxy-exporter';

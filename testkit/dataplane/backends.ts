@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { answerQuery, readQuestion, serveDnsTcpConnection } from '../../probe/dnsmessage.js';
+import { answerQuery, readQuestion, serveDnsTcpConnection } from '../../src/probe/dnsmessage.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from './demo-tls/pair.js';
 import { bindUdpAndTcp, closeTcp, closeUdp, listenTcp, tracked } from './sockets.js';
 

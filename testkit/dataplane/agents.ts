@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { FakeApiServer } from '../../../testkit/apiserver/index.js';
+import type { FakeApiServer } from '../apiserver/index.js';
 
 export type DemoAgentState = 'healthy' | 'stale' | 'down';
 

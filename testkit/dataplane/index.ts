@@ -22,8 +22,8 @@
 // addresses and ports. Ports are ephemeral (bound first, then written into the objects): no root,
 // nothing below 1024, several instances side by side. Linux routes all of 127.0.0.0/8 to `lo`.
 import net from 'node:net';
-import type { FakeApiServer, K8sObject } from '../../../testkit/apiserver/index.js';
-import { ANNOTATIONS } from '../../probe/targets.js';
+import type { FakeApiServer, K8sObject } from '../apiserver/index.js';
+import { ANNOTATIONS } from '../../src/probe/targets.js';
 import { startApiServerBackend, startDnsBackend, startEchoBackend, type Backend } from './backends.js';
 import { dnsForwarder, tcpForwarder, type Forwarder } from './forward.js';
 
