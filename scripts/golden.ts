@@ -2,7 +2,7 @@
 // fixture must produce (test/golden/metrics.test.ts compares them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listScenarios } from '../src/sim/scenarios.js';
+import { listScenarios } from '../testkit/scenarios.js';
 import { GOLDEN_DIR, scenarioExposition } from '../test/golden/exposition.js';
 
 mkdirSync(GOLDEN_DIR, { recursive: true });

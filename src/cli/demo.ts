@@ -2,7 +2,7 @@ import type { ParsedArgs } from './args.js';
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { resolveSettings } from '../config/load.js';
-import { listScenarios, loadScenario } from '../sim/scenarios.js';
+import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
 import { startDemo } from '../sim/demo.js';
 import { onShutdown } from './shutdown.js';
 

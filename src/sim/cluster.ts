@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../testkit/apiserver/index.js';
-import { loadScenario, type Scenario } from './scenarios.js';
+import { loadScenario, type Scenario } from '../../testkit/scenarios.js';
 
 export interface SimulatedCluster {
   api: FakeApiServer;

@@ -8,7 +8,7 @@ import type { Settings } from '../config/options.js';
 import { createLogger, type Logger } from '../log.js';
 import { runExporter, type RunningExporter } from '../app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
-import { DEFAULT_SCENARIO } from './scenarios.js';
+import { DEFAULT_SCENARIO } from '../../testkit/scenarios.js';
 import { startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 import { startDemoAgents, type DemoAgents, type DemoAgentState } from '../../testkit/dataplane/agents.js';
 

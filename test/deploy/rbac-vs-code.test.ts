@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
 import { startDemoDataPlane } from '../../testkit/dataplane/index.js';
-import { listScenarios } from '../../src/sim/scenarios.js';
+import { listScenarios } from '../../testkit/scenarios.js';
 import { authorize, requestName } from '../../testkit/apiserver/rbac.js';
 import type { RecordedRequest } from '../../testkit/apiserver/index.js';
 import { INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, find, one, render, type Rule } from './helpers.js';

@@ -1,7 +1,7 @@
 // Every simulated-cluster scenario, end to end through the same snapshot building as live sources.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
+import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
 import { snapshotFromObjects } from '../../src/sim/snapshot.js';
 import { detect } from '../../src/detect/index.js';
 import type { ConfigCheck } from '../../src/detect/index.js';

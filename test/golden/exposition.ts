@@ -3,11 +3,11 @@
 // fixed. Probes are off (a fixture's ClusterIPs lead nowhere), so this is what detection exports.
 // Golden copies live in src/sim/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
 import { fileURLToPath } from 'node:url';
-import { loadScenario } from '../../src/sim/scenarios.js';
+import { loadScenario } from '../../testkit/scenarios.js';
 import { crdResource, loadInto } from '../../src/sim/cluster.js';
 import { startHarness } from '../helpers/exporter.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../src/sim/scenarios/golden/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../../testkit/scenarios/golden/', import.meta.url));
 
 /** Families that describe this process, not the cluster. */
 const VOLATILE = /^(# (HELP|TYPE) )?(process_|nodejs_)/;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listScenarios } from '../../src/sim/scenarios.js';
+import { listScenarios } from '../../testkit/scenarios.js';
 import { GOLDEN_DIR, scenarioExposition } from './exposition.js';
 
 describe('golden /metrics per scenario', () => {

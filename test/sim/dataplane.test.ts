@@ -17,7 +17,7 @@ import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../te
 import { loadInto } from '../../src/sim/cluster.js';
 import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../testkit/dataplane/demo-tls/pair.js';
-import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
+import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
 
 const SELF = { namespace: 'service-proxy-exporter', service: 'service-proxy-exporter' };
 const DOMAIN = 'cluster.local';

@@ -15,7 +15,7 @@ import {
   resolveScenarioDir,
   scenarioDir,
   type Scenario,
-} from '../../src/sim/scenarios.js';
+} from '../../testkit/scenarios.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { slimNode, slimPod } from '../../src/cluster/slim.js';

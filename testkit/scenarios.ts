@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { PROVIDER_TYPES } from '../components/registry.js';
-import { CONFIG_CHECKS } from '../detect/types.js';
+import { PROVIDER_TYPES } from '../src/components/registry.js';
+import { CONFIG_CHECKS } from '../src/detect/types.js';
 
 export interface ScenarioExpectation {
   provider: string;
