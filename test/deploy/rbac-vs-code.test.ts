@@ -15,7 +15,7 @@ import { resolveSettings } from '../../src/config/load.js';
 import { openConnection } from '../../src/cluster/kubeconfig.js';
 import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../testkit/demo/cluster.js';
 import { startDemoDataPlane } from '../../testkit/dataplane/index.js';
 import { listScenarios } from '../../testkit/scenarios.js';
 import { authorize, requestName } from '../../testkit/apiserver/rbac.js';

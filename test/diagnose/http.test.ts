@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startHarness } from '../helpers/exporter.js';
 import { loadScenario } from '../../testkit/scenarios.js';
-import { crdResource, loadInto } from '../../src/sim/cluster.js';
+import { crdResource, loadInto } from '../../testkit/demo/cluster.js';
 import type { DiagnoseReport } from '../../src/diagnose/index.js';
 import { warningEvent } from './fixtures.js';
 

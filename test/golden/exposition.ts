@@ -4,7 +4,7 @@
 // Golden copies live in src/sim/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../testkit/scenarios.js';
-import { crdResource, loadInto } from '../../src/sim/cluster.js';
+import { crdResource, loadInto } from '../../testkit/demo/cluster.js';
 import { startHarness } from '../helpers/exporter.js';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../testkit/scenarios/golden/', import.meta.url));

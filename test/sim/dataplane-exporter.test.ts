@@ -8,7 +8,7 @@ import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import type { ProbeView } from '../../src/app/probes.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../testkit/demo/cluster.js';
 import { startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 
 const NS = 'service-proxy-exporter';

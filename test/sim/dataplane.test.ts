@@ -14,7 +14,7 @@ import { probe } from '../../src/probe/probers.js';
 import { discoverTargets } from '../../src/probe/targets.js';
 import type { ProbeResult, ProbeTarget } from '../../src/probe/types.js';
 import { startFakeApiServer, type FakeApiServer, type K8sObject } from '../../testkit/apiserver/index.js';
-import { loadInto } from '../../src/sim/cluster.js';
+import { loadInto } from '../../testkit/demo/cluster.js';
 import { DEMO_ADDRESSES, startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
 import { DEMO_TLS_CERT, DEMO_TLS_KEY } from '../../testkit/dataplane/demo-tls/pair.js';
 import { listScenarios, loadScenario } from '../../testkit/scenarios.js';

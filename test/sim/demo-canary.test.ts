@@ -9,7 +9,7 @@ import request from 'supertest';
 import { silentLogger } from '../../src/log.js';
 import { startFakeApiServer, type FakeApiServer } from '../../testkit/apiserver/index.js';
 import { DEMO_ADDRESSES, DEMO_CANARY, startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
-import { startDemo } from '../../src/sim/demo.js';
+import { startDemo } from '../../testkit/demo/demo.js';
 
 const NS = 'service-proxy-exporter';
 const SLICES = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import request from 'supertest';
-import { startDemo } from '../../src/sim/demo.js';
+import { startDemo } from '../../testkit/demo/demo.js';
 import { silentLogger } from '../../src/log.js';
 import { sample } from '../helpers/exporter.js';
 import type { ProbeView } from '../../src/app/probes.js';

@@ -1,10 +1,10 @@
-import type { ParsedArgs } from './args.js';
-import { ConfigError } from '../config/load.js';
-import { createLogger } from '../log.js';
-import { resolveSettings } from '../config/load.js';
-import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
-import { startDemo } from '../sim/demo.js';
-import { onShutdown } from './shutdown.js';
+import type { ParsedArgs } from '../../src/cli/args.js';
+import { ConfigError } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { resolveSettings } from '../../src/config/load.js';
+import { listScenarios, loadScenario } from '../scenarios.js';
+import { startDemo } from './demo.js';
+import { onShutdown } from '../../src/cli/shutdown.js';
 
 export async function demoCommand(args: ParsedArgs): Promise<number> {
   const scenario = args.flags.scenario;

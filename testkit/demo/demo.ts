@@ -1,16 +1,16 @@
 // `demo`: the real exporter against a simulated cluster, so a newcomer sees live metrics with no
 // cluster at all. Everything but the API server is the production code path.
-import { openConnection, type ApiConnection } from '../cluster/kubeconfig.js';
+import { openConnection, type ApiConnection } from '../../src/cluster/kubeconfig.js';
 import { Router } from 'express';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { resolveSettings } from '../config/load.js';
-import type { Settings } from '../config/options.js';
-import { createLogger, type Logger } from '../log.js';
-import { runExporter, type RunningExporter } from '../app/run.js';
+import { resolveSettings } from '../../src/config/load.js';
+import type { Settings } from '../../src/config/options.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { startSimulatedCluster, type SimulatedCluster } from './cluster.js';
-import { DEFAULT_SCENARIO } from '../../testkit/scenarios.js';
-import { startDemoDataPlane, type DemoDataPlane } from '../../testkit/dataplane/index.js';
-import { startDemoAgents, type DemoAgents, type DemoAgentState } from '../../testkit/dataplane/agents.js';
+import { DEFAULT_SCENARIO } from '../scenarios.js';
+import { startDemoDataPlane, type DemoDataPlane } from '../dataplane/index.js';
+import { startDemoAgents, type DemoAgents, type DemoAgentState } from '../dataplane/agents.js';
 
 export interface DemoOptions {
   scenario?: string;

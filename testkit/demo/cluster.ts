@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../testkit/apiserver/index.js';
-import { loadScenario, type Scenario } from '../../testkit/scenarios.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../apiserver/index.js';
+import { loadScenario, type Scenario } from '../scenarios.js';
 
 export interface SimulatedCluster {
   api: FakeApiServer;
