@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
 import { detect } from '../../src/detect/index.js';
 import type { ConfigCheck } from '../../src/detect/index.js';
 

@@ -11,7 +11,7 @@ import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS, type Verdict } from '../../src/detect/types.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { MAX_INFO_LABEL_LENGTH } from '../../src/metrics/families.js';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
 import {
   CALICO_CRDS,
   ciliumConfig,

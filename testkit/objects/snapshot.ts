@@ -1,10 +1,10 @@
 // A ClusterSnapshot built from raw objects exactly as the live sources would build it: same
 // catalog, same selectors, same slimming. Scenarios and tests go through here, so what they
 // exercise is what production reads.
-import { detectionSources } from '../components/registry.js';
-import { buildSnapshot } from '../cluster/snapshot.js';
-import type { ClusterSnapshot } from '../cluster/types.js';
-import { matchesFieldSelector, matchesLabelSelector } from '../../testkit/apiserver/selectors.js';
+import { detectionSources } from '../../src/components/registry.js';
+import { buildSnapshot } from '../../src/cluster/snapshot.js';
+import type { ClusterSnapshot } from '../../src/cluster/types.js';
+import { matchesFieldSelector, matchesLabelSelector } from '../apiserver/selectors.js';
 
 export interface SnapshotOptions {
   mode?: 'deployment' | 'daemonset';
