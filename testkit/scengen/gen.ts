@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import type { ScenarioExpectation } from '../../testkit/scenarios.js';
+import type { ScenarioExpectation } from '../scenarios.js';
 import {
   Ctx,
   DS_TOLERATE_ALL,
@@ -51,7 +51,7 @@ interface Header {
   expected: Expected;
 }
 
-const out = process.argv[2] ?? fileURLToPath(new URL('../../testkit/scenarios', import.meta.url));
+const out = process.argv[2] ?? fileURLToPath(new URL('../scenarios', import.meta.url));
 mkdirSync(out, { recursive: true });
 
 function write(h: Header, ctx: Ctx): void {
