@@ -2,8 +2,8 @@
 // Document 0 is a header (name, description, provenance, installed CRDs and the verdict detection
 // must reach, per docs/detection.md); every other document is one Kubernetes object as the API
 // server returns it. The demo serves these objects; detection tests run over them.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -52,32 +52,9 @@ const HeaderSchema = z.strictObject({
   }),
 });
 
-/**
- * Where the scenario files live, given the URL of this module. From source (tsx) that is the
- * sibling `scenarios/` folder; compiled code in dist/ has no YAML next to it, so fall back to
- * `<package root>/src/sim/scenarios` (package root = nearest folder up with a package.json).
- */
-export function resolveScenarioDir(moduleUrl: string): string {
-  const here = dirname(fileURLToPath(moduleUrl));
-  const sibling = join(here, 'scenarios');
-  if (hasYaml(sibling)) return sibling;
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'src', 'sim', 'scenarios');
-    if (dirname(dir) === dir) return sibling;
-  }
-}
-
-function hasYaml(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((f) => f.endsWith('.yaml'));
-  } catch {
-    return false;
-  }
-}
-
-/** Absolute path of the scenario folder. */
+/** Absolute path of the scenario folder, beside this module (the testkit runs from source only). */
 export function scenarioDir(): string {
-  return resolveScenarioDir(import.meta.url);
+  return fileURLToPath(new URL('./scenarios/', import.meta.url));
 }
 
 /** Scenario names (file names without .yaml), sorted. */

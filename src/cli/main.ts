@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return (await import('./serve.js')).serveCommand(args);
     case 'demo':
-      return (await import('../../testkit/demo/command.js')).demoCommand(args);
+      return (await import('./demo.js')).demoCommand(args);
     case 'diagnose':
       return (await import('./diagnose.js')).diagnoseCommand(args);
   }

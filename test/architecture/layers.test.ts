@@ -13,8 +13,10 @@
 //   http         http/                     server and status page, reading the state
 //   artifacts    artifacts/                alerting rules and dashboards, generated from the family table
 //   app          app/                      the composition root (wire.ts) and the pipelines' shell
-//   sim          sim/                      the simulated cluster and the demo
 //   cli          cli/                      the commands
+//
+// Nothing under src/ imports from outside it: the demo and every imitation of a cluster live in
+// testkit/, which may import src/ but is never imported by it (test/architecture/product.test.ts).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +37,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http'],
   ['artifacts'],
   ['app'],
-  ['sim'],
   ['cli'],
 ];
 

@@ -1,9 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
@@ -12,7 +10,6 @@ import {
   listScenarios,
   loadScenario,
   parseScenario,
-  resolveScenarioDir,
   scenarioDir,
   type Scenario,
 } from '../../testkit/scenarios.js';
@@ -138,23 +135,6 @@ describe('scenario catalogue', () => {
     const dir = scenarioDir();
     assert.ok(dir.startsWith('/'), dir);
     for (const n of listScenarios()) assert.ok(existsSync(join(dir, `${n}.yaml`)));
-  });
-
-  it('resolves the folder beside compiled code, else the package source', () => {
-    const root = mkdtempSync(join(tmpdir(), 'scenario-dir-'));
-    try {
-      writeFileSync(join(root, 'package.json'), '{}');
-      mkdirSync(join(root, 'dist', 'sim'), { recursive: true });
-      const fromDist = pathToFileURL(join(root, 'dist', 'sim', 'scenarios.js')).href;
-      // a build without the YAML copied beside it falls back to <package>/src/sim/scenarios
-      assert.equal(resolveScenarioDir(fromDist), join(root, 'src', 'sim', 'scenarios'));
-      // a build with the YAML beside it (npm run build copies it) uses that
-      mkdirSync(join(root, 'dist', 'sim', 'scenarios'));
-      writeFileSync(join(root, 'dist', 'sim', 'scenarios', 'x.yaml'), '');
-      assert.equal(resolveScenarioDir(fromDist), join(root, 'dist', 'sim', 'scenarios'));
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });
 
