@@ -5,14 +5,7 @@ import { join } from 'node:path';
 import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
-import {
-  DEFAULT_SCENARIO,
-  listScenarios,
-  loadScenario,
-  parseScenario,
-  scenarioDir,
-  type Scenario,
-} from '../../testkit/scenarios.js';
+import { DEFAULT_SCENARIO, listScenarios, loadScenario, parseScenario, scenarioDir, type Scenario } from '../../testkit/scenarios.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { slimNode, slimPod } from '../../src/cluster/slim.js';
