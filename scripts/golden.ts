@@ -1,4 +1,4 @@
-// `npm run generate:golden`: writes src/sim/scenarios/golden/<scenario>.prom, the /metrics each scenario
+// `npm run generate:golden`: writes testkit/scenarios/golden/<scenario>.prom, the /metrics each scenario
 // fixture must produce (test/golden/metrics.test.ts compares them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // A tiny stand-in API server for the canary's unit tests: one namespace, get/list/watch and
 // create/update/merge-patch with resourceVersion conflicts (409), and 403 injection for writes.
-// The project's fake API server (src/sim/apiserver) is what the end-to-end tests use.
+// The project's fake API server (testkit/apiserver) is what the end-to-end tests use.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';

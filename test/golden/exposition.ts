@@ -1,7 +1,7 @@
 // The /metrics exposition of the real exporter against one scenario fixture, made comparable: the
 // process_* and nodejs_* families (they measure this process) are dropped and build_info's labels are
 // fixed. Probes are off (a fixture's ClusterIPs lead nowhere), so this is what detection exports.
-// Golden copies live in src/sim/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
+// Golden copies live in testkit/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../testkit/scenarios.js';
 import { crdResource, loadInto } from '../../testkit/demo/cluster.js';

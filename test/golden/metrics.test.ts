@@ -10,7 +10,7 @@ import { GOLDEN_DIR, scenarioExposition } from './exposition.js';
 
 describe('golden /metrics per scenario', () => {
   for (const name of listScenarios()) {
-    it(`${name}: /metrics equals src/sim/scenarios/golden/${name}.prom`, async () => {
+    it(`${name}: /metrics equals testkit/scenarios/golden/${name}.prom`, async () => {
       const file = join(GOLDEN_DIR, `${name}.prom`);
       assert.ok(existsSync(file), `no golden copy for ${name}: run npm run generate:golden`);
       assert.equal(

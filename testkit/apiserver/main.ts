@@ -1,5 +1,5 @@
 // Run the fake API server on its own, e.g. for kubectl or the exporter by hand:
-//   tsx src/sim/apiserver/main.ts --port 8001 --load cluster.yaml --kubeconfig /tmp/fake.kubeconfig
+//   tsx testkit/apiserver/main.ts --port 8001 --load cluster.yaml --kubeconfig /tmp/fake.kubeconfig
 import { parseArgs } from 'node:util';
 import { startFakeApiServer, writeKubeconfig } from './index.js';
 import { readManifests } from './load-yaml.js';

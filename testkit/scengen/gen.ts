@@ -1,4 +1,4 @@
-// Generates src/sim/scenarios/*.yaml deterministically. Run: npx tsx scripts/scengen/gen.ts src/sim/scenarios
+// Generates testkit/scenarios/*.yaml deterministically. Run: npm run generate:scenarios
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
