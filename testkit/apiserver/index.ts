@@ -23,6 +23,7 @@ export { FAKE_USER } from './rbac.js';
 export type { RecordedRequest } from './handler.js';
 export type { OpenWatch } from './watch-hub.js';
 export { writeKubeconfig, kubeconfigYaml, FAKE_TOKEN } from './kubeconfig.js';
+export { connectTo, type FakeApiConnection } from './connect.js';
 export { parseLabelSelector, matchesLabelSelector, matchesFieldSelector } from './selectors.js';
 
 export interface FakeApiServer {
