@@ -68,7 +68,7 @@ export interface ComponentReads {
 }
 
 export interface Component {
-  /** the name a config key / --disable-detector flag uses */
+  /** the name the `disabledDetectors` config key turns it off by */
   name: string;
   /** the `type` label of service_proxy_provider */
   provider: Finding['type'];

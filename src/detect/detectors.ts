@@ -5,7 +5,7 @@ import { COMPONENTS } from '../components/registry.js';
 import type { Finding } from './types.js';
 
 export interface Detector {
-  /** the name a config key / --disable-detector flag uses */
+  /** the name the `disabledDetectors` config key turns it off by */
   name: string;
   detect: (snap: ClusterSnapshot) => Finding | null;
   enabledByDefault: boolean;
