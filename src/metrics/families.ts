@@ -140,7 +140,7 @@ export const FAMILIES: readonly Family[] = [
     name: 'service_lb_probe_verdict',
     help:
       'One series per probe and verdict, exactly one 1 per probe: what the VIP and the backend reached directly say ' +
-      'together (ok, endpoint_degraded, nodeport_broken, proxy_broken, backend_down, backend_error, no_endpoint, unknown).',
+      `together (${VERDICTS.join(', ')}).`,
     labelNames: ['probe', 'verdict'],
     collect: (s) =>
       Object.entries(s.probes?.verdicts ?? {}).flatMap(([probe, current]) =>

@@ -5,7 +5,8 @@ import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
 import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
 
-const STATUS: Record<ProbeVerdict, CheckStatus> = {
+/** How bad each verdict is, for /diagnose and the status page. */
+export const VERDICT_STATUS: Readonly<Record<ProbeVerdict, CheckStatus>> = {
   ok: 'ok',
   endpoint_degraded: 'warn',
   backend_error: 'warn',
@@ -124,7 +125,7 @@ export const datapathProbes: CheckFn = (input) => {
   const out: Check[] = [];
   for (const [probe, c] of Object.entries(round.classifications) as [string, Classification][]) {
     const results = round.results.filter((r) => r.target.probe === probe);
-    const status = STATUS[c.verdict];
+    const status = VERDICT_STATUS[c.verdict];
     const paths = results.map((r) => ({
       path: r.target.path,
       target: hostPort(r.target.host, r.target.port),
