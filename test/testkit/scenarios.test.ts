@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-models/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
@@ -12,31 +16,8 @@ import { slimNode, slimPod } from '../../src/cluster/slim.js';
 
 type Obj = Record<string, any>;
 
-const REQUIRED = [
-  'kubeadm-iptables',
-  'kubeadm-ipvs',
-  'kubeadm-nftables',
-  'cilium-kpr',
-  'cilium-kpr-no-healthz',
-  'cilium-with-kube-proxy',
-  'cilium-legacy-strict',
-  'cilium-partial-1.18',
-  'cilium-version-skew',
-  'k3s',
-  'k3s-cilium',
-  'rke2',
-  'gke-dataplane-v2',
-  'eks-kube-proxy',
-  'calico-ebpf',
-  'antrea-proxyall',
-  'kube-router',
-  'ovn-kubernetes',
-  'none',
-  'migration-conflict',
-  'kube-proxy-crashloop',
-  'kube-proxy-missing-agents',
-  'windows-mixed',
-];
+const execFileP = promisify(execFile);
+const GEN = fileURLToPath(new URL('../../testkit/scengen/gen.ts', import.meta.url));
 
 // Models from kubernetes-models 4.5.1: `new Model(obj).validate()` throws on a schema violation.
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
@@ -108,10 +89,19 @@ function dsTargets(ds: Obj, node: Obj): boolean {
 }
 
 describe('scenario catalogue', () => {
-  it('lists every required scenario, sorted, with the default among them', () => {
+  it('holds exactly what the generator writes (npm run generate:scenarios), sorted, with the default among them', async () => {
     const names = listScenarios();
     assert.deepEqual(names, [...names].sort());
-    for (const n of REQUIRED) assert.ok(names.includes(n), `missing scenario ${n}`);
+    const out = mkdtempSync(join(tmpdir(), 'scengen-'));
+    try {
+      await execFileP(process.execPath, ['--import', 'tsx', GEN, out], { timeout: 120_000 });
+      const written = readdirSync(out);
+      assert.deepEqual(written.map((f) => f.replace(/\.yaml$/, '')).sort(), names);
+      for (const f of written)
+        assert.equal(readFileSync(join(out, f), 'utf8'), readFileSync(join(scenarioDir(), f), 'utf8'), `${f} is stale`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
     assert.ok(names.includes(DEFAULT_SCENARIO));
     assert.equal(DEFAULT_SCENARIO, 'cilium-kpr');
   });

@@ -54,15 +54,16 @@ interface Header {
 const out = process.argv[2] ?? fileURLToPath(new URL('../scenarios', import.meta.url));
 mkdirSync(out, { recursive: true });
 
-function write(h: Header, ctx: Ctx): void {
-  const docs = [h, ...ctx.objects];
+/** Writes ctx's scenario: its name is the Ctx's, the one place each scenario is named. */
+function write(h: Omit<Header, 'scenario'>, ctx: Ctx): void {
+  const docs = [{ scenario: ctx.scenario, ...h }, ...ctx.objects];
   const text = docs.map((d) => YAML.stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n');
   const banner = `# Scenario fixture for the simulated cluster and the detection tests. Document 0 is the header
 # (expected verdict per docs/detection.md); every other document is one object as the API server
 # returns it. Addresses are from the 198.18.0.0/15 benchmarking range; uids, hashes and digests are
 # synthetic (derived from the scenario name).
 `;
-  writeFileSync(join(out, `${h.scenario}.yaml`), banner + text);
+  writeFileSync(join(out, `${ctx.scenario}.yaml`), banner + text);
 }
 
 // ---------------------------------------------------------------- node sets
@@ -167,7 +168,6 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kubeadm-iptables',
       description:
         'kubeadm v1.33.5, 3 nodes, kube-proxy DaemonSet with the kubeadm default config (mode: ""), Calico v3.30.3 from the manifest (iptables dataplane)',
       basedOn:
@@ -217,7 +217,6 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kubeadm-ipvs',
       description: 'kubeadm v1.33.5, 3 nodes, kube-proxy in ipvs mode (strictARP for MetalLB, rr scheduler), flannel v0.27.3',
       basedOn:
         'kubeadm v1.33 kube-proxy addon with KubeProxyConfiguration mode: "ipvs"; kube-flannel.yml v0.27 (namespace kube-flannel, DaemonSet kube-flannel-ds)',
@@ -266,7 +265,6 @@ const crashState = (restarts: number, minutesAgo: number, container: string) => 
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kubeadm-nftables',
       description:
         'kubeadm v1.33.5, 3 nodes, kube-proxy in nftables mode (GA in 1.33); Calico v3.30.3 via the Tigera operator with linuxDataplane Nftables (an Installation that is not BPF)',
       basedOn:
@@ -307,7 +305,6 @@ function ciliumKpr(name: string, healthz: string, description: string, issues: s
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: name,
       description,
       basedOn:
         'Cilium 1.18 Helm chart (kubeProxyReplacement=true, k8sServiceHost/k8sServicePort set, image pinned by digest); kubeadm v1.33 init with --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet or ConfigMap)',
@@ -360,7 +357,6 @@ ciliumKpr(
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'cilium-with-kube-proxy',
       description:
         'Cilium 1.17.8 as CNI only (kube-proxy-replacement: "false") next to the kubeadm kube-proxy DaemonSet in iptables mode: kube-proxy serves Services, no conflict',
       basedOn: 'Cilium 1.17 Helm chart defaults (kubeProxyReplacement=false); kubeadm v1.33 kube-proxy addon',
@@ -403,7 +399,6 @@ ciliumKpr(
   ctx.add(...basics(ctx, nodes, { image: 'registry.k8s.io/coredns/coredns:v1.9.3' }));
   write(
     {
-      scenario: 'cilium-legacy-strict',
       description:
         'An older cluster: Kubernetes v1.25.16 with Cilium 1.12.19 and kube-proxy-replacement: strict (valid before 1.14), no kube-proxy',
       basedOn:
@@ -473,7 +468,6 @@ ciliumKpr(
   );
   write(
     {
-      scenario: 'cilium-partial-1.18',
       description:
         'KIND cluster (disableDefaultCNI, kubeProxyMode none) with Cilium v1.18.3 and kube-proxy-replacement: partial, a value removed in 1.15: every agent crash-loops, nodes stay NotReady, CoreDNS is Pending',
       basedOn:
@@ -514,7 +508,6 @@ ciliumKpr(
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'cilium-version-skew',
       description:
         'Cilium mid-upgrade from v1.17.4 to v1.18.3 on 4 nodes: the DaemonSet template and 3 agents run v1.18.3, one agent still runs v1.17.4 (all Ready)',
       basedOn:
@@ -565,7 +558,6 @@ ciliumKpr(
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'migration-conflict',
       description:
         'Half-done migration to Cilium KPR: Cilium 1.18.3 with kubeProxyReplacement=true installed yesterday while the kubeadm kube-proxy DaemonSet still runs on every node',
       basedOn:
@@ -668,7 +660,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'k3s',
       description:
         'k3s v1.33.5+k3s1, one server and two agents: kube-proxy and flannel run inside the k3s process, so kube-system holds no kube-proxy pod at all',
       basedOn:
@@ -744,7 +735,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'k3s-cilium',
       description:
         'k3s v1.33.5+k3s1, three servers with embedded etcd, started with --flannel-backend none --disable-network-policy --disable-kube-proxy; Cilium 1.18.3 with kubeProxyReplacement=true serves Services',
       basedOn:
@@ -914,7 +904,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'rke2',
       description:
         'RKE2 v1.33.5+rke2r1, one server and two agents, canal CNI (iptables): kube-proxy runs as a static pod on every node, visible as mirror pods kube-proxy-<node> owned by the Node',
       basedOn:
@@ -1011,7 +1000,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'gke-dataplane-v2',
       description:
         'GKE Standard 1.33 with Dataplane V2: Cilium runs as the managed DaemonSet anetd (pods k8s-app=cilium, image gke.gcr.io/cilium/cilium), no kube-proxy; kube-dns instead of CoreDNS',
       basedOn:
@@ -1168,7 +1156,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'eks-kube-proxy',
       description:
         'Amazon EKS 1.33 managed node group, 3 nodes: the kube-proxy add-on DaemonSet (eks.amazonaws.com/component=kube-proxy) configured from ConfigMap kube-proxy-config key config (mode iptables), VPC CNI aws-node',
       basedOn:
@@ -1222,7 +1209,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'calico-ebpf',
       description:
         'Calico v3.30.3 eBPF dataplane via the Tigera operator (Installation default linuxDataplane: BPF); the kube-proxy DaemonSet is kept but patched with nodeSelector non-calico: "true", so it schedules nowhere',
       basedOn:
@@ -1252,7 +1238,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'antrea-proxyall',
       description:
         'Antrea v2.3.0 with antreaProxy.proxyAll: true and kubeAPIServerOverride set, on a kubeadm v1.33.5 cluster installed without kube-proxy',
       basedOn:
@@ -1280,7 +1265,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kube-router',
       description:
         'kube-router v2.5.0 with --run-router, --run-firewall and --run-service-proxy on a kubeadm v1.33.5 cluster without kube-proxy',
       basedOn:
@@ -1356,7 +1340,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   );
   write(
     {
-      scenario: 'ovn-kubernetes',
       description:
         'OpenShift 4.18 compact cluster (3 schedulable control-plane nodes) with OVN-Kubernetes in interconnect mode: DaemonSet ovnkube-node in openshift-ovn-kubernetes, images pinned by digest only (so the version is unknown); DNS is openshift-dns/dns-default',
       basedOn:
@@ -1395,7 +1378,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'none',
       description:
         'kubeadm v1.33.5 initialised with --skip-phases=addon/kube-proxy and flannel as CNI, but no replacement installed: pods get networking, nothing programs Service VIPs',
       basedOn: 'kubeadm init --skip-phases=addon/kube-proxy (no kube-proxy DaemonSet/ConfigMap); kube-flannel.yml v0.27',
@@ -1426,7 +1408,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kube-proxy-crashloop',
       description:
         'kubeadm v1.33.5, 4 nodes: kube-proxy pods on k8s-worker-2 and k8s-worker-3 are in CrashLoopBackOff (exit 1, 15+ restarts) after those nodes were reprovisioned; the other two are fine',
       basedOn:
@@ -1466,7 +1447,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'kube-proxy-missing-agents',
       description:
         'kubeadm v1.33.5, 4 nodes: k8s-worker-3 is Ready and schedulable but has no kube-proxy pod (the DaemonSet controller keeps failing to create it), DaemonSet 3/4',
       basedOn:
@@ -1528,7 +1508,6 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
   ctx.add(...basics(ctx, nodes));
   write(
     {
-      scenario: 'windows-mixed',
       description:
         'kubeadm v1.33.5 with 3 Linux nodes and one Windows Server 2022 worker; the kube-proxy DaemonSet selects kubernetes.io/os=linux (3/3) and the Windows node runs kube-proxy as a host service, so it is not a missing agent',
       basedOn:
