@@ -76,6 +76,8 @@ export interface Component {
   label: string;
   enabledByDefault: boolean;
   reads: ComponentReads;
+  /** the DaemonSets its agents run under, by name */
+  daemonSets: readonly string[];
   /** pure: `null` means not present */
   detect: (snap: ClusterSnapshot) => Finding | null;
   /** diagnose's config group for this component */

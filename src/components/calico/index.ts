@@ -1,7 +1,7 @@
 // Calico: replaces kube-proxy in eBPF mode (Installation, FelixConfiguration or FELIX_BPFENABLED).
 import { RESOURCES } from '../../cluster/catalog.js';
 import type { Component } from '../types.js';
-import { detectCalico } from './detect.js';
+import { DAEMONSETS, detectCalico } from './detect.js';
 import { locateCalicoHealth } from './health.js';
 
 export const calico: Component = {
@@ -16,6 +16,7 @@ export const calico: Component = {
       { source: 'felix-configurations', ref: RESOURCES.felixconfigurations, field: 'felixConfigurations' },
     ],
   },
+  daemonSets: DAEMONSETS,
   detect: detectCalico,
   checks: [],
   logPattern: 'panic|fatal|error',

@@ -1,6 +1,6 @@
 // Cilium and its kube-proxy replacement (GKE Dataplane V2's anetd included).
 import type { Component } from '../types.js';
-import { detectCilium } from './detect.js';
+import { DAEMONSETS, detectCilium } from './detect.js';
 import { ciliumChecks } from './diagnose.js';
 import { locateCiliumHealth } from './health.js';
 
@@ -13,6 +13,7 @@ export const cilium: Component = {
     pods: [{ source: 'agent-pods', labels: { 'k8s-app': 'cilium' } }],
     configMaps: ['cilium-config'],
   },
+  daemonSets: DAEMONSETS,
   detect: detectCilium,
   checks: ciliumChecks,
   logPattern: 'level=(error|fatal)|panic|kube-proxy-replacement',

@@ -1,5 +1,5 @@
 // Who load-balances Services, whether two components fight over it, and whether we could look at all.
-import { detectionSources } from '../../components/registry.js';
+import { COMPONENTS, detectionSources } from '../../components/registry.js';
 import type { CheckFn } from '../types.js';
 import { activeFindings, daemonSetOf, findingOf, label, sh, ciliumExec } from '../facts.js';
 
@@ -52,7 +52,7 @@ export const providerVerdict: CheckFn = (input) => {
           'Nothing load-balances Services: no running kube-proxy and no active kube-proxy replacement. ClusterIP Services do not work.',
         details: v.reasons,
         evidence,
-        next: `kubectl get ds -A -o wide | grep -Ei 'kube-proxy|cilium|anetd|calico-node|antrea|kube-router|ovnkube'`,
+        next: `kubectl get ds -A -o wide | grep -Ei '${COMPONENTS.flatMap((c) => c.daemonSets).join('|')}'`,
         more: ['kubectl -n kube-system get cm kube-proxy cilium-config'],
         runbook: 'ServiceProxyMissing',
       },
