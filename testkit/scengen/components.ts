@@ -20,7 +20,7 @@ import {
   pod,
   podTemplateSpec,
   service,
-} from './lib.js';
+} from '../objects/builders.js';
 
 export interface Placement {
   node: Obj;

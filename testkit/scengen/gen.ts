@@ -17,7 +17,7 @@ import {
   namespace,
   node,
   nodeIP,
-} from './lib.js';
+} from '../objects/builders.js';
 import {
   type Placement,
   antrea,
