@@ -1,6 +1,7 @@
 // Building blocks for scenario fixtures. Deterministic: every uid, hash and suffix derives from
 // the scenario name and the object's identity, so regenerating gives byte-identical files.
 import { createHash } from 'node:crypto';
+import type { IContainer, IEnvVar, IHostPathVolumeSource, IPodSpec, IToleration, IVolume } from 'kubernetes-models/v1';
 
 export type Obj = Record<string, any>;
 
@@ -267,7 +268,7 @@ export interface PodPlacement {
   phase?: string;
 }
 
-function withContainerDefaults(c: Obj): Obj {
+function withContainerDefaults(c: IContainer): IContainer {
   return {
     imagePullPolicy: 'IfNotPresent',
     resources: {},
@@ -277,8 +278,8 @@ function withContainerDefaults(c: Obj): Obj {
   };
 }
 
-export function podTemplateSpec(spec: Obj): Obj {
-  const out: Obj = {
+export function podTemplateSpec(spec: IPodSpec): IPodSpec {
+  const out: IPodSpec = {
     dnsPolicy: spec.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
     restartPolicy: 'Always',
     schedulerName: 'default-scheduler',
@@ -286,8 +287,8 @@ export function podTemplateSpec(spec: Obj): Obj {
     terminationGracePeriodSeconds: 30,
     ...spec,
   };
-  out.containers = (spec.containers as Obj[]).map(withContainerDefaults);
-  if (spec.initContainers) out.initContainers = (spec.initContainers as Obj[]).map(withContainerDefaults);
+  out.containers = spec.containers.map(withContainerDefaults);
+  if (spec.initContainers) out.initContainers = spec.initContainers.map(withContainerDefaults);
   return out;
 }
 
@@ -360,7 +361,7 @@ export interface PodOpts {
   labels: Record<string, string>;
   annotations?: Record<string, string>;
   owner: Obj;
-  spec: Obj;
+  spec: IPodSpec;
   placement: PodPlacement;
   priority?: number;
   qosClass?: string;
@@ -449,7 +450,7 @@ export interface DsOpts {
   selector: Record<string, string>;
   podLabels: Record<string, string>;
   podAnnotations?: Record<string, string>;
-  podSpec: Obj;
+  podSpec: IPodSpec;
   created: string;
   maxUnavailable?: number | string;
   generation?: number;
@@ -490,7 +491,7 @@ export class DaemonSetBuilder {
     };
   }
 
-  get templateSpec(): Obj {
+  get templateSpec(): IPodSpec {
     return this.obj.spec.template.spec;
   }
 
@@ -499,7 +500,7 @@ export class DaemonSetBuilder {
     const ctx = this.ctx;
     const nName = p.node ? nodeName(p.node) : 'pending';
     const podName = `${this.o.name}-${ctx.suffix(`pod/${this.o.ns}/${this.o.name}/${nName}`)}`;
-    const spec: Obj = structuredClone(this.templateSpec);
+    const spec: IPodSpec = structuredClone(this.templateSpec);
     if (p.node) {
       spec.affinity = {
         ...(spec.affinity ?? {}),
@@ -511,7 +512,7 @@ export class DaemonSetBuilder {
       };
     }
     // tolerations the DaemonSet controller adds to every daemon pod
-    const extra: Obj[] = [
+    const extra: IToleration[] = [
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
       { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
       { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
@@ -583,7 +584,7 @@ export interface DeployOpts {
   selector: Record<string, string>;
   podLabels: Record<string, string>;
   podAnnotations?: Record<string, string>;
-  podSpec: Obj;
+  podSpec: IPodSpec;
   created: string;
   replicas: number;
   /** placements for the pods; omitted → only the Deployment */
@@ -824,13 +825,13 @@ export function apiserverService(ctx: Ctx, created: string, endpointIPs: string[
 
 // ---------------------------------------------------------------- common node-agent pieces
 
-export const DS_TOLERATE_ALL = [{ operator: 'Exists' }];
-export const NODE_NAME_ENV = { name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } };
+export const DS_TOLERATE_ALL: IToleration[] = [{ operator: 'Exists' }];
+export const NODE_NAME_ENV: IEnvVar = { name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } };
 
-export function fieldEnv(name: string, fieldPath: string): Obj {
+export function fieldEnv(name: string, fieldPath: string): IEnvVar {
   return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
 }
 
-export function hostPathVol(name: string, path: string, type?: string): Obj {
+export function hostPathVol(name: string, path: string, type?: IHostPathVolumeSource['type']): IVolume {
   return { name, hostPath: { path, ...(type ? { type } : {}) } };
 }

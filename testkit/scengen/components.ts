@@ -21,6 +21,7 @@ import {
   podTemplateSpec,
   service,
 } from '../objects/builders.js';
+import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 
 export interface Placement {
   node: Obj;
@@ -519,7 +520,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
     o.gke ? { 'addonmanager.kubernetes.io/mode': 'Reconcile' } : { 'app.kubernetes.io/managed-by': 'Helm' },
     o.gke ? undefined : { 'meta.helm.sh/release-name': 'cilium', 'meta.helm.sh/release-namespace': 'kube-system' },
   );
-  const env: Obj[] = [
+  const env: IEnvVar[] = [
     fieldEnv('K8S_NODE_NAME', 'spec.nodeName'),
     fieldEnv('CILIUM_K8S_NAMESPACE', 'metadata.namespace'),
     { name: 'CILIUM_CLUSTERMESH_CONFIG', value: '/var/lib/cilium/clustermesh/' },
@@ -727,7 +728,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
   });
   if (o.legacyKeys) {
     const t = ds.templateSpec;
-    t.initContainers = (t.initContainers as Obj[]).filter((c) => c.name !== 'config' && c.name !== 'install-cni-binaries');
+    t.initContainers = (t.initContainers ?? []).filter((c) => c.name !== 'config' && c.name !== 'install-cni-binaries');
   }
   o.placements.forEach((p, i) => {
     const pp = place(p, at(o.created, 3 + i), o.now);
@@ -796,7 +797,7 @@ export function calicoNodeManifest(
   o: { version: string; created: string; now: string; placements: Placement[]; bpf?: boolean },
 ): Obj[] {
   const image = `docker.io/calico/node:${o.version}`;
-  const env: Obj[] = [
+  const env: IEnvVar[] = [
     { name: 'DATASTORE_TYPE', value: 'kubernetes' },
     { name: 'WAIT_FOR_DATASTORE', value: 'true' },
     fieldEnv('NODENAME', 'spec.nodeName'),
@@ -1608,7 +1609,7 @@ export function ovnKubernetesOpenShift(ctx: Ctx, o: { created: string; now: stri
   const img = (what: string) => `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${ctx.hex(`ocp/${what}`)}`;
   const ovn = img('ovn-kubernetes');
   const rbac = img('kube-rbac-proxy');
-  const c = (name: string, image: string, command: string[], extra: Obj = {}) => ({
+  const c = (name: string, image: string, command: string[], extra: Partial<IContainer> = {}): IContainer => ({
     name,
     image,
     command,
@@ -1789,7 +1790,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
   let selector: Record<string, string> = { 'k8s-app': 'kube-dns' };
   let svcAnnotations: Record<string, string> | undefined = { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' };
   let ports: { name: string; port: number; protocol: string; targetPort: number | string }[] = DNS_PORTS;
-  let containers: Obj[] = [
+  let containers: IContainer[] = [
     {
       name: 'coredns',
       image: o.image,
@@ -1967,7 +1968,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
       '.:5353 {\n    bufsize 1232\n    errors\n    log . {\n        class error\n    }\n    health {\n        lameduck 20s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus 127.0.0.1:9153\n    forward . /etc/resolv.conf {\n        policy sequential\n    }\n    cache 900 {\n        denial 9984 30\n    }\n    reload\n}\nhostname.bind:5353 {\n    chaos\n}\n';
   }
   const out: Obj[] = [configMap(ctx, ns, cmName, { Corefile: corefile }, o.created)];
-  const podSpec: Obj = {
+  const podSpec: IPodSpec = {
     containers,
     dnsPolicy: 'Default',
     nodeSelector: { 'kubernetes.io/os': 'linux' },
