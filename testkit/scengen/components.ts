@@ -21,6 +21,7 @@ import {
   podTemplateSpec,
   service,
 } from '../objects/builders.js';
+import { CILIUM_AGENT_SECURITY_CONTEXT, ciliumAgentContainer, ciliumAgentLifecycle } from '../objects/cilium.js';
 import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 
 export interface Placement {
@@ -560,25 +561,10 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
     podSpec: {
       automountServiceAccountToken: true,
       containers: [
-        {
-          name: 'cilium-agent',
-          image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['cilium-agent'],
-          args: ['--config-dir=/tmp/cilium/config-map'],
-          env,
-          lifecycle: {
-            postStart: {
-              exec: {
-                command: [
-                  'bash',
-                  '-c',
-                  "set -o errexit\nset -o pipefail\nset -o nounset\n\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules. These can result\n# in dropped traffic, so we should attempt to remove them.\n",
-                ],
-              },
-            },
-            preStop: { exec: { command: ['/cni-uninstall.sh'] } },
-          },
+        ciliumAgentContainer(image, env, {
+          lifecycle: ciliumAgentLifecycle(
+            "set -o errexit\nset -o pipefail\nset -o nounset\n\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules. These can result\n# in dropped traffic, so we should attempt to remove them.\n",
+          ),
           livenessProbe: {
             failureThreshold: 10,
             httpGet: { host: '127.0.0.1', httpHeaders: [{ name: 'brief', value: 'true' }], path: '/healthz', port: 9879, scheme: 'HTTP' },
@@ -605,26 +591,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
             { containerPort: 4244, hostPort: 4244, name: 'peer-service', protocol: 'TCP' },
             { containerPort: 9962, hostPort: 9962, name: 'prometheus', protocol: 'TCP' },
           ],
-          securityContext: {
-            capabilities: {
-              add: [
-                'CHOWN',
-                'KILL',
-                'NET_ADMIN',
-                'NET_RAW',
-                'IPC_LOCK',
-                'SYS_MODULE',
-                'SYS_ADMIN',
-                'SYS_RESOURCE',
-                'DAC_OVERRIDE',
-                'FOWNER',
-                'SETGID',
-                'SETUID',
-              ],
-              drop: ['ALL'],
-            },
-            seLinuxOptions: { level: 's0', type: 'spc_t' },
-          },
+          securityContext: CILIUM_AGENT_SECURITY_CONTEXT,
           terminationMessagePolicy: 'FallbackToLogsOnError',
           volumeMounts: [
             { mountPath: '/host/proc/sys/net', name: 'host-proc-sys-net' },
@@ -637,7 +604,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
             { mountPath: '/run/xtables.lock', name: 'xtables-lock' },
             { mountPath: '/tmp', name: 'tmp' },
           ],
-        },
+        }),
       ],
       initContainers: [
         {
