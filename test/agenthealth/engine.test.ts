@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { configMap, kubeProxyDs, kubeProxyPod, node } from '../detect/fixtures.js';
+import { configMap, kubeProxyDs, kubeProxyPod, node } from '../../testkit/objects/minimal.js';
 import { sample, startHarness } from '../helpers/exporter.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { kubeProxyBody } from '../../testkit/dataplane/agents.js';

@@ -21,7 +21,7 @@ import {
   pod,
   snap,
   twoNodes,
-} from '../detect/fixtures.js';
+} from '../../testkit/objects/minimal.js';
 
 function locate(
   objects: object[],

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
-import { ciliumConfig, ciliumDs, ciliumPod, node, snap } from './fixtures.js';
+import { ciliumConfig, ciliumDs, ciliumPod, node, snap } from '../../testkit/objects/minimal.js';
 
 const CONF = ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' });
 const V = 'v1.18.3';

@@ -24,7 +24,7 @@ import {
   kubeProxyPod,
   node,
   pod,
-} from '../detect/fixtures.js';
+} from '../../testkit/objects/minimal.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 

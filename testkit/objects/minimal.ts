@@ -1,6 +1,6 @@
 // Small builders of raw Kubernetes objects for detection tests. Snapshots go through
 // snapshotFromObjects, so every test also exercises the catalog's selectors and slimming.
-import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
+import { snapshotFromObjects } from './snapshot.js';
 import type { ClusterSnapshot } from '../../src/cluster/types.js';
 
 export interface ContainerSpec {
