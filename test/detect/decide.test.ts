@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CONFIG_CHECKS, DETECTOR_NAMES, detect } from '../../src/detect/index.js';
 import { emptySnapshot } from '../../src/cluster/types.js';
-import { ciliumConfig, ciliumDs, ciliumPod, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from '../../testkit/objects/minimal.js';
+import {
+  ciliumConfig,
+  ciliumDs,
+  ciliumPod,
+  daemonSet,
+  kubeProxyDs,
+  kubeProxyPod,
+  pod,
+  snap,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 
 const kubeProxy = () => [kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
 const ciliumKpr = () => [

@@ -2,7 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect } from '../../src/detect/index.js';
-import { CALICO_CRDS, configMap, customResource, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from '../../testkit/objects/minimal.js';
+import {
+  CALICO_CRDS,
+  configMap,
+  customResource,
+  daemonSet,
+  kubeProxyDs,
+  kubeProxyPod,
+  pod,
+  snap,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 
 const calicoNode = (ns: string, env?: Record<string, string>) => [
   daemonSet(ns, 'calico-node', {

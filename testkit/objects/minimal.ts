@@ -1,7 +1,9 @@
-// Small builders of raw Kubernetes objects for detection tests. Snapshots go through
+// Small builders of Kubernetes objects (typed on kubernetes-models) for detection and exporter tests. Snapshots go through
 // snapshotFromObjects, so every test also exercises the catalog's selectors and slimming.
 import { snapshotFromObjects } from './snapshot.js';
 import type { ClusterSnapshot } from '../../src/cluster/types.js';
+import type { IAffinity, IConfigMap, IContainer, INode, IPod, ITaint, IToleration } from 'kubernetes-models/v1';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1';
 
 export interface ContainerSpec {
   name: string;
@@ -11,7 +13,7 @@ export interface ContainerSpec {
   env?: Record<string, string>;
 }
 
-function container(c: ContainerSpec) {
+function container(c: ContainerSpec): IContainer {
   return {
     name: c.name,
     image: c.image,
@@ -28,11 +30,11 @@ export function node(
     unschedulable?: boolean;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    taints?: { key: string; value?: string; effect: string }[];
+    taints?: ITaint[];
     kubeletVersion?: string;
     kubeProxyVersion?: string;
   } = {},
-) {
+): INode {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -44,7 +46,18 @@ export function node(
     spec: { ...(o.unschedulable ? { unschedulable: true } : {}), ...(o.taints ? { taints: o.taints } : {}) },
     status: {
       conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
-      nodeInfo: { kubeletVersion: o.kubeletVersion ?? 'v1.31.2', kubeProxyVersion: o.kubeProxyVersion ?? '' },
+      nodeInfo: {
+        kubeletVersion: o.kubeletVersion ?? 'v1.31.2',
+        kubeProxyVersion: o.kubeProxyVersion ?? '',
+        architecture: 'amd64',
+        bootID: '',
+        containerRuntimeVersion: 'containerd://1.7.22',
+        kernelVersion: '6.1.0',
+        machineID: '',
+        operatingSystem: o.labels?.['kubernetes.io/os'] ?? 'linux',
+        osImage: '',
+        systemUUID: '',
+      },
     },
   };
 }
@@ -59,15 +72,16 @@ export function daemonSet(
     desired?: number;
     ready?: number;
     nodeSelector?: Record<string, string>;
-    tolerations?: object[];
-    affinity?: object;
+    tolerations?: IToleration[];
+    affinity?: IAffinity;
   },
-) {
+): IDaemonSet {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { namespace, name, labels: o.labels ?? o.podLabels ?? {} },
     spec: {
+      selector: { matchLabels: o.podLabels ?? {} },
       template: {
         metadata: { labels: o.podLabels ?? {} },
         spec: {
@@ -78,7 +92,12 @@ export function daemonSet(
         },
       },
     },
-    status: { desiredNumberScheduled: o.desired ?? 0, numberReady: o.ready ?? o.desired ?? 0 },
+    status: {
+      desiredNumberScheduled: o.desired ?? 0,
+      currentNumberScheduled: o.desired ?? 0,
+      numberMisscheduled: 0,
+      numberReady: o.ready ?? o.desired ?? 0,
+    },
   };
 }
 
@@ -94,7 +113,7 @@ export function pod(
     annotations?: Record<string, string>;
     waiting?: string;
   },
-) {
+): IPod {
   const [kind, ownerName] = (o.owner ?? '').split('/');
   return {
     apiVersion: 'v1',
@@ -105,7 +124,9 @@ export function pod(
       uid: `${namespace}-${name}`,
       labels: o.labels,
       annotations: o.annotations ?? {},
-      ...(o.owner ? { ownerReferences: [{ kind, name: ownerName }] } : {}),
+      ...(o.owner && kind && ownerName
+        ? { ownerReferences: [{ apiVersion: kind === 'Node' ? 'v1' : 'apps/v1', kind, name: ownerName, uid: `${namespace}-${ownerName}` }] }
+        : {}),
     },
     spec: { nodeName: o.nodeName, containers: o.containers.map(container) },
     status: {
@@ -114,6 +135,7 @@ export function pod(
       containerStatuses: o.containers.map((c) => ({
         name: c.name,
         image: c.image,
+        imageID: '',
         ready: o.ready !== false,
         restartCount: o.waiting ? 5 : 0,
         ...(o.waiting ? { state: { waiting: { reason: o.waiting } } } : {}),
@@ -122,7 +144,7 @@ export function pod(
   };
 }
 
-export function configMap(namespace: string, name: string, data: Record<string, string>) {
+export function configMap(namespace: string, name: string, data: Record<string, string>): IConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data };
 }
 
@@ -148,9 +170,9 @@ export function kubeProxyDs(
     labels?: Record<string, string>;
     image?: string;
     nodeSelector?: Record<string, string>;
-    tolerations?: object[];
+    tolerations?: IToleration[];
   } = {},
-) {
+): IDaemonSet {
   return daemonSet('kube-system', 'kube-proxy', {
     labels: o.labels ?? { 'k8s-app': 'kube-proxy' },
     podLabels: { 'k8s-app': 'kube-proxy' },
@@ -197,8 +219,8 @@ export function ciliumImage(version: string) {
 
 export function ciliumDs(
   version: string,
-  o: { desired?: number; name?: string; namespace?: string; tolerations?: object[]; nodeSelector?: Record<string, string> } = {},
-) {
+  o: { desired?: number; name?: string; namespace?: string; tolerations?: IToleration[]; nodeSelector?: Record<string, string> } = {},
+): IDaemonSet {
   return daemonSet(o.namespace ?? 'kube-system', o.name ?? 'cilium', {
     podLabels: { 'k8s-app': 'cilium' },
     desired: o.desired ?? 2,
