@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import { ciliumConfig, ciliumDs, ciliumPod, node, snap } from '../../testkit/objects/minimal.js';
 import type { IAffinity } from 'kubernetes-models/v1';
 

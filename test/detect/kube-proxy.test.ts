@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import { detectKubeProxy } from '../../src/components/kube-proxy/detect.js';
 import {
   configMap,

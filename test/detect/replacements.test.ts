@@ -1,7 +1,7 @@
 // Calico eBPF, Antrea proxyAll, kube-router and OVN-Kubernetes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import {
   CALICO_CRDS,
   configMap,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
 import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import type { ConfigCheck } from '../../src/detect/index.js';
 
 const names = listScenarios();

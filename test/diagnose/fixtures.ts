@@ -2,7 +2,7 @@
 // slimming and detection), without a server.
 import { loadScenario } from '../../testkit/scenarios.js';
 import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
-import { detect } from '../../src/detect/decide.js';
+import { detect } from '../../src/components/decide.js';
 import { buildReport, type DiagnoseInput, type DiagnoseReport, type Check } from '../../src/diagnose/index.js';
 
 export const NOW = Date.parse('2025-11-08T12:00:00Z');

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { detect } from '../../src/detect/decide.js';
+import { detect } from '../../src/components/decide.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS, type Verdict } from '../../src/detect/types.js';
 import { createMetrics } from '../../src/metrics/registry.js';

@@ -1,12 +1,12 @@
 // The verdict: which component load-balances Services, whether two fight over it, which config
 // checks fail and how its agents stand. Pure and total: it never throws.
 import type { ClusterSnapshot } from '../cluster/types.js';
-import { detectionSources } from '../components/registry.js';
-import { agentStates, emptyAgents } from './agents.js';
+import { detectionSources } from './registry.js';
+import { agentStates, emptyAgents } from '../detect/agents.js';
 import { activeDetectors } from './detectors.js';
-import { sourceState } from './lookup.js';
-import { noIssues, REPLACEMENT_TYPES } from './types.js';
-import type { ConfigCheck, Finding, ProviderType, Verdict } from './types.js';
+import { sourceState } from '../detect/lookup.js';
+import { noIssues, REPLACEMENT_TYPES } from '../detect/types.js';
+import type { ConfigCheck, Finding, ProviderType, Verdict } from '../detect/types.js';
 
 export interface DetectOptions {
   /** detector names to skip (see DETECTORS) */

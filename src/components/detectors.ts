@@ -1,8 +1,8 @@
 // The detectors are the components' (src/components/registry.ts): one row per component there; a
 // config key can switch a detector off by name.
 import type { ClusterSnapshot } from '../cluster/types.js';
-import { COMPONENTS } from '../components/registry.js';
-import type { Finding } from './types.js';
+import { COMPONENTS } from './registry.js';
+import type { Finding } from '../detect/types.js';
 
 export interface Detector {
   /** the name the `disabledDetectors` config key turns it off by */
