@@ -88,4 +88,6 @@ export interface Component {
   containers: string[];
   /** where its agents' own health endpoint listens, or why there is none (./<name>/health.ts) */
   health: HealthLocator;
+  /** the command that shows the proxy's own view of a VIP (HOST:PORT), for diagnose; else its logs are suggested */
+  vipCommand?: (snap: ClusterSnapshot | undefined, f: Finding, vip: string) => string;
 }

@@ -44,7 +44,7 @@ const CONFIG_CHECK_TABLE = {
   /** a provider's configuration (ConfigMap content, node args) could not be parsed */
   provider_config_unparseable: {
     status: 'fail',
-    text: "a provider's configuration (kube-proxy config.conf, antrea-agent.conf or k3s node args) does not parse",
+    text: "a provider's configuration (a ConfigMap detection reads, or node args) does not parse",
   },
   /** more Services are annotated for probing than --max-probe-targets allows */
   probe_targets_over_limit: {

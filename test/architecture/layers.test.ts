@@ -4,7 +4,8 @@
 //
 //   foundation   log.ts, config/          logging and settings
 //   cluster      cluster/                  Kubernetes plumbing: resources, reflectors, slimming, snapshots
-//   detection    detect/, components/      the generic detection machinery and one folder per service proxy
+//   detection    detect/                   the generic detection machinery: lookups, image and flag parsing, verdict types
+//   components   components/               one folder per service proxy, the registry, and the driver (decide.ts)
 //   probe        probe/, agenthealth/      the data-path probes; asking the agents' own health endpoints
 //   state        state/                    the application state the pipelines publish (neutral types)
 //   diagnose     diagnose/                 the runbook checks and the report
@@ -28,7 +29,8 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const LAYERS: readonly (readonly string[])[] = [
   ['log.ts', 'config'],
   ['cluster'],
-  ['detect', 'components'],
+  ['detect'],
+  ['components'],
   ['probe', 'agenthealth'],
   ['state'],
   ['diagnose'],

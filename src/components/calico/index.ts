@@ -3,6 +3,7 @@ import { RESOURCES } from '../../cluster/catalog.js';
 import type { Component } from '../types.js';
 import { DAEMONSETS, detectCalico } from './detect.js';
 import { locateCalicoHealth } from './health.js';
+import { calicoVipCommand } from './hints.js';
 
 export const calico: Component = {
   name: 'calico',
@@ -22,4 +23,5 @@ export const calico: Component = {
   logPattern: 'panic|fatal|error',
   containers: ['calico-node'],
   health: locateCalicoHealth,
+  vipCommand: calicoVipCommand,
 };

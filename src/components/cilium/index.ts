@@ -3,6 +3,7 @@ import type { Component } from '../types.js';
 import { DAEMONSETS, detectCilium } from './detect.js';
 import { ciliumChecks } from './diagnose.js';
 import { locateCiliumHealth } from './health.js';
+import { ciliumVipCommand } from './hints.js';
 
 export const cilium: Component = {
   name: 'cilium',
@@ -19,4 +20,5 @@ export const cilium: Component = {
   logPattern: 'level=(error|fatal)|panic|kube-proxy-replacement',
   containers: ['cilium-agent'],
   health: locateCiliumHealth,
+  vipCommand: ciliumVipCommand,
 };

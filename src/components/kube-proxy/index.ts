@@ -4,6 +4,7 @@ import type { Component } from '../types.js';
 import { DAEMONSETS, detectKubeProxy } from './detect.js';
 import { kubeProxyChecks } from './diagnose.js';
 import { locateKubeProxyHealth } from './health.js';
+import { kubeProxyVipCommand } from './hints.js';
 
 export const kubeProxy: Component = {
   name: 'kube-proxy',
@@ -27,4 +28,5 @@ export const kubeProxy: Component = {
   logPattern: 'panic|fatal|error|iptables|ipvs|nftables|connection refused|timeout',
   containers: ['kube-proxy'],
   health: locateKubeProxyHealth,
+  vipCommand: kubeProxyVipCommand,
 };

@@ -3,7 +3,8 @@
 import { blamedProbes, type Classification, type ProbeVerdict } from '../../probe/differential.js';
 import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
-import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
+import { activeFindings, daemonSetOf, namespaceOf, sh } from '../facts.js';
+import { componentOf } from '../../components/registry.js';
 
 /** How bad each verdict is, for /diagnose and the status page. */
 export const VERDICT_STATUS: Readonly<Record<ProbeVerdict, CheckStatus>> = {
@@ -33,20 +34,10 @@ function serviceOf(probe: string, results: TargetResult[]): string | undefined {
 function proxyCommand(input: DiagnoseInput, vip: string): string | undefined {
   const f = activeFindings(input)[0];
   if (!f) return undefined;
-  const ns = namespaceOf(input, f);
+  const own = componentOf(f.type).vipCommand;
+  if (own) return own(input.snapshot, f, vip);
   const ds = daemonSetOf(input, f);
-  switch (f.type) {
-    case 'cilium-kpr':
-      return `${ciliumExec(input, f, 'service list')} | grep -F ${sh(vip)}`;
-    case 'kube-proxy':
-      return ds
-        ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail|sync'`
-        : `kubectl get pods -A -l component=kube-proxy -o wide`;
-    case 'calico-ebpf':
-      return `kubectl -n ${sh(ns)} exec ds/${sh(ds?.name ?? 'calico-node')} -c calico-node -- calico-node -bpf nat dump | grep -F ${sh(vip.replace(/:\d+$/, ''))}`;
-    default:
-      return ds ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail'` : undefined;
-  }
+  return ds ? `kubectl -n ${sh(namespaceOf(input, f))} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail'` : undefined;
 }
 
 export const datapathSummary: CheckFn = (input) => {

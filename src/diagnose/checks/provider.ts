@@ -1,5 +1,10 @@
 // Who load-balances Services, whether two components fight over it, and whether we could look at all.
-import { COMPONENTS, detectionSources } from '../../components/registry.js';
+import { COMPONENTS, componentOf, DETECTION_CONFIGMAPS, detectionSources } from '../../components/registry.js';
+
+const selectorOf = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 import type { CheckFn } from '../types.js';
 import { activeFindings, daemonSetOf, findingOf, label, sh, ciliumExec } from '../facts.js';
 
@@ -53,7 +58,7 @@ export const providerVerdict: CheckFn = (input) => {
         details: v.reasons,
         evidence,
         next: `kubectl get ds -A -o wide | grep -Ei '${COMPONENTS.flatMap((c) => c.daemonSets).join('|')}'`,
-        more: ['kubectl -n kube-system get cm kube-proxy cilium-config'],
+        more: [`kubectl -n kube-system get cm ${DETECTION_CONFIGMAPS.join(' ')}`],
         runbook: 'ServiceProxyMissing',
       },
     ];
@@ -102,7 +107,7 @@ export const providerConflict: CheckFn = (input) => {
   const cilium = active.find((f) => f.type === 'cilium-kpr');
   const next = kpDs
     ? `kubectl -n ${sh(kpDs.namespace)} get ds ${sh(kpDs.name)} -o wide`
-    : 'kubectl get pods -A -l k8s-app=kube-proxy -o wide';
+    : `kubectl get pods -A -l ${selectorOf(componentOf('kube-proxy').reads.pods[0]!.labels)} -o wide`;
   return [
     {
       ...base,
