@@ -10,9 +10,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts ./scripts
 COPY src ./src
-# tsc, then scripts/copy-assets.mjs puts the demo's data files (scenario YAML, demo TLS pair) into dist/
+# src/ only: the demo and the rest of the test machinery (testkit/) stay out of the image
 RUN npm run build
 
 # --- prod-deps: production dependencies only ----------------------------------------------------

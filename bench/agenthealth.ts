@@ -19,7 +19,7 @@ import { parseDuration } from '../src/config/duration.js';
 import { runRound, type Target } from '../src/agenthealth/prober.js';
 import { spreadFor } from '../src/app/agent-health.js';
 import { summarize } from '../src/agenthealth/summary.js';
-import { kubeProxyBody } from '../src/sim/dataplane/agents.js';
+import { kubeProxyBody } from '../testkit/dataplane/agents.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

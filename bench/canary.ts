@@ -13,7 +13,7 @@ import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
 import type { CanaryState } from '../src/state/exporter.js';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../testkit/apiserver/index.js';
 
 export interface CanaryBench {
   changes: number;

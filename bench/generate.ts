@@ -4,6 +4,9 @@
 // ~10 KB with its image list), because memory and sync time depend on bytes, not only on counts.
 // Same options → byte-identical objects (a seeded PRNG; no clock, no Math.random).
 
+import { CILIUM_AGENT_SECURITY_CONTEXT, ciliumAgentContainer, ciliumAgentLifecycle } from '../testkit/objects/cilium.js';
+import type { IEnvVar, IProbe } from 'kubernetes-models/v1';
+
 export type GeneratedProvider = 'cilium-kpr' | 'kube-proxy';
 
 export interface GenerateOptions {
@@ -192,7 +195,7 @@ function node(i: number, rnd: () => number): Obj {
   };
 }
 
-const env = (pairs: [string, string][]): Obj[] => pairs.map(([name, value]) => ({ name, value }));
+const env = (pairs: [string, string][]): IEnvVar[] => pairs.map(([name, value]) => ({ name, value }));
 
 function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
   const node = nodeName(i);
@@ -213,7 +216,7 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
     const [n, p] = m.split(':');
     return { name: n, mountPath: p, ...(n === 'cilium-config-path' ? { readOnly: true } : {}) };
   });
-  const probe = (path: string) => ({
+  const probe = (path: string): IProbe => ({
     httpGet: { host: '127.0.0.1', path, port: 9879, scheme: 'HTTP', httpHeaders: [{ name: 'brief', value: 'true' }] },
     periodSeconds: 30,
     timeoutSeconds: 5,
@@ -285,13 +288,9 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
         terminationMessagePolicy: 'FallbackToLogsOnError',
       })),
       containers: [
-        {
-          name: 'cilium-agent',
+        ciliumAgentContainer(
           image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['cilium-agent'],
-          args: ['--config-dir=/tmp/cilium/config-map'],
-          env: env([
+          env([
             ['K8S_NODE_NAME', node],
             ['CILIUM_K8S_NAMESPACE', 'kube-system'],
             ['CILIUM_CLUSTERMESH_CONFIG', '/var/lib/cilium/clustermesh/'],
@@ -299,45 +298,19 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
             ['KUBERNETES_SERVICE_HOST', 'api.internal'],
             ['KUBERNETES_SERVICE_PORT', '443'],
           ]),
-          lifecycle: {
-            postStart: {
-              exec: {
-                command: [
-                  'bash',
-                  '-c',
-                  "set -o errexit\nset -o pipefail\nset -o nounset\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules.\n",
-                ],
-              },
-            },
-            preStop: { exec: { command: ['/cni-uninstall.sh'] } },
+          {
+            lifecycle: ciliumAgentLifecycle(
+              "set -o errexit\nset -o pipefail\nset -o nounset\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules.\n",
+            ),
+            livenessProbe: probe('/healthz'),
+            readinessProbe: probe('/healthz'),
+            startupProbe: { ...probe('/healthz'), failureThreshold: 105, periodSeconds: 2 },
+            securityContext: CILIUM_AGENT_SECURITY_CONTEXT,
+            volumeMounts,
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+            resources: { requests: { cpu: '100m', memory: '512Mi' } },
           },
-          livenessProbe: probe('/healthz'),
-          readinessProbe: probe('/healthz'),
-          startupProbe: { ...probe('/healthz'), failureThreshold: 105, periodSeconds: 2 },
-          securityContext: {
-            capabilities: {
-              add: [
-                'CHOWN',
-                'KILL',
-                'NET_ADMIN',
-                'NET_RAW',
-                'IPC_LOCK',
-                'SYS_MODULE',
-                'SYS_ADMIN',
-                'SYS_RESOURCE',
-                'DAC_OVERRIDE',
-                'FOWNER',
-                'SETGID',
-                'SETUID',
-              ],
-              drop: ['ALL'],
-            },
-            seLinuxOptions: { level: 's0', type: 'spc_t' },
-          },
-          volumeMounts,
-          terminationMessagePolicy: 'FallbackToLogsOnError',
-          resources: { requests: { cpu: '100m', memory: '512Mi' } },
-        },
+        ),
       ],
       volumes: mounts.map((m) => ({ name: m.split(':')[0], hostPath: { path: m.split(':')[1], type: 'DirectoryOrCreate' } })),
     },

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startFakeApiServer, writeKubeconfig } from '../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig } from '../testkit/apiserver/index.js';
 import { generateCluster } from './generate.js';
 
 const { values } = parseArgs({

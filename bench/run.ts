@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { openConnection } from '../src/cluster/kubeconfig.js';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type RecordedRequest } from '../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type RecordedRequest } from '../testkit/apiserver/index.js';
 import { generateCluster, nodeName, plannedCounts, type GenerateOptions } from './generate.js';
 import { resolveSettings } from '../src/config/load.js';
 import { runExporter, type RunningExporter } from '../src/app/run.js';

@@ -1,8 +1,8 @@
-// `npm run generate:golden`: writes src/sim/scenarios/golden/<scenario>.prom, the /metrics each scenario
+// `npm run generate:golden`: writes testkit/scenarios/golden/<scenario>.prom, the /metrics each scenario
 // fixture must produce (test/golden/metrics.test.ts compares them).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listScenarios } from '../src/sim/scenarios.js';
+import { listScenarios } from '../testkit/scenarios.js';
 import { GOLDEN_DIR, scenarioExposition } from '../test/golden/exposition.js';
 
 mkdirSync(GOLDEN_DIR, { recursive: true });

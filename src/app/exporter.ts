@@ -8,7 +8,7 @@ import { detectionSources } from '../components/registry.js';
 import { SourceGroup, assembleSnapshot, nextGraceExpiry } from '../cluster/sources.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { ClusterSnapshot } from '../cluster/types.js';
-import { detect } from '../detect/decide.js';
+import { detect } from '../components/decide.js';
 import { CONFIG_CHECKS, type ConfigCheck, type Verdict } from '../detect/types.js';
 import type { ExporterState } from '../metrics/families.js';
 import { createMetrics, type ExporterMetrics } from '../metrics/registry.js';

@@ -16,8 +16,8 @@ export const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
 
 export const EXTERNAL_METRIC_PATTERNS: readonly RegExp[] = [/^up$/, /^kube_/, /^kubeproxy_/, /^cilium_/];
 
-/** Verdicts of a backend's own fault (the service proxy delivered, or could not be judged). */
-export const BACKEND_VERDICTS = ['backend_down', 'backend_error', 'no_endpoint'] as const;
+/** Verdicts of a backend's own fault (src/probe/differential.ts VERDICT_BLAME). */
+export { BACKEND_FAULTS as BACKEND_VERDICTS } from '../probe/differential.js';
 
 /** The scrape job name the rules assume for the exporter (the Service name the ServiceMonitor targets). */
 export const EXPORTER_JOB = 'service-proxy-exporter';

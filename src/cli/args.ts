@@ -1,7 +1,7 @@
 // Command line: `service-proxy-exporter [serve|demo|diagnose] [flags]`. Parsing only; every
 // failure is a UsageError whose message is the one line the user sees before exit code 2.
 import { parseArgs } from 'node:util';
-import { OPTIONS } from '../config/options.js';
+import { OPTIONS, envName } from '../config/options.js';
 import { singleLine } from '../config/load.js';
 
 export class UsageError extends Error {
@@ -13,15 +13,27 @@ export class UsageError extends Error {
 export const COMMANDS = ['serve', 'demo', 'diagnose'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** Flags a command takes beyond the shared settings. */
-const COMMAND_FLAGS: Record<Command, Record<string, { type: 'string' | 'boolean' }>> = {
+export interface CommandFlag {
+  type: 'string' | 'boolean';
+  /** what a string flag takes, for --help */
+  valueName?: string;
+  description: string;
+}
+
+/** Flags a command takes beyond the shared settings: what is accepted and what --help lists. */
+export const COMMAND_FLAGS: Record<Command, Record<string, CommandFlag>> = {
   serve: {},
-  demo: { scenario: { type: 'string' }, 'api-listen': { type: 'string' } },
+  demo: {
+    scenario: { type: 'string', valueName: 'NAME', description: 'the simulated cluster (default cilium-kpr; a wrong name lists them)' },
+  },
   diagnose: {
-    output: { type: 'string' },
-    'no-probes': { type: 'boolean' },
-    'no-color': { type: 'boolean' },
-    'force-probes': { type: 'boolean' },
+    output: { type: 'string', valueName: 'text|json', description: 'report format (default text)' },
+    'no-probes': { type: 'boolean', description: 'skip the data-path probes' },
+    'no-color': { type: 'boolean', description: 'plain text even on a terminal (also NO_COLOR)' },
+    'force-probes': {
+      type: 'boolean',
+      description: `probe even outside the cluster, where Service VIPs are usually unreachable (also ${envName('force-probes')}=true)`,
+    },
   },
 };
 

@@ -1,45 +1,31 @@
+// `demo` runs the exporter against the testkit's simulated cluster (testkit/demo). The testkit is
+// test machinery, not part of the build or the image, so its module is looked up at run time by a
+// computed specifier (a literal would pull testkit/ into dist/): a checkout run through tsx
+// (`npm run demo`) has it, dist/ and the image do not.
 import type { ParsedArgs } from './args.js';
-import { ConfigError } from '../config/load.js';
-import { createLogger } from '../log.js';
-import { resolveSettings } from '../config/load.js';
-import { listScenarios, loadScenario } from '../sim/scenarios.js';
-import { startDemo } from '../sim/demo.js';
-import { onShutdown } from './shutdown.js';
+
+/** Relative to this module; the same path from src/cli (tsx) and dist/cli (node). */
+const TESTKIT_DEMO = '../../testkit/demo/command.js';
+
+export const DEMO_NEEDS_CHECKOUT =
+  'demo: the demo runs from a source checkout (`npm ci && npm run demo`); this build carries the exporter only';
+
+interface DemoModule {
+  demoCommand(args: ParsedArgs): Promise<number>;
+}
 
 export async function demoCommand(args: ParsedArgs): Promise<number> {
-  const scenario = args.flags.scenario;
-  if (scenario !== undefined && !listScenarios().includes(scenario)) {
-    throw new ConfigError(`--scenario: unknown scenario "${scenario}"; valid: ${listScenarios().join(', ')}`);
-  }
-  const flags: Record<string, string | undefined> = { ...args.flags, listen: args.flags.listen ?? '127.0.0.1:9808' };
-  delete flags.scenario;
-  // Validate flags before starting anything, so a typo fails fast with exit 2.
-  const settings = resolveSettings({ ...flags, kubeconfig: undefined }, { ...process.env, KUBERNETES_SERVICE_HOST: undefined });
-  const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
-  let demo;
+  let demo: DemoModule;
   try {
-    demo = await startDemo({ ...(scenario ? { scenario } : {}), flags, log });
+    demo = (await import(TESTKIT_DEMO)) as DemoModule;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new ConfigError(`--listen: cannot listen on ${flags.listen} (${code}); pass e.g. --listen 127.0.0.1:9809`);
+    // ERR_UNKNOWN_FILE_EXTENSION: dist/ run by plain node in a checkout finds the .ts but cannot load it
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_FILE_EXTENSION') && String(e).includes('testkit/demo/command')) {
+      process.stderr.write(`service-proxy-exporter: ${DEMO_NEEDS_CHECKOUT}\n`);
+      return 2;
     }
     throw e;
   }
-  const s = loadScenario(demo.scenario);
-  process.stdout.write(
-    [
-      `service-proxy-exporter demo — scenario "${demo.scenario}": ${s.description}`,
-      `  metrics:    ${demo.url}/metrics`,
-      `  status:     ${demo.url}/`,
-      `  diagnose:   ${demo.url}/diagnose`,
-      `  fake API:   ${demo.apiUrl}  (kubeconfig ${demo.kubeconfigPath})`,
-      `  try:        curl -s ${demo.url}/metrics | grep -E '^(proxy_provider|service_lb_functional)'`,
-      `  break/heal: curl -s -X POST ${demo.url}/demo/break   (then /demo/heal): the simulated service proxy stops forwarding`,
-      `  scenarios:  ${listScenarios().join(', ')}`,
-      'Ctrl-C stops.',
-      '',
-    ].join('\n'),
-  );
-  return onShutdown(log, demo.close);
+  return demo.demoCommand(args);
 }

@@ -1,5 +1,5 @@
 // The one place a ClusterSnapshot is assembled from sources: the live source registry
-// (sources.ts assembleSnapshot) and the simulated cluster (sim/snapshot.ts) both go through here,
+// (sources.ts assembleSnapshot) and the simulated cluster (the testkit's snapshotFromObjects) both go through here,
 // so what scenarios and tests exercise is what production reads.
 import type { SourceSpec } from './catalog.js';
 import { emptySnapshot, type ClusterSnapshot, type SlimPod, type SourceState } from './types.js';

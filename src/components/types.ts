@@ -68,7 +68,7 @@ export interface ComponentReads {
 }
 
 export interface Component {
-  /** the name a config key / --disable-detector flag uses */
+  /** the name the `disabledDetectors` config key turns it off by */
   name: string;
   /** the `type` label of service_proxy_provider */
   provider: Finding['type'];
@@ -76,6 +76,8 @@ export interface Component {
   label: string;
   enabledByDefault: boolean;
   reads: ComponentReads;
+  /** the DaemonSets its agents run under, by name */
+  daemonSets: readonly string[];
   /** pure: `null` means not present */
   detect: (snap: ClusterSnapshot) => Finding | null;
   /** diagnose's config group for this component */
@@ -86,4 +88,6 @@ export interface Component {
   containers: string[];
   /** where its agents' own health endpoint listens, or why there is none (./<name>/health.ts) */
   health: HealthLocator;
+  /** the command that shows the proxy's own view of a VIP (HOST:PORT), for diagnose; else its logs are suggested */
+  vipCommand?: (snap: ClusterSnapshot | undefined, f: Finding, vip: string) => string;
 }

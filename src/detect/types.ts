@@ -18,27 +18,47 @@ export const REPLACEMENT_TYPES = [
 ] as const satisfies readonly ProviderType[];
 export type ReplacementType = (typeof REPLACEMENT_TYPES)[number];
 
-export const CONFIG_CHECKS = [
+/**
+ * How `diagnose` treats a raised config check: `own` when a check of its own explains it (a
+ * component's src/components/<name>/diagnose.ts, or the conflict and agent groups), else the status
+ * and sentence config.other reports it with.
+ */
+export type ConfigCheckDiagnosis = 'own' | { status: 'warn' | 'fail'; text: string };
+
+/** The config checks (label `check` of proxy_provider_config_issue): the one list, in exposition order. */
+const CONFIG_CHECK_TABLE = {
   /** Cilium kube-proxy-replacement holds strict/partial/probe/disabled on a version that no longer accepts them */
-  'cilium_kpr_legacy_value',
+  cilium_kpr_legacy_value: 'own',
   /** Cilium kube-proxy-replacement holds a value no Cilium version accepts */
-  'cilium_kpr_value_invalid',
+  cilium_kpr_value_invalid: 'own',
   /** Cilium agent pods run more than one version */
-  'cilium_version_skew',
+  cilium_version_skew: 'own',
   /** a full replacement and a running kube-proxy both program Services */
-  'kpr_with_kube_proxy',
+  kpr_with_kube_proxy: 'own',
   /** kube-proxy's mode could not be determined or is not one kube-proxy knows */
-  'kube_proxy_mode_unknown',
+  kube_proxy_mode_unknown: 'own',
   /** KPR on, but no kube-proxy-compatible healthz bind address (load balancers' health checks fail) */
-  'kpr_healthz_unset',
+  kpr_healthz_unset: 'own',
   /** schedulable Ready nodes without a proxy agent pod */
-  'provider_agents_missing',
+  provider_agents_missing: 'own',
   /** a provider's configuration (ConfigMap content, node args) could not be parsed */
-  'provider_config_unparseable',
+  provider_config_unparseable: {
+    status: 'fail',
+    text: "a provider's configuration (a ConfigMap detection reads, or node args) does not parse",
+  },
   /** more Services are annotated for probing than --max-probe-targets allows */
-  'probe_targets_over_limit',
-] as const;
-export type ConfigCheck = (typeof CONFIG_CHECKS)[number];
+  probe_targets_over_limit: {
+    status: 'warn',
+    text: 'more Services are annotated for probing than --max-probe-targets allows; the rest are not probed',
+  },
+} as const satisfies Record<string, ConfigCheckDiagnosis>;
+
+export type ConfigCheck = keyof typeof CONFIG_CHECK_TABLE;
+export const CONFIG_CHECKS = Object.keys(CONFIG_CHECK_TABLE) as [ConfigCheck, ...ConfigCheck[]];
+
+export function configCheckDiagnosis(check: ConfigCheck): ConfigCheckDiagnosis {
+  return CONFIG_CHECK_TABLE[check];
+}
 
 export const AGENT_STATES = ['ready', 'unready', 'missing'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];

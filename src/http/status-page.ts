@@ -5,7 +5,7 @@ import type { ProbeView } from '../state/probes.js';
 import type { SourceStatus } from '../cluster/sources.js';
 import type { ConfigCheck } from '../detect/types.js';
 import type { Check, DiagnoseReport } from '../diagnose/types.js';
-import { hostPort } from '../diagnose/checks/datapath.js';
+import { hostPort, VERDICT_STATUS } from '../diagnose/checks/datapath.js';
 import { html, raw, safeHref, type Html } from './html.js';
 
 export interface StatusPageModel {
@@ -204,13 +204,9 @@ function probesSection(m: StatusPageModel): Html {
     const c = round!.classifications[r.target.probe]?.[r.target.family];
     const first = !seen.has(`${r.target.probe}\u0000${r.target.family}`);
     seen.add(`${r.target.probe}\u0000${r.target.family}`);
-    const verdictClass = !c
-      ? 'skipped'
-      : c.verdict === 'ok'
-        ? 'ok'
-        : ['proxy_broken', 'backend_down', 'nodeport_broken'].includes(c.verdict)
-          ? 'fail'
-          : 'warn';
+    // diagnose's severity of the verdict; an unknown one (no VIP result) shows as a warning here
+    const status = c ? VERDICT_STATUS[c.verdict] : 'skipped';
+    const verdictClass = !c ? 'skipped' : status === 'skipped' ? 'warn' : status;
     return html`<tr><td>${r.target.probe}</td><td>${r.target.path}</td><td>${r.target.family}</td><td><code>${hostPort(r.target.host, r.target.port)}</code></td>
 <td>${r.result.success ? badge('ok', 'success') : badge('fail', 'failed')}</td><td>${r.result.reason ?? ''}${r.result.detail ? html` <span class="muted">(${r.result.detail})</span>` : ''}</td>
 <td>${ms(r.result.durationSeconds)}</td><td>${c ? badge(verdictClass as Check['status'], c.verdict) : ''}</td><td>${first && c ? c.explanation : ''}</td></tr>`;

@@ -140,8 +140,7 @@ export const FAMILIES: readonly Family[] = [
     name: 'service_lb_probe_verdict',
     help:
       'One series per probe, IP family and verdict, exactly one 1 per probe and family: what the VIP and the backend reached directly say ' +
-      'together (ok, endpoint_degraded, nodeport_broken, proxy_broken, backend_down, backend_error, no_endpoint, unknown). ' +
-      'A dual-stack Service has a verdict per family (ipv4, ipv6).',
+      `together (${VERDICTS.join(', ')}). A dual-stack Service has a verdict per family (ipv4, ipv6).`,
     labelNames: ['probe', 'family', 'verdict'],
     collect: (s) =>
       (s.probes?.verdicts ?? []).flatMap(({ probe, family, verdict: current }) =>

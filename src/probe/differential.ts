@@ -128,7 +128,26 @@ export function verdictName(c: RoundClassifications, probe: string, family: IpFa
 }
 
 /** Verdicts that are evidence against the service proxy on their own. */
-export const PROXY_FAULTS: readonly ProbeVerdict[] = ['proxy_broken', 'nodeport_broken'];
+/**
+ * Whose fault a verdict shows: the service proxy's, the backend's (the proxy delivered, or cannot be
+ * judged), or nobody's. The one list of the verdict groups: alerts, dashboards, the status page and
+ * diagnose derive theirs from it.
+ */
+export const VERDICT_BLAME: Readonly<Record<ProbeVerdict, 'proxy' | 'backend' | 'none'>> = {
+  ok: 'none',
+  endpoint_degraded: 'none',
+  nodeport_broken: 'proxy',
+  proxy_broken: 'proxy',
+  backend_down: 'backend',
+  backend_error: 'backend',
+  no_endpoint: 'backend',
+  unknown: 'none',
+};
+
+/** Verdicts that blame the service proxy. */
+export const PROXY_FAULTS: readonly ProbeVerdict[] = VERDICTS.filter((v) => VERDICT_BLAME[v] === 'proxy');
+/** Verdicts of a backend's own fault (the service proxy delivered, or could not be judged). */
+export const BACKEND_FAULTS: readonly ProbeVerdict[] = VERDICTS.filter((v) => VERDICT_BLAME[v] === 'backend');
 
 /** Verdicts of a VIP probe that reached no backend (and cannot tell whose fault that is). */
 const UNREACHED: readonly ProbeVerdict[] = ['backend_down', 'no_endpoint'];

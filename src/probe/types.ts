@@ -26,7 +26,7 @@ export const BUILTIN_PROBES = ['apiserver', 'dns_udp', 'dns_tcp', 'me_service'] 
 export type BuiltinProbe = (typeof BUILTIN_PROBES)[number];
 
 /**
- * The names users turn probes off by (`disabledProbes`, --disabled-probes), and the probes each one
+ * The names users turn probes off by (the `disabledProbes` config key), and the probes each one
  * stands for: `dns` is both DNS probes, `annotated` every opted-in Service. The one place the two
  * vocabularies meet.
  */

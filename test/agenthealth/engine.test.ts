@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { configMap, kubeProxyDs, kubeProxyPod, node } from '../detect/fixtures.js';
+import { configMap, kubeProxyDs, kubeProxyPod, node } from '../../testkit/objects/minimal.js';
 import { sample, startHarness } from '../helpers/exporter.js';
 import { resolveSettings } from '../../src/config/load.js';
-import { kubeProxyBody } from '../../src/sim/dataplane/agents.js';
+import { kubeProxyBody } from '../../testkit/dataplane/agents.js';
 import type { AgentHealthView } from '../../src/agenthealth/types.js';
 
 const ADDRS = { 'node-aaaa1': '127.0.5.1', 'node-bbbb2': '127.0.5.2' } as const;

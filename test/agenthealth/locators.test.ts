@@ -3,7 +3,7 @@
 // the exporter.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import { locateFor } from '../../src/agenthealth/locate.js';
 import { parseBindAddress } from '../../src/components/health.js';
 import type { HealthLocation } from '../../src/agenthealth/types.js';
@@ -21,7 +21,7 @@ import {
   pod,
   snap,
   twoNodes,
-} from '../detect/fixtures.js';
+} from '../../testkit/objects/minimal.js';
 
 function locate(
   objects: object[],

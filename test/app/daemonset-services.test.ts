@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from '../helpers/exporter.js';
-import { twoNodes } from '../detect/fixtures.js';
+import { twoNodes } from '../../testkit/objects/minimal.js';
 import { serviceSources } from '../../src/app/probes.js';
 import { slimService } from '../../src/cluster/slim.js';
 import type { SlimService } from '../../src/cluster/types.js';

@@ -4,7 +4,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startHarness, sample } from '../helpers/exporter.js';
-import { ciliumConfig, ciliumDs, ciliumPod, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
+import {
+  ciliumConfig,
+  ciliumDs,
+  ciliumPod,
+  kubeadmProxyConfig,
+  kubeProxyDs,
+  kubeProxyPod,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 import { FAMILIES, family, type StateFamily } from '../../src/metrics/families.js';
 
 const kubeProxyCluster = () => [

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startHarness, sample, type Harness } from '../helpers/exporter.js';
-import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../detect/fixtures.js';
+import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../../testkit/objects/minimal.js';
 import { ANNOTATIONS, isOptedIn } from '../../src/probe/targets.js';
 import type { ProberTable, ProbeResult } from '../../src/probe/types.js';
 import type { ProbeView } from '../../src/app/probes.js';

@@ -4,7 +4,8 @@
 //
 //   foundation   log.ts, config/          logging and settings
 //   cluster      cluster/                  Kubernetes plumbing: resources, reflectors, slimming, snapshots
-//   detection    detect/, components/      the generic detection machinery and one folder per service proxy
+//   detection    detect/                   the generic detection machinery: lookups, image and flag parsing, verdict types
+//   components   components/               one folder per service proxy, the registry, and the driver (decide.ts)
 //   probe        probe/, agenthealth/,     the data-path probes; asking the agents' own health endpoints;
 //                healthcheck/              the health-check node ports of Local LoadBalancer Services
 //   state        state/                    the application state the pipelines publish (neutral types)
@@ -14,8 +15,10 @@
 //   http         http/                     server and status page, reading the state
 //   artifacts    artifacts/                alerting rules and dashboards, generated from the family table
 //   app          app/                      the composition root (wire.ts) and the pipelines' shell
-//   sim          sim/                      the simulated cluster and the demo
 //   cli          cli/                      the commands
+//
+// Nothing under src/ imports from outside it: the demo and every imitation of a cluster live in
+// testkit/, which may import src/ but is never imported by it (test/architecture/product.test.ts).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +30,8 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 const LAYERS: readonly (readonly string[])[] = [
   ['log.ts', 'config'],
   ['cluster'],
-  ['detect', 'components'],
+  ['detect'],
+  ['components'],
   ['probe', 'agenthealth', 'healthcheck'],
   ['state'],
   ['diagnose'],
@@ -36,7 +40,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http'],
   ['artifacts'],
   ['app'],
-  ['sim'],
   ['cli'],
 ];
 

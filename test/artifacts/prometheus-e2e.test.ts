@@ -44,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The lead's embedded demo: the real exporter against the simulated cluster, real probes over loopback. */
 async function startRealDemo(): Promise<Exporter> {
-  const { startDemo } = await import('../../src/sim/demo.js');
+  const { startDemo } = await import('../../testkit/demo/demo.js');
   const port = await freePort();
   const demo = await startDemo({
     listen: `127.0.0.1:${port}`,

@@ -1,4 +1,4 @@
-// The canary's parts together against a stand-in API server, with a loopback forwarder standing in
+// The canary's parts together against the fake API server (testkit/apiserver), with a loopback forwarder standing in
 // for the service proxy (it follows the canary slice after a delay, and can be frozen). The real
 // data plane (iptables DNAT in a netns) is test/dataplane/canary.test.ts.
 import { describe, it, before, after } from 'node:test';
@@ -14,9 +14,26 @@ import { sliceTarget, parseIdentity, nextTarget, sliceBody, sliceName, serviceFa
 import { FlowTracker, ProgrammingTracker } from '../../src/canary/tracker.js';
 import { canaryPodIps } from '../../src/canary/index.js';
 import type { CanaryState } from '../../src/state/exporter.js';
-import { startStandIn, type StandIn } from './standin-api.js';
+import {
+  connectTo,
+  startFakeApiServer,
+  WRITE_VERBS,
+  type FakeApiConnection,
+  type FakeApiServer,
+  type K8sObject,
+} from '../../testkit/apiserver/index.js';
 
 const NAME = 'service-proxy-exporter-canary';
+
+const canaryService = (port: number): K8sObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: NAME, namespace: 'ns' },
+  spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port, protocol: 'TCP' }] },
+});
+const sliceOf = (api: FakeApiServer): K8sObject | undefined => api.store.get('endpointslices', 'ns', NAME);
+const sliceWrites = (api: FakeApiServer): number =>
+  api.requests.filter((r) => r.resource === 'endpointslices' && r.method !== 'GET').length;
 
 describe('canary pieces', () => {
   it('a canary port answers every connection with its identity', async () => {
@@ -106,22 +123,22 @@ describe('canary pieces', () => {
   });
 });
 
-describe('canary against a stand-in API and a loopback service proxy', () => {
-  let api: StandIn;
+describe('canary against the fake API server and a loopback service proxy', () => {
+  let api: FakeApiServer;
+  let client: FakeApiConnection;
   let proxy: FakeProxy;
   let ports: [number, number];
   before(async () => {
-    api = await startStandIn();
+    api = await startFakeApiServer();
+    client = await connectTo(api.url);
     proxy = await fakeProxy(api, 300);
     const p = await freePorts(2);
     ports = [p[0]!, p[1]!];
-    api.put('services', {
-      metadata: { name: NAME, namespace: 'ns' },
-      spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
-    });
+    api.store.apply(canaryService(proxy.port));
   });
   after(async () => {
     await proxy.close();
+    client.close();
     await api.close();
   });
 
@@ -130,7 +147,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
     const c = new Canary({
-      conn: api.conn,
+      conn: client.conn,
       log: log.logger,
       settings: {
         serviceNamespace: 'ns',
@@ -165,12 +182,12 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     c.start();
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
-      const slice = api.get('endpointslices', NAME)!;
-      assert.deepEqual(slice.metadata.labels, {
+      const slice = sliceOf(api)!;
+      assert.deepEqual(slice.metadata!.labels, {
         'kubernetes.io/service-name': NAME,
         'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io',
       });
-      assert.equal((slice.metadata.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
+      assert.equal((slice.metadata!.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
       assert.equal((slice as { addressType?: string }).addressType, 'IPv4');
       assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
       assert.ok(ports.includes(sliceTarget(slice)!.port));
@@ -192,11 +209,11 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       proxy.freeze();
       const changesAtFreeze = rec.changes;
       await until('a pending change', 3_000, () => state.pendingSince !== undefined);
-      const writesBefore = api.requests.filter((r) => r.resource === 'endpointslices' && r.method !== 'GET').length;
+      const writesBefore = sliceWrites(api);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two intervals
       assert.ok(c.view.pendingSeconds! > 2, `pending ${c.view.pendingSeconds}`);
       assert.equal(rec.changes, changesAtFreeze + 1, 'no flip while the change is pending');
-      assert.equal(api.requests.filter((r) => r.resource === 'endpointslices' && r.method !== 'GET').length, writesBefore);
+      assert.equal(sliceWrites(api), writesBefore);
       const before = rec.programmed.length;
       const thawedAt = Date.now();
       proxy.thaw();
@@ -210,22 +227,22 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
   });
 
   it('EndpointSlice writes forbidden: one log line, the role given up, observing continues', async () => {
-    api.forbidWrites.add('endpointslices');
+    api.faults.set({ resource: 'endpointslices', verb: WRITE_VERBS }, { status: 403 });
     const { c, state, rec, log } = canary({ identity: 'replica-b' });
     c.start();
     try {
       await until('a forbidden write', 3_000, () => rec.errors.includes('endpointslice/forbidden'));
       await until('role given up', 2_000, () => !state.writer && c.elector.forbidden);
       // someone else (an admin, another writer) moves the slice: still measured
-      const cur = api.get('endpointslices', NAME)!;
+      const cur = sliceOf(api)!;
       const t = sliceTarget(cur)!;
       const next = t.port === ports[0] ? ports[1] : ports[0];
-      api.put('endpointslices', { ...cur, ports: [{ name: 'canary', port: next, protocol: 'TCP' }] } as never);
+      api.store.apply({ ...cur, ports: [{ name: 'canary', port: next, protocol: 'TCP' }] });
       await until('the foreign change programmed', 3_000, () => rec.programmed.length >= 1);
       await new Promise((r) => setTimeout(r, 1_500)); // backoff retries happen, quietly
       assert.equal(log.lines.filter((l) => l.includes('canary writes forbidden')).length, 1, log.lines.join('\n'));
     } finally {
-      api.forbidWrites.delete('endpointslices');
+      api.faults.clear();
       await c.stop();
     }
   });
@@ -239,14 +256,14 @@ interface FakeProxy {
 }
 
 /** A "VIP" on loopback that forwards to the canary slice's port, `delayMs` after each slice change. */
-async function fakeProxy(api: StandIn, delayMs: number): Promise<FakeProxy> {
+async function fakeProxy(api: FakeApiServer, delayMs: number): Promise<FakeProxy> {
   let programmed: number | undefined;
   let wanted: number | undefined;
   let frozen = false;
   const timers = new Set<NodeJS.Timeout>();
-  api.onChange((resource, obj) => {
-    if (resource !== 'endpointslices') return;
-    const port = sliceTarget(obj)?.port;
+  api.store.subscribe(({ resource, object }) => {
+    if (resource !== 'discovery.k8s.io/endpointslices') return;
+    const port = sliceTarget(object)?.port;
     wanted = port;
     const t = setTimeout(() => {
       timers.delete(t);
@@ -315,12 +332,13 @@ async function until(what: string, ms: number, pred: () => boolean): Promise<voi
 
 describe('canary without its Service', () => {
   it('writes nothing and logs one line until the canary Service exists, then starts', async () => {
-    const api = await startStandIn();
+    const api = await startFakeApiServer();
+    const client = await connectTo(api.url);
     const [p1, p2] = await freePorts(2);
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const c = new Canary({
-      conn: api.conn,
+      conn: client.conn,
       log: log.logger,
       settings: {
         serviceNamespace: 'ns',
@@ -340,16 +358,14 @@ describe('canary without its Service', () => {
     try {
       await until('writer', 3_000, () => state.writer);
       await new Promise((r) => setTimeout(r, 1_500));
-      assert.equal(api.get('endpointslices', NAME), undefined, 'no slice without the Service');
+      assert.equal(sliceOf(api), undefined, 'no slice without the Service');
       assert.equal(state.pendingSince, undefined);
       assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
-      api.put('services', {
-        metadata: { name: NAME, namespace: 'ns' },
-        spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: 1, protocol: 'TCP' }] },
-      });
-      await until('the slice', 2_000, () => api.get('endpointslices', NAME) !== undefined);
+      api.store.apply(canaryService(1));
+      await until('the slice', 2_000, () => sliceOf(api) !== undefined);
     } finally {
       await c.stop();
+      client.close();
       await api.close();
     }
   });

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { decideLease, LeaseElector, microTime, DEFAULT_LEASE_TIMING, type ObservedLease } from '../../src/canary/lease.js';
-import { startStandIn, type StandIn } from './standin-api.js';
+import { connectTo, startFakeApiServer, WRITE_VERBS, type FakeApiConnection, type FakeApiServer } from '../../testkit/apiserver/index.js';
 
 const T = DEFAULT_LEASE_TIMING;
 const held = (holder: string, observedAt: number, transitions = 0): ObservedLease => ({
@@ -65,13 +65,21 @@ const FAST = {
 };
 
 describe('LeaseElector against an API with optimistic concurrency', () => {
-  let api: StandIn;
+  let api: FakeApiServer;
+  let client: FakeApiConnection;
   before(async () => {
-    api = await startStandIn();
+    api = await startFakeApiServer();
+    client = await connectTo(api.url);
   });
-  after(() => api.close());
+  after(async () => {
+    client.close();
+    await api.close();
+  });
+  const LEASE = 'service-proxy-exporter-canary';
+  const lease = () => api.store.get('leases', 'ns', LEASE);
+  const noLease = () => void api.store.delete('leases', 'ns', LEASE);
 
-  const elector = (identity: string) => new LeaseElector({ conn: api.conn, namespace: 'ns', identity, timing: FAST });
+  const elector = (identity: string) => new LeaseElector({ conn: client.conn, namespace: 'ns', identity, timing: FAST });
   const leaderOf = (...es: LeaseElector[]) => es.filter((e) => e.isLeader);
   const until = async (what: string, ms: number, pred: () => boolean) => {
     const end = Date.now() + ms;
@@ -82,7 +90,7 @@ describe('LeaseElector against an API with optimistic concurrency', () => {
   };
 
   it('elects exactly one of two candidates; a dead holder is replaced within the lease duration', async () => {
-    api.objects.clear();
+    noLease();
     const a = elector('a');
     const b = elector('b');
     a.start();
@@ -95,22 +103,21 @@ describe('LeaseElector against an API with optimistic concurrency', () => {
     }
     const [first] = leaderOf(a, b);
     const second = first === a ? b : a;
-    const lease = api.get('leases', 'service-proxy-exporter-canary')!;
-    assert.equal((lease.spec as { holderIdentity: string }).holderIdentity, first!.identity);
+    assert.equal((lease()!.spec as { holderIdentity: string }).holderIdentity, first!.identity);
     const killedAt = Date.now();
     await first!.stop({ release: false }); // as a crash: no release
     await once(second, 'leader');
     const took = Date.now() - killedAt;
     assert.ok(took <= FAST.leaseDurationMs + 150, `took over after ${took} ms`);
-    assert.equal((api.get('leases', 'service-proxy-exporter-canary')!.spec as { leaseTransitions: number }).leaseTransitions, 1);
+    assert.equal((lease()!.spec as { leaseTransitions: number }).leaseTransitions, 1);
     await second.stop();
     // released: holder cleared
-    assert.equal((api.get('leases', 'service-proxy-exporter-canary')!.spec as { holderIdentity: string }).holderIdentity, '');
+    assert.equal((lease()!.spec as { holderIdentity: string }).holderIdentity, '');
   });
 
   it('a 403 on Lease writes: one forbidden event, no leader, retried with backoff, then recovers', async () => {
-    api.objects.clear();
-    api.forbidWrites.add('leases');
+    noLease();
+    api.faults.set({ resource: 'leases', verb: WRITE_VERBS }, { status: 403 });
     const a = elector('a');
     let forbidden = 0;
     a.on('forbidden', () => forbidden++);
@@ -121,7 +128,7 @@ describe('LeaseElector against an API with optimistic concurrency', () => {
     assert.equal(a.isLeader, false);
     const attempts = api.requests.filter((r) => r.resource === 'leases' && r.status === 403).length;
     assert.ok(attempts >= 2 && attempts <= 5, `${attempts} attempts in ~1 s of backoff`);
-    api.forbidWrites.delete('leases');
+    api.faults.clear();
     await once(a, 'leader');
     assert.equal(a.forbidden, false);
     await a.stop();

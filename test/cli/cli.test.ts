@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
-import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../detect/fixtures.js';
+import { startFakeApiServer, writeKubeconfig } from '../../testkit/apiserver/index.js';
+import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../../testkit/objects/minimal.js';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'spx-cli-'));

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startHarness, sample } from '../helpers/exporter.js';
-import { startFakeApiServer } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer } from '../../testkit/apiserver/index.js';
 import { openConnection, KubeconfigError } from '../../src/cluster/kubeconfig.js';
 import { ApiError, request } from '../../src/cluster/connection.js';
 

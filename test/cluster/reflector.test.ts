@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection, type ApiConnection } from '../../src/cluster/kubeconfig.js';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../testkit/apiserver/index.js';
 import { Reflector, type ReflectorSpec } from '../../src/cluster/reflector.js';
 import { RESOURCES } from '../../src/cluster/catalog.js';
 import { slimConfigMap, slimCustomResource, slimPod } from '../../src/cluster/slim.js';

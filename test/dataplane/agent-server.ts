@@ -3,7 +3,7 @@
 // with kube-proxy's JSON shape (Go time.Time strings); `stale` answers 503 with a lastUpdated 600 s
 // behind currentTime, as kube-proxy does when its rules have not synced. Prints READY once listening.
 import http from 'node:http';
-import { kubeProxyBody } from '../../src/sim/dataplane/agents.js';
+import { kubeProxyBody } from '../../testkit/dataplane/agents.js';
 
 const [host, portText, mode] = process.argv.slice(2);
 const stale = mode === 'stale';

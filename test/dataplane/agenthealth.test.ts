@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, node } from '../detect/fixtures.js';
+import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, node } from '../../testkit/objects/minimal.js';
 import { sample, startHarness, type Harness } from '../helpers/exporter.js';
 import { dataplaneSkip, spawnInNamespace, type NetnsPair } from './netns.js';
 import type { AgentHealthView } from '../../src/agenthealth/types.js';

@@ -13,7 +13,7 @@ import { openConnection } from '../../src/cluster/kubeconfig.js';
 import winston from 'winston';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { resolveSettings } from '../../src/config/load.js';
-import { startFakeApiServer, writeKubeconfig, WRITE_VERBS, type FakeApiServer } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, WRITE_VERBS, type FakeApiServer } from '../../testkit/apiserver/index.js';
 import { sliceTarget } from '../../src/canary/objects.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
 import { startProgrammer } from './programmer.js';

@@ -15,7 +15,7 @@ import type { ProbeView } from '../../src/app/probes.js';
 import { runExporter } from '../../src/app/run.js';
 import { eachVerdict } from '../../src/probe/differential.js';
 import { resolveSettings } from '../../src/config/load.js';
-import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig } from '../../testkit/apiserver/index.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
 
 export interface DriverConfig {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
-import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
+import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../../testkit/objects/minimal.js';
 import { rawService, rawSlice } from './objects.js';
 import { metric, Reports, summary, type Round } from './reports.js';
 import {

@@ -17,7 +17,7 @@ import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { eachVerdict } from '../../src/probe/differential.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
-import { startFakeApiServer, writeKubeconfig } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig } from '../../testkit/apiserver/index.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
 import { parseExposition } from './exporter-driver.js';
 import { startProgrammer, type Programmer } from './programmer.js';

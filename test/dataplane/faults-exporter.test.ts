@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
-import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
+import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../../testkit/objects/minimal.js';
 import { FAULT_PORTS as P } from './fault-backend.js';
 import {
   addServerAddress,

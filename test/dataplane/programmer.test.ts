@@ -4,7 +4,7 @@
 // Needs root; skipped with a message otherwise, a failure under CI=true (see dataplaneSkip).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeApiServer, type FakeApiServer } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, type FakeApiServer } from '../../testkit/apiserver/index.js';
 import {
   connectInNamespace,
   createNetnsPair,

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { slimEndpointSlice, slimService } from '../../src/cluster/slim.js';
 import { VERDICTS } from '../../src/probe/differential.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
-import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../detect/fixtures.js';
+import { kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, twoNodes } from '../../testkit/objects/minimal.js';
 import type { MetricSample, RoundReport } from './exporter-driver.js';
 import { rawService, rawSlice } from './objects.js';
 import {

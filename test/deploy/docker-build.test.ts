@@ -17,6 +17,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DockerIgnore, DOCKERIGNORE, args, execForm, flags, parseDockerfile, type Stage } from './dockerfile-model.js';
 import { ROOT } from './helpers.js';
+import { startSimulatedCluster } from '../../testkit/demo/cluster.js';
+import { DEFAULT_SCENARIO } from '../../testkit/scenarios.js';
 
 const execFileP = promisify(execFile);
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
@@ -226,9 +228,13 @@ describe('Dockerfile build steps, executed (SLOW)', { skip, timeout: TIMEOUT_MS 
     assert.ok(!existsSync(path.join(app, 'src', 'cli')), 'no TypeScript sources at run time');
   });
 
-  it('the runtime stage has the demo scenarios beside the compiled modules', () => {
-    const dir = inStage(runtime.root, '/', '/app/dist/sim/scenarios');
-    assert.ok(existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.yaml')), `${dir} holds the scenario YAML`);
+  it('the runtime stage carries the exporter only: no demo, no simulated cluster', () => {
+    const app = inStage(runtime.root, '/', '/app');
+    const files = readdirSync(path.join(app, 'dist'), { recursive: true }).map(String);
+    assert.ok(files.includes(path.join('cli', 'main.js')), 'dist/cli/main.js is there');
+    const machinery = files.filter((f) => /(^|\/)(sim|testkit|scenarios|apiserver|dataplane)(\/|$)|\.(yaml|prom|pem)$/.test(f));
+    assert.deepEqual(machinery, [], 'no test machinery in dist/');
+    assert.ok(!existsSync(path.join(app, 'testkit')), 'no testkit/ in the image');
   });
 
   it('ENTRYPOINT --version prints the package version', async () => {
@@ -237,37 +243,47 @@ describe('Dockerfile build steps, executed (SLOW)', { skip, timeout: TIMEOUT_MS 
     assert.ok(stdout.includes(PKG.version), `--version printed ${JSON.stringify(stdout)}`);
   });
 
-  it('ENTRYPOINT demo serves /metrics with the metric contract', async (t) => {
-    const help = entrypoint(['--help']);
-    const { stdout } = await execFileP(help.file, help.argv, { cwd: help.cwd, env: help.env, timeout: 60_000 }).catch((e) => ({
-      stdout: String(e.stdout ?? ''),
-    }));
-    if (!/\bdemo\b/.test(stdout)) {
-      t.skip('the CLI has no demo command yet (--help does not list it)');
-      return;
-    }
-    const port = await freePort();
-    const { file, argv, cwd, env } = entrypoint(['demo', `--listen=127.0.0.1:${port}`]);
-    const child = spawn(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const deadline = Date.now() + 60_000;
-    let body = '';
-    while (Date.now() < deadline) {
-      assert.equal(child.exitCode, null, `demo exited early:\n${output}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-        body = await res.text();
-        if (res.ok && /^proxy_provider\{/m.test(body)) break;
-      } catch {
-        // not listening yet
+  it('ENTRYPOINT demo says the demo runs from a checkout, in one line, exit 2', async () => {
+    const { file, argv, cwd, env } = entrypoint(['demo']);
+    const err = await execFileP(file, argv, { cwd, env, timeout: 60_000 }).then(
+      () => assert.fail('demo succeeded in the image'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(err.code, 2);
+    assert.equal(err.stderr.trim().split('\n').length, 1, err.stderr);
+    assert.match(err.stderr, /npm run demo/);
+  });
+
+  it('ENTRYPOINT serve against a cluster serves /metrics with the metric contract', async () => {
+    const cluster = await startSimulatedCluster(DEFAULT_SCENARIO);
+    try {
+      const port = await freePort();
+      const { file, argv, cwd, env } = entrypoint(['serve', `--listen=127.0.0.1:${port}`, `--kubeconfig=${cluster.kubeconfigPath}`]);
+      const child = spawn(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const deadline = Date.now() + 60_000;
+      let body = '';
+      while (Date.now() < deadline) {
+        assert.equal(child.exitCode, null, `serve exited early:\n${output}`);
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+          body = await res.text();
+          if (res.ok && /^proxy_provider\{type="cilium-kpr"\} 1$/m.test(body)) break;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 250));
       }
-      await new Promise((r) => setTimeout(r, 250));
+      assert.match(body, /^proxy_provider\{type="cilium-kpr"\} 1$/m, `the image's exporter did not detect the cluster:\n${output}`);
+      assert.match(body, /^service_proxy_exporter_build_info\{/m);
+      child.kill('SIGTERM');
+      await exited;
+    } finally {
+      await cluster.close();
     }
-    assert.match(body, /^proxy_provider\{/m, `no proxy_provider series from the demo:\n${output}`);
-    assert.match(body, /^service_proxy_exporter_build_info\{/m);
-    child.kill('SIGTERM');
   });
 });

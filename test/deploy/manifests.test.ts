@@ -7,7 +7,7 @@ import path from 'node:path';
 import { RESOURCES, diagnoseSources } from '../../src/cluster/catalog.js';
 import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/registry.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
-import { authorize } from '../../src/sim/apiserver/rbac.js';
+import { authorize } from '../../testkit/apiserver/rbac.js';
 import { CANARY_SLICE_NAMES } from '../../src/canary/objects.js';
 import { objectId, renderKustomization } from './kustomize.js';
 import {

@@ -15,11 +15,11 @@ import { resolveSettings } from '../../src/config/load.js';
 import { openConnection } from '../../src/cluster/kubeconfig.js';
 import { silentLogger } from '../../src/log.js';
 import { runExporter } from '../../src/app/run.js';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
-import { startDemoDataPlane } from '../../src/sim/dataplane/index.js';
-import { listScenarios } from '../../src/sim/scenarios.js';
-import { authorize, requestName } from '../../src/sim/apiserver/rbac.js';
-import type { RecordedRequest } from '../../src/sim/apiserver/index.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../testkit/demo/cluster.js';
+import { startDemoDataPlane } from '../../testkit/dataplane/index.js';
+import { listScenarios } from '../../testkit/scenarios.js';
+import { authorize, requestName } from '../../testkit/apiserver/rbac.js';
+import type { RecordedRequest } from '../../testkit/apiserver/index.js';
 import { INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, find, one, render, type Rule } from './helpers.js';
 
 const execFileP = promisify(execFile);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
-import { ciliumConfig, ciliumDs, ciliumPod, node, snap } from './fixtures.js';
+import { detect } from '../../src/components/decide.js';
+import { ciliumConfig, ciliumDs, ciliumPod, node, snap } from '../../testkit/objects/minimal.js';
+import type { IAffinity } from 'kubernetes-models/v1';
 
 const CONF = ciliumConfig({ 'kube-proxy-replacement': 'true', 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' });
 const V = 'v1.18.3';
@@ -105,7 +106,7 @@ test("a pod being deleted does not count as the node's agent", () => {
 });
 
 test('required node affinity decides where agents are expected, as the scheduler reads it', () => {
-  const linuxOnly = {
+  const linuxOnly: IAffinity = {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
         nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }],
@@ -113,7 +114,7 @@ test('required node affinity decides where agents are expected, as the scheduler
     },
   };
   const ds = { ...ciliumDs(V, { desired: 2 }) } as ReturnType<typeof ciliumDs>;
-  ds.spec.template.spec = { ...ds.spec.template.spec, affinity: linuxOnly } as typeof ds.spec.template.spec;
+  ds.spec!.template.spec = { ...ds.spec!.template.spec!, affinity: linuxOnly };
   const windows = node('n-win', { labels: { 'kubernetes.io/os': 'windows' } });
   const v = detect(snap([node('n-agent'), node('n-empty'), windows, ds, ciliumPod('n-agent', V), CONF]));
   assert.deepEqual(
@@ -127,13 +128,13 @@ test('required node affinity decides where agents are expected, as the scheduler
   );
 
   // an affinity we do not evaluate (matchFields on something other than the name): never "missing"
-  const odd = {
+  const odd: IAffinity = {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
         nodeSelectorTerms: [{ matchFields: [{ key: 'spec.unschedulable', operator: 'In', values: ['false'] }] }],
       },
     },
   };
-  ds.spec.template.spec = { ...ds.spec.template.spec, affinity: odd } as typeof ds.spec.template.spec;
+  ds.spec!.template.spec = { ...ds.spec!.template.spec!, affinity: odd };
   assert.equal(detect(snap([node('n-agent'), node('n-empty'), ds, ciliumPod('n-agent', V), CONF])).agents.missing, 0);
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import { detectCilium, readKpr } from '../../src/components/cilium/detect.js';
-import { ciliumConfig, ciliumDs, ciliumPod, kubeProxyDs, kubeProxyPod, snap, twoNodes } from './fixtures.js';
+import { ciliumConfig, ciliumDs, ciliumPod, kubeProxyDs, kubeProxyPod, snap, twoNodes } from '../../testkit/objects/minimal.js';
 
 const HEALTHZ = { 'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256' };
 

@@ -1,9 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CONFIG_CHECKS, DETECTOR_NAMES, detect } from '../../src/detect/index.js';
+import { CONFIG_CHECKS } from '../../src/detect/types.js';
+import { DETECTOR_NAMES } from '../../src/components/detectors.js';
+import { detect } from '../../src/components/decide.js';
 import { emptySnapshot } from '../../src/cluster/types.js';
-import { ciliumConfig, ciliumDs, ciliumPod, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from './fixtures.js';
+import {
+  ciliumConfig,
+  ciliumDs,
+  ciliumPod,
+  daemonSet,
+  kubeProxyDs,
+  kubeProxyPod,
+  pod,
+  snap,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 
 const kubeProxy = () => [kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
 const ciliumKpr = () => [

@@ -1,8 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
+import { detect } from '../../src/components/decide.js';
 import { detectKubeProxy } from '../../src/components/kube-proxy/detect.js';
-import { configMap, daemonSet, kubeadmProxyConfig, kubeProxyDs, kubeProxyPod, node, pod, snap, twoNodes } from './fixtures.js';
+import {
+  configMap,
+  daemonSet,
+  kubeadmProxyConfig,
+  kubeProxyDs,
+  kubeProxyPod,
+  node,
+  pod,
+  snap,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 
 const running = () => [...twoNodes(), kubeProxyDs(), kubeProxyPod('node-aaaa1'), kubeProxyPod('node-bbbb2')];
 

@@ -1,8 +1,18 @@
 // Calico eBPF, Antrea proxyAll, kube-router and OVN-Kubernetes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detect } from '../../src/detect/index.js';
-import { CALICO_CRDS, configMap, customResource, daemonSet, kubeProxyDs, kubeProxyPod, pod, snap, twoNodes } from './fixtures.js';
+import { detect } from '../../src/components/decide.js';
+import {
+  CALICO_CRDS,
+  configMap,
+  customResource,
+  daemonSet,
+  kubeProxyDs,
+  kubeProxyPod,
+  pod,
+  snap,
+  twoNodes,
+} from '../../testkit/objects/minimal.js';
 
 const calicoNode = (ns: string, env?: Record<string, string>) => [
   daemonSet(ns, 'calico-node', {

@@ -1,9 +1,9 @@
 // Every simulated-cluster scenario, end to end through the same snapshot building as live sources.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
-import { detect } from '../../src/detect/index.js';
+import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
+import { detect } from '../../src/components/decide.js';
 import type { ConfigCheck } from '../../src/detect/index.js';
 
 const names = listScenarios();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
 import { detectionSources } from '../../src/components/registry.js';
-import { CALICO_CRDS, configMap, customResource, kubeProxyPod, node, pod } from './fixtures.js';
+import { CALICO_CRDS, configMap, customResource, kubeProxyPod, node, pod } from '../../testkit/objects/minimal.js';
 
 test('only the objects the live sources would select reach the snapshot, slimmed', () => {
   const s = snapshotFromObjects([

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { startDemo } from '../../src/sim/demo.js';
+import { startDemo } from '../../testkit/demo/demo.js';
 import { silentLogger } from '../../src/log.js';
 import { nextProbeRound } from '../../src/app/diagnose.js';
 

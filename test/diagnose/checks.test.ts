@@ -1,7 +1,7 @@
 // Every runbook check against the scenario fixtures, as pure functions of snapshot + verdict + probes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { listScenarios, loadScenario } from '../../src/sim/scenarios.js';
+import { listScenarios, loadScenario } from '../../testkit/scenarios.js';
 import { CHECK_GROUPS, CHECK_STATUSES, exitCodeOf, slimEvent } from '../../src/diagnose/index.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import type { ProbeView } from '../../src/app/probes.js';

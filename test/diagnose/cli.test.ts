@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulatedCluster, type SimulatedCluster } from '../../src/sim/cluster.js';
-import { kubeconfigYaml } from '../../src/sim/apiserver/index.js';
+import { startSimulatedCluster, type SimulatedCluster } from '../../testkit/demo/cluster.js';
+import { kubeconfigYaml } from '../../testkit/apiserver/index.js';
 import { CHECK_GROUPS, CHECK_STATUSES } from '../../src/diagnose/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

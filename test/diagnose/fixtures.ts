@@ -1,8 +1,8 @@
 // Diagnose inputs from scenario fixtures, built the way the exporter builds them (same catalog,
 // slimming and detection), without a server.
-import { loadScenario } from '../../src/sim/scenarios.js';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
-import { detect } from '../../src/detect/decide.js';
+import { loadScenario } from '../../testkit/scenarios.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
+import { detect } from '../../src/components/decide.js';
 import { buildReport, type DiagnoseInput, type DiagnoseReport, type Check } from '../../src/diagnose/index.js';
 
 export const NOW = Date.parse('2025-11-08T12:00:00Z');

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startHarness } from '../helpers/exporter.js';
-import { loadScenario } from '../../src/sim/scenarios.js';
-import { crdResource, loadInto } from '../../src/sim/cluster.js';
+import { loadScenario } from '../../testkit/scenarios.js';
+import { crdResource, loadInto } from '../../testkit/demo/cluster.js';
 import type { DiagnoseReport } from '../../src/diagnose/index.js';
 import { warningEvent } from './fixtures.js';
 

@@ -7,7 +7,7 @@ import { OPTIONS } from '../../src/config/options.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS } from '../../src/detect/types.js';
 import { FAILURE_REASONS } from '../../src/probe/types.js';
-import { listScenarios } from '../../src/sim/scenarios.js';
+import { listScenarios } from '../../testkit/scenarios.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const metricRows = new Set([...readme.matchAll(/^\| `([a-z_]+)` \| (?:gauge|counter|histogram)/gm)].map((m) => m[1]));

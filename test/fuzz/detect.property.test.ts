@@ -6,12 +6,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { detect } from '../../src/detect/decide.js';
+import { detect } from '../../src/components/decide.js';
 import { PROVIDER_TYPES } from '../../src/components/registry.js';
 import { CONFIG_CHECKS, type Verdict } from '../../src/detect/types.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { MAX_INFO_LABEL_LENGTH } from '../../src/metrics/families.js';
-import { snapshotFromObjects } from '../../src/sim/snapshot.js';
+import { snapshotFromObjects } from '../../testkit/objects/snapshot.js';
 import {
   CALICO_CRDS,
   ciliumConfig,
@@ -24,7 +24,7 @@ import {
   kubeProxyPod,
   node,
   pod,
-} from '../detect/fixtures.js';
+} from '../../testkit/objects/minimal.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 

@@ -1,13 +1,13 @@
 // The /metrics exposition of the real exporter against one scenario fixture, made comparable: the
 // process_* and nodejs_* families (they measure this process) are dropped and build_info's labels are
 // fixed. Probes are off (a fixture's ClusterIPs lead nowhere), so this is what detection exports.
-// Golden copies live in src/sim/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
+// Golden copies live in testkit/scenarios/golden/<scenario>.prom (`npm run generate:golden`).
 import { fileURLToPath } from 'node:url';
-import { loadScenario } from '../../src/sim/scenarios.js';
-import { crdResource, loadInto } from '../../src/sim/cluster.js';
+import { loadScenario } from '../../testkit/scenarios.js';
+import { crdResource, loadInto } from '../../testkit/demo/cluster.js';
 import { startHarness } from '../helpers/exporter.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../src/sim/scenarios/golden/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../../testkit/scenarios/golden/', import.meta.url));
 
 /** Families that describe this process, not the cluster. */
 const VOLATILE = /^(# (HELP|TYPE) )?(process_|nodejs_)/;

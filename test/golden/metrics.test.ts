@@ -5,12 +5,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listScenarios } from '../../src/sim/scenarios.js';
+import { listScenarios } from '../../testkit/scenarios.js';
 import { GOLDEN_DIR, scenarioExposition } from './exposition.js';
 
 describe('golden /metrics per scenario', () => {
   for (const name of listScenarios()) {
-    it(`${name}: /metrics equals src/sim/scenarios/golden/${name}.prom`, async () => {
+    it(`${name}: /metrics equals testkit/scenarios/golden/${name}.prom`, async () => {
       const file = join(GOLDEN_DIR, `${name}.prom`);
       assert.ok(existsSync(file), `no golden copy for ${name}: run npm run generate:golden`);
       assert.equal(

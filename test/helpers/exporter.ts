@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../../src/cluster/kubeconfig.js';
 import type { ApiConnection, ConnectionOptions } from '../../src/cluster/connection.js';
-import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../src/sim/apiserver/index.js';
+import { startFakeApiServer, writeKubeconfig, type FakeApiServer, type FakeApiServerOptions } from '../../testkit/apiserver/index.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { silentLogger, createLogger } from '../../src/log.js';

@@ -20,7 +20,7 @@ import { stringify } from 'yaml';
 import { PROMETHEUS, requireBinary } from '../artifacts/helpers.js';
 import { makePki, requireOpenssl } from '../helpers/certs.js';
 import { startHarness } from '../helpers/exporter.js';
-import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../detect/fixtures.js';
+import { ciliumConfig, ciliumDs, ciliumPod, twoNodes } from '../../testkit/objects/minimal.js';
 
 const PASSWORD = 'scrape-me';
 const DEADLINE_MS = 60_000;

@@ -17,7 +17,7 @@ import { AGENT_STATES, CONFIG_CHECKS } from '../../src/detect/types.js';
 import { PROVIDER_TYPES, detectionSources } from '../../src/components/registry.js';
 import { BUILTIN_PROBES, PROBE_PATHS } from '../../src/probe/types.js';
 import { VERDICTS } from '../../src/probe/differential.js';
-import { ciliumConfig, ciliumDs, ciliumPod, node } from '../detect/fixtures.js';
+import { ciliumConfig, ciliumDs, ciliumPod, node } from '../../testkit/objects/minimal.js';
 import { freePort } from '../probe/servers.js';
 import { observedProbers, probesEnded } from './helpers.js';
 import { startHarness } from '../helpers/exporter.js';

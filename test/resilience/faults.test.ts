@@ -15,7 +15,7 @@ import {
   kubeProxyDs,
   kubeProxyPod,
   twoNodes,
-} from '../detect/fixtures.js';
+} from '../../testkit/objects/minimal.js';
 import { observedProbers, probedService, probesEnded, rulesExcept } from './helpers.js';
 import { startHttp } from '../probe/servers.js';
 

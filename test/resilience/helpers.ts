@@ -5,7 +5,7 @@ import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import { probers as realProbers } from '../../src/probe/probers.js';
 import type { ProberTable, ProbeTarget } from '../../src/probe/types.js';
-import type { PolicyRule } from '../../src/sim/apiserver/index.js';
+import type { PolicyRule } from '../../testkit/apiserver/index.js';
 
 /** Real probers that also emit 'start' and 'end' (with the target) on `events`. */
 export function observedProbers(): { probers: ProberTable; events: EventEmitter } {

@@ -6,10 +6,13 @@ import type { ConfigCheck, Finding } from '../../detect/types.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
 import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
+/** The DaemonSets its agents run under. */
+export const DAEMONSETS = ['antrea-agent'] as const;
+
 const POD_LABELS = { app: 'antrea', component: 'antrea-agent' };
 
 export function detectAntrea(snap: ClusterSnapshot): Finding | null {
-  const dss = daemonSetsFor(snap, ['antrea-agent'], POD_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], POD_LABELS);
   const pods = podsWith(snap, [POD_LABELS]);
   if (dss.length === 0 && pods.length === 0) return null;
   const ds = dss.find((d) => d.desired > 0) ?? dss[0];

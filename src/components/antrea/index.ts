@@ -1,6 +1,6 @@
 // Antrea: replaces kube-proxy with AntreaProxy's proxyAll (antrea-config / antrea-agent.conf).
 import type { Component } from '../types.js';
-import { detectAntrea } from './detect.js';
+import { DAEMONSETS, detectAntrea } from './detect.js';
 import { locateAntreaHealth } from './health.js';
 
 export const antrea: Component = {
@@ -12,6 +12,7 @@ export const antrea: Component = {
     pods: [{ source: 'antrea-agent-pods', labels: { app: 'antrea', component: 'antrea-agent' } }],
     configMaps: ['antrea-config'],
   },
+  daemonSets: DAEMONSETS,
   detect: detectAntrea,
   checks: [],
   logPattern: 'panic|fatal|error',

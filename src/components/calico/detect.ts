@@ -5,6 +5,9 @@ import type { Finding } from '../../detect/types.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
 import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
+/** The DaemonSets its agents run under. */
+export const DAEMONSETS = ['calico-node'] as const;
+
 const POD_LABELS = { 'k8s-app': 'calico-node' };
 
 function isTrue(v: unknown): boolean {
@@ -12,7 +15,7 @@ function isTrue(v: unknown): boolean {
 }
 
 export function detectCalico(snap: ClusterSnapshot): Finding | null {
-  const dss = daemonSetsFor(snap, ['calico-node'], POD_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], POD_LABELS);
   const pods = podsWith(snap, [POD_LABELS]);
   const installation = (snap.calicoInstallations ?? []).find((i) => i.name === 'default');
   const felix = (snap.felixConfigurations ?? []).find((f) => f.name === 'default');

@@ -1,8 +1,9 @@
 // Calico: replaces kube-proxy in eBPF mode (Installation, FelixConfiguration or FELIX_BPFENABLED).
 import { RESOURCES } from '../../cluster/catalog.js';
 import type { Component } from '../types.js';
-import { detectCalico } from './detect.js';
+import { DAEMONSETS, detectCalico } from './detect.js';
 import { locateCalicoHealth } from './health.js';
+import { calicoVipCommand } from './hints.js';
 
 export const calico: Component = {
   name: 'calico',
@@ -16,9 +17,11 @@ export const calico: Component = {
       { source: 'felix-configurations', ref: RESOURCES.felixconfigurations, field: 'felixConfigurations' },
     ],
   },
+  daemonSets: DAEMONSETS,
   detect: detectCalico,
   checks: [],
   logPattern: 'panic|fatal|error',
   containers: ['calico-node'],
   health: locateCalicoHealth,
+  vipCommand: calicoVipCommand,
 };

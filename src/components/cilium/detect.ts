@@ -6,6 +6,9 @@ import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith, sourceRe
 import { kubeProxyRunning } from '../kube-proxy/detect.js';
 import { atLeast } from '../../detect/version.js';
 
+/** The DaemonSets its agents run under (GKE Dataplane V2 names Cilium's `anetd`). */
+export const DAEMONSETS = ['cilium', 'anetd'] as const;
+
 const POD_LABELS = { 'k8s-app': 'cilium' };
 export const KPR_KEY = 'kube-proxy-replacement';
 export const KPR_HEALTHZ_KEY = 'kube-proxy-replacement-healthz-bind-address';
@@ -70,7 +73,7 @@ export function readKpr(rawValue: string | undefined, version: string): KprReadi
 }
 
 export function detectCilium(snap: ClusterSnapshot): Finding | null {
-  const dss = daemonSetsFor(snap, ['cilium', 'anetd'], POD_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], POD_LABELS);
   const pods = podsWith(snap, [POD_LABELS]);
   if (dss.length === 0 && pods.length === 0) return null;
   const ds = dss.find((d) => d.name === 'anetd') ?? dss.find((d) => d.name === 'cilium') ?? dss[0];

@@ -15,3 +15,8 @@ export function ciliumExec(snap: ClusterSnapshot | undefined, f: Finding, args: 
   const target = ds ? `ds/${ds.name}` : (agentPodsOf(snap, f)[0]?.name ?? 'ds/cilium');
   return `kubectl -n ${sh(namespaceOf(snap, f))} exec ${sh(target)} -c cilium-agent -- ${ciliumDbg(f.version)} ${args}`;
 }
+
+/** The agent's service table, filtered to one VIP. */
+export function ciliumVipCommand(snap: ClusterSnapshot | undefined, f: Finding, vip: string): string {
+  return `${ciliumExec(snap, f, 'service list')} | grep -F ${sh(vip)}`;
+}

@@ -1,8 +1,9 @@
 // Cilium and its kube-proxy replacement (GKE Dataplane V2's anetd included).
 import type { Component } from '../types.js';
-import { detectCilium } from './detect.js';
+import { DAEMONSETS, detectCilium } from './detect.js';
 import { ciliumChecks } from './diagnose.js';
 import { locateCiliumHealth } from './health.js';
+import { ciliumVipCommand } from './hints.js';
 
 export const cilium: Component = {
   name: 'cilium',
@@ -13,9 +14,11 @@ export const cilium: Component = {
     pods: [{ source: 'agent-pods', labels: { 'k8s-app': 'cilium' } }],
     configMaps: ['cilium-config'],
   },
+  daemonSets: DAEMONSETS,
   detect: detectCilium,
   checks: ciliumChecks,
   logPattern: 'level=(error|fatal)|panic|kube-proxy-replacement',
   containers: ['cilium-agent'],
   health: locateCiliumHealth,
+  vipCommand: ciliumVipCommand,
 };

@@ -8,6 +8,9 @@ import { boolFlag, flagValue } from '../../detect/flags.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
 import { agentSelector, configMap, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
+/** The DaemonSets its agents run under. */
+export const DAEMONSETS = ['kube-proxy'] as const;
+
 /** Modes kube-proxy accepts; `kernelspace` is the Windows one. (`userspace` was removed in 1.26.) */
 export const KUBE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'kernelspace'] as const;
 
@@ -129,7 +132,7 @@ function labelPrefixed(labels: Record<string, string>, prefix: string): boolean 
 }
 
 function fromDaemonSet(snap: ClusterSnapshot): Finding | null {
-  const dss = daemonSetsFor(snap, ['kube-proxy'], DS_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], DS_LABELS);
   const pods = podsWith(snap, [DS_LABELS]).filter((p) => p.annotations[MIRROR] === undefined && !p.owner.startsWith('Node/'));
   if (dss.length === 0 && pods.length === 0) return null;
   const ds: SlimDaemonSet | undefined = dss.find((d) => d.desired > 0) ?? dss[0];

@@ -1,9 +1,10 @@
 // kube-proxy: a DaemonSet (kubeadm, EKS, AKS), static pods (RKE2, GKE), OpenShift's, or embedded
 // in k3s/MicroK8s. Everything the exporter knows about it starts here.
 import type { Component } from '../types.js';
-import { detectKubeProxy } from './detect.js';
+import { DAEMONSETS, detectKubeProxy } from './detect.js';
 import { kubeProxyChecks } from './diagnose.js';
 import { locateKubeProxyHealth } from './health.js';
+import { kubeProxyVipCommand } from './hints.js';
 
 export const kubeProxy: Component = {
   name: 'kube-proxy',
@@ -20,10 +21,12 @@ export const kubeProxy: Component = {
     ],
     configMaps: ['kube-proxy', 'kube-proxy-config'],
   },
+  daemonSets: DAEMONSETS,
   detect: detectKubeProxy,
   checks: kubeProxyChecks,
   // docs/runbooks/KubeProxyDown.md: what a failing kube-proxy logs
   logPattern: 'panic|fatal|error|iptables|ipvs|nftables|connection refused|timeout',
   containers: ['kube-proxy'],
   health: locateKubeProxyHealth,
+  vipCommand: kubeProxyVipCommand,
 };

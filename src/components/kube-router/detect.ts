@@ -6,10 +6,13 @@ import { boolFlag } from '../../detect/flags.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
 import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
+/** The DaemonSets its agents run under. */
+export const DAEMONSETS = ['kube-router'] as const;
+
 const POD_LABELS = { 'k8s-app': 'kube-router' };
 
 export function detectKubeRouter(snap: ClusterSnapshot): Finding | null {
-  const dss = daemonSetsFor(snap, ['kube-router'], POD_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], POD_LABELS);
   const pods = podsWith(snap, [POD_LABELS]);
   if (dss.length === 0 && pods.length === 0) return null;
   const ds = dss.find((d) => d.desired > 0) ?? dss[0];

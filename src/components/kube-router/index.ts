@@ -1,6 +1,6 @@
 // kube-router: its IPVS service proxy is on unless --run-service-proxy=false.
 import type { Component } from '../types.js';
-import { detectKubeRouter } from './detect.js';
+import { DAEMONSETS, detectKubeRouter } from './detect.js';
 import { locateKubeRouterHealth } from './health.js';
 
 export const kubeRouter: Component = {
@@ -11,6 +11,7 @@ export const kubeRouter: Component = {
   reads: {
     pods: [{ source: 'agent-pods', labels: { 'k8s-app': 'kube-router' } }],
   },
+  daemonSets: DAEMONSETS,
   detect: detectKubeRouter,
   checks: [],
   logPattern: 'panic|fatal|error',

@@ -4,12 +4,15 @@ import type { Finding } from '../../detect/types.js';
 import { imageTag, pickContainer } from '../../detect/image.js';
 import { agentSelector, daemonSetsFor, mostCommon, podsWith } from '../../detect/lookup.js';
 
+/** The DaemonSets its agents run under. */
+export const DAEMONSETS = ['ovnkube-node'] as const;
+
 const POD_LABELS = { app: 'ovnkube-node' };
 const CONTAINERS = ['ovnkube-controller', 'ovnkube-node'];
 
 export function detectOvnKubernetes(snap: ClusterSnapshot): Finding | null {
   const pods = podsWith(snap, [POD_LABELS]);
-  const dss = daemonSetsFor(snap, ['ovnkube-node'], POD_LABELS);
+  const dss = daemonSetsFor(snap, [...DAEMONSETS], POD_LABELS);
   if (pods.length === 0 && dss.length === 0) return null;
   const ds = dss.find((d) => d.desired > 0) ?? dss[0];
   const version = pods.length

@@ -1,6 +1,6 @@
 // OVN-Kubernetes: always load-balances Services in OVN (OpenShift's default network).
 import type { Component } from '../types.js';
-import { detectOvnKubernetes } from './detect.js';
+import { DAEMONSETS, detectOvnKubernetes } from './detect.js';
 import { locateOvnKubernetesHealth } from './health.js';
 
 export const ovnKubernetes: Component = {
@@ -11,6 +11,7 @@ export const ovnKubernetes: Component = {
   reads: {
     pods: [{ source: 'ovnkube-node-pods', labels: { app: 'ovnkube-node' } }],
   },
+  daemonSets: DAEMONSETS,
   detect: detectOvnKubernetes,
   checks: [],
   logPattern: 'panic|fatal|error',

@@ -3,9 +3,11 @@
 import { blamedProbes, eachVerdict, verdictName, type ProbeVerdict } from '../../probe/differential.js';
 import type { TargetResult } from '../../probe/types.js';
 import type { Check, CheckFn, CheckStatus, DiagnoseInput } from '../types.js';
-import { activeFindings, ciliumExec, daemonSetOf, namespaceOf, sh } from '../facts.js';
+import { activeFindings, daemonSetOf, namespaceOf, sh } from '../facts.js';
+import { componentOf } from '../../components/registry.js';
 
-const STATUS: Record<ProbeVerdict, CheckStatus> = {
+/** How bad each verdict is, for /diagnose and the status page. */
+export const VERDICT_STATUS: Readonly<Record<ProbeVerdict, CheckStatus>> = {
   ok: 'ok',
   endpoint_degraded: 'warn',
   backend_error: 'warn',
@@ -32,20 +34,10 @@ function serviceOf(probe: string, results: TargetResult[]): string | undefined {
 function proxyCommand(input: DiagnoseInput, vip: string): string | undefined {
   const f = activeFindings(input)[0];
   if (!f) return undefined;
-  const ns = namespaceOf(input, f);
+  const own = componentOf(f.type).vipCommand;
+  if (own) return own(input.snapshot, f, vip);
   const ds = daemonSetOf(input, f);
-  switch (f.type) {
-    case 'cilium-kpr':
-      return `${ciliumExec(input, f, 'service list')} | grep -F ${sh(vip)}`;
-    case 'kube-proxy':
-      return ds
-        ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail|sync'`
-        : `kubectl get pods -A -l component=kube-proxy -o wide`;
-    case 'calico-ebpf':
-      return `kubectl -n ${sh(ns)} exec ds/${sh(ds?.name ?? 'calico-node')} -c calico-node -- calico-node -bpf nat dump | grep -F ${sh(vip.replace(/:\d+$/, ''))}`;
-    default:
-      return ds ? `kubectl -n ${sh(ns)} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail'` : undefined;
-  }
+  return ds ? `kubectl -n ${sh(namespaceOf(input, f))} logs ds/${sh(ds.name)} --tail=200 | grep -Ei 'error|fail'` : undefined;
 }
 
 export const datapathSummary: CheckFn = (input) => {
@@ -129,7 +121,7 @@ export const datapathProbes: CheckFn = (input) => {
     // A probe with a verdict in both families gets a check per family; a single-stack one keeps its plain id.
     const name = verdictName(round.classifications, probe, family);
     const results = round.results.filter((r) => r.target.probe === probe && r.target.family === family);
-    const status = STATUS[c.verdict];
+    const status = VERDICT_STATUS[c.verdict];
     const paths = results.map((r) => ({
       path: r.target.path,
       target: hostPort(r.target.host, r.target.port),

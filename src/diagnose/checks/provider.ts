@@ -1,5 +1,10 @@
 // Who load-balances Services, whether two components fight over it, and whether we could look at all.
-import { detectionSources } from '../../components/registry.js';
+import { COMPONENTS, componentOf, DETECTION_CONFIGMAPS, detectionSources } from '../../components/registry.js';
+
+const selectorOf = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 import type { CheckFn } from '../types.js';
 import { activeFindings, daemonSetOf, findingOf, label, sh, ciliumExec } from '../facts.js';
 
@@ -52,8 +57,8 @@ export const providerVerdict: CheckFn = (input) => {
           'Nothing load-balances Services: no running kube-proxy and no active kube-proxy replacement. ClusterIP Services do not work.',
         details: v.reasons,
         evidence,
-        next: `kubectl get ds -A -o wide | grep -Ei 'kube-proxy|cilium|anetd|calico-node|antrea|kube-router|ovnkube'`,
-        more: ['kubectl -n kube-system get cm kube-proxy cilium-config'],
+        next: `kubectl get ds -A -o wide | grep -Ei '${COMPONENTS.flatMap((c) => c.daemonSets).join('|')}'`,
+        more: [`kubectl -n kube-system get cm ${DETECTION_CONFIGMAPS.join(' ')}`],
         runbook: 'ServiceProxyMissing',
       },
     ];
@@ -102,7 +107,7 @@ export const providerConflict: CheckFn = (input) => {
   const cilium = active.find((f) => f.type === 'cilium-kpr');
   const next = kpDs
     ? `kubectl -n ${sh(kpDs.namespace)} get ds ${sh(kpDs.name)} -o wide`
-    : 'kubectl get pods -A -l k8s-app=kube-proxy -o wide';
+    : `kubectl get pods -A -l ${selectorOf(componentOf('kube-proxy').reads.pods[0]!.labels)} -o wide`;
   return [
     {
       ...base,
