@@ -25,6 +25,7 @@ export interface CanaryOptions {
   log: Logger;
   settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'> & {
     podIps?: string[];
+    nodeName?: string;
   };
   recorder: CanaryRecorder;
   /** kept up to date for the metric families */
@@ -93,6 +94,7 @@ export class Canary {
       ports: s.canaryPorts,
       intervalMs: s.canaryIntervalMs,
       observer: this.observer,
+      ...(s.nodeName ? { nodeName: s.nodeName } : {}),
     });
 
     // One flip moves every family's slice: counted once, on the primary family's.

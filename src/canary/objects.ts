@@ -66,6 +66,7 @@ export function canarySlice(
   owner: SliceOwner = {},
   resourceVersion?: string,
   name: string = CANARY_NAME,
+  nodeName?: string,
 ): Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
@@ -84,19 +85,32 @@ export function canarySlice(
       ...(resourceVersion ? { resourceVersion } : {}),
     },
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
-    ...sliceBody(target),
+    ...sliceBody(target, nodeName),
   };
 }
 
-/** The fields a flip changes (a JSON merge patch replaces both arrays whole): TCP and UDP move together. */
-export function sliceBody(target: CanaryTarget): { endpoints: unknown[]; ports: unknown[] } {
+/**
+ * The fields a flip changes (a JSON merge patch replaces both arrays whole): TCP and UDP move together. The endpoint
+ * names its node as the EndpointSlice controller would: kube-proxy's nftables mode masquerades hairpin traffic (a pod
+ * reaching itself through a VIP, which the writer's own observer does) only for endpoints it knows are on its node,
+ * so without nodeName the writer's replica never sees the canary answer there.
+ */
+export function sliceBody(target: CanaryTarget, nodeName?: string): { endpoints: unknown[]; ports: unknown[] } {
   return {
-    endpoints: [{ addresses: [target.address], conditions: { ready: true, serving: true, terminating: false } }],
+    endpoints: [
+      { addresses: [target.address], conditions: { ready: true, serving: true, terminating: false }, ...(nodeName ? { nodeName } : {}) },
+    ],
     ports: [
       { name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' },
       { name: CANARY_UDP_PORT_NAME, port: target.port, protocol: 'UDP' },
     ],
   };
+}
+
+/** The node the slice's first endpoint names, if any. */
+export function sliceNodeName(obj: unknown): string | undefined {
+  const ep = (obj as { endpoints?: { nodeName?: unknown }[] } | undefined)?.endpoints?.[0];
+  return typeof ep?.nodeName === 'string' ? ep.nodeName : undefined;
 }
 
 /** True when the slice carries the UDP port too (a slice written before the canary had UDP lacks it). */

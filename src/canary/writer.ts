@@ -25,6 +25,7 @@ import {
   sliceHasUdp,
   sliceIsOurs,
   sliceName,
+  sliceNodeName,
   sliceTarget,
   type CanaryTarget,
 } from './objects.js';
@@ -40,6 +41,8 @@ export interface WriterOptions {
   intervalMs: number;
   observer: CanaryObserver;
   timeoutMs?: number;
+  /** this pod's node (downward API spec.nodeName), written into the slice's endpoint */
+  nodeName?: string;
 }
 
 /**
@@ -98,32 +101,48 @@ export class CanaryWriter extends EventEmitter {
     // Without the canary Service there is nothing a data plane could program: no changes, so no
     // pending time that would page for a missing manifest (the observer logs that once).
     if (!this.o.observer.vip) return this.scheduleFlip();
-    this.ensured = true;
-    // authoritative at takeover (the watch cache may lag a previous writer's last write)
-    const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
-    const cur = await Promise.all(names.map((n) => this.get(n)));
-    const port = sliceTarget(cur[0])?.port;
-    const fine = this.o.podIps.every((ip, i) => {
-      const t = sliceTarget(cur[i]);
-      return sliceIsOurs(cur[i]) && t?.address === ip && t.port === port && this.o.ports.includes(t.port) && sliceHasUdp(cur[i], t.port);
-    });
-    if (!fine) await this.writeAll(cur);
-    this.scheduleFlip();
+    try {
+      // authoritative at takeover (the watch cache may lag a previous writer's last write)
+      const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
+      const cur = await Promise.all(names.map((n) => this.get(n)));
+      const port = sliceTarget(cur[0])?.port;
+      const fine = this.o.podIps.every((ip, i) => {
+        const t = sliceTarget(cur[i]);
+        return (
+          sliceIsOurs(cur[i]) &&
+          t?.address === ip &&
+          t.port === port &&
+          this.o.ports.includes(t.port) &&
+          sliceHasUdp(cur[i], t.port) &&
+          (!this.o.nodeName || sliceNodeName(cur[i]) === this.o.nodeName)
+        );
+      });
+      if (!fine) await this.writeAll(cur);
+      this.ensured = true;
+    } finally {
+      // A read or write that failed (the API unreachable through a broken VIP just as this replica took the
+      // Lease back) is tried again at the next tick: found on the real cluster, the writer otherwise stayed idle
+      // until leadership changed, and the canary stopped measuring.
+      this.scheduleFlip();
+    }
   }
 
   private async flip(): Promise<void> {
     if (!this.active) return;
     if (!this.ensured) return this.ensure();
     if (!this.o.observer.vip) return this.scheduleFlip();
-    const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
-    const cur = await Promise.all(names.map((n) => this.current(n)));
-    const t = sliceTarget(cur[0]);
-    if (this.o.observer.pending && t && t.address === this.o.podIps[0]) {
-      this.emit('held');
-      return this.scheduleFlip();
+    try {
+      const names = this.o.podIps.map((ip, i) => sliceName(i, ip));
+      const cur = await Promise.all(names.map((n) => this.current(n)));
+      const t = sliceTarget(cur[0]);
+      if (this.o.observer.pending && t && t.address === this.o.podIps[0]) {
+        this.emit('held');
+        return;
+      }
+      await this.writeAll(cur);
+    } finally {
+      this.scheduleFlip();
     }
-    await this.writeAll(cur);
-    this.scheduleFlip();
   }
 
   /** Every family's slice to the next port (the primary slice's other port), all the same port. */
@@ -159,17 +178,17 @@ export class CanaryWriter extends EventEmitter {
     this.stats.writes++;
     try {
       if (!cur) {
-        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner, undefined, name), timeoutMs });
+        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner, undefined, name, this.o.nodeName), timeoutMs });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === target.address) {
         await this.o.conn.request('PATCH', `${this.path}/${name}`, {
           contentType: 'application/merge-patch+json',
-          body: { metadata: { resourceVersion: rv }, ...sliceBody(target) },
+          body: { metadata: { resourceVersion: rv }, ...sliceBody(target, this.o.nodeName) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
         await this.o.conn.request('PUT', `${this.path}/${name}`, {
-          body: canarySlice(this.o.namespace, target, owner, rv, name),
+          body: canarySlice(this.o.namespace, target, owner, rv, name, this.o.nodeName),
           timeoutMs,
         });
       }
