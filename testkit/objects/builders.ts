@@ -1,7 +1,19 @@
 // Building blocks for scenario fixtures. Deterministic: every uid, hash and suffix derives from
 // the scenario name and the object's identity, so regenerating gives byte-identical files.
 import { createHash } from 'node:crypto';
-import type { IContainer, IEnvVar, IHostPathVolumeSource, IPodSpec, IToleration, IVolume } from 'kubernetes-models/v1';
+import type {
+  IConfigMap,
+  IContainer,
+  IEnvVar,
+  IHostPathVolumeSource,
+  INamespace,
+  INode,
+  INodeCondition,
+  IPod,
+  IPodSpec,
+  IToleration,
+  IVolume,
+} from 'kubernetes-models/v1';
 
 export type Obj = Record<string, any>;
 
@@ -44,7 +56,7 @@ export function at(base: string, minutes: number): string {
 
 // ---------------------------------------------------------------- Namespaces
 
-export function namespace(ctx: Ctx, name: string, created: string, labels: Record<string, string> = {}): Obj {
+export function namespace(ctx: Ctx, name: string, created: string, labels: Record<string, string> = {}): INamespace {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -91,7 +103,7 @@ export interface NodeOpts {
   kubeadm?: boolean;
 }
 
-export function node(ctx: Ctx, o: NodeOpts): Obj {
+export function node(ctx: Ctx, o: NodeOpts): INode {
   const os = o.os ?? 'linux';
   const arch = o.arch ?? 'amd64';
   const labels: Record<string, string> = {
@@ -108,7 +120,7 @@ export function node(ctx: Ctx, o: NodeOpts): Obj {
   for (const r of o.extraRoles ?? []) labels[`node-role.kubernetes.io/${r}`] = o.roleValue ?? '';
   Object.assign(labels, o.labels ?? {});
   const ready = o.ready ?? true;
-  const conds: Obj[] = [];
+  const conds: INodeCondition[] = [];
   if (o.networkCondition) {
     conds.push({
       type: 'NetworkUnavailable',
@@ -367,10 +379,10 @@ export interface PodOpts {
   qosClass?: string;
 }
 
-export function pod(ctx: Ctx, o: PodOpts): Obj {
+export function pod(ctx: Ctx, o: PodOpts): IPod {
   const p = o.placement;
   const key = `${o.ns}/${o.name}`;
-  const spec: Obj = structuredClone(o.spec);
+  const spec: IPodSpec = structuredClone(o.spec);
   if (p.images) for (const c of spec.containers) if (p.images[c.name]) c.image = p.images[c.name];
   if (p.node) spec.nodeName = nodeName(p.node);
   if (o.priority !== undefined) spec.priority = o.priority;
@@ -686,7 +698,7 @@ export function configMap(
   created: string,
   labels?: Record<string, string>,
   annotations?: Record<string, string>,
-): Obj {
+): IConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
