@@ -11,9 +11,13 @@ import type {
   INodeCondition,
   IPod,
   IPodSpec,
+  IService,
+  IServicePort,
+  IServiceSpec,
   IToleration,
   IVolume,
 } from 'kubernetes-models/v1';
+import type { IEndpoint, IEndpointPort, IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
 
 export type Obj = Record<string, any>;
 
@@ -719,7 +723,7 @@ export function configMap(
 export interface SvcPort {
   name: string;
   port: number;
-  protocol: string;
+  protocol: IServicePort['protocol'];
   targetPort: number | string;
   nodePort?: number;
 }
@@ -735,10 +739,10 @@ export function service(
     ports: SvcPort[];
     selector?: Record<string, string>;
     created: string;
-    type?: string;
+    type?: IServiceSpec['type'];
   },
-): Obj {
-  const spec: Obj = {
+): IService {
+  const spec: IServiceSpec = {
     clusterIP: o.clusterIP,
     clusterIPs: [o.clusterIP],
     internalTrafficPolicy: 'Cluster',
@@ -765,13 +769,7 @@ export function service(
   };
 }
 
-export function endpointSliceForPods(
-  ctx: Ctx,
-  svc: Obj,
-  pods: Obj[],
-  ports: { name: string; port: number; protocol: string }[],
-  now: string,
-): Obj {
+export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: IEndpointPort[], now: string): IEndpointSlice {
   const ns = svc.metadata.namespace;
   const name = `${svc.metadata.name}-${ctx.suffix(`eps/${ns}/${svc.metadata.name}`)}`;
   const scheduled = pods.filter((p) => p.status.podIP);
@@ -803,7 +801,8 @@ export function endpointSliceForPods(
           nodeName: p.spec.nodeName,
           targetRef: { kind: 'Pod', name: p.metadata.name, namespace: ns, uid: p.metadata.uid },
         }))
-      : null,
+      : // the API server sends null for a slice without endpoints; kubernetes-models types the field as a list
+        (null as unknown as IEndpoint[]),
     ports,
   };
 }
