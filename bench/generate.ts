@@ -5,7 +5,8 @@
 // Same options → byte-identical objects (a seeded PRNG; no clock, no Math.random).
 
 import { CILIUM_AGENT_SECURITY_CONTEXT, ciliumAgentContainer, ciliumAgentLifecycle } from '../testkit/objects/cilium.js';
-import type { IEnvVar, IProbe } from 'kubernetes-models/v1';
+import type { IEnvVar, INode, IPod, IProbe, IService, IServicePort, IServiceSpec } from 'kubernetes-models/v1';
+import type { IEndpointPort, IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
 
 export type GeneratedProvider = 'cilium-kpr' | 'kube-proxy';
 
@@ -89,7 +90,9 @@ export function nodeName(i: number): string {
 const nodeIP = (i: number): string => `198.18.${(i >> 8) & 255}.${i & 255}`;
 
 /** A managedFields entry of roughly `bytes` bytes: real objects carry several KB of these. */
-function managedFields(manager: string, bytes: number, _rnd: () => number): Obj[] {
+type ManagedFields = NonNullable<NonNullable<IPod['metadata']>['managedFields']>;
+
+function managedFields(manager: string, bytes: number, _rnd: () => number): ManagedFields {
   const fields: Obj = {};
   let size = 0;
   for (let i = 0; size < bytes; i++) {
@@ -100,7 +103,7 @@ function managedFields(manager: string, bytes: number, _rnd: () => number): Obj[
   return [{ manager, operation: 'Update', apiVersion: 'v1', time: CREATED, fieldsType: 'FieldsV1', fieldsV1: fields }];
 }
 
-function node(i: number, rnd: () => number): Obj {
+function node(i: number, rnd: () => number): INode {
   const name = nodeName(i);
   const zone = `eu-west-1${ZONES[i % 3]}`;
   const images = Array.from({ length: 25 }, (_, k) => ({
@@ -197,7 +200,7 @@ function node(i: number, rnd: () => number): Obj {
 
 const env = (pairs: [string, string][]): IEnvVar[] => pairs.map(([name, value]) => ({ name, value }));
 
-function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
+function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
   const node = nodeName(i);
   const image = `quay.io/cilium/cilium:${version}@sha256:${hex(rnd, 64)}`;
   const mounts = [
@@ -324,7 +327,8 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
       conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
         type,
         status: 'True',
-        lastProbeTime: null,
+        // the API server sends null; kubernetes-models types the field as an optional string
+        lastProbeTime: null as unknown as string,
         lastTransitionTime: CREATED,
       })),
       initContainerStatuses: [
@@ -368,7 +372,7 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): Obj {
   };
 }
 
-function kubeProxyPod(i: number, rnd: () => number): Obj {
+function kubeProxyPod(i: number, rnd: () => number): IPod {
   const node = nodeName(i);
   const image = '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3';
   return {
@@ -423,7 +427,7 @@ function kubeProxyPod(i: number, rnd: () => number): Obj {
   };
 }
 
-function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () => number): Obj {
+function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () => number): IPod {
   const image = `registry.example.com/${ns}/${app}:v1.${k % 9}.${k % 5}`;
   return {
     apiVersion: 'v1',
@@ -478,9 +482,14 @@ function service(
   ns: string,
   name: string,
   clusterIP: string,
-  ports: Obj[],
-  extra: { annotations?: Obj; labels?: Obj; selector?: Obj; type?: string } = {},
-): Obj {
+  ports: IServicePort[],
+  extra: {
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    selector?: Record<string, string>;
+    type?: IServiceSpec['type'];
+  } = {},
+): IService {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -504,7 +513,7 @@ function service(
   };
 }
 
-function slice(ns: string, svc: string, ports: Obj[], endpoints: { ip: string; node: string }[]): Obj {
+function slice(ns: string, svc: string, ports: IEndpointPort[], endpoints: { ip: string; node: string }[]): IEndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -631,7 +640,7 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
   // CoreDNS: labelled k8s-app=kube-dns, which no agent selector matches.
   for (let k = 0; k < counts.corednsPods; k++) {
     const p = appPod('kube-system', 'coredns', k, k % opts.nodes, rnd);
-    p.metadata.labels = { 'k8s-app': 'kube-dns', 'pod-template-hash': '5d78c9869d' };
+    p.metadata!.labels = { 'k8s-app': 'kube-dns', 'pod-template-hash': '5d78c9869d' };
     yield p;
   }
   const host = t?.host;
@@ -677,7 +686,7 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
     const name = `svc-${s}`;
     const annotated = s < (opts.annotatedServices ?? 0);
     const port = annotated && t ? t.httpPorts[s % t.httpPorts.length]! : 80;
-    const annotations = annotated
+    const annotations: Record<string, string> = annotated
       ? { 'service-proxy-exporter.io/probe': 'true', 'service-proxy-exporter.io/path': '/' }
       : { 'meta.helm.sh/release-name': ns };
     yield service(ns, name, annotated && host ? host : svcIP(s + 100), [{ name: 'http', port, protocol: 'TCP', targetPort: 8080 }], {

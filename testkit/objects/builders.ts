@@ -1,7 +1,23 @@
 // Building blocks for scenario fixtures. Deterministic: every uid, hash and suffix derives from
 // the scenario name and the object's identity, so regenerating gives byte-identical files.
 import { createHash } from 'node:crypto';
-import type { IContainer, IEnvVar, IHostPathVolumeSource, IPodSpec, IToleration, IVolume } from 'kubernetes-models/v1';
+import type {
+  IConfigMap,
+  IContainer,
+  IEnvVar,
+  IHostPathVolumeSource,
+  INamespace,
+  INode,
+  INodeCondition,
+  IPod,
+  IPodSpec,
+  IService,
+  IServicePort,
+  IServiceSpec,
+  IToleration,
+  IVolume,
+} from 'kubernetes-models/v1';
+import type { IEndpoint, IEndpointPort, IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
 
 export type Obj = Record<string, any>;
 
@@ -44,7 +60,7 @@ export function at(base: string, minutes: number): string {
 
 // ---------------------------------------------------------------- Namespaces
 
-export function namespace(ctx: Ctx, name: string, created: string, labels: Record<string, string> = {}): Obj {
+export function namespace(ctx: Ctx, name: string, created: string, labels: Record<string, string> = {}): INamespace {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -91,7 +107,7 @@ export interface NodeOpts {
   kubeadm?: boolean;
 }
 
-export function node(ctx: Ctx, o: NodeOpts): Obj {
+export function node(ctx: Ctx, o: NodeOpts): INode {
   const os = o.os ?? 'linux';
   const arch = o.arch ?? 'amd64';
   const labels: Record<string, string> = {
@@ -108,7 +124,7 @@ export function node(ctx: Ctx, o: NodeOpts): Obj {
   for (const r of o.extraRoles ?? []) labels[`node-role.kubernetes.io/${r}`] = o.roleValue ?? '';
   Object.assign(labels, o.labels ?? {});
   const ready = o.ready ?? true;
-  const conds: Obj[] = [];
+  const conds: INodeCondition[] = [];
   if (o.networkCondition) {
     conds.push({
       type: 'NetworkUnavailable',
@@ -367,10 +383,10 @@ export interface PodOpts {
   qosClass?: string;
 }
 
-export function pod(ctx: Ctx, o: PodOpts): Obj {
+export function pod(ctx: Ctx, o: PodOpts): IPod {
   const p = o.placement;
   const key = `${o.ns}/${o.name}`;
-  const spec: Obj = structuredClone(o.spec);
+  const spec: IPodSpec = structuredClone(o.spec);
   if (p.images) for (const c of spec.containers) if (p.images[c.name]) c.image = p.images[c.name];
   if (p.node) spec.nodeName = nodeName(p.node);
   if (o.priority !== undefined) spec.priority = o.priority;
@@ -686,7 +702,7 @@ export function configMap(
   created: string,
   labels?: Record<string, string>,
   annotations?: Record<string, string>,
-): Obj {
+): IConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -707,7 +723,7 @@ export function configMap(
 export interface SvcPort {
   name: string;
   port: number;
-  protocol: string;
+  protocol: IServicePort['protocol'];
   targetPort: number | string;
   nodePort?: number;
 }
@@ -723,10 +739,10 @@ export function service(
     ports: SvcPort[];
     selector?: Record<string, string>;
     created: string;
-    type?: string;
+    type?: IServiceSpec['type'];
   },
-): Obj {
-  const spec: Obj = {
+): IService {
+  const spec: IServiceSpec = {
     clusterIP: o.clusterIP,
     clusterIPs: [o.clusterIP],
     internalTrafficPolicy: 'Cluster',
@@ -753,13 +769,7 @@ export function service(
   };
 }
 
-export function endpointSliceForPods(
-  ctx: Ctx,
-  svc: Obj,
-  pods: Obj[],
-  ports: { name: string; port: number; protocol: string }[],
-  now: string,
-): Obj {
+export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: IEndpointPort[], now: string): IEndpointSlice {
   const ns = svc.metadata.namespace;
   const name = `${svc.metadata.name}-${ctx.suffix(`eps/${ns}/${svc.metadata.name}`)}`;
   const scheduled = pods.filter((p) => p.status.podIP);
@@ -791,7 +801,8 @@ export function endpointSliceForPods(
           nodeName: p.spec.nodeName,
           targetRef: { kind: 'Pod', name: p.metadata.name, namespace: ns, uid: p.metadata.uid },
         }))
-      : null,
+      : // the API server sends null for a slice without endpoints; kubernetes-models types the field as a list
+        (null as unknown as IEndpoint[]),
     ports,
   };
 }

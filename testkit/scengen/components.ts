@@ -8,6 +8,7 @@ import {
   NODE_NAME_ENV,
   type Obj,
   type PodPlacement,
+  type SvcPort,
   apiserverService,
   at,
   configMap,
@@ -1738,7 +1739,7 @@ export interface DnsOpts {
   flavor: 'coredns' | 'k3s' | 'rke2' | 'gke-kube-dns' | 'openshift' | 'eks';
 }
 
-const DNS_PORTS = [
+const DNS_PORTS: SvcPort[] = [
   { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
   { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
   { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
@@ -1756,7 +1757,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
   let podLabels: Record<string, string> = { 'k8s-app': 'kube-dns' };
   let selector: Record<string, string> = { 'k8s-app': 'kube-dns' };
   let svcAnnotations: Record<string, string> | undefined = { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' };
-  let ports: { name: string; port: number; protocol: string; targetPort: number | string }[] = DNS_PORTS;
+  let ports: SvcPort[] = DNS_PORTS;
   let containers: IContainer[] = [
     {
       name: 'coredns',
