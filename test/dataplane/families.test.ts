@@ -7,6 +7,8 @@
 //   without an endpoint, consistent 0 (cilium/cilium#11043); answering as kube-proxy does → consistent 1.
 // Needs root and ip6tables; skipped with a message otherwise, a failure under CI=true (see dataplaneSkip).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,19 @@ import { describe, it } from 'node:test';
 import { createNetnsPair, dataplaneSkip, spawnInNamespace } from './netns.js';
 import { HC_PORT, type FamiliesDriverConfig } from './families-driver.js';
 
-const skip = await dataplaneSkip();
+const skip = (await dataplaneSkip()) ?? (await ip6tablesSkip());
+
+/** The IPv6 half needs ip6tables too (dataplaneSkip checks iptables only); mandatory under CI=true. */
+async function ip6tablesSkip(): Promise<string | undefined> {
+  const ok = await promisify(execFile)('sh', ['-c', 'command -v ip6tables-restore && command -v ip6tables-save']).then(
+    () => true,
+    () => false,
+  );
+  if (ok) return undefined;
+  const why = '`ip6tables-restore` is missing (Debian: apt-get install iptables)';
+  if (process.env.CI === 'true') throw new Error(`data-plane test cannot run under CI=true: ${why}`);
+  return `data-plane test skipped: ${why}`;
+}
 const driver = fileURLToPath(new URL('./families-driver.ts', import.meta.url));
 const NODE_B = '198.18.0.3';
 
