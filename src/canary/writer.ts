@@ -178,7 +178,10 @@ export class CanaryWriter extends EventEmitter {
     this.stats.writes++;
     try {
       if (!cur) {
-        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner, undefined, name, this.o.nodeName), timeoutMs });
+        await this.o.conn.request('POST', this.path, {
+          body: canarySlice(this.o.namespace, target, owner, undefined, name, this.o.nodeName),
+          timeoutMs,
+        });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === target.address) {
         await this.o.conn.request('PATCH', `${this.path}/${name}`, {
           contentType: 'application/merge-patch+json',

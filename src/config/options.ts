@@ -253,7 +253,8 @@ export const OPTIONS = [
     flag: 'node-name',
     envAliases: ['NODE_NAME'],
     valueName: 'NAME',
-    description: "this replica's node, set from the downward API spec.nodeName (daemonset mode: the node it watches and probes; both modes: the canary endpoint's nodeName)",
+    description:
+      "this replica's node, set from the downward API spec.nodeName (daemonset mode: the node it watches and probes; both modes: the canary endpoint's nodeName)",
     default: () => '',
     ...text,
   }),

@@ -43,6 +43,17 @@ describe('body', () => {
     });
   });
 
+  it('reads the body the real kube-proxy v1.37 sends (RFC 3339 times, healthy, per-family status), as on the test bed', () => {
+    // Copied from a kube-proxy v1.37.2 /healthz on the real-cluster test bed (docs/testbed.md).
+    const real =
+      '{"lastUpdated":"2026-12-07T21:49:38.321331204Z","currentTime":"2026-12-07T21:51:08.321282221Z","nodeEligible":true,' +
+      '"healthy":false,"status":{"IPv4":{"lastUpdated":"2026-12-07T21:49:35.39852072Z","healthy":false},' +
+      '"IPv6":{"lastUpdated":"2026-12-07T21:49:32.732289578Z","healthy":true}}}';
+    const r = readBody('kube-proxy-json', real);
+    assert.equal(r.nodeEligible, true);
+    assert.ok(Math.abs(r.syncAgeSeconds! - 90) < 0.01, `sync age ${r.syncAgeSeconds}`);
+  });
+
   it('garbage bodies give no age and never throw', () => {
     for (const b of [
       '',

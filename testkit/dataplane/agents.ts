@@ -28,10 +28,31 @@ export function goTimeString(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000000 +0000 UTC m=+${(ms / 1000).toFixed(9)}`;
 }
 
-/** kube-proxy's body: healthy sends lastUpdated = currentTime, unhealthy the last sync. */
-export function kubeProxyBody(now: number, lastSync: number, healthy: boolean, nodeEligible?: boolean): string {
-  const eligible = nodeEligible === undefined ? '' : `, "nodeEligible": ${nodeEligible}`;
-  return `{"lastUpdated": "${goTimeString(healthy ? now : lastSync)}","currentTime": "${goTimeString(now)}"${eligible}}`;
+/**
+ * kube-proxy's body: healthy sends lastUpdated = currentTime, unhealthy the last sync. `current` is the shape the real
+ * kube-proxy v1.37 sends (RFC 3339 times, `healthy`, a per-family `status`, `nodeEligible` on /healthz only: seen on
+ * the test bed, docs/testbed.md); `legacy` the `%q`-formatted pair older releases wrote.
+ */
+export function kubeProxyBody(
+  now: number,
+  lastSync: number,
+  healthy: boolean,
+  nodeEligible?: boolean,
+  shape: 'current' | 'legacy' = 'current',
+): string {
+  if (shape === 'legacy') {
+    const eligible = nodeEligible === undefined ? '' : `, "nodeEligible": ${nodeEligible}`;
+    return `{"lastUpdated": "${goTimeString(healthy ? now : lastSync)}","currentTime": "${goTimeString(now)}"${eligible}}`;
+  }
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const family = { lastUpdated: iso(lastSync), healthy };
+  return JSON.stringify({
+    lastUpdated: iso(healthy ? now : lastSync),
+    currentTime: iso(now),
+    ...(nodeEligible === undefined ? {} : { nodeEligible }),
+    healthy,
+    status: { IPv4: family, IPv6: family },
+  });
 }
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
