@@ -84,6 +84,7 @@ export class Canary {
       conn: o.conn,
       namespace: ns,
       identity,
+      mayCreate: () => this.observer.vip !== undefined,
       ...(o.timing ? { timing: o.timing } : {}),
       ...(o.reflector ? { reflector: o.reflector } : {}),
     });

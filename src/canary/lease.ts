@@ -129,6 +129,12 @@ export interface LeaseElectorOptions {
   timing?: Partial<LeaseTiming>;
   reflector?: ReflectorOptions;
   now?: () => number;
+  /**
+   * Whether a missing Lease may be created now. The canary passes "its Service exists": `helm uninstall` and
+   * `kubectl delete -k` remove the Service and the Lease while replicas are still in their termination grace period,
+   * and a replica that created the Lease again then left it behind (seen on the real cluster).
+   */
+  mayCreate?: () => boolean;
 }
 
 /**
@@ -297,6 +303,7 @@ export class LeaseElector extends EventEmitter {
       // the holder's record must stay unchanged for the whole lease before we may take over
       return this.schedule(action.untilMs - now + 10);
     }
+    if (action.kind === 'create' && this.o.mayCreate && !this.o.mayCreate()) return this.schedule(1000);
     try {
       const res =
         action.kind === 'create' ? await this.write('POST', action.spec) : await this.write('PUT', action.spec, action.resourceVersion);

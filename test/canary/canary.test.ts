@@ -331,7 +331,7 @@ async function until(what: string, ms: number, pred: () => boolean): Promise<voi
 }
 
 describe('canary without its Service', () => {
-  it('writes nothing and logs one line until the canary Service exists, then starts', async () => {
+  it('writes nothing (no Lease, no slice) and logs one line until the canary Service exists, then starts', async () => {
     const api = await startFakeApiServer();
     const client = await connectTo(api.url);
     const [p1, p2] = await freePorts(2);
@@ -356,12 +356,16 @@ describe('canary without its Service', () => {
     });
     c.start();
     try {
-      await until('writer', 3_000, () => state.writer);
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal(sliceOf(api), undefined, 'no slice without the Service');
+      // nor a Lease: an uninstall deletes the Service and the Lease while replicas still run, and a Lease created
+      // then would be left behind
+      assert.equal(state.writer, false);
+      assert.equal(api.store.list('leases', 'ns').length, 0, 'no Lease without the Service');
       assert.equal(state.pendingSince, undefined);
       assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
       api.store.apply(canaryService(1));
+      await until('writer', 3_000, () => state.writer);
       await until('the slice', 2_000, () => sliceOf(api) !== undefined);
     } finally {
       await c.stop();

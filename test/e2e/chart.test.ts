@@ -176,8 +176,9 @@ describe('the Helm chart on the real cluster', { skip, timeout: 15 * 60_000 }, (
   it('helm uninstall leaves nothing behind, the canary objects included', async () => {
     run(['uninstall', RELEASE, '-n', NS, '--wait']);
     spawnSync(c.kubectl, ['--kubeconfig', c.kubeconfig, '-n', NS, 'delete', 'secret', 'spe-web']);
+    let left: string[] = [];
     await waitFor('nothing of the release left', 120_000, () => {
-      const left = [
+      left = [
         ...kubectlJson(c, ['-n', NS, 'get', 'all,endpointslices,leases,configmaps,roles,rolebindings,serviceaccounts,networkpolicies'])
           .items,
         ...kubectlJson(c, ['get', 'clusterroles,clusterrolebindings']).items.filter((o: any) =>
@@ -189,6 +190,8 @@ describe('the Helm chart on the real cluster', { skip, timeout: 15 * 60_000 }, (
         .filter((o: any) => !(o.kind === 'ServiceAccount' && o.metadata.name === 'default'))
         .map((o: any) => `${o.kind}/${o.metadata.name}`);
       return left.length === 0 ? true : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${left.join(', ')}`);
     });
   });
 });
