@@ -7,6 +7,13 @@ import type { ResourceRef } from '../cluster/catalog.js';
 export const CANARY_NAME = 'service-proxy-exporter-canary';
 /** endpointslice.kubernetes.io/managed-by: the EndpointSlice controller leaves slices with another value alone. */
 export const MANAGED_BY = 'service-proxy-exporter.io';
+/**
+ * When the change a slice carries was made. kube-proxy's `kubeproxy_network_programming_duration_seconds` starts from
+ * it and skips slices without it (pkg/proxy/endpointschangetracker.go): with it, kube-proxy times the canary's changes
+ * too, beside `service_lb_programming_duration_seconds` (docs/benchmarks.md "The canary against the real kube-proxy").
+ */
+export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
+
 /** The canary Service's port name (manifests/base/canary-service.yaml). */
 export const CANARY_PORT_NAME = 'canary';
 /** What a canary port answers on each connection: this prefix, a space, the port, a newline. */
@@ -43,6 +50,7 @@ export function canarySlice(
   target: CanaryTarget,
   owner: SliceOwner = {},
   resourceVersion?: string,
+  changedAt?: Date,
 ): Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
@@ -59,10 +67,15 @@ export function canarySlice(
           }
         : {}),
       ...(resourceVersion ? { resourceVersion } : {}),
+      ...(changedAt ? { annotations: triggerTime(changedAt) } : {}),
     },
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
     ...sliceBody(target),
   };
+}
+
+export function triggerTime(at: Date): Record<string, string> {
+  return { [TRIGGER_TIME_ANNOTATION]: at.toISOString() };
 }
 
 /** The fields a flip changes (a JSON merge patch replaces both arrays whole). */

@@ -20,6 +20,7 @@ import {
   sliceBody,
   sliceIsOurs,
   sliceTarget,
+  triggerTime,
   type CanaryTarget,
 } from './objects.js';
 import { writeErrorReason, type WriteErrorReason } from './lease.js';
@@ -136,20 +137,24 @@ export class CanaryWriter extends EventEmitter {
     const owner = this.o.observer.vip?.uid ? { serviceUid: this.o.observer.vip.uid } : {};
     const rv = resourceVersionOf(cur);
     const timeoutMs = this.o.timeoutMs ?? 10_000;
+    const changedAt = new Date();
     this.stats.writes++;
     try {
       if (!cur) {
-        await this.o.conn.request('POST', this.path, { body: canarySlice(this.o.namespace, target, owner), timeoutMs });
+        await this.o.conn.request('POST', this.path, {
+          body: canarySlice(this.o.namespace, target, owner, undefined, changedAt),
+          timeoutMs,
+        });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
         await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, {
           contentType: 'application/merge-patch+json',
-          body: { metadata: { resourceVersion: rv }, ...sliceBody(target) },
+          body: { metadata: { resourceVersion: rv, annotations: triggerTime(changedAt) }, ...sliceBody(target) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
         await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, {
-          body: canarySlice(this.o.namespace, target, owner, rv),
+          body: canarySlice(this.o.namespace, target, owner, rv, changedAt),
           timeoutMs,
         });
       }

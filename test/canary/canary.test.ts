@@ -112,6 +112,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
 
   it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
     const { c, state, rec } = canary();
+    const startedAt = Date.now();
     c.start();
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
@@ -122,6 +123,10 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       });
       assert.equal((slice.metadata.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
       assert.equal((slice as { addressType?: string }).addressType, 'IPv4');
+      // kube-proxy times a slice change from this annotation and skips slices without it
+      const annotations = (slice.metadata.annotations ?? {}) as Record<string, string>;
+      const changed = Date.parse(String(annotations['endpoints.kubernetes.io/last-change-trigger-time']));
+      assert.ok(changed > startedAt && changed <= Date.now(), 'the last flip stamped its trigger time');
       assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
       assert.ok(ports.includes(sliceTarget(slice)!.port));
       for (const s of rec.programmed) assert.ok(s >= 0.3 && s < 0.3 + 0.05 + 0.3, `latency ${s} s for a 300 ms proxy delay`);
