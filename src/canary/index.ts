@@ -23,7 +23,10 @@ export { CANARY_NAME } from './objects.js';
 export interface CanaryOptions {
   conn: ApiConnection;
   log: Logger;
-  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'>;
+  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'> &
+    Partial<Pick<Settings, 'nodeName'>>;
+  /** this pod's name, to find its node (default $POD_NAME, which the manifests set from the downward API) */
+  podName?: string;
   recorder: CanaryRecorder;
   /** kept up to date for the metric families */
   state: CanaryState;
@@ -76,6 +79,8 @@ export class Canary {
       ports: s.canaryPorts,
       intervalMs: s.canaryIntervalMs,
       observer: this.observer,
+      ...(s.nodeName ? { nodeName: s.nodeName } : {}),
+      ...((o.podName ?? process.env.POD_NAME) ? { podName: o.podName ?? process.env.POD_NAME } : {}),
     });
 
     this.observer.on('change', () => {

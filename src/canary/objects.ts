@@ -51,6 +51,7 @@ export function canarySlice(
   owner: SliceOwner = {},
   resourceVersion?: string,
   changedAt?: Date,
+  nodeName?: string,
 ): Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
@@ -70,7 +71,7 @@ export function canarySlice(
       ...(changedAt ? { annotations: triggerTime(changedAt) } : {}),
     },
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
-    ...sliceBody(target),
+    ...sliceBody(target, nodeName),
   };
 }
 
@@ -78,10 +79,21 @@ export function triggerTime(at: Date): Record<string, string> {
   return { [TRIGGER_TIME_ANNOTATION]: at.toISOString() };
 }
 
-/** The fields a flip changes (a JSON merge patch replaces both arrays whole). */
-export function sliceBody(target: CanaryTarget): { endpoints: unknown[]; ports: unknown[] } {
+/**
+ * The fields a flip changes (a JSON merge patch replaces both arrays whole). `nodeName` is the writer's node: kube-proxy
+ * in nftables mode masquerades hairpin traffic (a pod reaching itself through a VIP) only to endpoints it knows are on
+ * its node (pkg/proxy/nftables/proxier.go, the hairpin-connections set), so without it the writer's own connections
+ * to the canary VIP never complete there and every change would look unprogrammed (docs/benchmarks.md).
+ */
+export function sliceBody(target: CanaryTarget, nodeName?: string): { endpoints: unknown[]; ports: unknown[] } {
   return {
-    endpoints: [{ addresses: [target.address], conditions: { ready: true, serving: true, terminating: false } }],
+    endpoints: [
+      {
+        addresses: [target.address],
+        conditions: { ready: true, serving: true, terminating: false },
+        ...(nodeName ? { nodeName } : {}),
+      },
+    ],
     ports: [{ name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' }],
   };
 }

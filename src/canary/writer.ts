@@ -34,6 +34,10 @@ export interface WriterOptions {
   intervalMs: number;
   observer: CanaryObserver;
   timeoutMs?: number;
+  /** this pod's node (daemonset mode knows it); otherwise looked up from `podName` */
+  nodeName?: string;
+  /** this pod's name (POD_NAME), to find its node with one list by name */
+  podName?: string;
 }
 
 /**
@@ -48,10 +52,33 @@ export class CanaryWriter extends EventEmitter {
   private busy?: Promise<void>;
   private readonly path: string;
   readonly stats = { writes: 0, gets: 0 };
+  private nodeName?: string;
 
   constructor(private readonly o: WriterOptions) {
     super();
     this.path = collectionPath(CANARY_REFS.endpointslices, o.namespace);
+    if (o.nodeName) this.nodeName = o.nodeName;
+  }
+
+  /**
+   * The node this pod runs on, for the slice's endpoint. A list by name (the role grants pods list, not get); until it
+   * answers the slice goes without, as before, and the next write asks again.
+   */
+  private async node(): Promise<string | undefined> {
+    if (this.nodeName || !this.o.podName) return this.nodeName;
+    try {
+      const selector = encodeURIComponent(`metadata.name=${this.o.podName}`);
+      const list = await this.o.conn.request<{ items?: { spec?: { nodeName?: unknown } }[] }>(
+        'GET',
+        `/api/v1/namespaces/${this.o.namespace}/pods?fieldSelector=${selector}`,
+        { timeoutMs: this.o.timeoutMs ?? 10_000 },
+      );
+      const name = list?.items?.[0]?.spec?.nodeName;
+      if (typeof name === 'string' && name) this.nodeName = name;
+    } catch {
+      // not fatal: the slice works without it everywhere but on hairpin-strict proxies
+    }
+    return this.nodeName;
   }
 
   /** Start (true) or stop (false) writing; called as leadership comes and goes. */
@@ -138,6 +165,7 @@ export class CanaryWriter extends EventEmitter {
     const rv = resourceVersionOf(cur);
     const timeoutMs = this.o.timeoutMs ?? 10_000;
     const changedAt = new Date();
+    const nodeName = await this.node();
     this.stats.writes++;
     try {
       if (!cur) {
@@ -148,13 +176,13 @@ export class CanaryWriter extends EventEmitter {
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
         await this.o.conn.request('PATCH', `${this.path}/${CANARY_NAME}`, {
           contentType: 'application/merge-patch+json',
-          body: { metadata: { resourceVersion: rv, annotations: triggerTime(changedAt) }, ...sliceBody(target) },
+          body: { metadata: { resourceVersion: rv, annotations: triggerTime(changedAt) }, ...sliceBody(target, nodeName) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
         await this.o.conn.request('PUT', `${this.path}/${CANARY_NAME}`, {
-          body: canarySlice(this.o.namespace, target, owner, rv, changedAt),
+          body: canarySlice(this.o.namespace, target, owner, rv, changedAt, nodeName),
           timeoutMs,
         });
       }

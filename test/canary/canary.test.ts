@@ -75,7 +75,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     await api.close();
   });
 
-  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string } = {}) {
+  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string; podName?: string } = {}) {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
@@ -98,6 +98,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       },
       state,
       identity: opts.identity ?? 'replica-a',
+      ...(opts.podName ? { podName: opts.podName } : {}),
       timing: {
         leaseDurationMs: 1_000,
         renewPeriodMs: 250,
@@ -111,7 +112,8 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
   }
 
   it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
-    const { c, state, rec } = canary();
+    api.put('pods', { metadata: { name: 'exporter-0', namespace: 'ns' }, spec: { nodeName: 'node-7' } });
+    const { c, state, rec } = canary({ podName: 'exporter-0' });
     const startedAt = Date.now();
     c.start();
     try {
@@ -128,6 +130,8 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       const changed = Date.parse(String(annotations['endpoints.kubernetes.io/last-change-trigger-time']));
       assert.ok(changed > startedAt && changed <= Date.now(), 'the last flip stamped its trigger time');
       assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
+      // its node, looked up by pod name: kube-proxy (nftables) masquerades hairpin traffic only to local endpoints
+      assert.equal((slice as { endpoints?: { nodeName?: string }[] }).endpoints?.[0]?.nodeName, 'node-7');
       assert.ok(ports.includes(sliceTarget(slice)!.port));
       for (const s of rec.programmed) assert.ok(s >= 0.3 && s < 0.3 + 0.05 + 0.3, `latency ${s} s for a 300 ms proxy delay`);
       assert.equal(state.writer, true);
