@@ -170,7 +170,7 @@ export class CanaryWriter extends EventEmitter {
     try {
       if (!cur) {
         await this.o.conn.request('POST', this.path, {
-          body: canarySlice(this.o.namespace, target, owner, undefined, changedAt),
+          body: canarySlice(this.o.namespace, target, owner, undefined, changedAt, nodeName),
           timeoutMs,
         });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === this.o.podIp) {
