@@ -27,6 +27,8 @@ export interface CanaryOptions {
     podIps?: string[];
     nodeName?: string;
   };
+  /** this pod's name, to find its node when NODE_NAME is not set (default $POD_NAME, from the downward API) */
+  podName?: string;
   recorder: CanaryRecorder;
   /** kept up to date for the metric families */
   state: CanaryState;
@@ -96,6 +98,7 @@ export class Canary {
       intervalMs: s.canaryIntervalMs,
       observer: this.observer,
       ...(s.nodeName ? { nodeName: s.nodeName } : {}),
+      ...((o.podName ?? process.env.POD_NAME) ? { podName: o.podName ?? process.env.POD_NAME } : {}),
     });
 
     // One flip moves every family's slice: counted once, on the primary family's.

@@ -7,6 +7,13 @@ import type { ResourceRef } from '../cluster/catalog.js';
 export const CANARY_NAME = 'service-proxy-exporter-canary';
 /** endpointslice.kubernetes.io/managed-by: the EndpointSlice controller leaves slices with another value alone. */
 export const MANAGED_BY = 'service-proxy-exporter.io';
+/**
+ * When the change a slice carries was made. kube-proxy's `kubeproxy_network_programming_duration_seconds` starts from
+ * it and skips slices without it (pkg/proxy/endpointschangetracker.go): with it, kube-proxy times the canary's changes
+ * too, beside `service_lb_programming_duration_seconds` (docs/benchmarks.md "The canary against the real kube-proxy").
+ */
+export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
+
 /** The canary Service's port names (manifests/base/canary-service.yaml): the same target port over TCP and UDP. */
 export const CANARY_PORT_NAME = 'canary';
 export const CANARY_UDP_PORT_NAME = 'canary-udp';
@@ -66,6 +73,7 @@ export function canarySlice(
   owner: SliceOwner = {},
   resourceVersion?: string,
   name: string = CANARY_NAME,
+  changedAt?: Date,
   nodeName?: string,
 ): Record<string, unknown> {
   return {
@@ -83,22 +91,32 @@ export function canarySlice(
           }
         : {}),
       ...(resourceVersion ? { resourceVersion } : {}),
+      ...(changedAt ? { annotations: triggerTime(changedAt) } : {}),
     },
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
     ...sliceBody(target, nodeName),
   };
 }
 
+export function triggerTime(at: Date): Record<string, string> {
+  return { [TRIGGER_TIME_ANNOTATION]: at.toISOString() };
+}
+
 /**
- * The fields a flip changes (a JSON merge patch replaces both arrays whole): TCP and UDP move together. The endpoint
- * names its node as the EndpointSlice controller would: kube-proxy's nftables mode masquerades hairpin traffic (a pod
- * reaching itself through a VIP, which the writer's own observer does) only for endpoints it knows are on its node,
- * so without nodeName the writer's replica never sees the canary answer there.
+ * The fields a flip changes (a JSON merge patch replaces both arrays whole): TCP and UDP move together. `nodeName` is
+ * the writer's node: kube-proxy in nftables mode masquerades hairpin traffic (a pod reaching itself through a VIP)
+ * only to endpoints it knows are on its node (pkg/proxy/nftables/proxier.go, the hairpin-connections set), so without
+ * it the writer's own connections to the canary VIP never complete there and every change would look unprogrammed
+ * (docs/benchmarks.md).
  */
 export function sliceBody(target: CanaryTarget, nodeName?: string): { endpoints: unknown[]; ports: unknown[] } {
   return {
     endpoints: [
-      { addresses: [target.address], conditions: { ready: true, serving: true, terminating: false }, ...(nodeName ? { nodeName } : {}) },
+      {
+        addresses: [target.address],
+        conditions: { ready: true, serving: true, terminating: false },
+        ...(nodeName ? { nodeName } : {}),
+      },
     ],
     ports: [
       { name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' },

@@ -27,6 +27,7 @@ import {
   sliceName,
   sliceNodeName,
   sliceTarget,
+  triggerTime,
   type CanaryTarget,
 } from './objects.js';
 import { writeErrorReason, type WriteErrorReason } from './lease.js';
@@ -41,8 +42,10 @@ export interface WriterOptions {
   intervalMs: number;
   observer: CanaryObserver;
   timeoutMs?: number;
-  /** this pod's node (downward API spec.nodeName), written into the slice's endpoint */
+  /** this pod's node (downward API spec.nodeName), written into the slice's endpoint; else looked up from `podName` */
   nodeName?: string;
+  /** this pod's name (POD_NAME), to find its node with one list by name when NODE_NAME is not set */
+  podName?: string;
 }
 
 /**
@@ -57,10 +60,33 @@ export class CanaryWriter extends EventEmitter {
   private busy?: Promise<void>;
   private readonly path: string;
   readonly stats = { writes: 0, gets: 0 };
+  private nodeName?: string;
 
   constructor(private readonly o: WriterOptions) {
     super();
     this.path = collectionPath(CANARY_REFS.endpointslices, o.namespace);
+    if (o.nodeName) this.nodeName = o.nodeName;
+  }
+
+  /**
+   * The node this pod runs on, for the slice's endpoint. A list by name (the role grants pods list, not get); until it
+   * answers the slice goes without, as before, and the next write asks again.
+   */
+  private async node(): Promise<string | undefined> {
+    if (this.nodeName || !this.o.podName) return this.nodeName;
+    try {
+      const selector = encodeURIComponent(`metadata.name=${this.o.podName}`);
+      const list = await this.o.conn.request<{ items?: { spec?: { nodeName?: unknown } }[] }>(
+        'GET',
+        `/api/v1/namespaces/${this.o.namespace}/pods?fieldSelector=${selector}`,
+        { timeoutMs: this.o.timeoutMs ?? 10_000 },
+      );
+      const name = list?.items?.[0]?.spec?.nodeName;
+      if (typeof name === 'string' && name) this.nodeName = name;
+    } catch {
+      // not fatal: the slice works without it everywhere but on hairpin-strict proxies
+    }
+    return this.nodeName;
   }
 
   /** Start (true) or stop (false) writing; called as leadership comes and goes. */
@@ -114,7 +140,7 @@ export class CanaryWriter extends EventEmitter {
           t.port === port &&
           this.o.ports.includes(t.port) &&
           sliceHasUdp(cur[i], t.port) &&
-          (!this.o.nodeName || sliceNodeName(cur[i]) === this.o.nodeName)
+          (!this.nodeName || sliceNodeName(cur[i]) === this.nodeName)
         );
       });
       if (!fine) await this.writeAll(cur);
@@ -175,23 +201,25 @@ export class CanaryWriter extends EventEmitter {
     const owner = this.o.observer.vip?.uid ? { serviceUid: this.o.observer.vip.uid } : {};
     const rv = resourceVersionOf(cur);
     const timeoutMs = this.o.timeoutMs ?? 10_000;
+    const changedAt = new Date();
+    const nodeName = await this.node();
     this.stats.writes++;
     try {
       if (!cur) {
         await this.o.conn.request('POST', this.path, {
-          body: canarySlice(this.o.namespace, target, owner, undefined, name, this.o.nodeName),
+          body: canarySlice(this.o.namespace, target, owner, undefined, name, changedAt, nodeName),
           timeoutMs,
         });
       } else if (sliceIsOurs(cur) && sliceTarget(cur)?.address === target.address) {
         await this.o.conn.request('PATCH', `${this.path}/${name}`, {
           contentType: 'application/merge-patch+json',
-          body: { metadata: { resourceVersion: rv }, ...sliceBody(target, this.o.nodeName) },
+          body: { metadata: { resourceVersion: rv, annotations: triggerTime(changedAt) }, ...sliceBody(target, nodeName) },
           timeoutMs,
         });
       } else {
         // someone else's target (a previous writer) or foreign labels: the whole object, ours
         await this.o.conn.request('PUT', `${this.path}/${name}`, {
-          body: canarySlice(this.o.namespace, target, owner, rv, name, this.o.nodeName),
+          body: canarySlice(this.o.namespace, target, owner, rv, name, changedAt, nodeName),
           timeoutMs,
         });
       }

@@ -142,7 +142,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
     await api.close();
   });
 
-  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string } = {}) {
+  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string; podName?: string } = {}) {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
@@ -165,6 +165,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
       },
       state,
       identity: opts.identity ?? 'replica-a',
+      ...(opts.podName ? { podName: opts.podName } : {}),
       timing: {
         leaseDurationMs: 1_000,
         renewPeriodMs: 250,
@@ -178,7 +179,14 @@ describe('canary against the fake API server and a loopback service proxy', () =
   }
 
   it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
-    const { c, state, rec } = canary();
+    api.store.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exporter-0', namespace: 'ns' }, spec: { nodeName: 'node-7' } } as never);
+    const { c, state, rec } = canary({ podName: 'exporter-0' });
+    const written: (string | undefined)[] = [];
+    api.store.subscribe((e) => {
+      if (e.resource.includes('endpointslices') && e.type !== 'DELETED')
+        written.push((e.object as { endpoints?: { nodeName?: string }[] }).endpoints?.[0]?.nodeName);
+    });
+    const startedAt = Date.now();
     c.start();
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
@@ -189,7 +197,14 @@ describe('canary against the fake API server and a loopback service proxy', () =
       });
       assert.equal((slice.metadata!.ownerReferences as { kind: string }[])[0]!.kind, 'Service');
       assert.equal((slice as { addressType?: string }).addressType, 'IPv4');
+      // kube-proxy times a slice change from this annotation and skips slices without it
+      const annotations = (slice.metadata!.annotations ?? {}) as Record<string, string>;
+      const changed = Date.parse(String(annotations['endpoints.kubernetes.io/last-change-trigger-time']));
+      assert.ok(changed > startedAt && changed <= Date.now(), 'the last flip stamped its trigger time');
       assert.equal(sliceTarget(slice)!.address, '127.0.0.1');
+      // its node, looked up by pod name: kube-proxy (nftables) masquerades hairpin traffic only to local endpoints
+      assert.ok(written.length >= 3);
+      assert.deepEqual(new Set(written), new Set(['node-7']), 'every write, the creation included, names the node');
       assert.ok(ports.includes(sliceTarget(slice)!.port));
       for (const s of rec.programmed) assert.ok(s >= 0.3 && s < 0.3 + 0.05 + 0.3, `latency ${s} s for a 300 ms proxy delay`);
       assert.equal(state.writer, true);
