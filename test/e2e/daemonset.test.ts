@@ -4,13 +4,12 @@
 // the exporter's ServiceAccount, the bound token naming the pod in `user.extra`), compared with the deployment's.
 // Needs root, ip, iptables and the built components; mandatory under CI=true.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
-import { apply, kubectl, kubectlJson, waitFor } from '../../testkit/cluster/testing.js';
+import { apply, kubectl, kubectlJson, waitFor, pidOf } from '../../testkit/cluster/testing.js';
 import { parseExposition, valueOf, type Sample } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -190,23 +189,6 @@ async function windowDone(c: Cluster, pod: string): Promise<void> {
     const mine = auditRequests(c).filter((r) => r.pod === pod);
     return mine.length > 0 && Date.now() - Math.min(...mine.map((r) => r.at)) > START_WINDOW_MS + STEADY_WINDOW_MS + 1000;
   });
-}
-
-function pidOf(netns: string, pattern: string): number {
-  const pids = execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
-  for (const pid of pids) {
-    try {
-      if (
-        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-          .split('\0')
-          .some((a) => a.endsWith(pattern))
-      )
-        return Number(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error(`no ${pattern} process in ${netns}`);
 }
 
 describe('daemonset mode deployed unchanged on the real cluster (2 nodes, kube-proxy iptables)', { skip, timeout: 15 * 60_000 }, () => {

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { control, down, missingPrerequisite, up, type Cluster, type ProxyMode } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
 import { kubeProxyObjects } from '../../testkit/cluster/addons.js';
-import { apply, kubectl, kubectlJson, waitFor } from '../../testkit/cluster/testing.js';
+import { apply, kubectl, kubectlJson, waitFor, pidOf } from '../../testkit/cluster/testing.js';
 import { Recorder, RULES_FILE, firingAlerts, parseExposition, valueOf, type FiringAlert, type Sample, type Target } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -145,23 +145,6 @@ async function alertsAfter(rec: Recorder, steps: number, intervalMs = 1000): Pro
 
 const names = (alerts: FiringAlert[]) => [...new Set(alerts.map((a) => a.alertname))].sort();
 const pages = (alerts: FiringAlert[]) => names(alerts.filter((a) => a.labels.severity === 'critical'));
-
-function pidOf(netns: string, pattern: string): number {
-  const pids = execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
-  for (const pid of pids) {
-    try {
-      if (
-        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-          .split('\0')
-          .some((a) => a.endsWith(pattern))
-      )
-        return Number(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error(`no ${pattern} process in ${netns}`);
-}
 
 /**
  * What a conflicting firewall does on reload: every iptables table restored whole from its own rules (kube-proxy's rules

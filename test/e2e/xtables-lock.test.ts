@@ -6,14 +6,13 @@
 // With the legacy backend the test does not apply and says so. Needs root, ip, iptables, nsenter and the built
 // components; mandatory under CI=true.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
-import { kubectl, kubectlJson, waitFor } from '../../testkit/cluster/testing.js';
+import { kubectl, kubectlJson, waitFor, pidOf } from '../../testkit/cluster/testing.js';
 import { parseExposition, valueOf, type Sample } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -28,23 +27,6 @@ const skip =
 
 const NS = 'service-proxy-exporter';
 const HOLD_MS = 60_000;
-
-function pidOf(netns: string, pattern: string): number {
-  const pids = execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
-  for (const pid of pids) {
-    try {
-      if (
-        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-          .split('\0')
-          .some((a) => a.endsWith(pattern))
-      )
-        return Number(pid);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error(`no ${pattern} process in ${netns}`);
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });

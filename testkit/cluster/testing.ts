@@ -1,6 +1,7 @@
 // Helpers for tests on the real cluster: kubectl with the admin kubeconfig, running a snippet of Node inside a pod's
 // network namespace (there is no `kubectl exec`: the kubelet here serves no API), waiting on conditions.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { control, type Cluster } from './index.js';
 
 export function kubectl(c: Cluster, args: string[], input?: string): string {
@@ -76,4 +77,33 @@ export function httpGetIn(netns: string, url: string, timeoutMs = 5000): string 
     `const r = await fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(${timeoutMs}) }); console.log(r.status + ' ' + (await r.text()));`,
     timeoutMs + 5000,
   );
+}
+
+/** The pid of the process in `netns` one of whose argv elements ends with `pattern` (e.g. kube-proxy, main.js). */
+export function pidOf(netns: string, pattern: string): number {
+  const pids = execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+  for (const pid of pids) {
+    try {
+      if (
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .some((a) => a.endsWith(pattern))
+      )
+        return Number(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no ${pattern} process in ${netns}`);
+}
+
+/** agnhost netexec, as Kubernetes' own Service e2e tests run it: HTTP on 8080 (named http), Ready when it answers. */
+export function netexecContainer(args: string[] = ['netexec', '--http-port=8080']): object {
+  return {
+    name: 'netexec',
+    image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+    args,
+    ports: [{ containerPort: 8080, name: 'http' }],
+    readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
+  };
 }
