@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
-import { apply, kubectl, kubectlJson, waitFor } from '../../testkit/cluster/testing.js';
+import { apply, kubectl, kubectlJson, waitFor, netexecContainer } from '../../testkit/cluster/testing.js';
 import { parseExposition, valueOf, type Sample } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -16,7 +16,6 @@ process.env.SPE_CLUSTER_DIR ??= `${REPO_ROOT}/.cache/cluster-test`;
 const skip = e2eSkip(missingPrerequisite({ proxyMode: 'iptables' }));
 const NS = 'service-proxy-exporter';
 const APP_NS = 'shop';
-const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
 
 function workloads(): object[] {
   const deployment = (name: string, replicas: number, node?: string) => ({
@@ -30,15 +29,7 @@ function workloads(): object[] {
         metadata: { labels: { app: name } },
         spec: {
           ...(node ? { nodeSelector: { 'kubernetes.io/hostname': node } } : {}),
-          containers: [
-            {
-              name: 'netexec',
-              image: AGNHOST,
-              args: ['netexec', '--http-port=8080'],
-              ports: [{ containerPort: 8080, name: 'http' }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
-            },
-          ],
+          containers: [netexecContainer(['netexec', '--http-port=8080'])],
         },
       },
     },

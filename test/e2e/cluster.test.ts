@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster, type ProxyMode } from '../../testkit/cluster/index.js';
 import { BRIDGE, NAME_PREFIX, NET, REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
-import { apply, httpGetIn, kubectl, kubectlJson, nodeIn, podNetns, waitFor } from '../../testkit/cluster/testing.js';
+import { apply, httpGetIn, kubectl, kubectlJson, nodeIn, podNetns, waitFor, netexecContainer } from '../../testkit/cluster/testing.js';
 import { e2eSkip } from './skip.js';
 
 // A cluster of the test run's own, apart from one a developer may have up (`npm run cluster -- up`).
@@ -35,15 +35,7 @@ function echoObjects(): object[] {
           metadata: { labels },
           spec: {
             nodeSelector: { 'kubernetes.io/hostname': nodePlan(0).name },
-            containers: [
-              {
-                name: 'netexec',
-                image: AGNHOST,
-                args: ['netexec', '--http-port=8080', '--udp-port=8081'],
-                ports: [{ containerPort: 8080, name: 'http' }],
-                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
-              },
-            ],
+            containers: [netexecContainer(['netexec', '--http-port=8080', '--udp-port=8081'])],
           },
         },
       },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
-import { apply, kubectl, kubectlJson, waitFor, pidOf } from '../../testkit/cluster/testing.js';
+import { apply, kubectl, kubectlJson, waitFor, pidOf, netexecContainer } from '../../testkit/cluster/testing.js';
 import { parseExposition, valueOf, type Sample } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -19,7 +19,6 @@ const skip = e2eSkip(missingPrerequisite({ proxyMode: 'iptables' }));
 
 const NS = 'service-proxy-exporter';
 const ECHO_NS = 'echo';
-const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
 const SELECTOR = 'app.kubernetes.io/component=exporter';
 /** How long after a replica's first request its API load is counted: start-up, then steady state. */
 const START_WINDOW_MS = 20_000;
@@ -39,15 +38,7 @@ function echoObjects(): object[] {
       metadata: { name: 'echo', namespace: ECHO_NS, labels },
       spec: {
         nodeName: nodePlan(0).name,
-        containers: [
-          {
-            name: 'netexec',
-            image: AGNHOST,
-            args: ['netexec', '--http-port=8080'],
-            ports: [{ containerPort: 8080, name: 'http' }],
-            readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
-          },
-        ],
+        containers: [netexecContainer(['netexec', '--http-port=8080'])],
       },
     },
     {

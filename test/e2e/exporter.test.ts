@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { control, down, missingPrerequisite, up, type Cluster, type ProxyMode } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
 import { kubeProxyObjects } from '../../testkit/cluster/addons.js';
-import { apply, kubectl, kubectlJson, waitFor, pidOf } from '../../testkit/cluster/testing.js';
+import { apply, kubectl, kubectlJson, waitFor, pidOf, netexecContainer } from '../../testkit/cluster/testing.js';
 import { Recorder, RULES_FILE, firingAlerts, parseExposition, valueOf, type FiringAlert, type Sample, type Target } from './alerts.js';
 import { e2eSkip } from './skip.js';
 
@@ -25,7 +25,6 @@ const skip = e2eSkip(
 
 const NS = 'service-proxy-exporter';
 const ECHO_NS = 'echo';
-const AGNHOST = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
 const ALERTS: string[] = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups
   .flatMap((g) => g.rules)
   .flatMap((r) => (r.alert ? [r.alert] : []));
@@ -45,15 +44,7 @@ function echoObjects(): object[] {
         template: {
           metadata: { labels },
           spec: {
-            containers: [
-              {
-                name: 'netexec',
-                image: AGNHOST,
-                args: ['netexec', '--http-port=8080'],
-                ports: [{ containerPort: 8080, name: 'http' }],
-                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
-              },
-            ],
+            containers: [netexecContainer(['netexec', '--http-port=8080'])],
           },
         },
       },
