@@ -130,7 +130,7 @@ export async function down(log: Log = stderrLog): Promise<void> {
     }
   }
   await tearDownAll();
-  if (s) removeCreatedPaths(s.createdPaths);
+  if (s) removeCreatedPaths(s.createdPaths, s.pid);
   const dir = stateDir();
   for (const f of ['etcd', 'pods', 'nodes', 'pki', 'state.json', 'control.sock']) rmSync(join(dir, f), { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
 // the host's filesystem (mount targets) so that `down` removes exactly that.
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { stateDir, type ClusterOptions } from './config.js';
 
 export interface ClusterState {
@@ -48,8 +49,23 @@ function emptyTree(p: string): boolean {
   return readdirSync(p).every((e) => emptyTree(join(p, e)));
 }
 
-/** Mount targets the kubelet had to create on the host, removed when nothing was put in them meanwhile. */
-export function removeCreatedPaths(paths: string[]): void {
+/** Other test bed clusters' daemons on this machine (each in a network namespace of its own, all in one pid space). */
+function otherDaemons(): number[] {
+  const r = spawnSync('pgrep', ['-f', 'testkit/cluster/daemon.ts'], { encoding: 'utf8' });
+  return r.stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
+
+/**
+ * Mount targets the kubelet had to create on the host, removed when nothing was put in them meanwhile — unless another
+ * test bed cluster runs: its containers' mounts sit on the same paths, and removing a path detaches every mount on it
+ * in every mount namespace (a CoreDNS of the other cluster lost its ServiceAccount token that way).
+ */
+export function removeCreatedPaths(paths: string[], exceptPid?: number): void {
+  if (otherDaemons().some((pid) => pid !== exceptPid)) return;
   for (const p of paths) {
     try {
       if (existsSync(p) && emptyTree(p)) rmSync(p, { recursive: true });
