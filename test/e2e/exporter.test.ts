@@ -325,6 +325,53 @@ for (const mode of ['iptables', 'nftables'] as const) {
       );
     });
 
+    it('CoreDNS scaled to 0: no_endpoint for the DNS probes, a warning, no page', async () => {
+      const rec = new Recorder(targets(c, current));
+      kubectl(c, ['-n', 'kube-system', 'scale', 'deployment', 'coredns', '--replicas=0']);
+      try {
+        const s = await until(ex.ip, 'dns no_endpoint', 120_000, (s) =>
+          verdict(s, 'dns_udp', 'no_endpoint') === 1 ? undefined : 'not yet',
+        );
+        assert.equal(valueOf(s, 'service_lb_functional'), 1);
+        const alerts = await alertsAfter(rec, 12);
+        assert.ok(names(alerts).includes('ServiceBackendUnavailable'), `fired: ${names(alerts)}`);
+        assert.deepEqual(
+          pages(alerts).filter((a) => a !== 'KubeProxyDown'),
+          [],
+        );
+      } finally {
+        kubectl(c, ['-n', 'kube-system', 'scale', 'deployment', 'coredns', '--replicas=2']);
+      }
+      await until(ex.ip, 'dns ok again', 120_000, (s) => (verdict(s, 'dns_udp', 'ok') === 1 ? undefined : 'not yet'));
+    });
+
+    it('kube-proxy removed (DaemonSet deleted, rules cleaned with --cleanup): provider none, ServiceProxyMissing, no KubeProxyDown', async () => {
+      const rec = new Recorder(targets(c, current));
+      kubectl(c, ['-n', 'kube-system', 'delete', 'daemonset', 'kube-proxy']);
+      await waitFor(
+        'kube-proxy pods gone',
+        120_000,
+        () => kubectlJson(c, ['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy']).items.length === 0,
+      );
+      for (let i = 0; i < c.opts.nodes; i++) {
+        spawnSync('ip', ['netns', 'exec', nodePlan(i).netns, join(c.bin, 'kube-proxy'), '--cleanup'], { stdio: 'ignore' });
+      }
+      try {
+        const s = await until(ex.ip, 'provider none', 120_000, (s) =>
+          valueOf(s, 'proxy_provider', { type: 'none' }) === 1 ? undefined : 'not none',
+        );
+        assert.equal(valueOf(s, 'proxy_provider', { type: 'unknown' }), 0);
+        const alerts = await alertsAfter(rec, 17);
+        assert.ok(names(alerts).includes('ServiceProxyMissing'), `fired: ${names(alerts)}`);
+        assert.ok(!names(alerts).includes('KubeProxyDown'), 'KubeProxyDown is for a kube-proxy that should run');
+      } finally {
+        apply(c, kubeProxyObjects(c.opts));
+      }
+      await until(ex.ip, 'kube-proxy back', 180_000, (s) =>
+        valueOf(s, 'service_lb_functional') === 1 && valueOf(s, 'proxy_provider', { type: 'kube-proxy' }) === 1 ? undefined : 'not back',
+      );
+    });
+
     it('without its ClusterRoleBinding: provider unknown (never none), sources down, one log line; restored: recovers without a restart', async () => {
       const crb = kubectlJson(c, ['get', 'clusterrolebinding', 'service-proxy-exporter']);
       kubectl(c, ['delete', 'clusterrolebinding', 'service-proxy-exporter']);
@@ -375,53 +422,6 @@ for (const mode of ['iptables', 'nftables'] as const) {
       process.stdout.write(`# API server restart after compaction: ${relists} lists for ${sources} sources\n`);
       const pod = kubectlJson(c, ['-n', NS, 'get', 'pod', ex.pod.metadata.name]);
       assert.equal(pod.status.containerStatuses[0].restartCount, 0, 'no restart');
-    });
-
-    it('CoreDNS scaled to 0: no_endpoint for the DNS probes, a warning, no page', async () => {
-      const rec = new Recorder(targets(c, current));
-      kubectl(c, ['-n', 'kube-system', 'scale', 'deployment', 'coredns', '--replicas=0']);
-      try {
-        const s = await until(ex.ip, 'dns no_endpoint', 120_000, (s) =>
-          verdict(s, 'dns_udp', 'no_endpoint') === 1 ? undefined : 'not yet',
-        );
-        assert.equal(valueOf(s, 'service_lb_functional'), 1);
-        const alerts = await alertsAfter(rec, 12);
-        assert.ok(names(alerts).includes('ServiceBackendUnavailable'), `fired: ${names(alerts)}`);
-        assert.deepEqual(
-          pages(alerts).filter((a) => a !== 'KubeProxyDown'),
-          [],
-        );
-      } finally {
-        kubectl(c, ['-n', 'kube-system', 'scale', 'deployment', 'coredns', '--replicas=2']);
-      }
-      await until(ex.ip, 'dns ok again', 120_000, (s) => (verdict(s, 'dns_udp', 'ok') === 1 ? undefined : 'not yet'));
-    });
-
-    it('kube-proxy removed (DaemonSet deleted, rules cleaned with --cleanup): provider none, ServiceProxyMissing, no KubeProxyDown', async () => {
-      const rec = new Recorder(targets(c, current));
-      kubectl(c, ['-n', 'kube-system', 'delete', 'daemonset', 'kube-proxy']);
-      await waitFor(
-        'kube-proxy pods gone',
-        120_000,
-        () => kubectlJson(c, ['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy']).items.length === 0,
-      );
-      for (let i = 0; i < c.opts.nodes; i++) {
-        spawnSync('ip', ['netns', 'exec', nodePlan(i).netns, join(c.bin, 'kube-proxy'), '--cleanup'], { stdio: 'ignore' });
-      }
-      try {
-        const s = await until(ex.ip, 'provider none', 120_000, (s) =>
-          valueOf(s, 'proxy_provider', { type: 'none' }) === 1 ? undefined : 'not none',
-        );
-        assert.equal(valueOf(s, 'proxy_provider', { type: 'unknown' }), 0);
-        const alerts = await alertsAfter(rec, 17);
-        assert.ok(names(alerts).includes('ServiceProxyMissing'), `fired: ${names(alerts)}`);
-        assert.ok(!names(alerts).includes('KubeProxyDown'), 'KubeProxyDown is for a kube-proxy that should run');
-      } finally {
-        apply(c, kubeProxyObjects(c.opts));
-      }
-      await until(ex.ip, 'kube-proxy back', 180_000, (s) =>
-        valueOf(s, 'service_lb_functional') === 1 && valueOf(s, 'proxy_provider', { type: 'kube-proxy' }) === 1 ? undefined : 'not back',
-      );
     });
   });
 }
