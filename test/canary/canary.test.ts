@@ -125,7 +125,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
     await api.close();
   });
 
-  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string } = {}) {
+  function canary(opts: { intervalMs?: number; podIp?: string; podIps?: string[]; identity?: string } = {}) {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
@@ -135,6 +135,7 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       settings: {
         serviceNamespace: 'ns',
         podIp: opts.podIp ?? '127.0.0.1',
+        ...(opts.podIps ? { podIps: opts.podIps } : {}),
         canaryPorts: ports,
         canaryIntervalMs: opts.intervalMs ?? 1_000,
         canaryPollMs: 50,
@@ -179,6 +180,24 @@ describe('canary against a stand-in API and a loopback service proxy', () => {
       assert.equal(state.pendingSince, undefined);
       assert.ok(rec.changes >= 3);
       assert.equal(c.view.pendingSeconds, 0);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('a dual-stack pod with a single-stack canary Service: the IPv6 slice moves along, nothing pends for it, flips go on', async () => {
+    const { c, state, rec } = canary({ podIps: ['127.0.0.1', '::1'] });
+    c.start();
+    try {
+      await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
+      const v6 = api.get('endpointslices', `${NAME}-ipv6`)!;
+      assert.equal((v6 as { addressType?: string }).addressType, 'IPv6');
+      assert.deepEqual(sliceTarget(v6), { address: '::1', port: sliceTarget(api.get('endpointslices', NAME))!.port });
+      assert.deepEqual(
+        state.series!.map((x) => `${x.protocol}/${x.family}`),
+        ['tcp/ipv4'],
+        'no series for a family the Service has no ClusterIP of, no UDP without canary-udp',
+      );
     } finally {
       await c.stop();
     }
