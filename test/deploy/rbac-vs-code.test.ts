@@ -305,11 +305,17 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
   });
 
   it('every permission in the canary Role is used by some request', () => {
-    // the second slice of an IPv6-primary pod (named after IPv4, its second family): no run here has one
+    // Not exercised here, by the same code path as the primary slice's: the second slice of an IPv6-primary
+    // pod (named after IPv4, its second family), and the whole-object rewrite (update) of the IPv6 slice,
+    // which a takeover by another pod's IPv6 does (every run here is ::1, so its slice is patched).
     const unused = unusedPermissions(
       runs.flatMap((r) => r.requests.filter((q) => q.namespace === NAMESPACE)),
       roleRules,
-    ).filter((u) => !u.endsWith('"service-proxy-exporter-canary-ipv4"'));
+    ).filter(
+      (u) =>
+        !u.endsWith('"service-proxy-exporter-canary-ipv4"') &&
+        u !== 'update discovery.k8s.io/endpointslices "service-proxy-exporter-canary-ipv6"',
+    );
     assert.deepEqual(
       unused,
       [],
