@@ -203,6 +203,12 @@ export class CanaryObserver extends EventEmitter {
     // canary Service from before UDP must not show a UDP flow pending for ever
     if (this.udpMeasured(f)) f.udp.change(target, at);
     else f.udp.baseline(target);
+    // a second family without a ClusterIP of its own (a single-stack canary Service on a dual-stack
+    // pod) cannot show a change: tracking it would pend for ever and hold every flip
+    if (f !== this.families[0] && f.clusterIp === undefined) {
+      f.tcp.baseline(target);
+      return;
+    }
     if (f.tcp.change(target, at)) {
       this.emit('change', target, f.family);
       this.poll();

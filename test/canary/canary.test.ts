@@ -142,7 +142,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
     await api.close();
   });
 
-  function canary(opts: { intervalMs?: number; podIp?: string; identity?: string; podName?: string } = {}) {
+  function canary(opts: { intervalMs?: number; podIp?: string; podIps?: string[]; identity?: string; podName?: string } = {}) {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
@@ -152,6 +152,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
       settings: {
         serviceNamespace: 'ns',
         podIp: opts.podIp ?? '127.0.0.1',
+        ...(opts.podIps ? { podIps: opts.podIps } : {}),
         canaryPorts: ports,
         canaryIntervalMs: opts.intervalMs ?? 1_000,
         canaryPollMs: 50,
@@ -179,7 +180,12 @@ describe('canary against the fake API server and a loopback service proxy', () =
   }
 
   it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
-    api.store.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exporter-0', namespace: 'ns' }, spec: { nodeName: 'node-7' } } as never);
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'exporter-0', namespace: 'ns' },
+      spec: { nodeName: 'node-7' },
+    } as never);
     const { c, state, rec } = canary({ podName: 'exporter-0' });
     const written: (string | undefined)[] = [];
     api.store.subscribe((e) => {
@@ -211,6 +217,24 @@ describe('canary against the fake API server and a loopback service proxy', () =
       assert.equal(state.pendingSince, undefined);
       assert.ok(rec.changes >= 3);
       assert.equal(c.view.pendingSeconds, 0);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('a dual-stack pod with a single-stack canary Service: the IPv6 slice moves along, nothing pends for it, flips go on', async () => {
+    const { c, state, rec } = canary({ podIps: ['127.0.0.1', '::1'] });
+    c.start();
+    try {
+      await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
+      const v6 = api.get('endpointslices', `${NAME}-ipv6`)!;
+      assert.equal((v6 as { addressType?: string }).addressType, 'IPv6');
+      assert.deepEqual(sliceTarget(v6), { address: '::1', port: sliceTarget(api.get('endpointslices', NAME))!.port });
+      assert.deepEqual(
+        state.series!.map((x) => `${x.protocol}/${x.family}`),
+        ['tcp/ipv4'],
+        'no series for a family the Service has no ClusterIP of, no UDP without canary-udp',
+      );
     } finally {
       await c.stop();
     }
