@@ -227,9 +227,9 @@ describe('canary against the fake API server and a loopback service proxy', () =
     c.start();
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
-      const v6 = api.get('endpointslices', `${NAME}-ipv6`)!;
+      const v6 = api.store.get('endpointslices', 'ns', `${NAME}-ipv6`)!;
       assert.equal((v6 as { addressType?: string }).addressType, 'IPv6');
-      assert.deepEqual(sliceTarget(v6), { address: '::1', port: sliceTarget(api.get('endpointslices', NAME))!.port });
+      assert.deepEqual(sliceTarget(v6), { address: '::1', port: sliceTarget(sliceOf(api))!.port });
       assert.deepEqual(
         state.series!.map((x) => `${x.protocol}/${x.family}`),
         ['tcp/ipv4'],
