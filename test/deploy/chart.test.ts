@@ -159,6 +159,8 @@ describe('helm chart', { skip: await helmSkip() }, () => {
       ['metrics', 9808],
       ['canary-0', 9910],
       ['canary-1', 9911],
+      ['canary-udp-0', 9910],
+      ['canary-udp-1', 9911],
     ]);
     // a changed config file rolls the pods
     assert.match(workload(objs).spec.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
@@ -397,7 +399,7 @@ describe('helm chart', { skip: await helmSkip() }, () => {
       one(objs, 'Role')
         .rules.filter((r: any) => r.resourceNames)
         .map((r: any) => r.resourceNames),
-      [[CANARY], [CANARY], [CANARY]],
+      [[CANARY, `${CANARY}-ipv4`, `${CANARY}-ipv6`], [CANARY], [CANARY]],
     );
   });
 
