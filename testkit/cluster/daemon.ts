@@ -18,6 +18,7 @@ import { routeServicesFromHost, setUpHost, setUpNode, tearDownAll } from './netw
 import { ApiClient } from './api.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { imageTable } from './kubelet/images.js';
+import { STAGE } from './kubelet/pod.js';
 import { coreDnsObjects, kubeProxyObjects, monitoringCrds } from './addons.js';
 import { run } from './exec.js';
 import { readState, writeState, removeCreatedPaths, type ClusterState } from './state.js';
@@ -136,6 +137,11 @@ async function main(): Promise<void> {
       state.createdPaths.push(path);
       writeState(state);
     };
+    // The staging folder every container's mount namespace mounts its own tmpfs on (kubelet/pod.ts).
+    if (!existsSync(STAGE)) {
+      mkdirSync(STAGE, { recursive: true });
+      createdOnHost(STAGE);
+    }
     for (const p of plans) {
       const k = new Kubelet(p, kubeletApi, opts, images, dir, createdOnHost, log);
       await k.register();

@@ -26,6 +26,9 @@ export interface NodeContext {
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15, SIGABRT: 6 };
 
+/** Where a container's mount namespace stages its volumes (a tmpfs of its own there; the folder is made by the daemon). */
+export const STAGE = '/run/tb-stage';
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 interface Mount {
@@ -258,8 +261,11 @@ export class PodRunner {
    * (iproute2 unshares one, as slave of the host's), a shell bind-mounts the volumes there, then execs the program.
    */
   private launcher(mounts: Mount[], argv: string[]): string[] {
-    const lines = ['set -e'];
-    for (const m of mounts) {
+    // Every source is first bind-mounted into a private staging tmpfs, then the targets are mounted from there,
+    // parents before children as a runtime does: a target may hide a later mount's source otherwise (an emptyDir at
+    // /tmp hid a checkout under /tmp, where the pods' volumes live).
+    const lines = ['set -e', `mount -t tmpfs tb-stage ${STAGE}`];
+    const staged = mounts.map((m, i) => {
       let isFile: boolean;
       try {
         isFile = statSync(m.source).isFile();
@@ -267,7 +273,13 @@ export class PodRunner {
         isFile = false;
       }
       this.ensureTarget(m.target, isFile);
-      lines.push(`mount --bind ${q(m.source)} ${q(m.target)}`);
+      const stage = `${STAGE}/${i}`;
+      lines.push(isFile ? `touch ${stage}` : `mkdir ${stage}`);
+      lines.push(`mount --bind ${q(m.source)} ${stage}`);
+      return { ...m, stage };
+    });
+    for (const m of [...staged].sort((a, b) => a.target.split('/').length - b.target.split('/').length)) {
+      lines.push(`mount --bind ${m.stage} ${q(m.target)}`);
       if (m.readOnly) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
     }
     // A container runtime gives every pod a UTS namespace named after it (agnhost's /hostname answers with it);
