@@ -44,9 +44,10 @@ describe('status page in a browser', () => {
       const cells = (await row.locator('td').allInnerTexts()).map((s) => s.trim());
       assert.equal(cells[0], 'apiserver');
       assert.ok(['vip', 'endpoint'].includes(cells[1]!), cells.join(' | '));
-      assert.match(cells[2]!, /^[\d.:[\]a-f]+:\d+$/, 'target host:port');
-      assert.ok(['success', 'failed'].includes(cells[3]!), cells.join(' | '));
-      assert.match(cells[5]!, /\d+(\.\d+)? (ms|s)$/, 'latency');
+      assert.ok(['ipv4', 'ipv6'].includes(cells[2]!), `IP family: ${cells.join(' | ')}`);
+      assert.match(cells[3]!, /^[\d.:[\]a-f]+:\d+$/, 'target host:port');
+      assert.ok(['success', 'failed'].includes(cells[4]!), cells.join(' | '));
+      assert.match(cells[6]!, /\d+(\.\d+)? (ms|s)$/, 'latency');
       const link = page.locator('#config-issues a.runbook').first();
       assert.equal(await link.innerText(), 'ServiceProxyConfigInvalid');
       assert.equal(
