@@ -2,7 +2,7 @@
 // started as a container runtime would start it, its probes, and the status the kubelet reports for it.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CLUSTER_DOMAIN, NET, type ClusterOptions, type NodePlan } from '../config.js';
+import { CLUSTER_DOMAIN, NET, REPO_ROOT, type ClusterOptions, type NodePlan } from '../config.js';
 import type { ApiClient } from '../api.js';
 import { ManagedProcess, type ExitInfo } from '../process.js';
 import { setUpPod, tearDownPod, type PodNet } from '../network.js';
@@ -278,6 +278,18 @@ export class PodRunner {
       lines.push(`mount --bind ${q(m.source)} ${stage}`);
       return { ...m, stage };
     });
+    // The image's own files (this project's image is the checkout's dist/) are staged too when a mount would hide
+    // them: an emptyDir at /tmp hides a checkout under /tmp.
+    const hidden = (path: string) => mounts.some((m) => path === m.target || path.startsWith(`${m.target.replace(/\/$/, '')}/`));
+    const extra: string[] = [];
+    argv = argv.map((a) => {
+      if (!a.startsWith('/') || !existsSync(a) || !hidden(a)) return a;
+      const root = a.startsWith(`${REPO_ROOT}/`) ? REPO_ROOT : dirname(a);
+      let i = extra.indexOf(root);
+      if (i < 0) i = extra.push(root) - 1;
+      return `${STAGE}/image${i}${a.slice(root.length)}`;
+    });
+    extra.forEach((root, i) => lines.push(`mkdir ${STAGE}/image${i}`, `mount --bind ${q(root)} ${STAGE}/image${i}`));
     for (const m of [...staged].sort((a, b) => a.target.split('/').length - b.target.split('/').length)) {
       lines.push(`mount --bind ${m.stage} ${q(m.target)}`);
       if (m.readOnly) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
