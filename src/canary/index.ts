@@ -87,6 +87,7 @@ export class Canary {
       namespace: ns,
       identity,
       mayCreate: () => this.observer.vip !== undefined,
+      ownerUid: () => this.observer.vip?.uid,
       ...(o.timing ? { timing: o.timing } : {}),
       ...(o.reflector ? { reflector: o.reflector } : {}),
     });

@@ -135,6 +135,11 @@ export interface LeaseElectorOptions {
    * and a replica that created the Lease again then left it behind (seen on the real cluster).
    */
   mayCreate?: () => boolean;
+  /**
+   * The canary Service's uid: the Lease is written as owned by it, so the garbage collector removes a Lease that a
+   * terminating replica wrote again during an uninstall, once the Service is gone.
+   */
+  ownerUid?: () => string | undefined;
 }
 
 /**
@@ -360,10 +365,16 @@ export class LeaseElector extends EventEmitter {
 
   private write(method: 'POST' | 'PUT', spec: LeaseSpec, resourceVersion?: string, timeoutMs?: number): Promise<unknown> {
     this.stats.writes++;
+    const owner = this.o.ownerUid?.();
     const body = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: CANARY_NAME, namespace: this.o.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+      metadata: {
+        name: CANARY_NAME,
+        namespace: this.o.namespace,
+        ...(resourceVersion ? { resourceVersion } : {}),
+        ...(owner ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: CANARY_NAME, uid: owner }] } : {}),
+      },
       spec,
     };
     return this.o.conn.request(method, method === 'POST' ? this.path : `${this.path}/${CANARY_NAME}`, {
