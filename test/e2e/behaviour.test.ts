@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
 import { apply, kubectl, kubectlJson, waitFor, netexecContainer } from '../../testkit/cluster/testing.js';
-import { parseExposition, valueOf, type Sample } from './alerts.js';
+import { valueOf } from './alerts.js';
+import { scrape } from './exporter-scrape.js';
 import { e2eSkip } from './skip.js';
 
 process.env.SPE_CLUSTER_DIR ??= `${REPO_ROOT}/.cache/cluster-test`;
@@ -63,11 +64,6 @@ function workloads(): object[] {
       },
     },
   ];
-}
-
-async function scrape(ip: string): Promise<Sample[]> {
-  const res = await fetch(`http://${ip}:9808/metrics`, { signal: AbortSignal.timeout(5000) });
-  return parseExposition(await res.text());
 }
 
 describe('the bug classes users hit, against the real kube-proxy on a dual-stack cluster', { skip, timeout: 10 * 60_000 }, () => {

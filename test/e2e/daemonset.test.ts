@@ -4,13 +4,14 @@
 // the exporter's ServiceAccount, the bound token naming the pod in `user.extra`), compared with the deployment's.
 // Needs root, ip, iptables and the built components; mandatory under CI=true.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { down, missingPrerequisite, up, type Cluster } from '../../testkit/cluster/index.js';
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
 import { apply, kubectl, kubectlJson, waitFor, pidOf, netexecContainer } from '../../testkit/cluster/testing.js';
-import { parseExposition, valueOf, type Sample } from './alerts.js';
+import { valueOf } from './alerts.js';
+import { exporterLog, scrape, until, verdict } from './exporter-scrape.js';
 import { e2eSkip } from './skip.js';
 
 process.env.SPE_CLUSTER_DIR ??= `${REPO_ROOT}/.cache/cluster-test`;
@@ -72,32 +73,6 @@ function replicas(c: Cluster): Replica[] {
     .items.filter((p: any) => !p.metadata.deletionTimestamp && p.status.podIP)
     .map((p: any) => ({ name: p.metadata.name, ip: p.status.podIP, node: p.spec.nodeName }))
     .sort((a: Replica, b: Replica) => a.node.localeCompare(b.node));
-}
-
-async function scrape(ip: string): Promise<Sample[]> {
-  const res = await fetch(`http://${ip}:9808/metrics`, { signal: AbortSignal.timeout(5000) });
-  assert.equal(res.status, 200);
-  return parseExposition(await res.text());
-}
-
-async function until(ip: string, what: string, timeoutMs: number, check: (s: Sample[]) => string | undefined): Promise<Sample[]> {
-  let last = '';
-  return waitFor(what, timeoutMs, async () => {
-    const s = await scrape(ip);
-    const problem = check(s);
-    last = problem ?? '';
-    return problem === undefined ? s : undefined;
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${last}`);
-  });
-}
-
-const verdict = (s: Sample[], probe: string, v: string) => valueOf(s, 'service_lb_probe_verdict', { probe, verdict: v });
-
-function exporterLog(c: Cluster, pod: string): string {
-  const dir = join(c.dir, 'logs', 'pods');
-  const d = readdirSync(dir).find((f) => f.startsWith(`${NS}_${pod}_`));
-  return d ? readFileSync(join(dir, d, 'exporter.log'), 'utf8') : '';
 }
 
 interface AuditRequest {

@@ -5,7 +5,7 @@
 // Needs root, ip, iptables/nft, promtool and the built components; mandatory under CI=true.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -13,7 +13,8 @@ import { control, down, missingPrerequisite, up, type Cluster, type ProxyMode } 
 import { REPO_ROOT, nodePlan } from '../../testkit/cluster/config.js';
 import { kubeProxyObjects } from '../../testkit/cluster/addons.js';
 import { apply, kubectl, kubectlJson, waitFor, pidOf, netexecContainer } from '../../testkit/cluster/testing.js';
-import { Recorder, RULES_FILE, firingAlerts, parseExposition, valueOf, type FiringAlert, type Sample, type Target } from './alerts.js';
+import { Recorder, RULES_FILE, firingAlerts, valueOf, type FiringAlert, type Target } from './alerts.js';
+import { exporterLog, scrape, until, verdict } from './exporter-scrape.js';
 import { e2eSkip } from './skip.js';
 
 process.env.SPE_CLUSTER_DIR ??= `${REPO_ROOT}/.cache/cluster-test`;
@@ -77,33 +78,6 @@ function exporterPod(c: Cluster): Exporter {
   const pod = pods[0];
   const node = pod.spec.nodeName as string;
   return { pod, ip: pod.status.podIP, node, nodeIndex: Number(node.replace('node-', '')) - 1 };
-}
-
-async function scrape(ip: string): Promise<Sample[]> {
-  const res = await fetch(`http://${ip}:9808/metrics`, { signal: AbortSignal.timeout(5000) });
-  assert.equal(res.status, 200);
-  return parseExposition(await res.text());
-}
-
-/** Wait until the exporter's scrape satisfies `check` (returns a failure description, or undefined when satisfied). */
-async function until(ip: string, what: string, timeoutMs: number, check: (s: Sample[]) => string | undefined): Promise<Sample[]> {
-  let last = '';
-  return waitFor(`${what} (${last})`, timeoutMs, async () => {
-    const s = await scrape(ip);
-    const problem = check(s);
-    last = problem ?? '';
-    return problem === undefined ? s : undefined;
-  }).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${last}`);
-  });
-}
-
-const verdict = (s: Sample[], probe: string, v: string) => valueOf(s, 'service_lb_probe_verdict', { probe, verdict: v });
-
-function exporterLog(c: Cluster, pod: any): string {
-  const dir = join(c.dir, 'logs', 'pods');
-  const d = readdirSync(dir).find((f) => f.startsWith(`${NS}_${pod.metadata.name}_`));
-  return d ? readFileSync(join(dir, d, 'exporter.log'), 'utf8') : '';
 }
 
 /** kube-prometheus-stack scrapes the exporter (ServiceMonitor) and kube-proxy (job `kube-proxy`); so does the recorder. */
@@ -209,7 +183,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       // In-cluster for real: the projected token and KUBERNETES_SERVICE_HOST, i.e. the API through the kubernetes VIP.
       const env = readFileSync(`/proc/${pidOf(podNetns(ex), 'main.js')}/environ`, 'utf8');
       assert.match(env, /KUBERNETES_SERVICE_HOST=198\.18\.64\.1\0/);
-      assert.doesNotMatch(exporterLog(c, ex.pod), /\b403\b|forbidden/i);
+      assert.doesNotMatch(exporterLog(c, ex.pod.metadata.name), /\b403\b|forbidden/i);
     });
 
     it('measures service programming through the canary against the real kube-proxy', async () => {
@@ -390,7 +364,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
         );
         assert.equal(valueOf(s, 'proxy_provider', { type: 'none' }), 0);
         assert.ok(s.some((x) => x.name === 'service_proxy_exporter_source_up' && x.value === 0));
-        assert.match(exporterLog(c, ex.pod), /forbidden|403/i);
+        assert.match(exporterLog(c, ex.pod.metadata.name), /forbidden|403/i);
       } finally {
         apply(c, [{ ...crb, metadata: { name: crb.metadata.name, labels: crb.metadata.labels } }]);
       }
