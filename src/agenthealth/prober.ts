@@ -139,7 +139,8 @@ export async function probeNode(
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** A sleep that ends early when `signal` aborts (a round's workers wait on their round's own signal). */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
     const t = setTimeout(done, ms);

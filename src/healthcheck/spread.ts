@@ -3,6 +3,7 @@
 // does (src/agenthealth/prober.ts), so thousands of nodes × Services never burst. Never throws: `run`
 // must not (the caller turns every outcome into a value).
 import { setMaxListeners } from 'node:events';
+import { sleep } from '../agenthealth/prober.js';
 
 export interface SpreadOptions {
   concurrency: number;
@@ -13,18 +14,6 @@ export interface SpreadOptions {
 }
 
 export const DEFAULT_MAX_GAP_MS = 50;
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 export async function spreadRun<T>(jobs: readonly T[], run: (job: T) => Promise<void>, o: SpreadOptions): Promise<void> {
   const n = jobs.length;
