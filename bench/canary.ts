@@ -55,7 +55,7 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
       canaryPollMs: 200,
       probeTimeoutMs: 1000,
     },
-    recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {} },
+    recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {}, checkFailed() {} },
     state,
     timing: DEFAULT_LEASE_TIMING,
   });

@@ -286,6 +286,27 @@ export const FAMILIES: readonly Family[] = [
       '(200 where no ready endpoint runs: the load balancer black-holes traffic), refuses_with_endpoint (not 200 where one runs).',
     labelNames: ['probe', 'kind'],
   },
+  // Behaviour checks (src/canary/checks.ts): what users' worst service-proxy bugs break, checked every round.
+  {
+    kind: 'state',
+    type: 'gauge',
+    name: 'service_lb_check_success',
+    help:
+      'Behaviour checks: session_affinity (every connection of a round through the sessionAffinity: ClientIP canary Service reached one target), ' +
+      'hairpin (the canary writer reached its own pod through the canary VIP); 1 pass, 0 fail. Absent where the check does not apply (reason on /diagnose).',
+    labelNames: ['check'],
+    collect: (s) =>
+      (s.checks ?? []).flatMap((c) =>
+        c.notApplicable !== undefined || c.success === undefined ? [] : [{ labels: { check: c.check }, value: flag(c.success) }],
+      ),
+  },
+  {
+    kind: 'event',
+    type: 'counter',
+    name: 'service_lb_check_failures_total',
+    help: 'Failed behaviour check rounds, per check (session_affinity, hairpin).',
+    labelNames: ['check'],
+  },
   {
     kind: 'event',
     type: 'counter',

@@ -13,6 +13,7 @@ import {
 } from './families.js';
 import { Exposition, samplesToken } from './exposition.js';
 import { MISMATCH_KINDS, type MismatchKind } from '../healthcheck/compare.js';
+import { BEHAVIOUR_CHECKS, type BehaviourCheck } from '../state/checks.js';
 
 export interface ProbeObservation {
   probe: string;
@@ -38,6 +39,8 @@ export interface CanaryRecorder {
   change(): void;
   programmed(seconds: number, protocol: 'tcp' | 'udp', family: 'ipv4' | 'ipv6'): void;
   writeError(resource: (typeof CANARY_WRITE_RESOURCES)[number], reason: (typeof CANARY_WRITE_ERROR_REASONS)[number]): void;
+  /** a behaviour check's round failed (src/canary/checks.ts) */
+  checkFailed(check: BehaviourCheck): void;
 }
 
 /** What the health-check node port pipeline (src/app/health-checks.ts) feeds. */
@@ -74,6 +77,7 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
     'service_lb_programming_duration_seconds',
     'service_lb_programming_changes_total',
     'service_proxy_exporter_canary_write_errors_total',
+    'service_lb_check_failures_total',
   ]);
   for (const f of FAMILIES) {
     const common = {
@@ -145,25 +149,29 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
       crashes.inc();
     },
   };
-  const [CHANGES, PROGRAMMING, WRITE_ERRORS] = [
+  const [CHANGES, PROGRAMMING, WRITE_ERRORS, CHECK_FAILURES] = [
     'service_lb_programming_changes_total',
     'service_lb_programming_duration_seconds',
     'service_proxy_exporter_canary_write_errors_total',
+    'service_lb_check_failures_total',
   ];
   const changes = counters.get(CHANGES)!;
   const programming = histograms.get(PROGRAMMING)!;
   const writeErrors = counters.get(WRITE_ERRORS)!;
+  const checkFailures = counters.get(CHECK_FAILURES)!;
   const canary: CanaryRecorder = {
     init() {
       for (const [name, m] of [
         ['service_lb_programming_duration_seconds', programming],
         ['service_lb_programming_changes_total', changes],
         ['service_proxy_exporter_canary_write_errors_total', writeErrors],
+        ['service_lb_check_failures_total', checkFailures],
       ] as const) {
         if (!registry.getSingleMetric(name)) registry.registerMetric(m);
       }
-      changed(CHANGES, PROGRAMMING, WRITE_ERRORS);
+      changed(CHANGES, PROGRAMMING, WRITE_ERRORS, CHECK_FAILURES);
       changes.inc(0);
+      for (const check of BEHAVIOUR_CHECKS) checkFailures.inc({ check }, 0);
       for (const resource of CANARY_WRITE_RESOURCES)
         for (const reason of CANARY_WRITE_ERROR_REASONS) writeErrors.inc({ resource, reason }, 0);
     },
@@ -178,6 +186,10 @@ export function createMetrics(getState: () => ExporterState, opts: { defaultMetr
     writeError: (resource, reason) => {
       changed(WRITE_ERRORS);
       writeErrors.inc({ resource, reason });
+    },
+    checkFailed: (check) => {
+      changed(CHECK_FAILURES);
+      checkFailures.inc({ check });
     },
   };
   const MISMATCHES = 'service_lb_health_check_mismatches_total';

@@ -145,7 +145,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
   function canary(opts: { intervalMs?: number; podIp?: string; podIps?: string[]; identity?: string; podName?: string } = {}) {
     const log = capture();
     const state: CanaryState = { writer: false, changes: 0 };
-    const rec = { programmed: [] as number[], changes: 0, errors: [] as string[] };
+    const rec = { programmed: [] as number[], changes: 0, errors: [] as string[], checkFailures: [] as string[] };
     const c = new Canary({
       conn: client.conn,
       log: log.logger,
@@ -163,6 +163,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
         change: () => rec.changes++,
         programmed: (s) => rec.programmed.push(s),
         writeError: (r, why) => rec.errors.push(`${r}/${why}`),
+        checkFailed: (check) => rec.checkFailures.push(check),
       },
       state,
       identity: opts.identity ?? 'replica-a',
@@ -387,7 +388,7 @@ describe('canary without its Service', () => {
         canaryPollMs: 50,
         probeTimeoutMs: 500,
       },
-      recorder: { init() {}, change() {}, programmed() {}, writeError() {} },
+      recorder: { init() {}, change() {}, programmed() {}, writeError() {}, checkFailed() {} },
       state,
       identity: 'solo',
       timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
