@@ -54,6 +54,7 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
       canaryIntervalMs: intervalMs,
       canaryPollMs: 200,
       probeTimeoutMs: 1000,
+      probeIntervalMs: 15_000,
     },
     recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {}, checkFailed() {} },
     state,

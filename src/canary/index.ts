@@ -13,6 +13,10 @@ import { LeaseElector, type LeaseTiming } from './lease.js';
 import { listenCanaryPorts, type CanaryListeners } from './listeners.js';
 import { CanaryObserver } from './observer.js';
 import { CanaryWriter } from './writer.js';
+import { AffinityCanary } from './affinity.js';
+import { BehaviourChecks } from './checks.js';
+import { askIdentity } from './listeners.js';
+import type { BehaviourCheckView } from '../state/checks.js';
 import { CANARY_NAME, CANARY_PROTOCOLS, familyOf, sliceName, type CanaryProtocol, type IpFamily } from './objects.js';
 import type { CanaryView } from '../state/canary.js';
 
@@ -23,7 +27,10 @@ export { CANARY_NAME } from './objects.js';
 export interface CanaryOptions {
   conn: ApiConnection;
   log: Logger;
-  settings: Pick<Settings, 'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs'> & {
+  settings: Pick<
+    Settings,
+    'serviceNamespace' | 'podIp' | 'canaryPorts' | 'canaryIntervalMs' | 'canaryPollMs' | 'probeTimeoutMs' | 'probeIntervalMs'
+  > & {
     podIps?: string[];
     nodeName?: string;
   };
@@ -32,6 +39,8 @@ export interface CanaryOptions {
   recorder: CanaryRecorder;
   /** kept up to date for the metric families */
   state: CanaryState;
+  /** the last probe round's service_lb_functional (hairpin is not judged while VIPs do not forward) */
+  functional?: () => boolean | undefined;
   /** default: $POD_NAME (or the host name) and a random suffix, as client-go's examples do */
   identity?: string;
   timing?: Partial<LeaseTiming>;
@@ -61,6 +70,10 @@ export class Canary {
   readonly observer: CanaryObserver;
   readonly elector: LeaseElector;
   readonly writer: CanaryWriter;
+  /** the session-affinity canary's Service and slices */
+  readonly affinity: AffinityCanary;
+  /** session_affinity and hairpin (service_lb_check_success) */
+  readonly checks: BehaviourChecks;
   private listeners?: CanaryListeners;
   private listening?: Promise<void>;
   private readonly o: CanaryOptions;
@@ -101,6 +114,38 @@ export class Canary {
       ...(s.nodeName ? { nodeName: s.nodeName } : {}),
       ...((o.podName ?? process.env.POD_NAME) ? { podName: o.podName ?? process.env.POD_NAME } : {}),
     });
+    this.affinity = new AffinityCanary(
+      {
+        conn: o.conn,
+        namespace: ns,
+        podIps: this.podIps,
+        ports: s.canaryPorts,
+        timeoutMs: s.probeTimeoutMs,
+        ...(o.reflector ? { reflector: o.reflector } : {}),
+      },
+      () => this.writer.node(),
+    );
+    this.checks = new BehaviourChecks(
+      {
+        writer: () => this.elector.isLeader,
+        podIps: this.podIps,
+        canaryVip: () => {
+          const vip = this.observer.vip;
+          if (!vip) return undefined;
+          return {
+            port: vip.port,
+            families: this.observer.families.flatMap((f) => (f.clusterIp ? [{ family: f.family, clusterIp: f.clusterIp }] : [])),
+          };
+        },
+        canaryTargetAddress: () => this.observer.tracker.view.target?.address,
+        affinity: () => ({ synced: this.affinity.synced, svc: this.affinity.svc, slices: this.affinity.sliceObjects() }),
+        ...(o.functional ? { functional: o.functional } : {}),
+        beforeRound: () => this.affinity.reconcile(),
+        ask: (host, port, signal) => askIdentity(host, port, s.probeTimeoutMs, signal),
+      },
+      o.recorder,
+      s.probeIntervalMs,
+    );
 
     // One flip moves every family's slice: counted once, on the primary family's.
     this.observer.on('change', (_t: unknown, family: IpFamily) => {
@@ -128,16 +173,19 @@ export class Canary {
         });
     };
     this.observer.on('source', watchState);
+    this.affinity.on('source', watchState);
     this.elector.on('source', watchState);
     this.elector.on('leader', (on: boolean) => {
       log.info(on ? 'canary writer: this replica holds the canary Lease' : 'canary writer: this replica no longer holds the canary Lease', {
         identity,
       });
       this.writer.setActive(on);
+      this.affinity.setActive(on);
       this.sync();
     });
     this.elector.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('lease', reason));
     this.writer.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('endpointslice', reason));
+    this.affinity.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('endpointslice', reason));
     // One line per episode: the role is given up, writes are retried with backoff, observing goes on.
     this.elector.on('forbidden', (error: string) => {
       log.warn('canary writes forbidden: not writing the canary, retrying with backoff; observing continues', { error });
@@ -148,6 +196,7 @@ export class Canary {
       this.sync();
     });
     this.writer.on('forbidden', (error: string) => this.elector.relinquish(error));
+    this.affinity.on('forbidden', (error: string) => this.elector.relinquish(error));
     this.writer.on('wrote', () => this.elector.confirmWritable());
     o.recorder.init();
     this.sync();
@@ -211,6 +260,7 @@ export class Canary {
           };
         }),
       ),
+      checks: this.checks.view.map((c): BehaviourCheckView => ({ ...c })),
     };
   }
 
@@ -229,6 +279,8 @@ export class Canary {
       },
     );
     this.observer.start();
+    this.affinity.start();
+    this.checks.start();
     // Only a replica that can answer on the canary ports may become the canary's target.
     void this.listening.then(() => {
       if (this.listeners) this.elector.start();
@@ -236,25 +288,30 @@ export class Canary {
   }
 
   async stop(): Promise<void> {
-    await this.writer.stop();
+    await Promise.all([this.writer.stop(), this.checks.stop()]);
     await this.listening;
     await this.elector.stop({ release: true });
-    await Promise.all([this.observer.stop(), this.listeners?.close()]);
+    await Promise.all([this.observer.stop(), this.affinity.stop(), this.listeners?.close()]);
     this.sync();
   }
 
   /** For tests: stop as a crashed replica would — no Lease release, sockets gone. */
   async abandon(): Promise<void> {
-    await this.writer.stop();
+    await Promise.all([this.writer.stop(), this.checks.stop()]);
     await this.listening;
     await this.elector.stop({ release: false });
-    await Promise.all([this.observer.stop(), this.listeners?.close()]);
+    await Promise.all([this.observer.stop(), this.affinity.stop(), this.listeners?.close()]);
   }
 }
 
 /** The canary for an exporter, when it can run; logs one line saying why not otherwise. The caller starts and stops it. */
 export function attachCanary(
-  ex: { settings: Settings; log: Logger; metrics: { canary: CanaryRecorder }; state: { canary?: CanaryState } },
+  ex: {
+    settings: Settings;
+    log: Logger;
+    metrics: { canary: CanaryRecorder };
+    state: { canary?: CanaryState; checks?: BehaviourCheckView[]; probes?: { functional: boolean } | undefined };
+  },
   conn: ApiConnection,
   opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
 ): Canary | undefined {
@@ -265,5 +322,16 @@ export function attachCanary(
   }
   const state: CanaryState = { writer: false, changes: 0 };
   ex.state.canary = state;
-  return new Canary({ conn, log: ex.log, settings: ex.settings, recorder: ex.metrics.canary, state, ...opts });
+  const canary = new Canary({
+    conn,
+    log: ex.log,
+    settings: ex.settings,
+    recorder: ex.metrics.canary,
+    state,
+    functional: () => ex.state.probes?.functional,
+    ...opts,
+  });
+  // the checks' view is the state service_lb_check_success reads (the same array, updated in place)
+  ex.state.checks = canary.checks.view;
+  return canary;
 }

@@ -203,3 +203,102 @@ export function serviceUdpPort(obj: unknown): number | undefined {
   const p = ports.find((x) => x?.name === CANARY_UDP_PORT_NAME && x.protocol === 'UDP');
   return typeof p?.port === 'number' ? p.port : undefined;
 }
+
+// The session-affinity canary: a second selectorless Service (sessionAffinity: ClientIP) whose slices the writer
+// points at both canary ports of its pod, so a proxy that honours affinity sends every connection of a client to one
+// of the two, and one that ignores it spreads them (docs/runbooks/ServiceProxyBehaviourBroken.md).
+
+/** The affinity Service's name; its slices are named after it, per family and target. */
+export const AFFINITY_NAME = `${CANARY_NAME}-affinity`;
+
+/**
+ * One slice per family and canary port: an EndpointSlice's endpoints share its ports list, so two targets on one
+ * address with different ports take two slices.
+ */
+export function affinitySliceName(family: IpFamily, index: 0 | 1): string {
+  return `${AFFINITY_NAME}-${family}-${index}`;
+}
+
+/** Every name an affinity slice can have (the Role's resourceNames). */
+export const AFFINITY_SLICE_NAMES = IP_FAMILIES.flatMap((f) => [affinitySliceName(f, 0), affinitySliceName(f, 1)]);
+
+/** The affinity slice for one target, owned by the affinity Service when its uid is known. */
+export function affinitySlice(
+  namespace: string,
+  name: string,
+  target: CanaryTarget,
+  serviceUid: string | undefined,
+  nodeName: string | undefined,
+  resourceVersion?: string,
+): Record<string, unknown> {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'kubernetes.io/service-name': AFFINITY_NAME, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
+      ...(serviceUid
+        ? {
+            ownerReferences: [
+              { apiVersion: 'v1', kind: 'Service', name: AFFINITY_NAME, uid: serviceUid, controller: true, blockOwnerDeletion: true },
+            ],
+          }
+        : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
+    endpoints: [
+      { addresses: [target.address], conditions: { ready: true, serving: true, terminating: false }, ...(nodeName ? { nodeName } : {}) },
+    ],
+    ports: [{ name: CANARY_PORT_NAME, port: target.port, protocol: 'TCP' }],
+  };
+}
+
+/** True when an affinity slice read back already says what `affinitySlice` would write. */
+export function affinitySliceMatches(
+  obj: unknown,
+  target: CanaryTarget,
+  serviceUid: string | undefined,
+  nodeName: string | undefined,
+): boolean {
+  const o = obj as {
+    metadata?: { labels?: Record<string, string>; ownerReferences?: { uid?: unknown }[] };
+    endpoints?: { nodeName?: unknown }[];
+  } | null;
+  const labels = o?.metadata?.labels ?? {};
+  const t = sliceTarget(obj);
+  return (
+    labels['kubernetes.io/service-name'] === AFFINITY_NAME &&
+    labels['endpointslice.kubernetes.io/managed-by'] === MANAGED_BY &&
+    t?.address === target.address &&
+    t.port === target.port &&
+    (!serviceUid || o?.metadata?.ownerReferences?.[0]?.uid === serviceUid) &&
+    (!nodeName || o?.endpoints?.[0]?.nodeName === nodeName)
+  );
+}
+
+/** What the checks need of the affinity Service: its ClusterIP per family, its port, whether it asks for ClientIP. */
+export interface AffinityService {
+  uid?: string;
+  clientIp: boolean;
+  port: number;
+  families: { family: IpFamily; clusterIp: string }[];
+}
+
+export function affinityService(obj: unknown): AffinityService | undefined {
+  const a = serviceAddress(obj);
+  if (!a) return undefined;
+  const spec = (obj as { spec?: { sessionAffinity?: unknown } }).spec;
+  return { ...(a.uid ? { uid: a.uid } : {}), clientIp: spec?.sessionAffinity === 'ClientIP', port: a.port, families: serviceFamilies(obj) };
+}
+
+/** The distinct ready targets the affinity slices hold for one family. */
+export function affinityTargets(slices: readonly unknown[], family: IpFamily): CanaryTarget[] {
+  const out: CanaryTarget[] = [];
+  for (const s of slices) {
+    const t = sliceTarget(s);
+    if (t && familyOf(t.address) === family && !out.some((x) => x.address === t.address && x.port === t.port)) out.push(t);
+  }
+  return out;
+}

@@ -72,7 +72,7 @@ export class CanaryWriter extends EventEmitter {
    * The node this pod runs on, for the slice's endpoint. A list by name (the role grants pods list, not get); until it
    * answers the slice goes without, as before, and the next write asks again.
    */
-  private async node(): Promise<string | undefined> {
+  async node(): Promise<string | undefined> {
     if (this.nodeName || !this.o.podName) return this.nodeName;
     try {
       const selector = encodeURIComponent(`metadata.name=${this.o.podName}`);

@@ -7,6 +7,7 @@ import { datapathChecks } from './checks/datapath.js';
 import { providerChecks } from './checks/provider.js';
 import { datapathProgramming } from './checks/programming.js';
 import { datapathHealthChecks } from './checks/health-checks.js';
+import { datapathBehaviour } from './checks/behaviour.js';
 import {
   CHECK_GROUPS,
   SCHEMA_VERSION,
@@ -26,6 +27,7 @@ export const CHECKS: readonly CheckFn[] = [
   ...datapathChecks,
   datapathProgramming,
   datapathHealthChecks,
+  datapathBehaviour,
 ];
 
 /** A check that throws becomes a failed check naming the error, never a crashed diagnose. */

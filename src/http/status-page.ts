@@ -193,6 +193,20 @@ ${checks.map(
 </tbody></table>`;
 }
 
+/** The behaviour checks (datapath.behaviour.* in the report), each with its result or why it does not apply here. */
+function behaviourSection(r: DiagnoseReport): Html {
+  const checks = r.checks.filter((c) => c.id.startsWith('datapath.behaviour.'));
+  if (!checks.length) return html``;
+  const label = (c: Check) => (c.status === 'ok' ? 'pass' : c.status === 'skipped' ? 'not applicable' : 'fail');
+  return html`<h2>Behaviour checks</h2>
+<table id="behaviour-checks"><thead><tr><th>Check</th><th>Result</th><th>Finding</th></tr></thead><tbody>
+${checks.map(
+  (c) =>
+    html`<tr><td><code>${String(c.evidence.check ?? '')}</code></td><td>${badge(c.status, label(c))}</td><td>${c.summary}${c.runbook ? html` — ${link(c.runbook)}` : ''}</td></tr>`,
+)}
+</tbody></table>`;
+}
+
 function probesSection(m: StatusPageModel): Html {
   const view = m.probes;
   const round = view?.lastRound;
@@ -259,6 +273,7 @@ ${agentHealthSection(m)}
 ${probesSection(m)}
 ${healthChecksSection(r)}
 ${programmingSection(r)}
+${behaviourSection(r)}
 ${sourcesSection(m)}
 <h2>More</h2>
 <ul>

@@ -1,4 +1,5 @@
 // What the canary pipeline (src/canary/) publishes for the status page and diagnose: neutral types.
+import type { BehaviourCheckView } from './checks.js';
 
 /** Above this long pending, the data plane no longer takes changes (ServiceProxyProgrammingStalled; diagnose fails). */
 export const STALLED_AFTER_SECONDS = 60;
@@ -27,6 +28,8 @@ export interface CanaryView {
   lastAnswer?: string;
   /** each (protocol, family) on its own: UDP pending while TCP is done = a stale conntrack entry */
   flows?: CanaryFlowView[];
+  /** the behaviour checks (session_affinity, hairpin) */
+  checks?: BehaviourCheckView[];
 }
 
 export interface CanaryFlowView {

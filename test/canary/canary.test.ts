@@ -10,7 +10,18 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { Canary } from '../../src/canary/index.js';
 import { askIdentity, listenCanaryPorts } from '../../src/canary/listeners.js';
-import { sliceTarget, parseIdentity, nextTarget, sliceBody, sliceName, serviceFamilies } from '../../src/canary/objects.js';
+import {
+  AFFINITY_NAME,
+  affinitySliceName,
+  nextTarget,
+  parseIdentity,
+  serviceFamilies,
+  sliceBody,
+  sliceIsOurs,
+  sliceName,
+  sliceTarget,
+} from '../../src/canary/objects.js';
+import { affinityPlan, hairpinPlan, judgeAffinity, judgeHairpin, combine } from '../../src/canary/checks.js';
 import { FlowTracker, ProgrammingTracker } from '../../src/canary/tracker.js';
 import { canaryPodIps } from '../../src/canary/index.js';
 import type { CanaryState } from '../../src/state/exporter.js';
@@ -157,6 +168,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
         canaryIntervalMs: opts.intervalMs ?? 1_000,
         canaryPollMs: 50,
         probeTimeoutMs: 500,
+        probeIntervalMs: 200,
       },
       recorder: {
         init() {},
@@ -302,7 +314,7 @@ async function fakeProxy(api: FakeApiServer, delayMs: number): Promise<FakeProxy
   let frozen = false;
   const timers = new Set<NodeJS.Timeout>();
   api.store.subscribe(({ resource, object }) => {
-    if (resource !== 'discovery.k8s.io/endpointslices') return;
+    if (resource !== 'discovery.k8s.io/endpointslices' || !sliceIsOurs(object)) return;
     const port = sliceTarget(object)?.port;
     wanted = port;
     const t = setTimeout(() => {
@@ -387,6 +399,7 @@ describe('canary without its Service', () => {
         canaryIntervalMs: 1_000,
         canaryPollMs: 50,
         probeTimeoutMs: 500,
+        probeIntervalMs: 200,
       },
       recorder: { init() {}, change() {}, programmed() {}, writeError() {}, checkFailed() {} },
       state,
@@ -414,3 +427,168 @@ describe('canary without its Service', () => {
     }
   });
 });
+
+describe('behaviour checks: judging a round', () => {
+  it('session_affinity passes when every answered connection reached one target, fails when they spread', () => {
+    assert.equal(judgeAffinity('ipv4', [{ port: 1 }, { port: 1 }, { port: 1 }]).outcome, 'pass');
+    const spread = judgeAffinity('ipv4', [{ port: 1 }, { port: 2 }, { port: 1 }]);
+    assert.equal(spread.outcome, 'fail');
+    assert.match(spread.detail, /2 to port 1, 1 to port 2/);
+    assert.equal(
+      judgeAffinity('ipv6', [{ port: 1 }, { error: 'timeout' }, { error: 'timeout' }]).outcome,
+      'inconclusive',
+      'one answer cannot judge',
+    );
+    assert.equal(
+      judgeAffinity('ipv4', [{ port: 1 }, { error: 'timeout' }, { port: 1 }]).outcome,
+      'pass',
+      'a lost connection is not a spread',
+    );
+  });
+
+  it('hairpin passes on any answer of its own, fails on none; a failing family fails the check', () => {
+    assert.equal(judgeHairpin('ipv4', '198.18.64.9', { port: 9811 }).outcome, 'pass');
+    const no = judgeHairpin('ipv6', 'fd5e::9', { error: 'timeout' });
+    assert.equal(no.outcome, 'fail');
+    assert.match(no.detail, /fd5e::9 over ipv6: timeout/);
+    assert.equal(combine([judgeHairpin('ipv4', 'a', { port: 1 }), no])?.outcome, 'fail', 'one family down fails the check');
+    assert.equal(combine([]), undefined);
+  });
+
+  it('says why a check does not apply', () => {
+    const svc = { clientIp: true, port: 80, families: [{ family: 'ipv4' as const, clusterIp: '198.18.64.9' }] };
+    const slices = [0, 1].map((i) => ({ endpoints: [{ addresses: ['198.19.1.5'] }], ports: [{ name: 'canary', port: 9810 + i }] }));
+    assert.match(String((affinityPlan({ synced: false, svc, slices }) as { notApplicable: string }).notApplicable), /waiting/);
+    assert.match(
+      String((affinityPlan({ synced: true, svc: undefined, slices }) as { notApplicable: string }).notApplicable),
+      /service-proxy-exporter-canary-affinity is missing/,
+    );
+    assert.match(
+      String((affinityPlan({ synced: true, svc: { ...svc, clientIp: false }, slices }) as { notApplicable: string }).notApplicable),
+      /ClientIP/,
+    );
+    assert.match(
+      String((affinityPlan({ synced: true, svc, slices: slices.slice(0, 1) }) as { notApplicable: string }).notApplicable),
+      /two ready targets/,
+    );
+    assert.deepEqual(affinityPlan({ synced: true, svc, slices }), { plan: [{ family: 'ipv4', clusterIp: '198.18.64.9', port: 80 }] });
+    const base = {
+      writer: () => true,
+      podIps: ['198.19.1.5'],
+      canaryVip: () => ({ port: 80, families: [{ family: 'ipv4' as const, clusterIp: '198.18.64.8' }] }),
+      canaryTargetAddress: () => '198.19.1.5',
+    };
+    assert.match(String((hairpinPlan({ ...base, writer: () => false }) as { notApplicable: string }).notApplicable), /canary Lease/);
+    assert.match(
+      String((hairpinPlan({ ...base, canaryTargetAddress: () => '198.19.2.5' }) as { notApplicable: string }).notApplicable),
+      /not point at this pod/,
+    );
+    assert.deepEqual(hairpinPlan(base), { plan: [{ family: 'ipv4', clusterIp: '198.18.64.8', port: 80 }] });
+  });
+});
+
+describe('behaviour checks against the fake API server and a loopback service proxy', () => {
+  for (const honoursAffinity of [true, false]) {
+    it(`session_affinity ${honoursAffinity ? 'passes on a proxy that honours ClientIP affinity' : 'fails on a proxy that ignores it'}; hairpin passes on the writer`, async () => {
+      const api = await startFakeApiServer();
+      const client = await connectTo(api.url);
+      const canaryProxy = await fakeProxy(api, 0);
+      const affinityProxy = await fakeAffinityProxy(api, honoursAffinity);
+      const [p1, p2] = await freePorts(2);
+      api.store.apply(canaryService(canaryProxy.port));
+      api.store.apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: AFFINITY_NAME, namespace: 'ns' },
+        spec: {
+          clusterIP: '127.0.0.1',
+          sessionAffinity: 'ClientIP',
+          ports: [{ name: 'canary', port: affinityProxy.port, protocol: 'TCP' }],
+        },
+      });
+      const failures: string[] = [];
+      const state: CanaryState = { writer: false, changes: 0 };
+      const c = new Canary({
+        conn: client.conn,
+        log: capture().logger,
+        settings: {
+          serviceNamespace: 'ns',
+          podIp: '127.0.0.1',
+          canaryPorts: [p1!, p2!],
+          canaryIntervalMs: 60_000,
+          canaryPollMs: 50,
+          probeTimeoutMs: 500,
+          probeIntervalMs: 60_000,
+        },
+        recorder: { init() {}, change() {}, programmed() {}, writeError() {}, checkFailed: (check) => failures.push(check) },
+        state,
+        identity: 'solo',
+        timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
+        reflector: { backoff: { initialMs: 20, maxMs: 200 } },
+      });
+      try {
+        const before = c.view.checks!;
+        assert.ok(
+          before.every((x) => x.notApplicable !== undefined),
+          'nothing judged before a round',
+        );
+        c.start();
+        await until('the writer wrote both affinity slices', 5_000, () =>
+          [0, 1].every(
+            (i) => sliceTarget(api.store.get('endpointslices', 'ns', affinitySliceName('ipv4', i as 0 | 1)))?.port === [p1, p2][i],
+          ),
+        );
+        const owner = api.store.get('endpointslices', 'ns', affinitySliceName('ipv4', 0))!.metadata!.ownerReferences as { name: string }[];
+        assert.equal(owner[0]?.name, AFFINITY_NAME, 'garbage-collected with the affinity Service');
+        await until(
+          'the canary slice points at this pod and the watch saw it',
+          5_000,
+          () => c.observer.tracker.view.target?.address === '127.0.0.1',
+        );
+        await until('the affinity watch saw both slices', 5_000, () => c.affinity.sliceObjects().length === 2);
+        await c.checks.round();
+        const view = Object.fromEntries(c.view.checks!.map((x) => [x.check, x]));
+        assert.equal(view.session_affinity!.notApplicable, undefined, view.session_affinity!.notApplicable);
+        assert.equal(view.session_affinity!.success, honoursAffinity, view.session_affinity!.detail);
+        assert.equal(view.hairpin!.success, true, view.hairpin!.detail ?? view.hairpin!.notApplicable);
+        assert.deepEqual(failures, honoursAffinity ? [] : ['session_affinity']);
+      } finally {
+        await c.stop();
+        await Promise.all([canaryProxy.close(), affinityProxy.close()]);
+        client.close();
+        await api.close();
+      }
+    });
+  }
+});
+
+/** A "VIP" for the affinity Service: each connection goes to one of its slices' targets, sticky per client or round robin. */
+async function fakeAffinityProxy(api: FakeApiServer, sticky: boolean): Promise<{ port: number; close(): Promise<void> }> {
+  let next = 0;
+  const chosen = new Map<string, number>();
+  const targets = () =>
+    api.store
+      .list('endpointslices', 'ns')
+      .filter((o) => (o.metadata?.labels as Record<string, string> | undefined)?.['kubernetes.io/service-name'] === AFFINITY_NAME)
+      .flatMap((o) => {
+        const t = sliceTarget(o);
+        return t ? [t.port] : [];
+      });
+  const server = net.createServer((client) => {
+    client.on('error', () => undefined);
+    const ts = targets();
+    if (!ts.length) return client.destroy();
+    const key = client.remoteAddress ?? '';
+    let port = sticky ? chosen.get(key) : undefined;
+    if (port === undefined || !ts.includes(port)) port = ts[next++ % ts.length]!;
+    if (sticky) chosen.set(key, port);
+    const up = net.connect({ host: '127.0.0.1', port });
+    up.on('error', () => client.destroy());
+    client.pipe(up).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -14,7 +14,7 @@ import winston from 'winston';
 import { runExporter, type RunningExporter } from '../../src/app/run.js';
 import { resolveSettings } from '../../src/config/load.js';
 import { startFakeApiServer, writeKubeconfig, WRITE_VERBS, type FakeApiServer } from '../../testkit/apiserver/index.js';
-import { sliceTarget } from '../../src/canary/objects.js';
+import { AFFINITY_NAME, sliceTarget } from '../../src/canary/objects.js';
 import { FAST_REFLECTOR } from '../helpers/exporter.js';
 import { startProgrammer } from './programmer.js';
 import { parseExposition } from './exporter-driver.js';
@@ -22,7 +22,9 @@ import { parseExposition } from './exporter-driver.js';
 const run = promisify(execFile);
 
 export interface CanaryDriverConfig {
-  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack' | 'dual-stack';
+  scenario: 'latency' | 'freeze' | 'takeover' | 'forbidden' | 'stale-conntrack' | 'dual-stack' | 'affinity';
+  /** affinity: whether the programmer honours sessionAffinity: ClientIP */
+  honourAffinity?: boolean;
   /** this namespace's name (the programmer writes its nat table) */
   netns: string;
   /** pod IPs: the first is the namespace's veth address, the others are added to lo */
@@ -42,6 +44,8 @@ export const VIP = '198.18.100.50';
 export const VIP6 = 'fd00:100::50';
 export const POD_IP6 = 'fd00::1';
 const SELF_VIP = '198.18.100.60';
+/** the session-affinity canary Service's ClusterIP (scenario affinity) */
+const AFFINITY_VIP = '198.18.100.70';
 const METRICS_PORT = 9808;
 const TCP_PENDING = 'service_lb_programming_pending_seconds{protocol="tcp",family="ipv4"}';
 const SLICES = `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`;
@@ -188,6 +192,19 @@ async function main(): Promise<void> {
     await run('ip', ['-6', 'route', 'add', 'fd00:100::/64', 'dev', 'lo']);
   }
   for (const o of objects(c.podIps[0]!, dual)) api.store.apply(o as never);
+  if (c.scenario === 'affinity')
+    api.store.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: AFFINITY_NAME, namespace: NS },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: AFFINITY_VIP,
+        clusterIPs: [AFFINITY_VIP],
+        sessionAffinity: 'ClientIP',
+        ports: [{ name: 'canary', port: 80, protocol: 'TCP' }],
+      },
+    } as never);
   const kubeconfig = join(c.dir, 'kubeconfig');
   writeKubeconfig(api.url, kubeconfig);
   // when the programmer really wrote each canary target (after its delay and its iptables-restore)
@@ -196,6 +213,7 @@ async function main(): Promise<void> {
     apiUrl: api.url,
     netns: c.netns,
     delayMs: c.delayMs,
+    ...(c.scenario === 'affinity' ? { sessionAffinity: c.honourAffinity ? ('honour' as const) : ('ignore' as const) } : {}),
     onProgrammed: (ports, at) => {
       const port = ports.find((p) => p.servicePortName === `${NS}/${CANARY}:canary`)?.endpoints[0]?.port;
       if (port !== undefined && written.at(-1)?.port !== port) written.push({ port, at });
@@ -321,6 +339,24 @@ async function main(): Promise<void> {
         250,
       );
       result.v6Samples = samples;
+    }
+
+    if (c.scenario === 'affinity') {
+      let m: Record<string, number> = {};
+      // three conclusive rounds (probe interval 1 s): one lucky round of a proxy ignoring affinity cannot pass them all
+      await until(
+        'both checks judged three times',
+        30_000,
+        async () => {
+          m = await scrape(a);
+          const rounds = a.running.canary!.checks.view.filter((v) => v.success !== undefined).length;
+          return (rounds === 2 && a.running.canary!.checks.rounds >= 4) || undefined;
+        },
+        200,
+      );
+      result.metrics = m;
+      result.checks = a.running.canary!.checks.view;
+      result.affinityRules = programmer.programmed().filter((p) => p.vip === AFFINITY_VIP);
     }
 
     if (c.scenario === 'takeover') {

@@ -135,6 +135,23 @@ describe('canary on a real data plane (iptables DNAT in a netns)', { skip, timeo
     );
   });
 
+  // The behaviour checks on the same data plane: the affinity Service's slices (written by the exporter) hold both canary
+  // ports; a programmer writing kube-proxy's `-m recent` rules keeps one client on one of them, one that ignores
+  // sessionAffinity spreads it (cilium/cilium#35254). Hairpin: the writer reaches itself through the canary VIP.
+  for (const honourAffinity of [true, false])
+    it(`session_affinity ${honourAffinity ? '1 on a programmer honouring ClientIP affinity' : '0 on a programmer ignoring it'}; hairpin 1`, async () => {
+      const r = await play({ scenario: 'affinity', honourAffinity, delayMs: 0, intervalMs: 1000, pollMs: POLL_MS });
+      const view = JSON.stringify(r.checks);
+      assert.equal(r.metrics['service_lb_check_success{check="session_affinity"}'], honourAffinity ? 1 : 0, view);
+      assert.equal(r.metrics['service_lb_check_success{check="hairpin"}'], 1, view);
+      const failures = r.metrics['service_lb_check_failures_total{check="session_affinity"}'];
+      if (honourAffinity) assert.equal(failures, 0, view);
+      else assert.ok(failures >= 1, view);
+      const rules = r.affinityRules as { endpoints: unknown[]; affinitySeconds?: number }[];
+      assert.equal(rules[0]?.endpoints.length, 2, 'the affinity Service has both canary ports as endpoints');
+      assert.equal(rules[0]?.affinitySeconds, honourAffinity ? 10_800 : undefined);
+    });
+
   it('two replicas against one API: exactly one writer; kill it and the other takes over within the lease duration', async () => {
     const r = await play({ scenario: 'takeover', delayMs: 100, intervalMs: 1000, pollMs: POLL_MS, replicas: 2 });
     for (const n of r.writerCounts as number[]) assert.equal(n, 1, `writers over time: ${r.writerCounts.join(',')}`);

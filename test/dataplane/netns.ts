@@ -290,6 +290,8 @@ export interface KubeServicePort {
   vip: string;
   port: number;
   endpoints: { ip: string; port: number }[];
+  /** sessionAffinity: ClientIP, honoured: how long a client stays on its endpoint (kube-proxy's `-m recent`) */
+  affinitySeconds?: number;
 }
 
 function chainHash(s: string): string {
@@ -408,14 +410,26 @@ export function kubeProxyRestoreInput(ports: KubeServicePort[], existingChains: 
     rules.push(
       `-A KUBE-SERVICES -d ${p.vip}/${v6 ? 128 : 32} -p ${p.protocol} -m comment --comment "${p.servicePortName} cluster IP" -m ${p.protocol} --dport ${p.port} -j ${svc}`,
     );
+    // ClientIP affinity as kube-proxy writes it (pkg/proxy/iptables/proxier.go): a client whose source address is in an
+    // endpoint's `recent` list goes back to that endpoint; the endpoint's chain adds the client to its list on the way in
+    const mask = v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
+    const recent = (sep: string, how: string) => `-m recent --name ${sep} --mask ${mask} --rsource ${how}`;
+    if (p.affinitySeconds !== undefined)
+      for (const ep of p.endpoints) {
+        const sep = sepChain(p, ep);
+        rules.push(
+          `-A ${svc} -m comment --comment "${p.servicePortName} -> ${ep.ip}:${ep.port}" ${recent(sep, `--rcheck --seconds ${p.affinitySeconds} --reap`)} -j ${sep}`,
+        );
+      }
     p.endpoints.forEach((ep, i) => {
       const sep = sepChain(p, ep);
       chains.add(sep);
       const left = p.endpoints.length - i;
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
       rules.push(`-A ${svc} -m comment --comment "${p.servicePortName} -> ${ep.ip}:${ep.port}"${pick} -j ${sep}`);
+      const set = p.affinitySeconds !== undefined ? ` ${recent(sep, '--set')}` : '';
       rules.push(
-        `-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}" -m ${p.protocol} -j DNAT --to-destination ${v6 ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
+        `-A ${sep} -p ${p.protocol} -m comment --comment "${p.servicePortName}"${set} -m ${p.protocol} -j DNAT --to-destination ${v6 ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
       );
     });
   }

@@ -42,6 +42,8 @@
 //   await p.stop()           stops watching and timers and health-check servers; leaves the rules as they are
 //
 // Options for the bugs it can reproduce:
+//   sessionAffinity: 'ignore' sessionAffinity: ClientIP Services balanced per connection as any other (the bug of
+//                            cilium/cilium#35254); default 'honour', kube-proxy's `-m recent` rules
 //   families: ['IPv4']        which IP families it programs (default both): a dual-stack Service
 //                            programmed in one family only (kubernetes#116486)
 //   healthCheck: { nodes: [{ node, address }], answers?: 'truthful' | 'always-ok' }
@@ -83,6 +85,8 @@ export interface ProgrammerOptions {
   healthCheck?: { nodes: { node: string; address: string }[]; answers?: HealthCheckAnswers };
   /** default 'clear' */
   conntrack?: ConntrackMode;
+  /** default 'honour' */
+  sessionAffinity?: 'honour' | 'ignore';
 }
 
 export type HealthCheckAnswers = 'truthful' | 'always-ok';
@@ -365,7 +369,17 @@ export async function startProgrammer(opts: ProgrammerOptions): Promise<Programm
     const services: SlimService[] = [...svcs.objects.values()].map(slimService).filter(select);
     const slices: SlimEndpointSlice[] = [...eps.objects.values()].map(slimEndpointSlice);
     // both families, as kube-proxy runs one proxier per family; `families` narrows it (kubernetes#116486)
-    return kubeServicePorts(services, slices, { families: opts.families ?? ['IPv4', 'IPv6'] });
+    const ports = kubeServicePorts(services, slices, { families: opts.families ?? ['IPv4', 'IPv6'] });
+    if (opts.sessionAffinity === 'ignore') return ports;
+    const affinity = new Map<string, number>();
+    for (const o of svcs.objects.values()) {
+      const spec = o.spec as { sessionAffinity?: string; sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } } } | undefined;
+      if (spec?.sessionAffinity === 'ClientIP') affinity.set(keyOf(o), spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10_800);
+    }
+    return ports.map((p) => {
+      const seconds = affinity.get(p.servicePortName.slice(0, p.servicePortName.lastIndexOf(':')));
+      return seconds === undefined ? p : { ...p, affinitySeconds: seconds };
+    });
   };
 
   const settle = (): void => {

@@ -127,4 +127,31 @@ describe('the bug classes users hit, against the real kube-proxy on a dual-stack
       'no mismatch against the real kube-proxy',
     );
   });
+
+  it('session affinity and hairpin work on the real kube-proxy over both families', async () => {
+    await waitFor('both behaviour checks judged', 180_000, async () => {
+      const s = await scrape(ip);
+      return ['session_affinity', 'hairpin'].every((check) => valueOf(s, 'service_lb_check_success', { check }) !== undefined)
+        ? true
+        : undefined;
+    });
+    const s = await scrape(ip);
+    const diag = (await (await fetch(`http://${ip}:9808/diagnose`)).json()) as { checks: { id: string; summary: string }[] };
+    const summary = (id: string) => diag.checks.find((x) => x.id === `datapath.behaviour.${id}`)?.summary ?? '';
+    for (const check of ['session_affinity', 'hairpin']) {
+      assert.equal(valueOf(s, 'service_lb_check_success', { check }), 1, summary(check));
+      assert.equal(valueOf(s, 'service_lb_check_failures_total', { check }), 0, summary(check));
+      assert.match(summary(check), /ipv4.*ipv6/, 'both families checked');
+    }
+    // the affinity Service's slices: the exporter's pod on both canary ports, per family
+    const slices = kubectlJson(c, [
+      '-n',
+      NS,
+      'get',
+      'endpointslices',
+      '-l',
+      'kubernetes.io/service-name=service-proxy-exporter-canary-affinity',
+    ]);
+    assert.equal(slices.items.length, 4, 'two targets per family');
+  });
 });
