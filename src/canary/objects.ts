@@ -66,6 +66,32 @@ export interface SliceOwner {
   serviceUid?: string;
 }
 
+/**
+ * A slice's metadata: tied to `service` by label, marked ours for the EndpointSlice controller, and owned by the
+ * Service when its uid is known (the garbage collector then removes it with the Service).
+ */
+function sliceMeta(
+  namespace: string,
+  name: string,
+  service: string,
+  serviceUid?: string,
+  resourceVersion?: string,
+): Record<string, unknown> {
+  return {
+    name,
+    namespace,
+    labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
+    ...(serviceUid
+      ? {
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'Service', name: service, uid: serviceUid, controller: true, blockOwnerDeletion: true },
+          ],
+        }
+      : {}),
+    ...(resourceVersion ? { resourceVersion } : {}),
+  };
+}
+
 /** The whole canary EndpointSlice pointing at `target`. */
 export function canarySlice(
   namespace: string,
@@ -80,17 +106,7 @@ export function canarySlice(
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      name,
-      namespace,
-      labels: { 'kubernetes.io/service-name': CANARY_NAME, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
-      ...(owner.serviceUid
-        ? {
-            ownerReferences: [
-              { apiVersion: 'v1', kind: 'Service', name: CANARY_NAME, uid: owner.serviceUid, controller: true, blockOwnerDeletion: true },
-            ],
-          }
-        : {}),
-      ...(resourceVersion ? { resourceVersion } : {}),
+      ...sliceMeta(namespace, name, CANARY_NAME, owner.serviceUid, resourceVersion),
       ...(changedAt ? { annotations: triggerTime(changedAt) } : {}),
     },
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
@@ -234,19 +250,7 @@ export function affinitySlice(
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: {
-      name,
-      namespace,
-      labels: { 'kubernetes.io/service-name': AFFINITY_NAME, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
-      ...(serviceUid
-        ? {
-            ownerReferences: [
-              { apiVersion: 'v1', kind: 'Service', name: AFFINITY_NAME, uid: serviceUid, controller: true, blockOwnerDeletion: true },
-            ],
-          }
-        : {}),
-      ...(resourceVersion ? { resourceVersion } : {}),
-    },
+    metadata: sliceMeta(namespace, name, AFFINITY_NAME, serviceUid, resourceVersion),
     addressType: isIPv6(target.address) ? 'IPv6' : 'IPv4',
     endpoints: [
       { addresses: [target.address], conditions: { ready: true, serving: true, terminating: false }, ...(nodeName ? { nodeName } : {}) },
