@@ -517,6 +517,22 @@ export const overviewDashboard: Dashboard = dashboard(
           'refuses_with_endpoint: not 200 on a node with one (the load balancer leaves it out).',
       },
     ),
+    // The behaviour checks (src/canary/): worst replica per check. A check that does not apply on a replica has no
+    // series there (hairpin only on the canary writer), so an empty row means "not checked", never "passing".
+    stateTimeline('Behaviour checks', [12, 8], [{ expr: `min by (check) (${sel('service_lb_check_success')})`, legend: '{{check}}' }], {
+      mappings: OK_FAIL,
+      description:
+        'service_lb_check_success, worst replica. session_affinity: the 10 connections a round through the sessionAffinity: ClientIP ' +
+        'canary Service reached one target; hairpin: the canary writer reached its own pod through the canary VIP. No row: the check ' +
+        'does not apply (reason on the status page and /diagnose). Failing for 15m warns ServiceProxyBehaviourBroken.',
+    }),
+    timeseries('Behaviour check failures', [12, 8], [{ expr: rate('service_lb_check_failures_total', 'check'), legend: '{{check}}' }], {
+      unit: 'ops',
+      min: 0,
+      description:
+        'Failed behaviour check rounds per second (service_lb_check_failures_total), all replicas: a check failing now and then ' +
+        'shows here before it has failed long enough to warn.',
+    }),
     row("Agents' own health endpoints"),
     timeseries(
       'Agent health endpoints by state',
@@ -789,6 +805,16 @@ export const nodesDashboard: Dashboard = dashboard(
         },
       ],
       { unit: 's', min: 0 },
+    ),
+    stateTimeline(
+      'Behaviour checks by node',
+      [24, 8],
+      [{ expr: `min by (node, check) (${nsel('service_lb_check_success')})`, legend: '{{node}} {{check}}' }],
+      {
+        mappings: OK_FAIL,
+        description:
+          "service_lb_check_success per replica: session_affinity on every node (its own service proxy agent), hairpin on the canary writer's node only.",
+      },
     ),
     table('Exporter replicas', [24, 8], [{ expr: `max by (node, instance) (${nsel('up', `job="${EXPORTER_JOB}"`)})` }]),
   ],

@@ -369,6 +369,35 @@ ALERTING_RULES.push(
   }),
 );
 
+// Behaviour checks (src/canary/, docs/runbooks/ServiceProxyBehaviourBroken.md): Service features the VIP probes
+// cannot see, checked through the canary every round. session_affinity: every replica's connections through the
+// sessionAffinity: ClientIP canary Service must reach one target (cilium/cilium#35254, cilium/cilium#9076); hairpin:
+// the canary writer must reach its own pod through the canary VIP (cloudnativelabs/kube-router#1235). Per replica,
+// as ServiceLoadBalancingBroken: in daemonset mode each node's service proxy is judged on its own, and a check
+// that does not apply on a replica exports no series there, so it never fires on one. Users relying on the
+// feature see wrong answers, not an outage: a warning. `for: 15m` rides out a round that fails while the slices
+// change (a new writer's pod IP); a proxy that spreads at random passes a round by chance only when all 10
+// connections land on one of the two targets (2 in 1024), which restarts the 15m at worst.
+ALERTING_RULES.push(
+  alert('ServiceProxyBehaviourBroken', {
+    expr: 'service_lb_check_success == 0',
+    for: '15m',
+    severity: 'warning',
+    summary:
+      '{{ if eq $labels.check "hairpin" }}A pod cannot reach itself through its own Service (hairpin).' +
+      '{{ else if eq $labels.check "session_affinity" }}The service proxy ignores sessionAffinity: ClientIP.' +
+      '{{ else }}The service proxy fails the behaviour check {{ $labels.check }}.{{ end }}',
+    description:
+      'Behaviour check {{ $labels.check }} has failed{{ with $labels.node }} on node {{ . }}{{ end }}' +
+      `${IN_CLUSTER} for 15 minutes (service_lb_check_success == 0). ` +
+      '{{ if eq $labels.check "hairpin" }}The canary writer got no answer from its own pod through the canary Service VIP: ' +
+      'pods that call their own Service fail whenever the proxy picks themselves.' +
+      '{{ else if eq $labels.check "session_affinity" }}Connections from one client through the sessionAffinity: ClientIP canary ' +
+      'Service reached more than one endpoint: applications that rely on affinity (in-memory sessions, sticky connections) ' +
+      'see their clients moved between pods.{{ end }}',
+  }),
+);
+
 export const RULE_GROUPS: RuleGroup[] = [
   { name: 'service-proxy-exporter.rules', rules: RECORDING_RULES },
   { name: 'service-proxy-exporter', rules: ALERTING_RULES },

@@ -82,6 +82,26 @@ test('the overview covers what the issue lists', () => {
   assert.match(all, /max by \(probe, family, verdict\)/, 'a verdict per probe and IP family');
 });
 
+test('the Behaviour row holds the health-check node ports and the behaviour checks', () => {
+  const overview = DASHBOARDS.find((d) => d.uid === 'service-proxy-overview')!;
+  const start = overview.panels.findIndex((p) => p.type === 'row' && p.title === 'Behaviour');
+  assert.ok(start >= 0, 'a row named Behaviour');
+  const next = overview.panels.findIndex((p, i) => i > start && p.type === 'row');
+  const exprs = overview.panels
+    .slice(start + 1, next < 0 ? undefined : next)
+    .flatMap((p) => (p.targets ?? []).map((t) => t.expr))
+    .join('\n');
+  for (const needle of [
+    'service_lb_health_check_consistent',
+    'service_lb_health_check_mismatches_total',
+    'service_lb_check_success',
+    'service_lb_check_failures_total',
+  ]) {
+    assert.ok(exprs.includes(needle), needle);
+  }
+  assert.match(exprs, /min by \(check\) \(service_lb_check_success\{/, 'success by check, worst replica');
+});
+
 test('dashboard files and the ConfigMap hold the generated JSON', () => {
   for (const d of DASHBOARDS) {
     const onDisk = JSON.parse(readFileSync(resolve(ROOT, dashboardFile(d)), 'utf8'));

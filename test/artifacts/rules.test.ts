@@ -32,6 +32,8 @@ const ISSUE_ALERTS = [
   'ServiceHealthCheckNodePortWrong',
   'ServiceHealthCheckNodePortWrong',
   'ServiceProxyStaleConntrack',
+  // the behaviour checks: session_affinity and hairpin, one alert
+  'ServiceProxyBehaviourBroken',
 ];
 const ALERT_NAMES = [...new Set(ISSUE_ALERTS)];
 
@@ -94,6 +96,7 @@ test('the critical ones are the ones users are paged for', () => {
   const hc = ALERTING_RULES.filter((r) => r.alert === 'ServiceHealthCheckNodePortWrong').map((r) => r.labels.severity);
   assert.deepEqual(hc.sort(), ['critical', 'warning'], 'a node port black-holing traffic pages; other disagreement warns');
   assert.equal(sev.ServiceProxyStaleConntrack, 'critical', 'long-lived UDP clients black-holed');
+  assert.equal(sev.ServiceProxyBehaviourBroken, 'warning', 'a Service feature misbehaves; Services still answer');
 });
 
 test('promtool check rules', async (t) => {
@@ -142,6 +145,10 @@ test('the unit tests cover what the issue asks for', () => {
     'p99 programming latency above 30s warns',
     'health-check node port answering 200 without an endpoint for 5m pages',
     'health-check node port refusing a node with an endpoint warns',
+    'session affinity ignored for 15m warns, naming the check and the node',
+    'hairpin broken on the canary writer warns',
+    'a behaviour check failing in bursts under 15m does not warn',
+    'a behaviour check that does not apply warns about nothing',
   ]) {
     assert.ok(text.includes(`name: ${scenario}`), scenario);
   }

@@ -15,6 +15,7 @@ import { CHART, RELEASE_NAMESPACE, helm, helmNotes, helmSkip, helmTemplate, helm
 
 const ROOT = path.resolve(CHART, '../..');
 const CANARY = 'service-proxy-exporter-canary';
+const AFFINITY = 'service-proxy-exporter-canary-affinity';
 
 function workload(objs: K8sObject[]): any {
   const w = objs.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
@@ -176,12 +177,14 @@ describe('helm chart', { skip: await helmSkip() }, () => {
     assert.equal(settings.maxProbeTargets, 40);
   });
 
-  it('canary.enabled: false runs --canary=off without the canary Service, Role, RoleBinding or ports', async () => {
+  it('canary.enabled: false runs --canary=off without the canary Services, Role, RoleBinding or ports', async () => {
     const on = await helmTemplate();
     assert.equal(find(on, 'Service', CANARY).length, 1);
+    assert.equal(find(on, 'Service', AFFINITY).length, 1);
     assert.equal(find(on, 'Role').length, 1);
     const objs = await helmTemplate({ values: { canary: { enabled: false } } });
     assert.deepEqual(find(objs, 'Service', CANARY), []);
+    assert.deepEqual(find(objs, 'Service', AFFINITY), []);
     assert.deepEqual(find(objs, 'Role'), []);
     assert.deepEqual(find(objs, 'RoleBinding'), []);
     assert.equal(exporterSettings(objs).settings.canary, 'off');
@@ -389,6 +392,7 @@ describe('helm chart', { skip: await helmSkip() }, () => {
     assert.equal(one(objs, 'Deployment').metadata.name, 'edge-service-proxy-exporter');
     assert.equal(find(objs, 'Service', 'edge-service-proxy-exporter').length, 1);
     assert.equal(find(objs, 'Service', CANARY).length, 1);
+    assert.equal(find(objs, 'Service', AFFINITY).length, 1);
     assert.equal(exporterSettings(objs).settings.serviceName, 'edge-service-proxy-exporter', 'me_service probes this release’s Service');
     assert.equal(one(objs, 'ClusterRoleBinding').subjects[0].name, 'edge-service-proxy-exporter');
     // the rules and dashboards select job="service-proxy-exporter", which is the Service's name by default
@@ -399,7 +403,11 @@ describe('helm chart', { skip: await helmSkip() }, () => {
       one(objs, 'Role')
         .rules.filter((r: any) => r.resourceNames)
         .map((r: any) => r.resourceNames),
-      [[CANARY, `${CANARY}-ipv4`, `${CANARY}-ipv6`], [CANARY], [CANARY]],
+      [
+        [CANARY, `${CANARY}-ipv4`, `${CANARY}-ipv6`, ...['ipv4-0', 'ipv4-1', 'ipv6-0', 'ipv6-1'].map((s) => `${AFFINITY}-${s}`)],
+        [CANARY],
+        [CANARY, AFFINITY],
+      ],
     );
   });
 

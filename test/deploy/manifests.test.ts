@@ -32,6 +32,13 @@ const METRICS_PORT = 9808;
 /** --canary-ports' default */
 const CANARY_PORTS = (OPTIONS.find((o) => o.key === 'canaryPorts')!.default as () => [number, number])();
 const ALLOWED_VERBS = new Set(['get', 'list', 'watch']);
+/** The session-affinity canary Service (README "Behaviour checks"). */
+const AFFINITY = 'service-proxy-exporter-canary-affinity';
+/**
+ * Its EndpointSlices, one per target (the two canary ports) and per family, as the Role names them. Spelled out
+ * here: they are the manifests' contract with the writer in src/canary/.
+ */
+const AFFINITY_SLICE_NAMES = ['ipv4-0', 'ipv4-1', 'ipv6-0', 'ipv6-1'].map((s) => `${AFFINITY}-${s}`);
 
 const rendered = {
   deployment: render(INSTALLS.deployment.dir),
@@ -77,9 +84,9 @@ describe('manifests render and validate', () => {
       for (const o of objs) validateObject(o);
     });
 
-    it(`${INSTALLS[mode].command}: has every shipped kind (exactly once, Services twice)`, () => {
+    it(`${INSTALLS[mode].command}: has every shipped kind (exactly once, Services three times)`, () => {
       const kinds = rendered[mode].map((o) => o.kind).sort();
-      // two Services: the exporter's own and the canary's
+      // three Services: the exporter's own, the canary's and the session-affinity canary's
       const expected = [
         'ClusterRole',
         'ClusterRoleBinding',
@@ -89,6 +96,7 @@ describe('manifests render and validate', () => {
         'PrometheusRule',
         'Role',
         'RoleBinding',
+        'Service',
         'Service',
         'Service',
         'ServiceAccount',
@@ -387,7 +395,7 @@ describe('RBAC: the canary Role', () => {
     assert.deepEqual(canaryRoleRules(rendered.daemonset), rules);
   });
 
-  it('writes only the canary EndpointSlice and Lease: create, and everything else by resourceNames', () => {
+  it('writes only the canary EndpointSlices and Lease: create, and everything else by resourceNames', () => {
     const resources = new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`))));
     assert.deepEqual([...resources].sort(), ['/services', 'coordination.k8s.io/leases', 'discovery.k8s.io/endpointslices']);
     for (const r of rules) {
@@ -397,7 +405,11 @@ describe('RBAC: the canary Role', () => {
       if (!(r.verbs.length === 1 && r.verbs[0] === 'create'))
         assert.deepEqual(
           r.resourceNames,
-          r.resources.includes('endpointslices') ? [...CANARY_SLICE_NAMES] : [CANARY],
+          r.resources.includes('endpointslices')
+            ? [...CANARY_SLICE_NAMES, ...AFFINITY_SLICE_NAMES]
+            : r.resources.includes('services')
+              ? [CANARY, AFFINITY]
+              : [CANARY],
           `${JSON.stringify(r)} is by name`,
         );
     }
@@ -416,6 +428,14 @@ describe('RBAC: the canary Role', () => {
     assert.ok(can({ verb: 'update', ...lease, name: CANARY }));
     assert.ok(can({ verb: 'watch', ...lease, fieldSelector: `metadata.name=${CANARY}` }));
     assert.ok(can({ verb: 'patch', ...es, name: `${CANARY}-ipv6` }), 'the second family of a dual-stack pod');
+    for (const name of AFFINITY_SLICE_NAMES) {
+      assert.ok(can({ verb: 'get', ...es, name }), `${name}: read when taking the writer role`);
+      assert.ok(can({ verb: 'update', ...es, name }), `${name}: rewritten`);
+    }
+    const svc = { group: '', resource: 'services', ...ns };
+    assert.ok(can({ verb: 'watch', ...svc, fieldSelector: `metadata.name=${AFFINITY}` }), 'the affinity Service, by name');
+    assert.equal(can({ verb: 'update', ...svc, name: AFFINITY }), false, 'the Services are only read');
+    assert.equal(can({ verb: 'update', ...es, name: `${AFFINITY}-ipv4-2` }), false, 'two targets per family, no more');
     assert.equal(can({ verb: 'update', ...es, name: 'kubernetes' }), false, 'another EndpointSlice');
     assert.equal(can({ verb: 'update', ...lease, name: 'kube-controller-manager' }), false, 'another Lease');
     assert.equal(can({ verb: 'watch', ...es }), false, 'all EndpointSlices');
@@ -437,6 +457,16 @@ describe('Service, ServiceMonitor, NetworkPolicy', () => {
         { name: 'canary', port: 80, protocol: 'TCP' },
         { name: 'canary-udp', port: 80, protocol: 'UDP' },
       ]);
+      assert.equal(svc.spec.ipFamilyPolicy, 'PreferDualStack');
+    });
+
+    it(`${mode}: the session-affinity canary Service is selectorless ClusterIP, sessionAffinity ClientIP, PreferDualStack, port 80 named canary over TCP`, () => {
+      const svc = find(objs, 'Service', AFFINITY)[0] as any;
+      assert.ok(svc, 'session-affinity canary Service');
+      assert.equal(svc.spec.selector, undefined, 'selectorless: the canary writer owns its EndpointSlices');
+      assert.equal(svc.spec.type, 'ClusterIP');
+      assert.equal(svc.spec.sessionAffinity, 'ClientIP');
+      assert.deepEqual(svc.spec.ports, [{ name: 'canary', port: 80, protocol: 'TCP' }]);
       assert.equal(svc.spec.ipFamilyPolicy, 'PreferDualStack');
     });
 

@@ -22,6 +22,7 @@ import { freePort } from '../probe/servers.js';
 import { observedProbers, probesEnded } from './helpers.js';
 import { startHarness } from '../helpers/exporter.js';
 import { HEALTH_STATES } from '../../src/agenthealth/types.js';
+import { BEHAVIOUR_CHECKS } from '../../src/state/checks.js';
 
 const MAX_TARGETS = 20;
 const NODES = 300;
@@ -93,6 +94,11 @@ function familyBounds(maxTargets: number, S: number): Record<string, number> {
         break;
       case 'service_lb_health_check_mismatches_total':
         bounds[f.name] = maxTargets * MISMATCH_KINDS.length;
+        break;
+      // behaviour checks: one series per check (src/state/checks.ts), whatever the families
+      case 'service_lb_check_success':
+      case 'service_lb_check_failures_total':
+        bounds[f.name] = BEHAVIOUR_CHECKS.length;
         break;
       default:
         throw new Error(`family ${f.name} has no stated bound: add it to the cardinality guard`);

@@ -25,6 +25,11 @@ release as in the prometheus-community charts.
 service-proxy-exporter-canary
 {{- end }}
 
+{{/* The session-affinity canary Service, also looked up by a fixed name; its slices are named after it. */}}
+{{- define "spe.canaryAffinityName" -}}
+{{ include "spe.canaryName" . }}-affinity
+{{- end }}
+
 {{- define "spe.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
