@@ -8,7 +8,7 @@ import { RESOURCES, diagnoseSources } from '../../src/cluster/catalog.js';
 import { DETECTION_CONFIGMAPS, detectionSources } from '../../src/components/registry.js';
 import { OPTIONS, envName } from '../../src/config/options.js';
 import { authorize } from '../../testkit/apiserver/rbac.js';
-import { CANARY_SLICE_NAMES } from '../../src/canary/objects.js';
+import { AFFINITY_NAME, AFFINITY_SLICE_NAMES, CANARY_SLICE_NAMES } from '../../src/canary/objects.js';
 import { objectId, renderKustomization } from './kustomize.js';
 import {
   HAS_KUBECTL,
@@ -32,13 +32,8 @@ const METRICS_PORT = 9808;
 /** --canary-ports' default */
 const CANARY_PORTS = (OPTIONS.find((o) => o.key === 'canaryPorts')!.default as () => [number, number])();
 const ALLOWED_VERBS = new Set(['get', 'list', 'watch']);
-/** The session-affinity canary Service (README "Behaviour checks"). */
-const AFFINITY = 'service-proxy-exporter-canary-affinity';
-/**
- * Its EndpointSlices, one per target (the two canary ports) and per family, as the Role names them. Spelled out
- * here: they are the manifests' contract with the writer in src/canary/.
- */
-const AFFINITY_SLICE_NAMES = ['ipv4-0', 'ipv4-1', 'ipv6-0', 'ipv6-1'].map((s) => `${AFFINITY}-${s}`);
+/** The session-affinity canary Service (README "Behaviour checks") and its slices, as the writer names them. */
+const AFFINITY = AFFINITY_NAME;
 
 const rendered = {
   deployment: render(INSTALLS.deployment.dir),
@@ -406,7 +401,9 @@ describe('RBAC: the canary Role', () => {
         assert.deepEqual(
           r.resourceNames,
           r.resources.includes('endpointslices')
-            ? [...CANARY_SLICE_NAMES, ...AFFINITY_SLICE_NAMES]
+            ? r.verbs.includes('patch')
+              ? [...CANARY_SLICE_NAMES]
+              : AFFINITY_SLICE_NAMES
             : r.resources.includes('services')
               ? [CANARY, AFFINITY]
               : [CANARY],
@@ -429,8 +426,8 @@ describe('RBAC: the canary Role', () => {
     assert.ok(can({ verb: 'watch', ...lease, fieldSelector: `metadata.name=${CANARY}` }));
     assert.ok(can({ verb: 'patch', ...es, name: `${CANARY}-ipv6` }), 'the second family of a dual-stack pod');
     for (const name of AFFINITY_SLICE_NAMES) {
-      assert.ok(can({ verb: 'get', ...es, name }), `${name}: read when taking the writer role`);
       assert.ok(can({ verb: 'update', ...es, name }), `${name}: rewritten`);
+      assert.equal(can({ verb: 'patch', ...es, name }), false, `${name}: never patched (rewritten whole)`);
     }
     const svc = { group: '', resource: 'services', ...ns };
     assert.ok(can({ verb: 'watch', ...svc, fieldSelector: `metadata.name=${AFFINITY}` }), 'the affinity Service, by name');

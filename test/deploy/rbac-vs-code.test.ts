@@ -21,6 +21,7 @@ import { listScenarios } from '../../testkit/scenarios.js';
 import { authorize, requestName } from '../../testkit/apiserver/rbac.js';
 import type { RecordedRequest } from '../../testkit/apiserver/index.js';
 import { INSTALLS, ROOT, canaryRoleRules, clusterRoleRules, find, one, render, type Rule } from './helpers.js';
+import { AFFINITY_NAME, AFFINITY_SLICE_NAMES, affinitySliceName } from '../../src/canary/objects.js';
 
 const execFileP = promisify(execFile);
 
@@ -59,6 +60,12 @@ const CANARY = 'service-proxy-exporter-canary';
 const canaryService = () => {
   const svc = find(rendered.deployment, 'Service', CANARY)[0] as any;
   return { ...svc, spec: { ...svc.spec, clusterIP: '127.0.0.2', ports: [{ ...svc.spec.ports[0], port: 9810 }] } };
+};
+
+/** The session-affinity canary Service as shipped, with a ClusterIP (nothing answers there: its rounds do not judge). */
+const affinityService = () => {
+  const svc = find(rendered.deployment, 'Service', AFFINITY_NAME)[0] as any;
+  return { ...svc, spec: { ...svc.spec, clusterIP: '127.0.0.3' } };
 };
 
 /** The workload's container: args and literal env, with $(VAR) expanded as the kubelet does. */
@@ -249,7 +256,21 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
       cluster.api.setRbac(rules as never, [{ namespace: NAMESPACE, rules: roleRules as never }]);
       // the canary Service as the manifests ship it; daemonset runs also find a slice a previous writer left
       cluster.api.store.apply(canaryService() as never);
+      cluster.api.store.apply(affinityService() as never);
       if (label.endsWith('serve-daemonset')) {
+        // a previous writer's affinity slice: rewritten whole (update)
+        cluster.api.store.apply({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: {
+            name: affinitySliceName('ipv4', 0),
+            namespace: NAMESPACE,
+            labels: { 'kubernetes.io/service-name': AFFINITY_NAME, 'endpointslice.kubernetes.io/managed-by': 'service-proxy-exporter.io' },
+          },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.9.9.9'], conditions: { ready: true } }],
+          ports: [{ name: 'canary', port: 9810, protocol: 'TCP' }],
+        } as never);
         cluster.api.store.apply({
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',
@@ -307,14 +328,19 @@ describe('RBAC versus code: the exporter needs exactly the ClusterRole', () => {
   it('every permission in the canary Role is used by some request', () => {
     // Not exercised here, by the same code path as the primary slice's: the second slice of an IPv6-primary
     // pod (named after IPv4, its second family), and the whole-object rewrite (update) of the IPv6 slice,
-    // which a takeover by another pod's IPv6 does (every run here is ::1, so its slice is patched).
+    // which a takeover by another pod's IPv6 does (every run here is ::1, so its slice is patched); and the rewrite of
+    // the affinity slices other than the IPv4 first one, which a daemonset run finds left by a previous writer.
+    const affinityRewrites = AFFINITY_SLICE_NAMES.filter((n) => n !== affinitySliceName('ipv4', 0)).map(
+      (n) => `update discovery.k8s.io/endpointslices "${n}"`,
+    );
     const unused = unusedPermissions(
       runs.flatMap((r) => r.requests.filter((q) => q.namespace === NAMESPACE)),
       roleRules,
     ).filter(
       (u) =>
         !u.endsWith('"service-proxy-exporter-canary-ipv4"') &&
-        u !== 'update discovery.k8s.io/endpointslices "service-proxy-exporter-canary-ipv6"',
+        u !== 'update discovery.k8s.io/endpointslices "service-proxy-exporter-canary-ipv6"' &&
+        !affinityRewrites.includes(u),
     );
     assert.deepEqual(
       unused,

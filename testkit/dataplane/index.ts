@@ -12,6 +12,9 @@
 //     exporter-canary                                    programmed `canaryDelayMs` after each change;
 //                                                        UDP flows pinned as by conntrack, cleared on
 //                                                        each change unless staleConntrack(true)
+//   <ns>/service-proxy-   127.0.0.16:<eph> TCP           one of the targets its slices name (the writer's
+//     exporter-canary-                                   pod on both canary ports), the same one for as
+//     affinity                                           long as it stays there: ClientIP affinity honoured
 //
 // The canary Service is the one dynamic thing: its EndpointSlice is written by the exporter (the
 // canary writer), and this "service proxy" follows it on the fake API store, re-pointing the VIP at
@@ -26,6 +29,7 @@
 import net from 'node:net';
 import type { FakeApiServer, K8sObject } from '../apiserver/index.js';
 import { ANNOTATIONS } from '../../src/probe/targets.js';
+import { AFFINITY_NAME, affinityTargets } from '../../src/canary/objects.js';
 import { startApiServerBackend, startDnsBackend, startEchoBackend, type Backend } from './backends.js';
 import { canaryForwarder, dnsForwarder, tcpForwarder, type ConntrackForwarder, type Forwarder } from './forward.js';
 
@@ -108,6 +112,8 @@ export const DEMO_ADDRESSES = {
   apiserverVip: '127.0.0.2',
   dnsVip: '127.0.0.10',
   canaryVip: '127.0.0.15',
+  /** the session-affinity canary Service (src/canary/affinity.ts) */
+  affinityVip: '127.0.0.16',
   echoVip: '127.0.0.20',
   /** the exporter's own Service gets 127.0.0.21, a second one 127.0.0.22, … */
   firstSelfVip: 21,
@@ -140,6 +146,7 @@ interface ServiceSpec {
   selector?: Record<string, string>;
   /** EndpointSlice name; default `<name>-demo` */
   sliceName?: string;
+  sessionAffinity?: 'ClientIP';
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -165,6 +172,7 @@ function writeService(api: FakeApiServer, s: ServiceSpec): void {
   delete spec.externalIPs;
   delete spec.loadBalancerIP;
   if (s.selector) spec.selector = s.selector;
+  if (s.sessionAffinity) spec.sessionAffinity = s.sessionAffinity;
   api.store.apply({
     apiVersion: 'v1',
     kind: 'Service',
@@ -404,6 +412,37 @@ export async function startDemoDataPlane(api: FakeApiServer, opts: DemoDataPlane
         canaryTimers.add(t);
       });
       thawCanary = () => program(canaryTarget(api, canaryOpts.namespace), ++canaryGen);
+
+      // The session-affinity canary: every connection goes to the target chosen first while it is still in the slices,
+      // which is what a proxy honouring sessionAffinity: ClientIP does for the one client the demo has.
+      let chosen: { address: string; port: number } | undefined;
+      const pick = () => {
+        const targets = affinityTargets(api.store.list('endpointslices', canaryOpts.namespace), 'ipv4');
+        if (!chosen || !targets.some((t) => t.address === chosen!.address && t.port === chosen!.port)) chosen = targets[0];
+        return chosen;
+      };
+      const affinityBackend = {
+        get host() {
+          return pick()?.address ?? '127.0.0.1';
+        },
+        get port() {
+          return pick()?.port ?? 0;
+        },
+      };
+      const affFwd = tcpForwarder(DEMO_ADDRESSES.affinityVip, affinityBackend);
+      register(`${canaryOpts.namespace}/${AFFINITY_NAME}`, affFwd, ['TCP'], () =>
+        affinityBackend.port ? `${affinityBackend.host}:${affinityBackend.port}` : '-',
+      );
+      await affFwd.start();
+      writeService(api, {
+        namespace: canaryOpts.namespace,
+        name: AFFINITY_NAME,
+        vip: affFwd.host,
+        ports: [{ name: DEMO_CANARY.portName, protocol: 'TCP', port: affFwd.port, targetPort: 9810 }],
+        endpoint: '',
+        labels: { 'app.kubernetes.io/name': 'service-proxy-exporter', 'app.kubernetes.io/component': 'canary' },
+        sessionAffinity: 'ClientIP',
+      });
     }
   } catch (err) {
     unsubscribe?.();
