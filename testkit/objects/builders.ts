@@ -121,16 +121,72 @@ export interface NodeOpts {
   kubeadm?: boolean;
 }
 
-export function node(ctx: Ctx, o: NodeOpts): INode {
-  const os = o.os ?? 'linux';
-  const arch = o.arch ?? 'amd64';
-  const labels: Record<string, string> = {
+/**
+ * The conditions a kubelet reports on its Node: no memory, disk or PID pressure since `since`, and Ready since
+ * `readySince` (default `since`) or, with `ready: false`, not Ready because the CNI plugin is not initialised.
+ */
+export function kubeletConditions(o: { heartbeat: string; since: string; readySince?: string; ready?: boolean }): INodeCondition[] {
+  return [
+    {
+      type: 'MemoryPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasSufficientMemory',
+      message: 'kubelet has sufficient memory available',
+    },
+    {
+      type: 'DiskPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasNoDiskPressure',
+      message: 'kubelet has no disk pressure',
+    },
+    {
+      type: 'PIDPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasSufficientPID',
+      message: 'kubelet has sufficient PID available',
+    },
+    (o.ready ?? true)
+      ? {
+          type: 'Ready',
+          status: 'True',
+          lastHeartbeatTime: o.heartbeat,
+          lastTransitionTime: o.readySince ?? o.since,
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        }
+      : {
+          type: 'Ready',
+          status: 'False',
+          lastHeartbeatTime: o.heartbeat,
+          lastTransitionTime: o.since,
+          reason: 'KubeletNotReady',
+          message:
+            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+        },
+  ];
+}
+
+/** The labels a kubelet puts on its Node. */
+export function kubeletLabels(name: string, os = 'linux', arch = 'amd64'): Record<string, string> {
+  return {
     'beta.kubernetes.io/arch': arch,
     'beta.kubernetes.io/os': os,
     'kubernetes.io/arch': arch,
-    'kubernetes.io/hostname': o.name,
+    'kubernetes.io/hostname': name,
     'kubernetes.io/os': os,
   };
+}
+
+export function node(ctx: Ctx, o: NodeOpts): INode {
+  const os = o.os ?? 'linux';
+  const arch = o.arch ?? 'amd64';
+  const labels = kubeletLabels(o.name, os, arch);
   if (o.controlPlane) {
     labels['node-role.kubernetes.io/control-plane'] = o.roleValue ?? '';
     if (o.kubeadm) labels['node.kubernetes.io/exclude-from-external-load-balancers'] = '';
@@ -149,50 +205,7 @@ export function node(ctx: Ctx, o: NodeOpts): INode {
       message: o.networkCondition.message,
     });
   }
-  conds.push(
-    {
-      type: 'MemoryPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasSufficientMemory',
-      message: 'kubelet has sufficient memory available',
-    },
-    {
-      type: 'DiskPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasNoDiskPressure',
-      message: 'kubelet has no disk pressure',
-    },
-    {
-      type: 'PIDPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasSufficientPID',
-      message: 'kubelet has sufficient PID available',
-    },
-    ready
-      ? {
-          type: 'Ready',
-          status: 'True',
-          lastHeartbeatTime: o.heartbeat,
-          lastTransitionTime: at(o.created, 2),
-          reason: 'KubeletReady',
-          message: 'kubelet is posting ready status',
-        }
-      : {
-          type: 'Ready',
-          status: 'False',
-          lastHeartbeatTime: o.heartbeat,
-          lastTransitionTime: o.created,
-          reason: 'KubeletNotReady',
-          message:
-            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
-        },
-  );
+  conds.push(...kubeletConditions({ heartbeat: o.heartbeat, since: o.created, readySince: at(o.created, 2), ready }));
   const taints: ITaint[] = [...(o.taints ?? [])];
   if (o.controlPlane && o.kubeadm) taints.unshift({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
   if (!ready) {
