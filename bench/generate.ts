@@ -4,8 +4,18 @@
 // ~10 KB with its image list), because memory and sync time depend on bytes, not only on counts.
 // Same options → byte-identical objects (a seeded PRNG; no clock, no Math.random).
 
+import {
+  DS_TOLERATE_ALL,
+  K8S_ALPHABET,
+  type KubeObject,
+  NULL_TIME,
+  kubeletConditions,
+  kubeletLabels,
+} from '../testkit/objects/builders.js';
 import { CILIUM_AGENT_SECURITY_CONTEXT, ciliumAgentContainer, ciliumAgentLifecycle } from '../testkit/objects/cilium.js';
-import type { IEnvVar, INode, IPod, IProbe, IService, IServicePort, IServiceSpec } from 'kubernetes-models/v1';
+import type { ManagedFieldsEntry } from '../testkit/objects/meta.js';
+import { configMap, daemonSet, envVars } from '../testkit/objects/minimal.js';
+import type { INode, IPod, IPodCondition, IProbe, IService, IServicePort, IServiceSpec } from 'kubernetes-models/v1';
 import type { IEndpointPort, IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
 
 export type GeneratedProvider = 'cilium-kpr' | 'kube-proxy';
@@ -42,8 +52,6 @@ export interface GeneratedCounts {
   endpointSlices: number;
 }
 
-type Obj = Record<string, any>;
-
 /** mulberry32: small, fast, good enough to vary names and sizes reproducibly. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -69,12 +77,11 @@ const CREATED = '2025-01-15T08:00:00Z';
 
 /** Pod-name suffixes like the 5-character ones controllers generate, but unique per index. */
 function uniqueSuffix(i: number): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   let s = '';
   let n = i;
   for (let k = 0; k < 5; k++) {
-    s = alphabet[n % alphabet.length] + s;
-    n = Math.floor(n / alphabet.length);
+    s = K8S_ALPHABET[n % K8S_ALPHABET.length] + s;
+    n = Math.floor(n / K8S_ALPHABET.length);
   }
   return s;
 }
@@ -90,10 +97,8 @@ export function nodeName(i: number): string {
 const nodeIP = (i: number): string => `198.18.${(i >> 8) & 255}.${i & 255}`;
 
 /** A managedFields entry of roughly `bytes` bytes: real objects carry several KB of these. */
-type ManagedFields = NonNullable<NonNullable<IPod['metadata']>['managedFields']>;
-
-function managedFields(manager: string, bytes: number, _rnd: () => number): ManagedFields {
-  const fields: Obj = {};
+function managedFields(manager: string, bytes: number, _rnd: () => number): ManagedFieldsEntry[] {
+  const fields: Record<string, Record<string, object>> = {};
   let size = 0;
   for (let i = 0; size < bytes; i++) {
     const k = `f:${manager}-field-${i}`;
@@ -118,11 +123,7 @@ function node(i: number, rnd: () => number): INode {
       uid: `node-${hex(rnd, 24)}`,
       creationTimestamp: CREATED,
       labels: {
-        'beta.kubernetes.io/arch': 'amd64',
-        'beta.kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
+        ...kubeletLabels(name),
         'node.kubernetes.io/instance-type': INSTANCE_TYPES[i % INSTANCE_TYPES.length],
         'topology.kubernetes.io/region': 'eu-west-1',
         'topology.kubernetes.io/zone': zone,
@@ -141,40 +142,7 @@ function node(i: number, rnd: () => number): INode {
     status: {
       capacity: { cpu: '8', memory: '32386520Ki', pods: '110', 'ephemeral-storage': '104845292Ki' },
       allocatable: { cpu: '7910m', memory: '31369688Ki', pods: '110', 'ephemeral-storage': '95551679124' },
-      conditions: [
-        {
-          type: 'MemoryPressure',
-          status: 'False',
-          lastHeartbeatTime: CREATED,
-          lastTransitionTime: CREATED,
-          reason: 'KubeletHasSufficientMemory',
-          message: 'kubelet has sufficient memory available',
-        },
-        {
-          type: 'DiskPressure',
-          status: 'False',
-          lastHeartbeatTime: CREATED,
-          lastTransitionTime: CREATED,
-          reason: 'KubeletHasNoDiskPressure',
-          message: 'kubelet has no disk pressure',
-        },
-        {
-          type: 'PIDPressure',
-          status: 'False',
-          lastHeartbeatTime: CREATED,
-          lastTransitionTime: CREATED,
-          reason: 'KubeletHasSufficientPID',
-          message: 'kubelet has sufficient PID available',
-        },
-        {
-          type: 'Ready',
-          status: 'True',
-          lastHeartbeatTime: CREATED,
-          lastTransitionTime: CREATED,
-          reason: 'KubeletReady',
-          message: 'kubelet is posting ready status',
-        },
-      ],
+      conditions: kubeletConditions({ heartbeat: CREATED, since: CREATED }),
       addresses: [
         { type: 'InternalIP', address: nodeIP(i) },
         { type: 'Hostname', address: name },
@@ -198,7 +166,15 @@ function node(i: number, rnd: () => number): INode {
   };
 }
 
-const env = (pairs: [string, string][]): IEnvVar[] => pairs.map(([name, value]) => ({ name, value }));
+/** The Cilium agent pod's init containers, in the chart's order. */
+const CILIUM_INIT_CONTAINERS = [
+  'config',
+  'mount-cgroup',
+  'apply-sysctl-overwrites',
+  'mount-bpf-fs',
+  'clean-cilium-state',
+  'install-cni-binaries',
+];
 
 function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
   const node = nodeName(i);
@@ -267,22 +243,11 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
         },
       },
       tolerations: [{ operator: 'Exists' }, { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
-      initContainers: [
-        'config',
-        'mount-cgroup',
-        'apply-sysctl-overwrites',
-        'mount-bpf-fs',
-        'clean-cilium-state',
-        'install-cni-binaries',
-      ].map((name) => ({
+      initContainers: CILIUM_INIT_CONTAINERS.map((name) => ({
         name,
         image,
         command: ['/bin/sh', '-c', `echo ${name}`],
-        env: env([
-          ['K8S_NODE_NAME', node],
-          ['CILIUM_K8S_NAMESPACE', 'kube-system'],
-          ['BIN_PATH', '/opt/cni/bin'],
-        ]),
+        env: envVars({ K8S_NODE_NAME: node, CILIUM_K8S_NAMESPACE: 'kube-system', BIN_PATH: '/opt/cni/bin' }),
         volumeMounts: volumeMounts.slice(0, 3),
         securityContext: {
           capabilities: { add: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'], drop: ['ALL'] },
@@ -293,14 +258,14 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
       containers: [
         ciliumAgentContainer(
           image,
-          env([
-            ['K8S_NODE_NAME', node],
-            ['CILIUM_K8S_NAMESPACE', 'kube-system'],
-            ['CILIUM_CLUSTERMESH_CONFIG', '/var/lib/cilium/clustermesh/'],
-            ['GOMEMLIMIT', '1717986918'],
-            ['KUBERNETES_SERVICE_HOST', 'api.internal'],
-            ['KUBERNETES_SERVICE_PORT', '443'],
-          ]),
+          envVars({
+            K8S_NODE_NAME: node,
+            CILIUM_K8S_NAMESPACE: 'kube-system',
+            CILIUM_CLUSTERMESH_CONFIG: '/var/lib/cilium/clustermesh/',
+            GOMEMLIMIT: '1717986918',
+            KUBERNETES_SERVICE_HOST: 'api.internal',
+            KUBERNETES_SERVICE_PORT: '443',
+          }),
           {
             lifecycle: ciliumAgentLifecycle(
               "set -o errexit\nset -o pipefail\nset -o nounset\n# When running in AWS ENI mode, it's likely that 'aws-node' has\n# had a chance to install SNAT iptables rules.\n",
@@ -327,18 +292,10 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
       conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
         type,
         status: 'True',
-        // the API server sends null; kubernetes-models types the field as an optional string
-        lastProbeTime: null as unknown as string,
+        lastProbeTime: NULL_TIME,
         lastTransitionTime: CREATED,
       })),
-      initContainerStatuses: [
-        'config',
-        'mount-cgroup',
-        'apply-sysctl-overwrites',
-        'mount-bpf-fs',
-        'clean-cilium-state',
-        'install-cni-binaries',
-      ].map((name) => ({
+      initContainerStatuses: CILIUM_INIT_CONTAINERS.map((name) => ({
         name,
         image,
         imageID: image,
@@ -372,6 +329,11 @@ function ciliumAgentPod(i: number, version: string, rnd: () => number): IPod {
   };
 }
 
+/** A running pod's conditions: all True since CREATED. */
+function readyConditions(): IPodCondition[] {
+  return ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: CREATED }));
+}
+
 function kubeProxyPod(i: number, rnd: () => number): IPod {
   const node = nodeName(i);
   const image = '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3';
@@ -397,7 +359,7 @@ function kubeProxyPod(i: number, rnd: () => number): IPod {
           name: 'kube-proxy',
           image,
           command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config', '--hostname-override=$(NODE_NAME)'],
-          env: env([['NODE_NAME', node]]),
+          env: envVars({ NODE_NAME: node }),
           securityContext: { privileged: true },
         },
       ],
@@ -407,11 +369,7 @@ function kubeProxyPod(i: number, rnd: () => number): IPod {
       hostIP: nodeIP(i),
       podIP: nodeIP(i),
       startTime: CREATED,
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
-        type,
-        status: 'True',
-        lastTransitionTime: CREATED,
-      })),
+      conditions: readyConditions(),
       containerStatuses: [
         {
           name: 'kube-proxy',
@@ -451,11 +409,7 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
           name: app,
           image,
           ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-          env: env([
-            ['APP_NAME', app],
-            ['LOG_LEVEL', 'info'],
-            ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://otel-collector.observability:4317'],
-          ]),
+          env: envVars({ APP_NAME: app, LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4317' }),
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
           readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10 },
         },
@@ -466,11 +420,7 @@ function appPod(ns: string, app: string, k: number, nodeIndex: number, rnd: () =
       hostIP: nodeIP(nodeIndex),
       podIP: `198.19.${128 + ((k >> 8) & 127)}.${k & 255}`,
       startTime: CREATED,
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
-        type,
-        status: 'True',
-        lastTransitionTime: CREATED,
-      })),
+      conditions: readyConditions(),
       containerStatuses: [
         { name: app, image, imageID: image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: CREATED } } },
       ],
@@ -538,7 +488,7 @@ const svcIP = (n: number): string => `198.19.${(n >> 8) & 127}.${n & 255}`;
  * The cluster's objects, one at a time (a generator, so 50,000 pods need not sit in memory twice:
  * the fake API server's store keeps its own copy).
  */
-export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
+export function* generateCluster(opts: GenerateOptions): Generator<KubeObject> {
   const rnd = prng(opts.seed ?? 42);
   const provider = opts.provider ?? 'cilium-kpr';
   const version = opts.ciliumVersion ?? 'v1.18.3';
@@ -548,92 +498,48 @@ export function* generateCluster(opts: GenerateOptions): Generator<Obj> {
   for (let i = 0; i < opts.nodes; i++) yield node(i, rnd);
 
   const kubeProxy = provider === 'kube-proxy' || opts.kubeProxyToo === true;
+  // the agents' DaemonSets, rolled out on every node
+  const rolledOut = { desired: opts.nodes, available: opts.nodes, updated: opts.nodes, tolerations: DS_TOLERATE_ALL };
   if (provider === 'cilium-kpr') {
-    yield {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: { namespace: 'kube-system', name: 'cilium', labels: { 'k8s-app': 'cilium' } },
-      spec: {
-        selector: { matchLabels: { 'k8s-app': 'cilium' } },
-        template: {
-          metadata: { labels: { 'k8s-app': 'cilium' } },
-          spec: {
-            tolerations: [{ operator: 'Exists' }],
-            containers: [
-              {
-                name: 'cilium-agent',
-                image: `quay.io/cilium/cilium:${version}`,
-                command: ['cilium-agent'],
-                args: ['--config-dir=/tmp/cilium/config-map'],
-              },
-            ],
-          },
+    yield daemonSet('kube-system', 'cilium', {
+      labels: { 'k8s-app': 'cilium' },
+      podLabels: { 'k8s-app': 'cilium' },
+      containers: [
+        {
+          name: 'cilium-agent',
+          image: `quay.io/cilium/cilium:${version}`,
+          command: ['cilium-agent'],
+          args: ['--config-dir=/tmp/cilium/config-map'],
         },
-      },
-      status: {
-        desiredNumberScheduled: opts.nodes,
-        currentNumberScheduled: opts.nodes,
-        numberReady: opts.nodes,
-        numberAvailable: opts.nodes,
-        updatedNumberScheduled: opts.nodes,
-        numberMisscheduled: 0,
-      },
-    };
-    yield {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { namespace: 'kube-system', name: 'cilium-config' },
-      data: {
-        'kube-proxy-replacement': 'true',
-        'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256',
-        'cluster-name': 'bench',
-        ipam: 'eni',
-        'enable-ipv4': 'true',
-        'routing-mode': 'native',
-      },
-    };
+      ],
+      ...rolledOut,
+    });
+    yield configMap('kube-system', 'cilium-config', {
+      'kube-proxy-replacement': 'true',
+      'kube-proxy-replacement-healthz-bind-address': '0.0.0.0:10256',
+      'cluster-name': 'bench',
+      ipam: 'eni',
+      'enable-ipv4': 'true',
+      'routing-mode': 'native',
+    });
     for (let i = 0; i < opts.nodes; i++) yield ciliumAgentPod(i, version, rnd);
   }
   if (kubeProxy) {
-    yield {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: {
-        namespace: 'kube-system',
-        name: 'kube-proxy',
-        labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' },
-      },
-      spec: {
-        selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
-        template: {
-          metadata: { labels: { 'k8s-app': 'kube-proxy' } },
-          spec: {
-            tolerations: [{ operator: 'Exists' }],
-            containers: [
-              {
-                name: 'kube-proxy',
-                image: '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3',
-                command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'],
-              },
-            ],
-          },
+    yield daemonSet('kube-system', 'kube-proxy', {
+      labels: { 'k8s-app': 'kube-proxy', 'eks.amazonaws.com/component': 'kube-proxy' },
+      podLabels: { 'k8s-app': 'kube-proxy' },
+      containers: [
+        {
+          name: 'kube-proxy',
+          image: '602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/kube-proxy:v1.31.2-eksbuild.3',
+          command: ['kube-proxy', '--v=2', '--config=/var/lib/kube-proxy-config/config'],
         },
-      },
-      status: {
-        desiredNumberScheduled: opts.nodes,
-        currentNumberScheduled: opts.nodes,
-        numberReady: opts.nodes,
-        numberAvailable: opts.nodes,
-        updatedNumberScheduled: opts.nodes,
-        numberMisscheduled: 0,
-      },
-    };
-    yield {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { namespace: 'kube-system', name: 'kube-proxy-config' },
-      data: { config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n' },
-    };
+      ],
+      ...rolledOut,
+    });
+    yield configMap('kube-system', 'kube-proxy-config', {
+      config: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n',
+    });
     for (let i = 0; i < opts.nodes; i++) yield kubeProxyPod(i, rnd);
   }
 
@@ -716,6 +622,6 @@ export function plannedCounts(opts: GenerateOptions): GeneratedCounts {
   return { nodes: opts.nodes, agentPods, kubeProxyPods, corednsPods, appPods, services: services + 2, endpointSlices: services + 2 };
 }
 
-export function generateClusterObjects(opts: GenerateOptions): Obj[] {
+export function generateClusterObjects(opts: GenerateOptions): KubeObject[] {
   return [...generateCluster(opts)];
 }

@@ -4,28 +4,42 @@ import { createHash } from 'node:crypto';
 import type {
   IConfigMap,
   IContainer,
+  IContainerStatus,
   IEnvVar,
   IHostPathVolumeSource,
   INamespace,
   INode,
   INodeCondition,
+  INodeSpec,
   IPod,
+  IPodCondition,
   IPodSpec,
+  IPodStatus,
   IService,
   IServicePort,
   IServiceSpec,
+  ITaint,
   IToleration,
   IVolume,
 } from 'kubernetes-models/v1';
+import type { IDaemonSet, IDaemonSetStatus, IDeployment, IDeploymentStatus } from 'kubernetes-models/apps/v1';
 import type { IEndpoint, IEndpointPort, IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1';
+import type { CalicoInstallation, FelixConfiguration } from './calico.js';
+import type { ObjectMeta, OwnerReference } from './meta.js';
 
-export type Obj = Record<string, any>;
+/** An object a scenario holds: one of the kinds the builders and components make. */
+export type KubeObject =
+  INamespace | INode | IPod | IService | IEndpointSlice | IConfigMap | IDaemonSet | IDeployment | CalicoInstallation | FelixConfiguration;
+
+/** The API server sends `lastProbeTime: null` on pod conditions; kubernetes-models types the field as an optional string. */
+export const NULL_TIME = null as unknown as string;
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const K8S_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** the characters Kubernetes draws generated name suffixes from */
+export const K8S_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export class Ctx {
-  objects: Obj[] = [];
+  objects: KubeObject[] = [];
   constructor(public scenario: string) {}
   uid(key: string): string {
     const h = sha(`${this.scenario}/uid/${key}`);
@@ -47,7 +61,7 @@ export class Ctx {
   templateHash(key: string): string {
     return this.suffix(`tpl/${key}`, 10);
   }
-  add(...objs: Obj[]): void {
+  add(...objs: KubeObject[]): void {
     this.objects.push(...objs);
   }
 }
@@ -94,7 +108,7 @@ export interface NodeOpts {
   arch?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  taints?: Obj[];
+  taints?: ITaint[];
   ready?: boolean;
   unschedulable?: boolean;
   providerID?: string;
@@ -107,16 +121,72 @@ export interface NodeOpts {
   kubeadm?: boolean;
 }
 
-export function node(ctx: Ctx, o: NodeOpts): INode {
-  const os = o.os ?? 'linux';
-  const arch = o.arch ?? 'amd64';
-  const labels: Record<string, string> = {
+/**
+ * The conditions a kubelet reports on its Node: no memory, disk or PID pressure since `since`, and Ready since
+ * `readySince` (default `since`) or, with `ready: false`, not Ready because the CNI plugin is not initialised.
+ */
+export function kubeletConditions(o: { heartbeat: string; since: string; readySince?: string; ready?: boolean }): INodeCondition[] {
+  return [
+    {
+      type: 'MemoryPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasSufficientMemory',
+      message: 'kubelet has sufficient memory available',
+    },
+    {
+      type: 'DiskPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasNoDiskPressure',
+      message: 'kubelet has no disk pressure',
+    },
+    {
+      type: 'PIDPressure',
+      status: 'False',
+      lastHeartbeatTime: o.heartbeat,
+      lastTransitionTime: o.since,
+      reason: 'KubeletHasSufficientPID',
+      message: 'kubelet has sufficient PID available',
+    },
+    (o.ready ?? true)
+      ? {
+          type: 'Ready',
+          status: 'True',
+          lastHeartbeatTime: o.heartbeat,
+          lastTransitionTime: o.readySince ?? o.since,
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+        }
+      : {
+          type: 'Ready',
+          status: 'False',
+          lastHeartbeatTime: o.heartbeat,
+          lastTransitionTime: o.since,
+          reason: 'KubeletNotReady',
+          message:
+            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+        },
+  ];
+}
+
+/** The labels a kubelet puts on its Node. */
+export function kubeletLabels(name: string, os = 'linux', arch = 'amd64'): Record<string, string> {
+  return {
     'beta.kubernetes.io/arch': arch,
     'beta.kubernetes.io/os': os,
     'kubernetes.io/arch': arch,
-    'kubernetes.io/hostname': o.name,
+    'kubernetes.io/hostname': name,
     'kubernetes.io/os': os,
   };
+}
+
+export function node(ctx: Ctx, o: NodeOpts): INode {
+  const os = o.os ?? 'linux';
+  const arch = o.arch ?? 'amd64';
+  const labels = kubeletLabels(o.name, os, arch);
   if (o.controlPlane) {
     labels['node-role.kubernetes.io/control-plane'] = o.roleValue ?? '';
     if (o.kubeadm) labels['node.kubernetes.io/exclude-from-external-load-balancers'] = '';
@@ -135,57 +205,14 @@ export function node(ctx: Ctx, o: NodeOpts): INode {
       message: o.networkCondition.message,
     });
   }
-  conds.push(
-    {
-      type: 'MemoryPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasSufficientMemory',
-      message: 'kubelet has sufficient memory available',
-    },
-    {
-      type: 'DiskPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasNoDiskPressure',
-      message: 'kubelet has no disk pressure',
-    },
-    {
-      type: 'PIDPressure',
-      status: 'False',
-      lastHeartbeatTime: o.heartbeat,
-      lastTransitionTime: o.created,
-      reason: 'KubeletHasSufficientPID',
-      message: 'kubelet has sufficient PID available',
-    },
-    ready
-      ? {
-          type: 'Ready',
-          status: 'True',
-          lastHeartbeatTime: o.heartbeat,
-          lastTransitionTime: at(o.created, 2),
-          reason: 'KubeletReady',
-          message: 'kubelet is posting ready status',
-        }
-      : {
-          type: 'Ready',
-          status: 'False',
-          lastHeartbeatTime: o.heartbeat,
-          lastTransitionTime: o.created,
-          reason: 'KubeletNotReady',
-          message:
-            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
-        },
-  );
-  const taints = [...(o.taints ?? [])];
+  conds.push(...kubeletConditions({ heartbeat: o.heartbeat, since: o.created, readySince: at(o.created, 2), ready }));
+  const taints: ITaint[] = [...(o.taints ?? [])];
   if (o.controlPlane && o.kubeadm) taints.unshift({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
   if (!ready) {
     taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
   }
   if (o.unschedulable) taints.push({ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: o.heartbeat });
-  const spec: Obj = o.podCIDR ? { podCIDR: o.podCIDR, podCIDRs: [o.podCIDR] } : {};
+  const spec: INodeSpec = o.podCIDR ? { podCIDR: o.podCIDR, podCIDRs: [o.podCIDR] } : {};
   if (o.providerID) spec.providerID = o.providerID;
   if (taints.length) spec.taints = taints;
   if (o.unschedulable) spec.unschedulable = true;
@@ -245,16 +272,18 @@ export function node(ctx: Ctx, o: NodeOpts): INode {
   };
 }
 
-export const nodeName = (n: Obj): string => n.metadata.name;
-export const nodeIP = (n: Obj): string => n.status.addresses[0].address;
-export const nodeReady = (n: Obj): boolean => n.status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+export const nodeName = (n: INode): string => n.metadata!.name!;
+export const nodeIP = (n: INode): string => n.status!.addresses![0]!.address;
+const isReadyTrue = (c: INodeCondition | IPodCondition): boolean => c.type === 'Ready' && c.status === 'True';
+export const nodeReady = (n: INode): boolean => n.status!.conditions!.some(isReadyTrue);
+export const podReady = (p: IPod): boolean => p.status!.conditions!.some(isReadyTrue);
 
 /** pod address bases for nodes without spec.podCIDR (EKS VPC CNI, OVN-Kubernetes) */
 export const POD_BASES = new Map<string, string>();
 
 /** the n-th pod IP in a node's podCIDR (a /24) */
-export function podIP(n: Obj, i: number): string {
-  const cidr = (n.spec.podCIDR as string | undefined) ?? POD_BASES.get(nodeName(n));
+export function podIP(n: INode, i: number): string {
+  const cidr = n.spec!.podCIDR ?? POD_BASES.get(nodeName(n));
   if (!cidr) throw new Error(`node ${nodeName(n)} has no pod address range`);
   const base = cidr.split('/')[0]!.split('.');
   return `${base[0]}.${base[1]}.${base[2]}.${i}`;
@@ -272,7 +301,7 @@ export interface ContainerState {
 }
 
 export interface PodPlacement {
-  node: Obj | null;
+  node: INode | null;
   /** default true */
   ready?: boolean;
   containers?: Record<string, ContainerState>;
@@ -281,7 +310,7 @@ export interface PodPlacement {
   started: string;
   now: string;
   ipIndex?: number;
-  phase?: string;
+  phase?: IPodStatus['phase'];
 }
 
 function withContainerDefaults(c: IContainer): IContainer {
@@ -314,10 +343,19 @@ function imageID(ctx: Ctx, image: string): string {
   return `${repo}@${digest}`;
 }
 
-function containerStatus(ctx: Ctx, podKey: string, c: Obj, st: ContainerState, started: string, now: string, podReady: boolean): Obj {
-  const image = st.image ?? c.image;
+function containerStatus(
+  ctx: Ctx,
+  podKey: string,
+  c: IContainer,
+  st: ContainerState,
+  started: string,
+  now: string,
+  podReady: boolean,
+): IContainerStatus {
+  // every container the builders make names its image
+  const image = st.image ?? c.image!;
   const ready = st.ready ?? (podReady && !st.waiting);
-  const out: Obj = {
+  const out: IContainerStatus = {
     containerID: `containerd://${ctx.hex(`cid/${podKey}/${c.name}/${st.restartCount ?? 0}`)}`,
     image,
     imageID: imageID(ctx, image),
@@ -344,13 +382,13 @@ function containerStatus(ctx: Ctx, podKey: string, c: Obj, st: ContainerState, s
   return out;
 }
 
-function podConditions(p: PodPlacement, ready: boolean, unready: string[]): Obj[] {
+function podConditions(p: PodPlacement, ready: boolean, unready: string[]): IPodCondition[] {
   if (!p.node) {
     return [
       {
         type: 'PodScheduled',
         status: 'False',
-        lastProbeTime: null,
+        lastProbeTime: NULL_TIME,
         lastTransitionTime: p.started,
         reason: 'Unschedulable',
         message:
@@ -362,11 +400,17 @@ function podConditions(p: PodPlacement, ready: boolean, unready: string[]): Obj[
     ? { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` }
     : {};
   return [
-    { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: at(p.started, 0) },
-    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: at(p.started, 1) },
-    { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: at(p.started, 1), ...notReady },
-    { type: 'ContainersReady', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: at(p.started, 1), ...notReady },
-    { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: p.started },
+    { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: NULL_TIME, lastTransitionTime: at(p.started, 0) },
+    { type: 'Initialized', status: 'True', lastProbeTime: NULL_TIME, lastTransitionTime: at(p.started, 1) },
+    { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: NULL_TIME, lastTransitionTime: at(p.started, 1), ...notReady },
+    {
+      type: 'ContainersReady',
+      status: ready ? 'True' : 'False',
+      lastProbeTime: NULL_TIME,
+      lastTransitionTime: at(p.started, 1),
+      ...notReady,
+    },
+    { type: 'PodScheduled', status: 'True', lastProbeTime: NULL_TIME, lastTransitionTime: p.started },
   ];
 }
 
@@ -376,11 +420,11 @@ export interface PodOpts {
   generateName?: string;
   labels: Record<string, string>;
   annotations?: Record<string, string>;
-  owner: Obj;
+  owner: OwnerReference;
   spec: IPodSpec;
   placement: PodPlacement;
   priority?: number;
-  qosClass?: string;
+  qosClass?: IPodStatus['qosClass'];
 }
 
 export function pod(ctx: Ctx, o: PodOpts): IPod {
@@ -397,7 +441,7 @@ export function pod(ctx: Ctx, o: PodOpts): IPod {
   const ready = p.node ? (p.ready ?? !anyWaiting) : false;
   const unready: string[] = [];
   const statuses = p.node
-    ? (spec.containers as Obj[]).map((c) => {
+    ? spec.containers.map((c) => {
         const st = { ...(containerStates[c.name] ?? {}) };
         if (p.images?.[c.name]) st.image = p.images[c.name];
         const s = containerStatus(ctx, key, c, st, at(p.started, 1), p.now, ready);
@@ -405,7 +449,7 @@ export function pod(ctx: Ctx, o: PodOpts): IPod {
         return s;
       })
     : undefined;
-  const status: Obj = {
+  const status: IPodStatus = {
     conditions: podConditions(p, ready, unready),
     phase: p.phase ?? (p.node ? 'Running' : 'Pending'),
     qosClass: o.qosClass ?? 'Burstable',
@@ -422,10 +466,10 @@ export function pod(ctx: Ctx, o: PodOpts): IPod {
       containerStatuses: statuses,
     });
     if (spec.initContainers) {
-      status.initContainerStatuses = (spec.initContainers as Obj[]).map((c) => ({
+      status.initContainerStatuses = spec.initContainers.map((c) => ({
         containerID: `containerd://${ctx.hex(`cid/${key}/init/${c.name}`)}`,
-        image: c.image,
-        imageID: imageID(ctx, c.image),
+        image: c.image!,
+        imageID: imageID(ctx, c.image!),
         lastState: {},
         name: c.name,
         ready: true,
@@ -443,7 +487,7 @@ export function pod(ctx: Ctx, o: PodOpts): IPod {
       }));
     }
   }
-  const metadata: Obj = {
+  const metadata: ObjectMeta = {
     name: o.name,
     ...(o.generateName ? { generateName: o.generateName } : {}),
     namespace: o.ns,
@@ -473,8 +517,10 @@ export interface DsOpts {
 }
 
 export class DaemonSetBuilder {
-  obj: Obj;
-  pods: Obj[] = [];
+  obj: IDaemonSet;
+  pods: IPod[] = [];
+  /** pods still on an older template revision: not counted in updatedNumberScheduled */
+  private outdated = new Set<IPod>();
   revisionHash: string;
   constructor(
     private ctx: Ctx,
@@ -503,16 +549,16 @@ export class DaemonSetBuilder {
         },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: o.maxUnavailable ?? 1 } },
       },
-      status: {},
+      // status: set by finish(), from the pods placed
     };
   }
 
   get templateSpec(): IPodSpec {
-    return this.obj.spec.template.spec;
+    return this.obj.spec!.template.spec!;
   }
 
   /** one pod on a node; `outdated` marks a pod still on an older template revision */
-  addPod(p: PodPlacement, outdated = false): Obj {
+  addPod(p: PodPlacement, outdated = false): IPod {
     const ctx = this.ctx;
     const nName = p.node ? nodeName(p.node) : 'pending';
     const podName = `${this.o.name}-${ctx.suffix(`pod/${this.o.ns}/${this.o.name}/${nName}`)}`;
@@ -556,7 +602,7 @@ export class DaemonSetBuilder {
         apiVersion: 'apps/v1',
         kind: 'DaemonSet',
         name: this.o.name,
-        uid: this.obj.metadata.uid,
+        uid: this.obj.metadata!.uid!,
         controller: true,
         blockOwnerDeletion: true,
       },
@@ -564,29 +610,27 @@ export class DaemonSetBuilder {
       placement: p,
       priority: prio,
     });
-    (po as Obj).__outdated = outdated;
+    if (outdated) this.outdated.add(po);
     this.pods.push(po);
     return po;
   }
 
   /** status from the pods placed; desired = nodes the DaemonSet targets */
-  finish(desired: number): Obj[] {
-    const isReady = (p: Obj) => p.status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
-    const scheduled = this.pods.filter((p) => p.spec.nodeName);
-    const ready = scheduled.filter(isReady).length;
-    const updated = scheduled.filter((p) => !p.__outdated).length;
-    const status: Obj = {
+  finish(desired: number): [IDaemonSet, ...IPod[]] {
+    const scheduled = this.pods.filter((p) => p.spec!.nodeName);
+    const ready = scheduled.filter(podReady).length;
+    const updated = scheduled.filter((p) => !this.outdated.has(p)).length;
+    const status: IDaemonSetStatus = {
       currentNumberScheduled: scheduled.length,
       desiredNumberScheduled: desired,
       numberAvailable: ready,
       numberMisscheduled: 0,
       numberReady: ready,
-      observedGeneration: this.obj.metadata.generation,
+      observedGeneration: this.obj.metadata!.generation,
       updatedNumberScheduled: updated,
     };
     if (desired - ready > 0) status.numberUnavailable = desired - ready;
     this.obj.status = status;
-    for (const p of this.pods) delete p.__outdated;
     return [this.obj, ...this.pods];
   }
 }
@@ -608,7 +652,7 @@ export interface DeployOpts {
   annotations?: Record<string, string>;
 }
 
-export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
+export function deployment(ctx: Ctx, o: DeployOpts): [IDeployment, ...IPod[]] {
   const spec = podTemplateSpec(o.podSpec);
   const hash = ctx.templateHash(`${o.ns}/${o.name}`);
   const rsName = `${o.name}-${hash}`;
@@ -631,9 +675,8 @@ export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
             : 0,
     }),
   );
-  const isReady = (p: Obj) => p.status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
-  const readyCount = o.pods ? pods.filter(isReady).length : o.replicas;
-  const status: Obj = {
+  const readyCount = o.pods ? pods.filter(podReady).length : o.replicas;
+  const status: IDeploymentStatus = {
     observedGeneration: 1,
     replicas: o.replicas,
     updatedReplicas: o.replicas,
@@ -667,7 +710,7 @@ export function deployment(ctx: Ctx, o: DeployOpts): Obj[] {
   };
   if (readyCount > 0) Object.assign(status, { readyReplicas: readyCount, availableReplicas: readyCount });
   if (o.replicas - readyCount > 0) status.unavailableReplicas = o.replicas - readyCount;
-  const dep = {
+  const dep: IDeployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
@@ -769,37 +812,35 @@ export function service(
   };
 }
 
-export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: IEndpointPort[], now: string): IEndpointSlice {
-  const ns = svc.metadata.namespace;
-  const name = `${svc.metadata.name}-${ctx.suffix(`eps/${ns}/${svc.metadata.name}`)}`;
-  const scheduled = pods.filter((p) => p.status.podIP);
-  const isReady = (p: Obj) => p.status.conditions.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+export function endpointSliceForPods(ctx: Ctx, svc: IService, pods: IPod[], ports: IEndpointPort[], now: string): IEndpointSlice {
+  const sm = svc.metadata!;
+  const ns = sm.namespace;
+  const name = `${sm.name}-${ctx.suffix(`eps/${ns}/${sm.name}`)}`;
+  const scheduled = pods.filter((p) => p.status!.podIP);
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
       name,
-      generateName: `${svc.metadata.name}-`,
+      generateName: `${sm.name}-`,
       namespace: ns,
       uid: ctx.uid(`eps/${ns}/${name}`),
-      creationTimestamp: svc.metadata.creationTimestamp,
+      creationTimestamp: sm.creationTimestamp,
       labels: {
-        ...(svc.metadata.labels ?? {}),
+        ...(sm.labels ?? {}),
         'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
-        'kubernetes.io/service-name': svc.metadata.name,
+        'kubernetes.io/service-name': sm.name!,
       },
       annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': now },
-      ownerReferences: [
-        { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: sm.name!, uid: sm.uid!, controller: true, blockOwnerDeletion: true }],
     },
     addressType: 'IPv4',
     endpoints: scheduled.length
       ? scheduled.map((p) => ({
-          addresses: [p.status.podIP],
-          conditions: { ready: isReady(p), serving: isReady(p), terminating: false },
-          nodeName: p.spec.nodeName,
-          targetRef: { kind: 'Pod', name: p.metadata.name, namespace: ns, uid: p.metadata.uid },
+          addresses: [p.status!.podIP!],
+          conditions: { ready: podReady(p), serving: podReady(p), terminating: false },
+          nodeName: p.spec!.nodeName,
+          targetRef: { kind: 'Pod', name: p.metadata!.name, namespace: ns, uid: p.metadata!.uid },
         }))
       : // the API server sends null for a slice without endpoints; kubernetes-models types the field as a list
         (null as unknown as IEndpoint[]),
@@ -808,7 +849,7 @@ export function endpointSliceForPods(ctx: Ctx, svc: Obj, pods: Obj[], ports: IEn
 }
 
 /** default/kubernetes Service and the apiserver-managed EndpointSlice */
-export function apiserverService(ctx: Ctx, created: string, endpointIPs: string[], port = 6443): Obj[] {
+export function apiserverService(ctx: Ctx, created: string, endpointIPs: string[], port = 6443): [IService, IEndpointSlice] {
   const svc = service(ctx, {
     ns: 'default',
     name: 'kubernetes',
@@ -817,7 +858,7 @@ export function apiserverService(ctx: Ctx, created: string, endpointIPs: string[
     ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
     created,
   });
-  const eps = {
+  const eps: IEndpointSlice = {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {

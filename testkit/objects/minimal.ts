@@ -2,7 +2,7 @@
 // snapshotFromObjects, so every test also exercises the catalog's selectors and slimming.
 import { snapshotFromObjects } from './snapshot.js';
 import type { ClusterSnapshot } from '../../src/cluster/types.js';
-import type { IAffinity, IConfigMap, IContainer, INode, IPod, ITaint, IToleration } from 'kubernetes-models/v1';
+import type { IAffinity, IConfigMap, IContainer, IEnvVar, INode, IPod, ITaint, IToleration } from 'kubernetes-models/v1';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1';
 
 export interface ContainerSpec {
@@ -13,13 +13,18 @@ export interface ContainerSpec {
   env?: Record<string, string>;
 }
 
+/** Plain `name: value` environment variables, in the record's order. */
+export function envVars(env: Record<string, string>): IEnvVar[] {
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
 function container(c: ContainerSpec): IContainer {
   return {
     name: c.name,
     image: c.image,
     ...(c.command ? { command: c.command } : {}),
     ...(c.args ? { args: c.args } : {}),
-    ...(c.env ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
+    ...(c.env ? { env: envVars(c.env) } : {}),
   };
 }
 
@@ -71,6 +76,10 @@ export function daemonSet(
     containers: ContainerSpec[];
     desired?: number;
     ready?: number;
+    /** status.numberAvailable, left out when not given */
+    available?: number;
+    /** status.updatedNumberScheduled, left out when not given */
+    updated?: number;
     nodeSelector?: Record<string, string>;
     tolerations?: IToleration[];
     affinity?: IAffinity;
@@ -97,6 +106,8 @@ export function daemonSet(
       currentNumberScheduled: o.desired ?? 0,
       numberMisscheduled: 0,
       numberReady: o.ready ?? o.desired ?? 0,
+      ...(o.available !== undefined ? { numberAvailable: o.available } : {}),
+      ...(o.updated !== undefined ? { updatedNumberScheduled: o.updated } : {}),
     },
   };
 }

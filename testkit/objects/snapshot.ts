@@ -17,7 +17,14 @@ function crdName(ref: { resource: string; group: string }): string {
   return `${ref.resource}.${ref.group}`;
 }
 
-export function snapshotFromObjects(objects: any[], opts: SnapshotOptions = {}): ClusterSnapshot {
+/** What the source filter reads of an object; the objects themselves may be anything (the fuzz tests pass junk). */
+interface Candidate {
+  kind?: unknown;
+  apiVersion?: unknown;
+  metadata?: { labels?: Record<string, string> };
+}
+
+export function snapshotFromObjects(objects: readonly unknown[], opts: SnapshotOptions = {}): ClusterSnapshot {
   const mode = opts.mode ?? (opts.nodeName ? 'daemonset' : 'deployment');
   const installed = new Set(opts.installedCrds ?? []);
   const specs = detectionSources({ mode, ...(opts.nodeName ? { nodeName: opts.nodeName } : {}) });
@@ -27,8 +34,10 @@ export function snapshotFromObjects(objects: any[], opts: SnapshotOptions = {}):
       if (src.optional && !installed.has(crdName(src.ref))) return { state: 'absent', items: [] };
       const apiVersion = src.ref.group ? `${src.ref.group}/${src.ref.version}` : src.ref.version;
       const items: unknown[] = [];
-      for (const o of objects ?? []) {
-        if (!o || typeof o !== 'object' || o.kind !== src.ref.kind) continue;
+      for (const item of objects ?? []) {
+        if (!item || typeof item !== 'object') continue;
+        const o = item as Candidate;
+        if (o.kind !== src.ref.kind) continue;
         // Same kind, other group (e.g. a different "Installation" CRD) is not this source.
         if (typeof o.apiVersion === 'string' && o.apiVersion !== apiVersion) continue;
         if (!matchesLabelSelector(src.labelSelector, o.metadata?.labels)) continue;

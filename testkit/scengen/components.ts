@@ -5,8 +5,8 @@ import {
   type Ctx,
   DaemonSetBuilder,
   DS_TOLERATE_ALL,
+  type KubeObject,
   NODE_NAME_ENV,
-  type Obj,
   type PodPlacement,
   type SvcPort,
   apiserverService,
@@ -22,11 +22,13 @@ import {
   podTemplateSpec,
   service,
 } from '../objects/builders.js';
+import type { CalicoInstallation, FelixConfiguration } from '../objects/calico.js';
 import { CILIUM_AGENT_SECURITY_CONTEXT, ciliumAgentContainer, ciliumAgentLifecycle } from '../objects/cilium.js';
-import type { IContainer, IEnvVar, IPodSpec } from 'kubernetes-models/v1';
+import type { IContainer, IEnvVar, INode, IPod, IPodSpec } from 'kubernetes-models/v1';
+import type { IEndpointPort } from 'kubernetes-models/discovery.k8s.io/v1';
 
 export interface Placement {
-  node: Obj;
+  node: INode;
   state?: PodPlacement['containers'];
   ready?: boolean;
   images?: Record<string, string>;
@@ -151,7 +153,7 @@ export interface KubeadmKubeProxyOpts {
   ipvs?: { strictARP?: boolean; scheduler?: string };
 }
 
-export function kubeadmKubeProxy(ctx: Ctx, o: KubeadmKubeProxyOpts): Obj[] {
+export function kubeadmKubeProxy(ctx: Ctx, o: KubeadmKubeProxyOpts): KubeObject[] {
   const cm = configMap(
     ctx,
     'kube-system',
@@ -240,7 +242,7 @@ portRange: ""
 export function eksKubeProxy(
   ctx: Ctx,
   o: { image: string; apiserver: string; created: string; now: string; placements: Placement[] },
-): Obj[] {
+): KubeObject[] {
   const labels = { 'eks.amazonaws.com/component': 'kube-proxy', 'k8s-app': 'kube-proxy' };
   const cfg = configMap(ctx, 'kube-system', 'kube-proxy-config', { config: EKS_CONFIG }, o.created, labels);
   const kc = configMap(
@@ -331,7 +333,7 @@ users:
 }
 
 /** RKE2: kube-proxy as a static pod per node, seen through the API as a mirror pod owned by the Node */
-export function rke2KubeProxyMirrorPod(ctx: Ctx, n: Obj, o: { image: string; clusterCIDR: string; started: string; now: string }): Obj {
+export function rke2KubeProxyMirrorPod(ctx: Ctx, n: INode, o: { image: string; clusterCIDR: string; started: string; now: string }): IPod {
   const name = nodeName(n);
   const hash = ctx.hex(`static/kube-proxy/${name}`, 32);
   const spec = podTemplateSpec({
@@ -393,7 +395,7 @@ export function rke2KubeProxyMirrorPod(ctx: Ctx, n: Obj, o: { image: string; clu
       'kubernetes.io/config.seen': `${o.started.replace('Z', '')}.512334761Z`,
       'kubernetes.io/config.source': 'file',
     },
-    owner: { apiVersion: 'v1', kind: 'Node', name, uid: n.metadata.uid, controller: true },
+    owner: { apiVersion: 'v1', kind: 'Node', name, uid: n.metadata!.uid!, controller: true },
     spec,
     placement: { node: n, started: o.started, now: o.now },
     priority: 2000000000,
@@ -507,7 +509,7 @@ export function ciliumConfigData(o: CiliumOpts): Record<string, string> {
   return Object.fromEntries(Object.entries(d).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
+export function cilium(ctx: Ctx, o: CiliumOpts): KubeObject[] {
   const repo = o.repo ?? 'quay.io/cilium/cilium';
   const tplVersion = o.templateVersion ?? o.version;
   const image = ciliumImage(ctx, repo, tplVersion, !!o.digest);
@@ -703,7 +705,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
     if (p.outdated) pp.images = { 'cilium-agent': old, ...(p.images ?? {}) };
     ds.addPod(pp, !!p.outdated);
   });
-  const out: Obj[] = [cm, ...ds.finish(o.desired ?? o.placements.length)];
+  const out: KubeObject[] = [cm, ...ds.finish(o.desired ?? o.placements.length)];
   if (!o.gke) {
     const opImage = o.digest
       ? `quay.io/cilium/operator-generic:${tplVersion}@sha256:${ctx.hex(`digest/operator:${tplVersion}`)}`
@@ -763,7 +765,7 @@ export function cilium(ctx: Ctx, o: CiliumOpts): Obj[] {
 export function calicoNodeManifest(
   ctx: Ctx,
   o: { version: string; created: string; now: string; placements: Placement[]; bpf?: boolean },
-): Obj[] {
+): KubeObject[] {
   const image = `docker.io/calico/node:${o.version}`;
   const env: IEnvVar[] = [
     { name: 'DATASTORE_TYPE', value: 'kubernetes' },
@@ -875,9 +877,9 @@ export function calicoOperator(
     apiserverHost: string;
     bpfFelix?: boolean;
   },
-): Obj[] {
+): KubeObject[] {
   const image = `quay.io/calico/node:${o.version}`;
-  const installation = {
+  const installation: CalicoInstallation = {
     apiVersion: 'operator.tigera.io/v1',
     kind: 'Installation',
     metadata: {
@@ -951,7 +953,7 @@ export function calicoOperator(
       variant: 'Calico',
     },
   };
-  const felixSpec: Obj = {
+  const felixSpec: FelixConfiguration['spec'] = {
     bpfConnectTimeLoadBalancing: 'TCP',
     bpfHostNetworkedNATWithoutCTLB: 'Enabled',
     bpfLogLevel: '',
@@ -962,7 +964,7 @@ export function calicoOperator(
     vxlanVNI: 4096,
   };
   if (o.bpfFelix) felixSpec.bpfEnabled = true;
-  const felix = {
+  const felix: FelixConfiguration = {
     apiVersion: 'crd.projectcalico.org/v1',
     kind: 'FelixConfiguration',
     metadata: {
@@ -1121,7 +1123,7 @@ export function calicoOperator(
 export function flannel(
   ctx: Ctx,
   o: { version: string; cniPluginVersion: string; created: string; now: string; placements: Placement[]; podCIDR: string },
-): Obj[] {
+): KubeObject[] {
   const cm = configMap(
     ctx,
     'kube-flannel',
@@ -1275,8 +1277,8 @@ antreaProxy:
 
 export function antrea(
   ctx: Ctx,
-  o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string; controllerNode: Obj },
-): Obj[] {
+  o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string; controllerNode: INode },
+): KubeObject[] {
   const image = `antrea/antrea-agent-ubuntu:${o.version}`;
   const labels = { app: 'antrea' };
   const cm = configMap(
@@ -1467,7 +1469,7 @@ export function antrea(
 export function kubeRouter(
   ctx: Ctx,
   o: { version: string; created: string; now: string; placements: Placement[]; apiserver: string },
-): Obj[] {
+): KubeObject[] {
   const cm = configMap(
     ctx,
     'kube-system',
@@ -1573,7 +1575,7 @@ export function kubeRouter(
 
 // ---------------------------------------------------------------- OVN-Kubernetes (OpenShift 4.18-style)
 
-export function ovnKubernetesOpenShift(ctx: Ctx, o: { created: string; now: string; placements: Placement[] }): Obj[] {
+export function ovnKubernetesOpenShift(ctx: Ctx, o: { created: string; now: string; placements: Placement[] }): KubeObject[] {
   const img = (what: string) => `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${ctx.hex(`ocp/${what}`)}`;
   const ovn = img('ovn-kubernetes');
   const rbac = img('kube-rbac-proxy');
@@ -1734,7 +1736,7 @@ export interface DnsOpts {
   created: string;
   now: string;
   /** nodes for the 2 replicas; null → Pending (unscheduled) */
-  nodes: (Obj | null)[];
+  nodes: (INode | null)[];
   image: string;
   flavor: 'coredns' | 'k3s' | 'rke2' | 'gke-kube-dns' | 'openshift' | 'eks';
 }
@@ -1745,7 +1747,7 @@ const DNS_PORTS: SvcPort[] = [
   { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
 ];
 
-export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
+export function coreDNS(ctx: Ctx, o: DnsOpts): KubeObject[] {
   const ns = o.flavor === 'openshift' ? 'openshift-dns' : 'kube-system';
   let depName = 'coredns';
   let svcName = 'kube-dns';
@@ -1935,7 +1937,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     corefile =
       '.:5353 {\n    bufsize 1232\n    errors\n    log . {\n        class error\n    }\n    health {\n        lameduck 20s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus 127.0.0.1:9153\n    forward . /etc/resolv.conf {\n        policy sequential\n    }\n    cache 900 {\n        denial 9984 30\n    }\n    reload\n}\nhostname.bind:5353 {\n    chaos\n}\n';
   }
-  const out: Obj[] = [configMap(ctx, ns, cmName, { Corefile: corefile }, o.created)];
+  const out: KubeObject[] = [configMap(ctx, ns, cmName, { Corefile: corefile }, o.created)];
   const podSpec: IPodSpec = {
     containers,
     dnsPolicy: 'Default',
@@ -1949,7 +1951,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     ],
     volumes: [{ name: 'config-volume', configMap: { name: cmName, defaultMode: 420, items: [{ key: 'Corefile', path: 'Corefile' }] } }],
   };
-  let pods: Obj[];
+  let pods: IPod[];
   if (o.flavor === 'openshift') {
     // openshift-dns runs DNS as a DaemonSet
     const ds = new DaemonSetBuilder(ctx, {
@@ -1964,11 +1966,10 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
       podSpec: { ...podSpec, dnsPolicy: 'Default', tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists' }] },
     });
     o.nodes.forEach((n, i) => ds.addPod({ node: n, started: at(o.created, 8 + i), now: o.now, ipIndex: 5 }));
-    const all = ds.finish(o.nodes.length);
-    out.push(...all);
-    pods = all.slice(1);
+    out.push(...ds.finish(o.nodes.length));
+    pods = ds.pods;
   } else {
-    const dep = deployment(ctx, {
+    const [dep, ...depPods] = deployment(ctx, {
       ns,
       name: depName,
       labels:
@@ -1984,8 +1985,8 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
       podSpec,
       pods: o.nodes.map((n, i) => ({ node: n, started: at(o.created, 8 + i), now: o.now, ipIndex: 3 + i })),
     });
-    out.push(...dep);
-    pods = dep.slice(1);
+    out.push(dep, ...depPods);
+    pods = depPods;
   }
   const svc = service(ctx, {
     ns,
@@ -1998,7 +1999,7 @@ export function coreDNS(ctx: Ctx, o: DnsOpts): Obj[] {
     created: o.created,
   });
   out.push(svc);
-  const epsPorts = ports.map((p) => ({
+  const epsPorts = ports.map((p): IEndpointPort => ({
     name: p.name,
     port: typeof p.targetPort === 'number' ? p.targetPort : p.name === 'metrics' ? 9154 : 5353,
     protocol: p.protocol,

@@ -3,13 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import type { INamespace, INode } from 'kubernetes-models/v1';
 import type { ScenarioExpectation } from '../scenarios.js';
 import {
   Ctx,
   DS_TOLERATE_ALL,
   DaemonSetBuilder,
+  type KubeObject,
   type NodeOpts,
-  type Obj,
   POD_BASES,
   at,
   fieldEnv,
@@ -81,10 +82,10 @@ function kubeadmNodes(
     base?: typeof UBUNTU;
     overrides?: Record<number, Partial<NodeOpts>>;
   } = {},
-): Obj[] {
+): INode[] {
   const prefix = o.prefix ?? 'k8s';
   const base = o.base ?? UBUNTU;
-  const nodes: Obj[] = [];
+  const nodes: INode[] = [];
   for (let i = 0; i < count; i++) {
     const name = i === 0 ? `${prefix}-cp-1` : `${prefix}-worker-${i}`;
     nodes.push(
@@ -111,17 +112,17 @@ function kubeadmNodes(
 const CILIUM_UP = { reason: 'CiliumIsUp', message: 'Cilium is running on this node' };
 const CALICO_UP = { reason: 'CalicoIsUp', message: 'Calico is running on this node' };
 
-const ready = (nodes: Obj[]): Placement[] => nodes.map((n) => ({ node: n }));
+const ready = (nodes: INode[]): Placement[] => nodes.map((n) => ({ node: n }));
 
-function namespaces(ctx: Ctx, ...extra: string[]): Obj[] {
+function namespaces(ctx: Ctx, ...extra: string[]): INamespace[] {
   return ['default', 'kube-node-lease', 'kube-public', 'kube-system', ...extra].map((n) => namespace(ctx, n, CREATED));
 }
 
 /** default/kubernetes + CoreDNS on the first two schedulable nodes */
-function basics(ctx: Ctx, nodes: Obj[], dns: Partial<Parameters<typeof coreDNS>[1]> = {}): Obj[] {
-  const cps = nodes.filter((n) => 'node-role.kubernetes.io/control-plane' in n.metadata.labels);
+function basics(ctx: Ctx, nodes: INode[], dns: Partial<Parameters<typeof coreDNS>[1]> = {}): KubeObject[] {
+  const cps = nodes.filter((n) => 'node-role.kubernetes.io/control-plane' in n.metadata!.labels!);
   const workers = nodes.filter(
-    (n) => !('node-role.kubernetes.io/control-plane' in n.metadata.labels) && n.metadata.labels['kubernetes.io/os'] === 'linux',
+    (n) => !('node-role.kubernetes.io/control-plane' in n.metadata!.labels!) && n.metadata!.labels!['kubernetes.io/os'] === 'linux',
   );
   const dnsNodes = (workers.length >= 2 ? workers : nodes).slice(0, 2);
   return [
@@ -579,7 +580,7 @@ ciliumKpr(
 
 // ================================================================ k3s / RKE2
 
-function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: boolean, flannelAnn: boolean, distro: 'k3s' | 'rke2'): Obj {
+function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: boolean, flannelAnn: boolean, distro: 'k3s' | 'rke2'): INode {
   const ip = `198.18.0.${10 + i}`;
   const ann: Record<string, string> = {
     'alpha.kubernetes.io/provided-node-ip': ip,
@@ -701,11 +702,11 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
     k3sNode(ctx, 'k3s-3', 2, ['server', '--server', 'https://198.18.0.10:6443', '--token', '********', ...common], true, false, 'k3s'),
   ];
   for (const n of nodes) {
-    n.status.conditions.unshift({
+    n.status!.conditions!.unshift({
       type: 'NetworkUnavailable',
       status: 'False',
-      lastHeartbeatTime: at(n.metadata.creationTimestamp, 3),
-      lastTransitionTime: at(n.metadata.creationTimestamp, 3),
+      lastHeartbeatTime: at(n.metadata!.creationTimestamp!, 3),
+      lastTransitionTime: at(n.metadata!.creationTimestamp!, 3),
       reason: CILIUM_UP.reason,
       message: CILIUM_UP.message,
     });
@@ -782,11 +783,11 @@ function k3sNode(ctx: Ctx, name: string, i: number, args: string[], server: bool
     k3sNode(ctx, 'rke2-agent-2', 2, ['agent', '--server', 'https://198.18.0.10:9345', '--token', '********'], false, true, 'rke2'),
   ];
   for (const n of nodes) {
-    n.status.conditions.unshift({
+    n.status!.conditions!.unshift({
       type: 'NetworkUnavailable',
       status: 'False',
-      lastHeartbeatTime: at(n.metadata.creationTimestamp, 3),
-      lastTransitionTime: at(n.metadata.creationTimestamp, 3),
+      lastHeartbeatTime: at(n.metadata!.creationTimestamp!, 3),
+      lastTransitionTime: at(n.metadata!.creationTimestamp!, 3),
       reason: CALICO_UP.reason,
       message: CALICO_UP.message,
     });
