@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../src/cluster/kubeconfig.js';
-import { Canary } from '../src/canary/index.js';
+import { Canary } from '../src/app/canary.js';
 import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';

@@ -9,7 +9,7 @@ import { buildReport, type DiagnoseInput, type DiagnoseReport, type SourceInfo }
 import type { ProbeView } from '../state/probes.js';
 import type { Exporter } from './exporter.js';
 import type { ProbeEngine } from './probes.js';
-import { canaryOffReason } from '../canary/index.js';
+import { canaryOffReason } from './canary.js';
 import type { CanaryView } from '../state/canary.js';
 
 /** Declare the diagnose-only sources (Warning events) into the source registry, before start(). */

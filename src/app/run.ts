@@ -14,7 +14,7 @@ import { wire, type Wired } from './wire.js';
 import { ConfigError } from '../config/load.js';
 import { WebConfigError, loadWebConfig, type WebConfig } from '../config/web-config.js';
 import type { AgentHealthEngine, AgentHealthOptions } from './agent-health.js';
-import type { Canary, CanaryOptions } from '../canary/index.js';
+import type { Canary, CanaryOptions } from './canary.js';
 import type { HealthCheckEngine, HealthCheckOptions } from './health-checks.js';
 
 export interface RunningExporter {

@@ -27,7 +27,7 @@ import { ProbeEngine, selfProbeFor, type ProbeHost } from './probes.js';
 import type { WebConfig } from '../config/web-config.js';
 import { AgentHealthEngine, type AgentHealthOptions } from './agent-health.js';
 import { HealthCheckEngine, type HealthCheckOptions } from './health-checks.js';
-import { attachCanary, type Canary, type CanaryOptions } from '../canary/index.js';
+import { attachCanary, type Canary, type CanaryOptions } from './canary.js';
 
 /** A part that runs on the shared sources and publishes into the state. */
 export interface Pipeline {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import winston from 'winston';
-import { Canary } from '../../src/canary/index.js';
+import { Canary } from '../../src/app/canary.js';
 import { askIdentity, listenCanaryPorts } from '../../src/canary/listeners.js';
 import {
   AFFINITY_NAME,
@@ -23,7 +23,7 @@ import {
 } from '../../src/canary/objects.js';
 import { affinityPlan, hairpinPlan, judgeAffinity, judgeHairpin, combine } from '../../src/canary/checks.js';
 import { FlowTracker, ProgrammingTracker } from '../../src/canary/tracker.js';
-import { canaryPodIps } from '../../src/canary/index.js';
+import { canaryPodIps } from '../../src/app/canary.js';
 import type { CanaryState } from '../../src/state/exporter.js';
 import {
   connectTo,

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSettings, ConfigError } from '../../src/config/load.js';
-import { canaryOffReason } from '../../src/canary/index.js';
+import { canaryOffReason } from '../../src/app/canary.js';
 import { datapathProgramming } from '../../src/diagnose/checks/programming.js';
 import type { DiagnoseInput } from '../../src/diagnose/types.js';
 

@@ -1,6 +1,7 @@
-// The canary, put together: listeners on both canary ports, the observer, and — on the replica
-// holding the Lease — the writer. `attachCanary` decides whether it runs at all and plugs it into
-// the exporter; nothing else in the exporter knows its parts.
+// The canary pipeline's shell (the engine's parts are in src/canary/): listeners on both canary ports, the
+// observer, the affinity canary and the behaviour checks, and — on the replica holding the Lease — the writers.
+// `attachCanary` decides whether it runs at all and plugs it into the exporter; nothing else in the exporter
+// knows its parts.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ApiConnection } from '../cluster/connection.js';
@@ -9,20 +10,19 @@ import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
 import type { CanaryState } from '../state/exporter.js';
 import type { CanaryRecorder } from '../metrics/registry.js';
-import { LeaseElector, type LeaseTiming } from './lease.js';
-import { listenCanaryPorts, type CanaryListeners } from './listeners.js';
-import { CanaryObserver } from './observer.js';
-import { CanaryWriter } from './writer.js';
-import { AffinityCanary } from './affinity.js';
-import { BehaviourChecks } from './checks.js';
-import { askIdentity } from './listeners.js';
+import { LeaseElector, type LeaseTiming } from '../canary/lease.js';
+import { askIdentity, listenCanaryPorts, type CanaryListeners } from '../canary/listeners.js';
+import { CanaryObserver } from '../canary/observer.js';
+import { CanaryWriter } from '../canary/writer.js';
+import { AffinityCanary } from '../canary/affinity.js';
+import { BehaviourChecks } from '../canary/checks.js';
 import type { BehaviourCheckView } from '../state/checks.js';
-import { CANARY_NAME, CANARY_PROTOCOLS, familyOf, sliceName, type CanaryProtocol, type IpFamily } from './objects.js';
+import { CANARY_NAME, CANARY_PROTOCOLS, familyOf, sliceName, type CanaryProtocol, type IpFamily } from '../canary/objects.js';
 import type { CanaryView } from '../state/canary.js';
 
 export type { CanaryView } from '../state/canary.js';
 
-export { CANARY_NAME } from './objects.js';
+export { CANARY_NAME } from '../canary/objects.js';
 
 export interface CanaryOptions {
   conn: ApiConnection;
