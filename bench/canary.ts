@@ -12,7 +12,6 @@ import { Canary } from '../src/app/canary.js';
 import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
-import type { CanaryState } from '../src/state/exporter.js';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../testkit/apiserver/index.js';
 
 export interface CanaryBench {
@@ -41,7 +40,6 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
   writeKubeconfig(api.url, join(dir, 'kubeconfig'));
   const conn = await openConnection(join(dir, 'kubeconfig'));
   const ports = await freePorts();
-  const state: CanaryState = { writer: false, changes: 0 };
   const latencies: number[] = [];
   let seen = 0;
   const canary = new Canary({
@@ -57,7 +55,6 @@ export async function canaryBench(opts: { changes?: number; intervalMs?: number 
       probeIntervalMs: 15_000,
     },
     recorder: { init() {}, change: () => seen++, programmed: (s) => latencies.push(s * 1000), writeError() {}, checkFailed() {} },
-    state,
     timing: DEFAULT_LEASE_TIMING,
   });
   const started = Date.now();

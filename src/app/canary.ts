@@ -8,7 +8,6 @@ import type { ApiConnection } from '../cluster/connection.js';
 import type { ReflectorOptions } from '../cluster/reflector.js';
 import type { Settings } from '../config/options.js';
 import type { Logger } from '../log.js';
-import type { CanaryState } from '../state/exporter.js';
 import type { CanaryRecorder } from '../metrics/registry.js';
 import { LeaseElector, type LeaseTiming } from '../canary/lease.js';
 import { askIdentity, listenCanaryPorts, type CanaryListeners } from '../canary/listeners.js';
@@ -37,8 +36,6 @@ export interface CanaryOptions {
   /** this pod's name, to find its node when NODE_NAME is not set (default $POD_NAME, from the downward API) */
   podName?: string;
   recorder: CanaryRecorder;
-  /** kept up to date for the metric families */
-  state: CanaryState;
   /** the last probe round's service_lb_functional (hairpin is not judged while VIPs do not forward) */
   functional?: () => boolean | undefined;
   /** default: $POD_NAME (or the host name) and a random suffix, as client-go's examples do */
@@ -150,11 +147,9 @@ export class Canary {
     // One flip moves every family's slice: counted once, on the primary family's.
     this.observer.on('change', (_t: unknown, family: IpFamily) => {
       if (family === this.observer.families[0]!.family) o.recorder.change();
-      this.sync();
     });
     this.observer.on('programmed', (seconds: number, protocol: CanaryProtocol, family: IpFamily) => {
       o.recorder.programmed(seconds, protocol, family);
-      this.sync();
       log.debug('canary change programmed', { seconds, protocol, family });
     });
     this.observer.on('vip', (vip?: { clusterIp: string; port: number }) => {
@@ -181,7 +176,6 @@ export class Canary {
       });
       this.writer.setActive(on);
       this.affinity.setActive(on);
-      this.sync();
     });
     this.elector.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('lease', reason));
     this.writer.on('writeError', (reason: Parameters<CanaryRecorder['writeError']>[1]) => o.recorder.writeError('endpointslice', reason));
@@ -189,41 +183,14 @@ export class Canary {
     // One line per episode: the role is given up, writes are retried with backoff, observing goes on.
     this.elector.on('forbidden', (error: string) => {
       log.warn('canary writes forbidden: not writing the canary, retrying with backoff; observing continues', { error });
-      this.sync();
     });
     this.elector.on('allowed', () => {
       log.info('canary writes allowed again');
-      this.sync();
     });
     this.writer.on('forbidden', (error: string) => this.elector.relinquish(error));
     this.affinity.on('forbidden', (error: string) => this.elector.relinquish(error));
     this.writer.on('wrote', () => this.elector.confirmWritable());
     o.recorder.init();
-    this.sync();
-  }
-
-  private sync(): void {
-    const st = this.o.state;
-    st.writer = this.elector.isLeader;
-    st.changes = this.observer.tracker.view.changes;
-    const since = this.observer.tracker.view.pendingSince;
-    if (since === undefined) delete st.pendingSince;
-    else st.pendingSince = since;
-    // the primary family's TCP always (as before families); another family once it has a ClusterIP; UDP
-    // where it is measured
-    st.series = this.observer.families.flatMap((f, i) =>
-      CANARY_PROTOCOLS.filter((p) => (p === 'tcp' ? i === 0 || f.clusterIp !== undefined : this.observer.udpMeasured(f))).map(
-        (protocol) => {
-          const v = (protocol === 'tcp' ? f.tcp : f.udp).view;
-          return {
-            protocol,
-            family: f.family,
-            changes: v.changes,
-            ...(v.pendingSince !== undefined ? { pendingSince: v.pendingSince } : {}),
-          };
-        },
-      ),
-    );
   }
 
   get view(): CanaryView {
@@ -245,20 +212,24 @@ export class Canary {
       ...(pending !== undefined ? { pendingSeconds: pending } : {}),
       ...(v.last ? { last: { seconds: v.last.seconds, at: new Date(v.last.at).toISOString() } } : {}),
       ...(a ? { lastAnswer: 'port' in a ? `port ${a.port}` : a.error } : {}),
-      flows: this.observer.families.flatMap((f) =>
-        CANARY_PROTOCOLS.map((protocol) => {
-          const t = protocol === 'tcp' ? f.tcp : f.udp;
-          const p = t.pendingSeconds(Date.now());
-          const answering = protocol === 'udp' ? f.udp.answering : undefined;
-          return {
-            protocol,
-            family: f.family,
-            ...(f.clusterIp ? { clusterIp: f.clusterIp } : {}),
-            ...(p !== undefined ? { pendingSeconds: p } : {}),
-            ...(t.view.last ? { lastSeconds: t.view.last.seconds } : {}),
-            ...(answering !== undefined ? { answeringPort: answering } : {}),
-          };
-        }),
+      // each (protocol, family) measured here: the primary family's TCP always; another family's once it has a
+      // ClusterIP; UDP where the Service has canary-udp and the family a ClusterIP
+      flows: this.observer.families.flatMap((f, i) =>
+        CANARY_PROTOCOLS.filter((p) => (p === 'tcp' ? i === 0 || f.clusterIp !== undefined : this.observer.udpMeasured(f))).map(
+          (protocol) => {
+            const t = protocol === 'tcp' ? f.tcp : f.udp;
+            const p = t.pendingSeconds(Date.now());
+            const answering = protocol === 'udp' ? f.udp.answering : undefined;
+            return {
+              protocol,
+              family: f.family,
+              ...(f.clusterIp ? { clusterIp: f.clusterIp } : {}),
+              ...(p !== undefined ? { pendingSeconds: p } : {}),
+              ...(t.view.last ? { lastSeconds: t.view.last.seconds } : {}),
+              ...(answering !== undefined ? { answeringPort: answering } : {}),
+            };
+          },
+        ),
       ),
       checks: this.checks.view.map((c): BehaviourCheckView => ({ ...c })),
     };
@@ -292,7 +263,6 @@ export class Canary {
     await this.listening;
     await this.elector.stop({ release: true });
     await Promise.all([this.observer.stop(), this.affinity.stop(), this.listeners?.close()]);
-    this.sync();
   }
 
   /** For tests: stop as a crashed replica would — no Lease release, sockets gone. */
@@ -310,7 +280,7 @@ export function attachCanary(
     settings: Settings;
     log: Logger;
     metrics: { canary: CanaryRecorder };
-    state: { canary?: CanaryState; checks?: BehaviourCheckView[]; probes?: { functional: boolean } | undefined };
+    state: { canary?: CanaryView; checks?: BehaviourCheckView[]; probes?: { functional: boolean } | undefined };
   },
   conn: ApiConnection,
   opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
@@ -320,18 +290,17 @@ export function attachCanary(
     if (ex.settings.canary === 'on') ex.log.warn('canary off: service programming latency is not measured', { reason: off });
     return undefined;
   }
-  const state: CanaryState = { writer: false, changes: 0 };
-  ex.state.canary = state;
   const canary = new Canary({
     conn,
     log: ex.log,
     settings: ex.settings,
     recorder: ex.metrics.canary,
-    state,
     functional: () => ex.state.probes?.functional,
     ...opts,
   });
-  // the checks' view is the state service_lb_check_success reads (the same array, updated in place)
+  // What the metric families read: the canary's view as of the scrape, the one thing the status page and diagnose
+  // show too; and the checks' view (the same array, updated in place).
+  Object.defineProperty(ex.state, 'canary', { get: () => canary.view, enumerable: true, configurable: true });
   ex.state.checks = canary.checks.view;
   return canary;
 }

@@ -17,9 +17,6 @@ import type { ExporterState } from '../state/exporter.js';
 
 export type { ExporterState, ProbeOutcome } from '../state/exporter.js';
 
-/** What the canary's state families read (src/canary/ keeps it up to date). */
-export type { CanaryState } from '../state/exporter.js';
-
 export interface Sample {
   labels: Record<string, string>;
   value: number;
@@ -237,15 +234,9 @@ export const FAMILIES: readonly Family[] = [
     help: 'How long the newest canary change has been waiting to appear in the data plane, per protocol and IP family; 0 once it has. UDP pending while TCP is 0: a conntrack entry outlived the change. Absent before the first change.',
     labelNames: ['protocol', 'family'],
     collect: (s) => {
-      const c = s.canary;
-      if (!c) return [];
-      const now = Date.now();
-      return (c.series ?? [])
-        .filter((x) => x.changes > 0)
-        .map((x) => ({
-          labels: { protocol: x.protocol, family: x.family },
-          value: x.pendingSince === undefined ? 0 : Math.max(0, (now - x.pendingSince) / 1000),
-        }));
+      return (s.canary?.flows ?? []).flatMap((x) =>
+        x.pendingSeconds === undefined ? [] : [{ labels: { protocol: x.protocol, family: x.family }, value: x.pendingSeconds }],
+      );
     },
   },
   {

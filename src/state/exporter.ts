@@ -7,6 +7,7 @@ import type { AgentHealthView } from '../agenthealth/types.js';
 import type { ProbeVerdict } from '../probe/differential.js';
 import type { HealthCheckView } from '../healthcheck/compare.js';
 import type { BehaviourCheckView } from './checks.js';
+import type { CanaryView } from './canary.js';
 
 export type { HealthCheckView, HealthCheckServiceView } from '../healthcheck/compare.js';
 
@@ -28,20 +29,9 @@ export interface ExporterState {
   /** the agents' own health endpoints; undefined with --agent-health off (their families absent) */
   agentHealth?: AgentHealthView;
   /** the canary (src/canary/); undefined with --canary off */
-  canary?: CanaryState;
+  canary?: CanaryView;
   /** health-check node ports (src/healthcheck/); undefined with --health-check-node-ports off */
   healthChecks?: HealthCheckView;
   /** behaviour checks (src/canary/checks.ts); undefined with --canary off (service_lb_check_* absent) */
   checks?: BehaviourCheckView[];
-}
-
-/** What the canary publishes for its state families. */
-export interface CanaryState {
-  writer: boolean;
-  /** canary changes seen (service_lb_programming_pending_seconds is absent before the first) */
-  changes: number;
-  /** arrival of the oldest change the data plane has not shown yet (ms since epoch) */
-  pendingSince?: number;
-  /** per (protocol, family): service_lb_programming_pending_seconds{protocol,family} */
-  series?: { protocol: 'tcp' | 'udp'; family: 'ipv4' | 'ipv6'; changes: number; pendingSince?: number }[];
 }

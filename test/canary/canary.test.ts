@@ -24,7 +24,6 @@ import {
 import { affinityPlan, hairpinPlan, judgeAffinity, judgeHairpin, combine } from '../../src/canary/checks.js';
 import { FlowTracker, ProgrammingTracker } from '../../src/canary/tracker.js';
 import { canaryPodIps } from '../../src/app/canary.js';
-import type { CanaryState } from '../../src/state/exporter.js';
 import {
   connectTo,
   startFakeApiServer,
@@ -155,7 +154,6 @@ describe('canary against the fake API server and a loopback service proxy', () =
 
   function canary(opts: { intervalMs?: number; podIp?: string; podIps?: string[]; identity?: string; podName?: string } = {}) {
     const log = capture();
-    const state: CanaryState = { writer: false, changes: 0 };
     const rec = { programmed: [] as number[], changes: 0, errors: [] as string[], checkFailures: [] as string[] };
     const c = new Canary({
       conn: client.conn,
@@ -177,7 +175,6 @@ describe('canary against the fake API server and a loopback service proxy', () =
         writeError: (r, why) => rec.errors.push(`${r}/${why}`),
         checkFailed: (check) => rec.checkFailures.push(check),
       },
-      state,
       identity: opts.identity ?? 'replica-a',
       ...(opts.podName ? { podName: opts.podName } : {}),
       timing: {
@@ -189,7 +186,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
       },
       reflector: { backoff: { initialMs: 20, maxMs: 200 } },
     });
-    return { c, state, rec, log };
+    return { c, rec, log };
   }
 
   it('creates the slice, flips it every interval, and measures each change from watch to VIP', async () => {
@@ -199,7 +196,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
       metadata: { name: 'exporter-0', namespace: 'ns' },
       spec: { nodeName: 'node-7' },
     } as never);
-    const { c, state, rec } = canary({ podName: 'exporter-0' });
+    const { c, rec } = canary({ podName: 'exporter-0' });
     const written: (string | undefined)[] = [];
     api.store.subscribe((e) => {
       if (e.resource.includes('endpointslices') && e.type !== 'DELETED')
@@ -226,8 +223,8 @@ describe('canary against the fake API server and a loopback service proxy', () =
       assert.deepEqual(new Set(written), new Set(['node-7']), 'every write, the creation included, names the node');
       assert.ok(ports.includes(sliceTarget(slice)!.port));
       for (const s of rec.programmed) assert.ok(s >= 0.3 && s < 0.3 + 0.05 + 0.3, `latency ${s} s for a 300 ms proxy delay`);
-      assert.equal(state.writer, true);
-      assert.equal(state.pendingSince, undefined);
+      assert.equal(c.view.writer, true);
+      assert.ok(!c.view.pendingSeconds, 'nothing pending');
       assert.ok(rec.changes >= 3);
       assert.equal(c.view.pendingSeconds, 0);
     } finally {
@@ -236,7 +233,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
   });
 
   it('a dual-stack pod with a single-stack canary Service: the IPv6 slice moves along, nothing pends for it, flips go on', async () => {
-    const { c, state, rec } = canary({ podIps: ['127.0.0.1', '::1'] });
+    const { c, rec } = canary({ podIps: ['127.0.0.1', '::1'] });
     c.start();
     try {
       await until('three programmed changes', 8_000, () => rec.programmed.length >= 3);
@@ -244,7 +241,7 @@ describe('canary against the fake API server and a loopback service proxy', () =
       assert.equal((v6 as { addressType?: string }).addressType, 'IPv6');
       assert.deepEqual(sliceTarget(v6), { address: '::1', port: sliceTarget(sliceOf(api))!.port });
       assert.deepEqual(
-        state.series!.map((x) => `${x.protocol}/${x.family}`),
+        c.view.flows!.map((x) => `${x.protocol}/${x.family}`),
         ['tcp/ipv4'],
         'no series for a family the Service has no ClusterIP of, no UDP without canary-udp',
       );
@@ -254,13 +251,13 @@ describe('canary against the fake API server and a loopback service proxy', () =
   });
 
   it('frozen proxy: pending grows and the writer holds its next flip; thawed: programmed within a poll', async () => {
-    const { c, state, rec } = canary({ intervalMs: 1_000 });
+    const { c, rec } = canary({ intervalMs: 1_000 });
     c.start();
     try {
       await until('programmed once', 5_000, () => rec.programmed.length >= 1);
       proxy.freeze();
       const changesAtFreeze = rec.changes;
-      await until('a pending change', 3_000, () => state.pendingSince !== undefined);
+      await until('a pending change', 3_000, () => (c.view.pendingSeconds ?? 0) > 0);
       const writesBefore = sliceWrites(api);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two intervals
       assert.ok(c.view.pendingSeconds! > 2, `pending ${c.view.pendingSeconds}`);
@@ -280,11 +277,11 @@ describe('canary against the fake API server and a loopback service proxy', () =
 
   it('EndpointSlice writes forbidden: one log line, the role given up, observing continues', async () => {
     api.faults.set({ resource: 'endpointslices', verb: WRITE_VERBS }, { status: 403 });
-    const { c, state, rec, log } = canary({ identity: 'replica-b' });
+    const { c, rec, log } = canary({ identity: 'replica-b' });
     c.start();
     try {
       await until('a forbidden write', 3_000, () => rec.errors.includes('endpointslice/forbidden'));
-      await until('role given up', 2_000, () => !state.writer && c.elector.forbidden);
+      await until('role given up', 2_000, () => !c.view.writer && c.elector.forbidden);
       // someone else (an admin, another writer) moves the slice: still measured
       const cur = sliceOf(api)!;
       const t = sliceTarget(cur)!;
@@ -388,7 +385,6 @@ describe('canary without its Service', () => {
     const client = await connectTo(api.url);
     const [p1, p2] = await freePorts(2);
     const log = capture();
-    const state: CanaryState = { writer: false, changes: 0 };
     const c = new Canary({
       conn: client.conn,
       log: log.logger,
@@ -402,7 +398,6 @@ describe('canary without its Service', () => {
         probeIntervalMs: 200,
       },
       recorder: { init() {}, change() {}, programmed() {}, writeError() {}, checkFailed() {} },
-      state,
       identity: 'solo',
       timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
       reflector: { backoff: { initialMs: 20, maxMs: 200 } },
@@ -413,12 +408,12 @@ describe('canary without its Service', () => {
       assert.equal(sliceOf(api), undefined, 'no slice without the Service');
       // nor a Lease: an uninstall deletes the Service and the Lease while replicas still run, and a Lease created
       // then would be left behind
-      assert.equal(state.writer, false);
+      assert.equal(c.view.writer, false);
       assert.equal(api.store.list('leases', 'ns').length, 0, 'no Lease without the Service');
-      assert.equal(state.pendingSince, undefined);
+      assert.ok(!c.view.pendingSeconds, 'nothing pending');
       assert.equal(log.lines.filter((l) => l.includes('canary Service not found')).length, 1, log.lines.join('\n'));
       api.store.apply(canaryService(1));
-      await until('writer', 3_000, () => state.writer);
+      await until('writer', 3_000, () => c.view.writer);
       await until('the slice', 2_000, () => sliceOf(api) !== undefined);
     } finally {
       await c.stop();
@@ -507,7 +502,6 @@ describe('behaviour checks against the fake API server and a loopback service pr
         },
       });
       const failures: string[] = [];
-      const state: CanaryState = { writer: false, changes: 0 };
       const c = new Canary({
         conn: client.conn,
         log: capture().logger,
@@ -521,7 +515,6 @@ describe('behaviour checks against the fake API server and a loopback service pr
           probeIntervalMs: 60_000,
         },
         recorder: { init() {}, change() {}, programmed() {}, writeError() {}, checkFailed: (check) => failures.push(check) },
-        state,
         identity: 'solo',
         timing: { leaseDurationMs: 1_000, renewPeriodMs: 250, renewDeadlineMs: 700, retryPeriodMs: 100 },
         reflector: { backoff: { initialMs: 20, maxMs: 200 } },

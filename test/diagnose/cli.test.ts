@@ -83,7 +83,9 @@ describe('diagnose CLI', () => {
       groups.every((i, k) => i > 0 && (k === 0 || i > groups[k - 1]!)),
       'grouped in order',
     );
-    assert.match(r.stdout, /FAIL {2}agents\.pods +2 of 4 kube-proxy pods not Ready \(CrashLoopBackOff\): kube-proxy-\w+,/);
+    // a summary wraps at the text width wherever its words fall (pod names, restart counts): match it unwrapped
+    const unwrapped = r.stdout.replace(/\n {2,}(?=\S)/g, ' ');
+    assert.match(unwrapped, /FAIL {2}agents\.pods +2 of 4 kube-proxy pods not Ready \(CrashLoopBackOff\): kube-proxy-\w+,/);
     assert.match(r.stdout, /on k8s-worker-2: kube-proxy: CrashLoopBackOff, 1[45] restarts, last exit Error \(code 1\)/);
     assert.match(r.stdout, /next: kubectl -n kube-system describe pod kube-proxy-\w+\n/);
     assert.match(r.stdout, /skip {2}datapath\.probes +Probes not run: disabled with --no-probes/);

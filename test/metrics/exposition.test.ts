@@ -87,7 +87,16 @@ describe('/metrics exposition', () => {
           else if (o.kind === 'canary') {
             if (o.what === 'init') {
               m.canary.init();
-              s.canary = { writer: true, changes: 0 };
+              s.canary = {
+                namespace: 'ns',
+                identity: 'a',
+                writer: true,
+                holder: 'a',
+                writesForbidden: false,
+                ports: [9810, 9811],
+                listening: true,
+                changes: 0,
+              };
             } else if (o.what === 'change') m.canary.change();
             else if (o.what === 'programmed') m.canary.programmed(o.seconds, 'tcp', 'ipv4');
             else m.canary.writeError(CANARY_WRITE_RESOURCES[0], CANARY_WRITE_ERROR_REASONS[1]);
