@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { ApiConnection } from '../cluster/connection.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError } from '../cluster/lister.js';
-import { Reflector, type ReflectorOptions } from '../cluster/reflector.js';
+import type { Reflector, ReflectorOptions } from '../cluster/reflector.js';
+import { canaryWatch } from './watch.js';
 import {
   AFFINITY_NAME,
   CANARY_REFS,
@@ -47,26 +48,13 @@ export class AffinityCanary extends EventEmitter {
   ) {
     super();
     this.path = collectionPath(CANARY_REFS.endpointslices, o.namespace);
-    this.service = new Reflector(
+    this.service = canaryWatch(o.conn, 'canary-affinity-service', 'services', o.namespace, { name: AFFINITY_NAME }, o.reflector);
+    this.slices = canaryWatch(
       o.conn,
-      {
-        name: 'canary-affinity-service',
-        ref: CANARY_REFS.services,
-        namespace: o.namespace,
-        fieldSelector: `metadata.name=${AFFINITY_NAME}`,
-        slim: (x: unknown) => x,
-      },
-      o.reflector,
-    );
-    this.slices = new Reflector(
-      o.conn,
-      {
-        name: 'canary-affinity-endpointslices',
-        ref: CANARY_REFS.endpointslices,
-        namespace: o.namespace,
-        labelSelector: `kubernetes.io/service-name=${AFFINITY_NAME}`,
-        slim: (x: unknown) => x,
-      },
+      'canary-affinity-endpointslices',
+      'endpointslices',
+      o.namespace,
+      { labelSelector: `kubernetes.io/service-name=${AFFINITY_NAME}` },
       o.reflector,
     );
     this.service.on('change', () => {

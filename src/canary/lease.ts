@@ -9,7 +9,8 @@
 // watch), timers, and the writes.
 import { EventEmitter } from 'node:events';
 import type { ApiConnection } from '../cluster/connection.js';
-import { Reflector, type ReflectorOptions } from '../cluster/reflector.js';
+import type { Reflector, ReflectorOptions } from '../cluster/reflector.js';
+import { canaryWatch } from './watch.js';
 import { collectionPath } from '../cluster/catalog.js';
 import { describeError, httpStatusOf } from '../cluster/lister.js';
 import { Backoff } from '../cluster/backoff.js';
@@ -173,17 +174,7 @@ export class LeaseElector extends EventEmitter {
     this.timing = { ...DEFAULT_LEASE_TIMING, ...o.timing };
     this.forbiddenBackoff = new Backoff(this.timing.forbiddenBackoff.initialMs, this.timing.forbiddenBackoff.maxMs);
     this.path = collectionPath(CANARY_REFS.leases, o.namespace);
-    this.reflector = new Reflector(
-      o.conn,
-      {
-        name: 'canary-lease',
-        ref: CANARY_REFS.leases,
-        namespace: o.namespace,
-        fieldSelector: `metadata.name=${CANARY_NAME}`,
-        slim: (x) => x,
-      },
-      o.reflector,
-    );
+    this.reflector = canaryWatch(o.conn, 'canary-lease', 'leases', o.namespace, { name: CANARY_NAME }, o.reflector);
     this.reflector.on('change', () => this.onWatch());
     this.reflector.on('state', (e: { state: string; error: string }) => {
       this.emit('source', e);

@@ -14,7 +14,8 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiConnection } from '../cluster/connection.js';
-import { Reflector, type ReflectorOptions } from '../cluster/reflector.js';
+import type { Reflector, ReflectorOptions } from '../cluster/reflector.js';
+import { canaryWatch } from './watch.js';
 import {
   CANARY_NAME,
   CANARY_REFS,
@@ -102,31 +103,12 @@ export class CanaryObserver extends EventEmitter {
       listed: false,
     }));
     for (const f of this.families) {
-      const r = new Reflector(
-        o.conn,
-        {
-          name: f.slice === CANARY_NAME ? 'canary-endpointslice' : `canary-endpointslice-${f.family}`,
-          ref: CANARY_REFS.endpointslices,
-          namespace: o.namespace,
-          fieldSelector: `metadata.name=${f.slice}`,
-          slim: (x: unknown) => x,
-        },
-        o.reflector,
-      );
+      const source = f.slice === CANARY_NAME ? 'canary-endpointslice' : `canary-endpointslice-${f.family}`;
+      const r = canaryWatch(o.conn, source, 'endpointslices', o.namespace, { name: f.slice }, o.reflector);
       r.on('change', () => this.onSlice(f));
       this.slices.set(f.slice, r);
     }
-    this.services = new Reflector(
-      o.conn,
-      {
-        name: 'canary-service',
-        ref: CANARY_REFS.services,
-        namespace: o.namespace,
-        fieldSelector: `metadata.name=${CANARY_NAME}`,
-        slim: (x: unknown) => x,
-      },
-      o.reflector,
-    );
+    this.services = canaryWatch(o.conn, 'canary-service', 'services', o.namespace, { name: CANARY_NAME }, o.reflector);
     this.services.on('change', () => this.onService());
     for (const r of [...this.slices.values(), this.services])
       r.on('state', (e: { state: string; error: string }) => this.emit('source', { name: r.name, ...e }));
