@@ -18,7 +18,6 @@ import type { Reflector, ReflectorOptions } from '../cluster/reflector.js';
 import { canaryWatch } from './watch.js';
 import {
   CANARY_NAME,
-  CANARY_REFS,
   IDENTITY_PREFIX,
   parseIdentity,
   serviceAddress,
