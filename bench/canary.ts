@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openConnection } from '../src/cluster/kubeconfig.js';
 import { Canary } from '../src/app/canary.js';
-import { CANARY_NAME, sliceTarget } from '../src/canary/objects.js';
+import { AFFINITY_NAME, CANARY_NAME, affinityTargets, sliceIsOurs, sliceTarget } from '../src/canary/objects.js';
 import { DEFAULT_LEASE_TIMING } from '../src/canary/lease.js';
 import { silentLogger } from '../src/log.js';
 import { startFakeApiServer, writeKubeconfig, type FakeApiServer } from '../testkit/apiserver/index.js';
@@ -139,18 +139,33 @@ export async function serveCanary(api: FakeApiServer, namespace: string): Promis
     spec: { clusterIP: '127.0.0.1', ports: [{ name: 'canary', port: proxy.port, protocol: 'TCP' }] },
   } as never);
   api.store.subscribe((e: { object: unknown; resource: string }) => {
-    if (e.resource === 'discovery.k8s.io/endpointslices') proxy.follow(sliceTarget(e.object)?.port);
+    if (e.resource === 'discovery.k8s.io/endpointslices' && sliceIsOurs(e.object)) proxy.follow(sliceTarget(e.object)?.port);
   });
-  return proxy;
+  // The session-affinity canary too, so the behaviour checks run as in a cluster: a VIP that keeps every connection on
+  // the first target its slices name (ClientIP affinity honoured for the one client there is).
+  const affinity = await loopbackProxy(() => affinityTargets(api.store.list('endpointslices', namespace), 'ipv4')[0]?.port);
+  api.store.apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: AFFINITY_NAME, namespace, uid: 'canary-affinity-service' },
+    spec: { clusterIP: '127.0.0.1', sessionAffinity: 'ClientIP', ports: [{ name: 'canary', port: affinity.port, protocol: 'TCP' }] },
+  } as never);
+  return { ...proxy, close: () => Promise.all([proxy.close(), affinity.close()]).then(() => undefined) };
 }
 
-/** A loopback "service proxy" for the canary VIP: forwards to the port the canary slice names, DELAY_MS after it changes. */
-async function loopbackProxy(): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
+/**
+ * A loopback "service proxy" for the canary VIP: forwards to the port the canary slice names, DELAY_MS after it
+ * changes; or, given `pick`, to the port it names at each connection.
+ */
+async function loopbackProxy(
+  pick?: () => number | undefined,
+): Promise<{ port: number; follow(port: number | undefined): void; close(): Promise<void> }> {
   let target: number | undefined;
   const server = net.createServer((c) => {
     c.on('error', () => undefined);
-    if (!target) return c.destroy();
-    const up = net.connect({ host: '127.0.0.1', port: target });
+    const port = pick ? pick() : target;
+    if (!port) return c.destroy();
+    const up = net.connect({ host: '127.0.0.1', port });
     up.on('error', () => c.destroy());
     c.pipe(up).pipe(c);
   });

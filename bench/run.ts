@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/run.ts [--quick] [--nodes 5000] [--pods 50000] [--steady 60] [--scrapes 1000]
 //                        [--probe-rounds 4] [--replicas 50] [--small-nodes 500] [--replica-seconds 60]
-//                        [--runner dist|tsx] [--churn 1] [--no-daemonset] [--no-write]
+//                        [--runner dist|tsx] [--churn 1] [--no-daemonset] [--no-write] [--replica-only]
 //
 // Durations default to the issue's numbers; --quick shortens them (steady 20 s, 300 scrapes, 1 probe
 // round, 20 replicas, 30 s replica RSS) for iterating. The exporter child runs with the image's
@@ -46,6 +46,8 @@ const { values: flags } = parseArgs({
     runner: { type: 'string', default: 'dist' },
     churn: { type: 'string', default: '1' },
     'no-daemonset': { type: 'boolean', default: false },
+    /** the daemonset replica's RSS only, printed, docs/benchmarks.md left alone */
+    'replica-only': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'replica-seconds': { type: 'string' },
@@ -469,6 +471,8 @@ interface ReplicaResult {
   functional: number | undefined;
   /** canary changes the replica saw programmed (service_lb_programming_changes_total) */
   canaryChanges: number | undefined;
+  /** service_lb_check_success per behaviour check, where it applied */
+  checks: Record<string, number | undefined>;
 }
 
 /** One daemonset replica on a small Cilium cluster, probes on, with the overlay's runtime flags: RSS over time. */
@@ -522,6 +526,9 @@ async function replicaRss(entry: { cmd: string; args: string[] }): Promise<Repli
       runtime,
       functional: sampleValue(last, 'service_lb_functional'),
       canaryChanges: sampleValue(last, 'service_lb_programming_changes_total'),
+      checks: Object.fromEntries(
+        ['session_affinity', 'hairpin'].map((check) => [check, sampleValue(last, `service_lb_check_success{check="${check}"}`)]),
+      ),
     };
   } finally {
     await child.stop();
@@ -997,6 +1004,10 @@ const entry =
     : { cmd: process.execPath, args: [buildDist()] };
 const replica = flags['no-daemonset'] ? undefined : await replicaRss(entry);
 if (replica) log(`daemonset replica: RSS ${round1(replica.rssMB)} MB after ${replica.seconds} s, peak ${round1(replica.peakMB)} MB`);
+if (flags['replica-only']) {
+  process.stdout.write(`${JSON.stringify(replica, null, 2)}\n`);
+  process.exit(0);
+}
 const deployment = await deploymentBench(entry, flags.runner === 'tsx' ? 'tsx' : 'dist');
 deployment.baseline = await baselineRss(entry);
 log(`baseline RSS (2-node cluster) ${round1(deployment.baseline.rssMB)} MB`);
