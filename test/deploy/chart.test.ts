@@ -404,7 +404,8 @@ describe('helm chart', { skip: await helmSkip() }, () => {
         .rules.filter((r: any) => r.resourceNames)
         .map((r: any) => r.resourceNames),
       [
-        [CANARY, `${CANARY}-ipv4`, `${CANARY}-ipv6`, ...['ipv4-0', 'ipv4-1', 'ipv6-0', 'ipv6-1'].map((s) => `${AFFINITY}-${s}`)],
+        [CANARY, `${CANARY}-ipv4`, `${CANARY}-ipv6`],
+        ['ipv4-0', 'ipv4-1', 'ipv6-0', 'ipv6-1'].map((s) => `${AFFINITY}-${s}`),
         [CANARY],
         [CANARY, AFFINITY],
       ],
