@@ -280,7 +280,7 @@ export function attachCanary(
     settings: Settings;
     log: Logger;
     metrics: { canary: CanaryRecorder };
-    state: { canary?: CanaryView; checks?: BehaviourCheckView[]; probes?: { functional: boolean } | undefined };
+    state: { canary?: CanaryView; probes?: { functional: boolean } | undefined };
   },
   conn: ApiConnection,
   opts: Pick<CanaryOptions, 'identity' | 'timing' | 'reflector'> = {},
@@ -298,9 +298,8 @@ export function attachCanary(
     functional: () => ex.state.probes?.functional,
     ...opts,
   });
-  // What the metric families read: the canary's view as of the scrape, the one thing the status page and diagnose
-  // show too; and the checks' view (the same array, updated in place).
+  // What the metric families read: the canary's view (the behaviour checks' included) as of the scrape, the one thing
+  // the status page and diagnose show too.
   Object.defineProperty(ex.state, 'canary', { get: () => canary.view, enumerable: true, configurable: true });
-  ex.state.checks = canary.checks.view;
   return canary;
 }

@@ -17,7 +17,20 @@ import type { AskResult } from './listeners.js';
  */
 export const AFFINITY_CONNECTIONS = 10;
 
-export type Judgement = { outcome: 'pass' | 'fail'; detail: string } | { outcome: 'inconclusive'; detail: string };
+export interface Judgement {
+  outcome: 'pass' | 'fail' | 'inconclusive';
+  detail: string;
+}
+
+/** A VIP a check connects to: one family's ClusterIP and the Service port. */
+export interface VipTarget {
+  family: IpFamily;
+  clusterIp: string;
+  port: number;
+}
+
+/** Why a check cannot be judged here now, or the VIPs to ask. */
+export type CheckPlan = { notApplicable: string } | { plan: VipTarget[] };
 
 /** One family's affinity round: every answered connection must name the same port; two answers at least. */
 export function judgeAffinity(family: IpFamily, answers: readonly AskResult[]): Judgement {
@@ -79,9 +92,7 @@ export interface CheckRecorder {
 }
 
 /** Why session_affinity cannot be judged here now, or the families to ask (VIP, port, with two targets each). */
-export function affinityPlan(
-  a: ReturnType<CheckInputs['affinity']>,
-): { notApplicable: string } | { plan: { family: IpFamily; clusterIp: string; port: number }[] } {
+export function affinityPlan(a: ReturnType<CheckInputs['affinity']>): CheckPlan {
   if (!a.synced) return { notApplicable: `waiting for the first list of the ${AFFINITY_NAME} Service and its EndpointSlices` };
   if (!a.svc)
     return {
@@ -98,9 +109,7 @@ export function affinityPlan(
 }
 
 /** Why hairpin cannot be judged here now, or the VIPs to ask. */
-export function hairpinPlan(
-  i: Pick<CheckInputs, 'writer' | 'podIps' | 'canaryVip' | 'canaryTargetAddress'>,
-): { notApplicable: string } | { plan: { family: IpFamily; clusterIp: string; port: number }[] } {
+export function hairpinPlan(i: Pick<CheckInputs, 'writer' | 'podIps' | 'canaryVip' | 'canaryTargetAddress'>): CheckPlan {
   if (!i.writer()) return { notApplicable: 'checked by the replica holding the canary Lease (its pod is the canary target)' };
   const vip = i.canaryVip();
   if (!vip || vip.families.length === 0) return { notApplicable: 'the canary Service is missing or has no ClusterIP' };
@@ -172,11 +181,7 @@ export class BehaviourChecks {
     return this.i.ask(host, port, this.stopper.signal);
   }
 
-  private async run(
-    check: BehaviourCheck,
-    p: { notApplicable: string } | { plan: { family: IpFamily; clusterIp: string; port: number }[] },
-    one: (f: { family: IpFamily; clusterIp: string; port: number }) => Promise<Judgement>,
-  ): Promise<void> {
+  private async run(check: BehaviourCheck, p: CheckPlan, one: (f: VipTarget) => Promise<Judgement>): Promise<void> {
     const v = this.view.find((x) => x.check === check)!;
     if ('notApplicable' in p) {
       v.notApplicable = p.notApplicable;

@@ -287,7 +287,7 @@ export const FAMILIES: readonly Family[] = [
       'hairpin (the canary writer reached its own pod through the canary VIP); 1 pass, 0 fail. Absent where the check does not apply (reason on /diagnose).',
     labelNames: ['check'],
     collect: (s) =>
-      (s.checks ?? []).flatMap((c) =>
+      (s.canary?.checks ?? []).flatMap((c) =>
         c.notApplicable !== undefined || c.success === undefined ? [] : [{ labels: { check: c.check }, value: flag(c.success) }],
       ),
   },

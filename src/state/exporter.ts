@@ -6,7 +6,6 @@ import type { IpFamily, ProbePath } from '../probe/types.js';
 import type { AgentHealthView } from '../agenthealth/types.js';
 import type { ProbeVerdict } from '../probe/differential.js';
 import type { HealthCheckView } from '../healthcheck/compare.js';
-import type { BehaviourCheckView } from './checks.js';
 import type { CanaryView } from './canary.js';
 
 export type { HealthCheckView, HealthCheckServiceView } from '../healthcheck/compare.js';
@@ -32,6 +31,4 @@ export interface ExporterState {
   canary?: CanaryView;
   /** health-check node ports (src/healthcheck/); undefined with --health-check-node-ports off */
   healthChecks?: HealthCheckView;
-  /** behaviour checks (src/canary/checks.ts); undefined with --canary off (service_lb_check_* absent) */
-  checks?: BehaviourCheckView[];
 }
